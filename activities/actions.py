@@ -1,0 +1,231 @@
+"""The action activities: one method per side effect, over injected clients (STYLE 5).
+
+Each action records its own step (running → completed) and its delivery in the database, so a
+Relay run needs no activity beyond the ones a hand-written workflow would call. A delivered
+idempotency key is never sent again: a retry after a lost acknowledgement returns the receipt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.email import EmailMessage, EmailTransport
+from activities.errors import DeliveryError, PermanentDeliveryError
+from activities.http import HttpCaller
+from activities.inputs import ActionInput, StepRecord
+from activities.recording import record_steps_in
+from activities.sms import SmsTransport
+from definitions.errors import TemplateRenderError
+from definitions.templates import resolve_secrets
+from storage.db import session_scope
+from storage.models import Delivery
+from storage.runs import delivered, save_delivery
+
+SecretsLookup = Callable[[str], dict[str, str]]
+"""tenant id → its secrets (empty until the secrets store exists)."""
+
+
+def no_secrets(_tenant_id: str) -> dict[str, str]:
+    return {}
+
+
+class Actions:
+    def __init__(
+        self,
+        engine: Engine,
+        email: EmailTransport,
+        sms: SmsTransport,
+        http: HttpCaller,
+        secrets: SecretsLookup = no_secrets,
+    ) -> None:
+        self._engine = engine
+        self._email = email
+        self._sms = sms
+        self._http = http
+        self._secrets = secrets
+
+    @activity.defn(name="send_email")
+    async def send_email(self, input: ActionInput) -> dict[str, Any]:
+        config = await self._begin(input)
+        message = EmailMessage(
+            to=_addresses(config.get("to")),
+            cc=_addresses(config.get("cc")),
+            bcc=_addresses(config.get("bcc")),
+            sender=str(config.get("from") or ""),
+            subject=_text(config.get("subject")),
+            text=_optional_text(config.get("body")),
+            html=_optional_text(config.get("html")),
+            message_id=input.idempotency_key,
+        )
+        if message.text is None and message.html is None:
+            if config.get("template"):
+                raise _permanent("stored email templates are not available yet", "unsupported")
+            raise _permanent("an email needs a body or html", "invalid_config")
+        recipient = _mask(message.to[0]) if message.to else ""
+        if len(message.to) > 1:
+            recipient += f" (+{len(message.to) - 1})"
+        return await self._deliver(
+            input,
+            channel="email",
+            transport=self._email.name,
+            recipient=recipient,
+            send=lambda: self._email.send(message),
+        )
+
+    @activity.defn(name="send_sms")
+    async def send_sms(self, input: ActionInput) -> dict[str, Any]:
+        config = await self._begin(input)
+        to, body = _text(config.get("to")), _text(config.get("body"))
+        return await self._deliver(
+            input,
+            channel="sms",
+            transport=self._sms.name,
+            recipient=_mask(to),
+            send=lambda: self._sms.send(to, body, input.idempotency_key),
+        )
+
+    @activity.defn(name="http_request")
+    async def http_request(self, input: ActionInput) -> dict[str, Any]:
+        config = await self._begin(input)
+        url = _text(config.get("url"))
+        return await self._deliver(
+            input,
+            channel="http",
+            transport="http",
+            recipient=_host(url),
+            send=lambda: self._http.request(
+                method=_text(config.get("method") or "POST").upper(),
+                url=url,
+                headers={str(k): _text(v) for k, v in (config.get("headers") or {}).items()},
+                query=config.get("query"),
+                json_body=config.get("body"),
+                timeout=float(config.get("request_timeout") or 30.0),
+                idempotency_key=input.idempotency_key,
+                expect=config.get("expect"),
+            ),
+        )
+
+    # --- the shared life of an action ---------------------------------------------------------
+
+    async def _begin(self, input: ActionInput) -> dict[str, Any]:
+        """Mark the step running (with the attempt number) and resolve secrets."""
+        info = activity.info()
+        step = _step(input.step, "running", attempts=info.attempt)
+        if info.attempt == 1:
+            step.started_at = datetime.now(UTC)
+        await asyncio.to_thread(self._write_steps, input, [*input.pending, step])
+        try:
+            resolved: dict[str, Any] = resolve_secrets(
+                input.config, self._secrets(input.run.tenant_id)
+            )
+        except TemplateRenderError as exc:
+            raise _permanent(str(exc), "template_error") from exc
+        return resolved
+
+    def _write_steps(self, input: ActionInput, steps: list[StepRecord]) -> None:
+        with session_scope(self._engine) as session:
+            record_steps_in(session, input.run, steps)
+
+    async def _deliver(
+        self,
+        input: ActionInput,
+        *,
+        channel: str,
+        transport: str,
+        recipient: str,
+        send: Callable[[], Awaitable[dict[str, Any]]],
+    ) -> dict[str, Any]:
+        previous = await asyncio.to_thread(self._delivered, input.idempotency_key)
+        if previous is not None:
+            activity.logger.info(
+                "step %s already delivered; not sending again", input.step.step_key
+            )
+            receipt: dict[str, Any] = previous
+        else:
+            try:
+                receipt = await send()
+            except DeliveryError as exc:
+                raise ApplicationError(
+                    exc.detail or exc.kind,
+                    type=exc.kind,
+                    non_retryable=isinstance(exc, PermanentDeliveryError),
+                ) from exc
+        delivery = Delivery(
+            tenant_id=input.run.tenant_id,
+            idempotency_key=input.idempotency_key,
+            run_id=input.run.run_id,
+            step_key=input.step.step_key,
+            channel=channel,
+            transport=transport,
+            recipient=recipient,
+            status="delivered",
+            receipt=receipt,
+        )
+        done = _step(input.step, "completed", attempts=activity.info().attempt)
+        done.completed_at = datetime.now(UTC)
+        done.output = receipt
+        await asyncio.to_thread(self._complete, input, delivery, done)
+        return receipt
+
+    def _delivered(self, key: str) -> dict[str, Any] | None:
+        with session_scope(self._engine) as session:
+            row = delivered(session, key)
+            return dict(row.receipt or {}) if row is not None else None
+
+    def _complete(self, input: ActionInput, delivery: Delivery, step: StepRecord) -> None:
+        with session_scope(self._engine) as session:
+            save_delivery(session, delivery)
+            record_steps_in(session, input.run, [step])
+
+
+def _step(template: StepRecord, status: str, *, attempts: int | None) -> StepRecord:
+    return StepRecord(
+        step_key=template.step_key,
+        node_id=template.node_id,
+        type=template.type,
+        seq=template.seq,
+        status=status,
+        attempts=attempts,
+    )
+
+
+def _permanent(message: str, kind: str) -> ApplicationError:
+    return ApplicationError(message, type=kind, non_retryable=True)
+
+
+def _addresses(value: Any) -> list[str]:
+    if value in (None, ""):
+        return []
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def _mask(address: str) -> str:
+    """``jane@example.com`` → ``j***@example.com``; ``+15551234567`` → ``+1555***67``.
+
+    The delivery log says where a message went without storing who received it.
+    """
+    if "@" in address:
+        local, _, domain = address.partition("@")
+        return f"{local[:1]}***@{domain}"
+    return f"{address[:5]}***{address[-2:]}" if len(address) > 7 else "***"
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).hostname or ""

@@ -1,0 +1,153 @@
+"""SMS transports: Twilio through its official SDK, and a console stand-in without credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+import requests
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response
+from twilio.rest import Client
+
+from activities.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+
+logger = logging.getLogger(__name__)
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_FORMATTING = re.compile(r"[\s\-()]")
+# Twilio error codes that mean "this recipient can never receive this message".
+_INVALID_RECIPIENT_CODES = frozenset({21211, 21614})
+
+# The SDK's messages.create() takes no headers; a context variable carries the key from send()
+# into the HTTP client, and asyncio.to_thread copies the context into the worker thread.
+_idempotency_token: ContextVar[str | None] = ContextVar("relay_twilio_idempotency", default=None)
+
+
+class SmsTransport(Protocol):
+    """Sends one SMS; returns a small JSON-able receipt or raises `DeliveryError`."""
+
+    name: str
+
+    async def send(self, to: str, body: str, idempotency_key: str) -> dict[str, Any]: ...
+
+
+def validate_e164(number: str) -> str:
+    """Return `number` in E.164 form (formatting stripped) or raise PermanentDeliveryError."""
+    candidate = _FORMATTING.sub("", number)
+    if not _E164.match(candidate):
+        raise PermanentDeliveryError("invalid_recipient", "phone number is not E.164")
+    return candidate
+
+
+class _IdempotentHttpClient(TwilioHttpClient):
+    """Adds `I-Twilio-Idempotency-Token` to requests made inside `TwilioSmsTransport.send`."""
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        token = _idempotency_token.get()
+        if token:
+            headers = {**(headers or {}), "I-Twilio-Idempotency-Token": token}
+        return super().request(method, url, params, data, headers, auth, timeout, allow_redirects)
+
+
+def classify_twilio_error(exc: BaseException) -> DeliveryError:
+    """Map SDK and connection failures to typed errors; the phone number is never included."""
+    if isinstance(exc, TwilioException) and isinstance(getattr(exc, "status", None), int):
+        status: int = exc.status
+        code = getattr(exc, "code", None)
+        detail = f"Twilio answered HTTP {status}, code {code}"
+        if status == 429 or status >= 500:
+            return TransientDeliveryError(f"http_{status}", detail)
+        if code in _INVALID_RECIPIENT_CODES:
+            return PermanentDeliveryError("invalid_recipient", detail)
+        return PermanentDeliveryError(f"twilio_{code}" if code else f"http_{status}", detail)
+    if isinstance(exc, requests.Timeout):
+        return TransientDeliveryError("timeout", "Twilio request timed out")
+    if isinstance(exc, requests.ConnectionError):
+        return TransientDeliveryError("network", "could not reach Twilio")
+    return TransientDeliveryError("twilio_error", f"Twilio call failed ({type(exc).__name__})")
+
+
+class TwilioSmsTransport:
+    """Sends through Twilio's Messages API with the real SDK, in a thread (the SDK is blocking)."""
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_base_url: str | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        self.from_number = from_number
+        self.client = Client(
+            account_sid, auth_token, http_client=_IdempotentHttpClient(timeout=timeout)
+        )
+        if api_base_url:
+            # Domain.base_url is what every Api resource URL is built from; edge/region
+            # (possibly from TWILIO_EDGE/TWILIO_REGION) would rewrite the host again.
+            self.client.api.base_url = api_base_url.rstrip("/")
+            self.client.edge = None
+            self.client.region = None
+
+    async def send(self, to: str, body: str, idempotency_key: str) -> dict[str, Any]:
+        """Create the message; raises Transient/PermanentDeliveryError on failure."""
+        number = validate_e164(to)
+        token = _idempotency_token.set(idempotency_key or None)
+        try:
+            message = await asyncio.to_thread(
+                self.client.messages.create, to=number, from_=self.from_number, body=body
+            )
+        except Exception as exc:
+            raise classify_twilio_error(exc) from exc
+        finally:
+            _idempotency_token.reset(token)
+        return {"transport": self.name, "sid": message.sid, "status": message.status}
+
+
+class ConsoleSmsTransport:
+    """Sends nothing; validates the number and logs the body length only (no PII)."""
+
+    name = "console"
+
+    async def send(self, to: str, body: str, idempotency_key: str) -> dict[str, Any]:
+        """Validate, log one line, return a receipt."""
+        validate_e164(to)
+        logger.info("console SMS not sent: body_len=%d", len(body))
+        return {"transport": self.name}
+
+
+def sms_transport_from_settings(
+    account_sid: str | None,
+    auth_token: str | None,
+    from_number: str | None,
+    api_base_url: str | None,
+) -> SmsTransport:
+    """Twilio when all three credentials are set, console when none are.
+
+    A partial configuration raises ValueError at startup rather than silently dropping SMS.
+    """
+    values = {"account_sid": account_sid, "auth_token": auth_token, "from_number": from_number}
+    missing = [name for name, value in values.items() if not value]
+    if len(missing) == len(values):
+        return ConsoleSmsTransport()
+    if missing:
+        raise ValueError(f"Twilio settings incomplete, missing: {', '.join(missing)}")
+    assert account_sid and auth_token and from_number
+    return TwilioSmsTransport(account_sid, auth_token, from_number, api_base_url)

@@ -1,0 +1,69 @@
+"""What routes receive, as ``Annotated`` aliases so signatures read as prose."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from temporalio.client import Client
+
+from api.errors import Unavailable
+from storage.db import session_scope
+from storage.tenants import tenant_for_key
+
+
+@dataclass
+class ApiDeps:
+    """Everything the API needs from the outside, built by the composition root."""
+
+    engine: Engine
+    connect_temporal: Callable[[], Awaitable[Client]]
+    task_queue: str
+    search_attributes: bool = True
+    _client: Client | None = field(default=None, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
+
+    async def temporal(self) -> Client:
+        """The Temporal client, connected on first use so the API starts before Temporal."""
+        if self._client is None:
+            async with self._lock:
+                if self._client is None:
+                    try:
+                        self._client = await self.connect_temporal()
+                    except Exception as exc:  # connection refused, DNS, TLS…
+                        raise Unavailable("Temporal is not reachable") from exc
+        return self._client
+
+
+def _deps(request: Request) -> ApiDeps:
+    deps: ApiDeps = request.app.state.deps
+    return deps
+
+
+def _session(deps: Annotated[ApiDeps, Depends(_deps)]) -> Iterator[Session]:
+    with session_scope(deps.engine) as session:
+        yield session
+
+
+Deps = Annotated[ApiDeps, Depends(_deps)]
+SessionDep = Annotated[Session, Depends(_session)]
+
+
+def _tenant(request: Request, deps: Deps) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key:
+        raise HTTPException(401, "Missing API key", headers={"WWW-Authenticate": "Bearer"})
+    with session_scope(deps.engine) as session:
+        tenant_id = tenant_for_key(session, key.strip())
+    if tenant_id is None:
+        raise HTTPException(401, "Invalid API key", headers={"WWW-Authenticate": "Bearer"})
+    return tenant_id
+
+
+CurrentTenant = Annotated[str, Depends(_tenant)]

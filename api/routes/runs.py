@@ -1,0 +1,158 @@
+"""Runs and their steps, as the database records them live."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlmodel import Session, col, select
+
+from api.deps import CurrentTenant, SessionDep
+from api.errors import NotFound
+from api.pagination import decode_cursor, encode_cursor
+from api.schemas import DeliveryOut, Page, RunOut, StepOut
+from storage.models import Delivery, Run, RunStep
+
+router = APIRouter(tags=["runs"])
+
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+def run_out(run: Run, steps: list[RunStep] | None = None) -> RunOut:
+    return RunOut(
+        id=run.id,
+        workflow_id=run.workflow_id,
+        version=run.version,
+        status=run.status,
+        entity=run.entity,
+        started_at=run.started_at,
+        completed_at=run.completed_at,
+        trigger=run.trigger,
+        error=run.error,
+        steps=None
+        if steps is None
+        else [
+            StepOut(
+                node_id=s.node_id,
+                type=s.type,
+                status=s.status,
+                attempts=s.attempts,
+                started_at=s.started_at,
+                completed_at=s.completed_at,
+                output=s.output,
+                error=s.error,
+            )
+            for s in steps
+        ],
+    )
+
+
+def _list_runs(
+    session: Session,
+    tenant: str,
+    *,
+    workflow_id: str | None,
+    status: str | None,
+    entity: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> Page[RunOut]:
+    query = select(Run).where(Run.tenant_id == tenant)
+    if workflow_id:
+        query = query.where(Run.workflow_id == workflow_id)
+    if status:
+        query = query.where(Run.status == status)
+    if entity:
+        query = query.where(Run.entity == entity)
+    if since:
+        query = query.where(col(Run.started_at) >= since)
+    if until:
+        query = query.where(col(Run.started_at) < until)
+    if cursor:
+        when, ident = decode_cursor(cursor)
+        query = query.where(
+            (col(Run.started_at) < when) | ((col(Run.started_at) == when) & (col(Run.id) < ident))
+        )
+    query = query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(limit + 1)
+    rows = list(session.exec(query))
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(
+        items=[run_out(r) for r in rows[:limit]],
+        next_cursor=encode_cursor(last.started_at, last.id) if last else None,
+    )
+
+
+@router.get("/v1/runs")
+def list_runs(
+    tenant: CurrentTenant,
+    session: SessionDep,
+    workflow_id: str | None = None,
+    status: str | None = None,
+    entity: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> Page[RunOut]:
+    return _list_runs(
+        session, tenant, workflow_id=workflow_id, status=status, entity=entity,
+        since=since, until=until, limit=limit, cursor=cursor,
+    )  # fmt: skip
+
+
+@router.get("/v1/workflows/{workflow_id}/runs")
+def workflow_runs(
+    workflow_id: str,
+    tenant: CurrentTenant,
+    session: SessionDep,
+    status: str | None = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> Page[RunOut]:
+    return _list_runs(
+        session, tenant, workflow_id=workflow_id, status=status, entity=None,
+        since=None, until=None, limit=limit, cursor=cursor,
+    )  # fmt: skip
+
+
+@router.get("/v1/runs/{run_id}")
+def read_run(run_id: str, tenant: CurrentTenant, session: SessionDep) -> RunOut:
+    run = session.get(Run, run_id)
+    if run is None or run.tenant_id != tenant:
+        raise NotFound("run", run_id)
+    steps = session.exec(
+        select(RunStep).where(RunStep.run_id == run_id).order_by(col(RunStep.seq), col(RunStep.id))
+    )
+    return run_out(run, list(steps))
+
+
+@router.get("/v1/deliveries")
+def list_deliveries(
+    tenant: CurrentTenant,
+    session: SessionDep,
+    run_id: str | None = None,
+    channel: str | None = None,
+    limit: Limit = 50,
+    cursor: str | None = None,
+) -> Page[DeliveryOut]:
+    query = select(Delivery).where(Delivery.tenant_id == tenant)
+    if run_id:
+        query = query.where(Delivery.run_id == run_id)
+    if channel:
+        query = query.where(Delivery.channel == channel)
+    if cursor:
+        when, ident = decode_cursor(cursor)
+        query = query.where(
+            (col(Delivery.created_at) < when)
+            | ((col(Delivery.created_at) == when) & (col(Delivery.id) < int(ident)))
+        )
+    query = query.order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc())
+    rows = list(session.exec(query.limit(limit + 1)))
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(
+        items=[DeliveryOut.model_validate(r, from_attributes=True) for r in rows[:limit]],
+        next_cursor=encode_cursor(last.created_at, last.id) if last else None,
+    )

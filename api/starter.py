@@ -1,0 +1,176 @@
+"""Starting runs: from an event (trigger matching) or by hand.
+
+A run's id is derived from (tenant, workflow, dedupe key), and its row is committed before its
+Temporal execution starts, so a redelivered event — or a client retrying after a timeout —
+starts nothing new, and an acknowledged event always has its runs started.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from api.deps import ApiDeps
+from api.errors import Unavailable
+from api.schemas import EventAccepted, EventIn, RunStarted
+from definitions.conditions import evaluate_condition
+from definitions.context import event_context
+from definitions.errors import TemplateRenderError
+from definitions.templates import render
+from storage.db import session_scope
+from storage.models import Event, Run, Workflow, WorkflowVersion
+from storage.runs import start_run
+from storage.upsert import upsert
+from storage.workflows import active_listeners
+from workflows import search_attributes as sa
+from workflows.interpreter import RunInput
+
+
+def run_id_for(tenant_id: str, workflow_id: str, dedupe_key: str) -> str:
+    digest = hashlib.sha256(f"{tenant_id}\x1f{workflow_id}\x1f{dedupe_key}".encode()).hexdigest()
+    return f"run_{digest[:32]}"
+
+
+async def accept_event(deps: ApiDeps, tenant_id: str, event: EventIn) -> EventAccepted:
+    """Store the event and start one run per matching active workflow, by trigger priority."""
+    trigger = _trigger_of(event)
+    with session_scope(deps.engine) as session:
+        upsert(
+            session,
+            Event,
+            {
+                "tenant_id": tenant_id,
+                "event_id": trigger["id"],
+                "type": event.type,
+                "entity": event.entity,
+                "occurred_at": datetime.fromisoformat(trigger["occurred_at"]),
+                "received_at": datetime.now(UTC),
+                "data": event.data,
+            },
+            ["tenant_id", "event_id"],
+        )
+        listeners = active_listeners(session, tenant_id, event.type)
+    context = event_context(trigger)
+    today = datetime.now(UTC).date()
+    matching = [
+        (workflow, version)
+        for workflow, version in listeners
+        if _matches(version.definition.get("trigger") or {}, context, today)
+    ]
+    matching.sort(key=lambda wv: -int((wv[1].definition.get("trigger") or {}).get("priority", 0)))
+    runs = [
+        await start(deps, workflow, version, trigger, trigger["id"])
+        for workflow, version in matching
+    ]
+    return EventAccepted(event_id=trigger["id"], runs=runs)
+
+
+async def execute(
+    deps: ApiDeps,
+    workflow: Workflow,
+    version: WorkflowVersion,
+    data: dict[str, Any],
+    entity: str | None,
+    idempotency_key: str | None,
+) -> RunStarted:
+    """A manual run: its input is the trigger event's data."""
+    trigger = _trigger_of(EventIn(type="manual", id=idempotency_key, entity=entity, data=data))
+    return await start(deps, workflow, version, trigger, trigger["id"])
+
+
+async def start(
+    deps: ApiDeps,
+    workflow: Workflow,
+    version: WorkflowVersion,
+    trigger: dict[str, Any],
+    dedupe_key: str,
+) -> RunStarted:
+    definition = version.definition
+    run_id = run_id_for(workflow.tenant_id, workflow.id, dedupe_key)
+    entity = _entity(definition.get("trigger") or {}, trigger)
+    with session_scope(deps.engine) as session:
+        created = start_run(
+            session,
+            Run(
+                id=run_id,
+                tenant_id=workflow.tenant_id,
+                workflow_id=workflow.id,
+                version=version.version,
+                entity=entity,
+                event_id=trigger["id"],
+                trigger={"type": trigger["type"], "event_id": trigger["id"]},
+                started_at=datetime.now(UTC),
+            ),
+        )
+    client = await deps.temporal()
+    attributes = TypedSearchAttributes(
+        [
+            sa.TENANT.value_set(workflow.tenant_id),
+            sa.WORKFLOW.value_set(workflow.id),
+            sa.VERSION.value_set(version.version),
+            *([sa.ENTITY.value_set(entity)] if entity else []),
+        ]
+    )
+    try:
+        await client.start_workflow(
+            "RelayRun",
+            RunInput(
+                tenant_id=workflow.tenant_id,
+                workflow_id=workflow.id,
+                workflow_name=workflow.name,
+                version=version.version,
+                definition=definition,
+                trigger={**trigger, "entity": entity},
+            ),
+            id=run_id,
+            task_queue=deps.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=attributes if deps.search_attributes else None,
+        )
+    except WorkflowAlreadyStartedError:
+        created = False
+    except RPCError as exc:
+        raise Unavailable(f"could not start the run: {exc.message}") from exc
+    return RunStarted(
+        id=run_id,
+        workflow_id=workflow.id,
+        version=version.version,
+        status="started" if created else "duplicate",
+    )
+
+
+def _trigger_of(event: EventIn) -> dict[str, Any]:
+    occurred = event.occurred_at or datetime.now(UTC)
+    if occurred.tzinfo is None:
+        occurred = occurred.replace(tzinfo=UTC)
+    return {
+        "type": event.type,
+        "id": event.id or f"evt_{uuid.uuid4().hex}",
+        "occurred_at": occurred.isoformat(),
+        "entity": event.entity,
+        "data": event.data,
+        "previous": event.previous,
+    }
+
+
+def _matches(trigger: dict[str, Any], context: dict[str, Any], today: date) -> bool:
+    condition = trigger.get("filter")
+    return condition is None or evaluate_condition(condition, context, today=today)
+
+
+def _entity(trigger: dict[str, Any], event: dict[str, Any]) -> str | None:
+    template = trigger.get("entity")
+    if template:
+        try:
+            value = render(template, event_context(event))
+        except TemplateRenderError:
+            value = None
+        if value not in (None, ""):
+            return str(value)[:200]
+    return event.get("entity")

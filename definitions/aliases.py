@@ -1,0 +1,74 @@
+"""Names the reference documents use, mapped to Relay's canonical ones (SPEC §2.4).
+
+Kept as data so that adding an alias never touches the normaliser's logic.
+"""
+
+from __future__ import annotations
+
+NODE_TYPE_ALIASES: dict[str, str] = {
+    "email": "send_email",
+    "sms": "send_sms",
+    "webhook": "http_request",
+    "call_webhook": "http_request",
+    "slack_message": "slack",
+    "send_notification": "notify",
+    "internal_notification": "notify",
+    "create_task": "create_record",
+    "create_deal": "create_record",
+    "create_ticket": "create_record",
+    "update_field": "update_record",
+    "update_contact": "update_record",
+    "update_deal": "update_record",
+    "update_booking": "update_record",
+    "calculate": "set",
+    "transform": "set",
+    "enqueue_export": "export",
+    "if": "condition",
+    "if_else": "condition",
+    "delay": "wait",
+    "wait_time": "wait",
+    "wait_until": "wait",
+    "loop": "for_each",
+    "ab_split": "split",
+    "end": "stop",
+}
+
+# Per canonical node type: input key -> canonical config key.
+CONFIG_KEY_ALIASES: dict[str, dict[str, str]] = {
+    "send_email": {"to_email": "to", "from_email": "from", "message": "body", "text": "body"},
+    "send_sms": {"to_phone": "to", "phone": "to", "message": "body"},
+    "http_request": {"webhook_url": "url", "data": "body", "webhook_data": "body"},
+    "wait": {"delay": "duration"},
+}
+
+EDGE_LABEL_ALIASES: dict[str, str | None] = {
+    "yes": "true",
+    "no": "false",
+    "true": "true",
+    "false": "false",
+    "on_error": "error",
+    "failure": "error",
+    "error": "error",
+    "default": None,
+    "success": None,
+    "next": None,
+    "always": None,
+    "": None,
+}
+
+
+def canonical_node_type(name: str) -> str:
+    key = name.strip().lower()
+    return NODE_TYPE_ALIASES.get(key, key)
+
+
+def canonical_event_type(name: str) -> str:
+    """``booking_created`` (the scheduling document's trigger names) → ``booking.created``.
+
+    Dotted names and globs pass through unchanged.
+    """
+    name = name.strip()
+    if "." in name or "*" in name or "_" not in name:
+        return name
+    head, _, tail = name.partition("_")
+    return f"{head}.{tail}"

@@ -1,0 +1,42 @@
+"""The run context templates and conditions read (SPEC §2.3), built from plain data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from definitions.templates import SECRETS_PLACEHOLDER
+
+# Names the engine owns; an event field with the same name stays reachable as event.data.<name>.
+RESERVED = frozenset(
+    {"event", "previous", "workflow", "run", "steps", "vars", "secrets", "now", "today"}
+)
+
+
+def build_context(
+    trigger: dict[str, Any], *, workflow: dict[str, Any], run: dict[str, Any]
+) -> dict[str, Any]:
+    """``trigger`` is the event as stored: ``type``, ``id``, ``occurred_at``, ``entity``, ``data``
+    and optionally ``previous`` (prior values on update events)."""
+    data = trigger.get("data") or {}
+    context: dict[str, Any] = {k: v for k, v in data.items() if k not in RESERVED}
+    context.update(
+        event={
+            "type": trigger.get("type"),
+            "id": trigger.get("id"),
+            "occurred_at": trigger.get("occurred_at"),
+            "entity": trigger.get("entity"),
+            "data": data,
+        },
+        previous=trigger.get("previous") or {},
+        workflow=workflow,
+        run=run,
+        steps={},
+        vars={},
+        secrets=SECRETS_PLACEHOLDER,
+    )
+    return context
+
+
+def event_context(event: dict[str, Any]) -> dict[str, Any]:
+    """The context a trigger's ``filter`` and ``entity`` are evaluated in: the event alone."""
+    return build_context(event, workflow={}, run={})

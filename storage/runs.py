@@ -1,0 +1,83 @@
+"""Writes that record what runs did: steps, run outcomes, deliveries.
+
+Called from activities (through ``asyncio.to_thread``) and from the API when a run starts. Every
+write is idempotent, because an activity may be retried after its write committed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from storage.models import Delivery, Run, RunStep
+from storage.upsert import upsert
+
+TERMINAL_STEP_STATUSES = frozenset({"completed", "failed", "skipped", "cancelled"})
+
+
+def record_step(session: Session, tenant_id: str, run_id: str, step: dict[str, Any]) -> None:
+    """Upsert one step by (run, step_key); a terminal status is never overwritten by a late
+    non-terminal one (a retried activity's "running" after the workflow saw it fail)."""
+    step = {k: v for k, v in step.items() if v is not None or k in ("output", "error")}
+    values = {"tenant_id": tenant_id, "run_id": run_id, **step}
+    existing = session.exec(
+        select(RunStep).where(RunStep.run_id == run_id, RunStep.step_key == step["step_key"])
+    ).first()
+    if existing is None:
+        upsert(session, RunStep, values, ["run_id", "step_key"], update=list(step))
+        return
+    if existing.status in TERMINAL_STEP_STATUSES and step["status"] not in TERMINAL_STEP_STATUSES:
+        return
+    for key, value in step.items():
+        setattr(existing, key, value)
+    session.add(existing)
+
+
+def set_run_status(session: Session, run_id: str, status: str, *, only_from: str) -> None:
+    session.execute(
+        update(Run).where(Run.id == run_id, Run.status == only_from).values(status=status)  # type: ignore[arg-type]
+    )
+
+
+def start_run(session: Session, run: Run) -> bool:
+    """Insert the run row; False when a run with this id exists already (a redelivery)."""
+    if session.get(Run, run.id) is not None:
+        return False
+    upsert(session, Run, run.model_dump(), ["id"])
+    return True
+
+
+def finish_run(
+    session: Session,
+    run_id: str,
+    status: str,
+    completed_at: datetime,
+    error: dict[str, Any] | None,
+) -> None:
+    session.execute(
+        update(Run)
+        .where(Run.id == run_id)  # type: ignore[arg-type]
+        .values(status=status, completed_at=completed_at, error=error)
+    )
+
+
+def delivered(session: Session, idempotency_key: str) -> Delivery | None:
+    return session.exec(
+        select(Delivery).where(
+            Delivery.idempotency_key == idempotency_key, Delivery.status == "delivered"
+        )
+    ).first()
+
+
+def save_delivery(session: Session, delivery: Delivery) -> None:
+    values = delivery.model_dump(exclude={"id"})
+    upsert(
+        session,
+        Delivery,
+        values,
+        ["idempotency_key"],
+        update=["status", "transport", "receipt", "summary", "recipient"],
+    )

@@ -1,0 +1,30 @@
+"""INSERT … ON CONFLICT for the two databases Relay runs on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, SQLModel
+
+
+def upsert(
+    session: Session,
+    model: type[SQLModel],
+    values: dict[str, Any],
+    conflict: list[str],
+    update: list[str] | None = None,
+) -> None:
+    """Insert ``values``; on a ``conflict`` key clash update ``update`` columns (or do nothing)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__  # type: ignore[attr-defined]
+    statement = insert(table).values(**values)
+    if update:
+        statement = statement.on_conflict_do_update(
+            index_elements=conflict,
+            set_={column: statement.excluded[column] for column in update},
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=conflict)
+    session.execute(statement)

@@ -1,0 +1,113 @@
+"""Workflows and their immutable versions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from storage.models import Workflow, WorkflowVersion
+
+
+def create_workflow(
+    session: Session, tenant_id: str, canonical: dict[str, Any], source: dict[str, Any]
+) -> Workflow:
+    workflow = Workflow(id=f"wf_{uuid.uuid4().hex[:20]}", tenant_id=tenant_id, name="")
+    _apply(workflow, canonical)
+    session.add(workflow)
+    session.flush()
+    session.add(_version(workflow, 1, canonical, source))
+    return workflow
+
+
+def add_version(
+    session: Session, workflow: Workflow, canonical: dict[str, Any], source: dict[str, Any]
+) -> WorkflowVersion:
+    """A new version. An active workflow starts new runs on it at once; runs in flight keep
+    the version they started on."""
+    workflow.latest_version += 1
+    _apply(workflow, canonical)
+    if workflow.status == "active":
+        workflow.active_version = workflow.latest_version
+    version = _version(workflow, workflow.latest_version, canonical, source)
+    session.add(workflow)
+    session.add(version)
+    return version
+
+
+def set_status(session: Session, workflow: Workflow, status: str) -> None:
+    workflow.status = status
+    if status == "active":
+        workflow.active_version = workflow.latest_version
+    workflow.updated_at = datetime.now(UTC)
+    session.add(workflow)
+
+
+def get_workflow(session: Session, tenant_id: str, workflow_id: str) -> Workflow | None:
+    workflow = session.get(Workflow, workflow_id)
+    return workflow if workflow is not None and workflow.tenant_id == tenant_id else None
+
+
+def get_version(session: Session, workflow_id: str, version: int) -> WorkflowVersion | None:
+    return session.exec(
+        select(WorkflowVersion).where(
+            WorkflowVersion.workflow_id == workflow_id, WorkflowVersion.version == version
+        )
+    ).first()
+
+
+def list_versions(session: Session, workflow_id: str) -> list[WorkflowVersion]:
+    return list(
+        session.exec(
+            select(WorkflowVersion)
+            .where(WorkflowVersion.workflow_id == workflow_id)
+            .order_by(col(WorkflowVersion.version).desc())
+        )
+    )
+
+
+def active_listeners(
+    session: Session, tenant_id: str, event_type: str
+) -> list[tuple[Workflow, WorkflowVersion]]:
+    """Active workflows whose trigger listens to ``event_type``, with the version to run.
+
+    One indexed lookup by (tenant, status, event type): the cost does not grow with the number
+    of workflows listening to other types.
+    """
+    rows = session.exec(
+        select(Workflow, WorkflowVersion)
+        .join(
+            WorkflowVersion,
+            (WorkflowVersion.workflow_id == Workflow.id)  # type: ignore[arg-type]
+            & (WorkflowVersion.version == Workflow.active_version),
+        )
+        .where(
+            Workflow.tenant_id == tenant_id,
+            Workflow.status == "active",
+            Workflow.trigger_event == event_type,
+        )
+    )
+    return [(workflow, version) for workflow, version in rows]
+
+
+def _apply(workflow: Workflow, canonical: dict[str, Any]) -> None:
+    trigger = canonical.get("trigger") or {}
+    workflow.name = canonical["name"]
+    workflow.description = canonical.get("description") or ""
+    workflow.trigger_type = trigger.get("type", "manual")
+    workflow.trigger_event = trigger.get("event")
+    workflow.updated_at = datetime.now(UTC)
+
+
+def _version(
+    workflow: Workflow, number: int, canonical: dict[str, Any], source: dict[str, Any]
+) -> WorkflowVersion:
+    return WorkflowVersion(
+        tenant_id=workflow.tenant_id,
+        workflow_id=workflow.id,
+        version=number,
+        definition=canonical,
+        source=source,
+    )

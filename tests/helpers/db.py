@@ -1,0 +1,27 @@
+"""Reading back what runs recorded."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from storage.db import session_scope
+from storage.models import Delivery, Run, RunStep
+
+
+def steps_of(engine: Engine, run_id: str) -> dict[str, RunStep]:
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(RunStep).where(RunStep.run_id == run_id).order_by(col(RunStep.seq))
+        )
+        return {row.node_id: row for row in rows}
+
+
+def run_row(engine: Engine, run_id: str) -> Run | None:
+    with session_scope(engine) as session:
+        return session.get(Run, run_id)
+
+
+def deliveries_of(engine: Engine, run_id: str) -> list[Delivery]:
+    with session_scope(engine) as session:
+        return list(session.exec(select(Delivery).where(Delivery.run_id == run_id)))

@@ -1,0 +1,72 @@
+"""Workers and definitions for tests: a fresh task queue per test, real activities."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio.client import Client, WorkflowHandle
+from temporalio.worker import Worker
+
+from activities.actions import Actions
+from activities.email import email_transport_from_url
+from activities.http import HttpCaller
+from activities.sms import ConsoleSmsTransport, SmsTransport
+from definitions.validation import load_definition
+from workflows.interpreter import RelayRun, RunInput
+from worker.composition import build_worker
+
+
+@asynccontextmanager
+async def relay_worker(
+    client: Client,
+    engine: Engine,
+    *,
+    smtp_url: str | None = None,
+    sms: SmsTransport | None = None,
+) -> AsyncIterator[Worker]:
+    """A worker with the real activities on a fresh task queue (``worker.task_queue``)."""
+    async with httpx.AsyncClient(trust_env=False) as http:
+        actions = Actions(
+            engine=engine,
+            email=email_transport_from_url(smtp_url),
+            sms=sms or ConsoleSmsTransport(),
+            http=HttpCaller(http),
+        )
+        worker = build_worker(client, f"relay-test-{uuid.uuid4().hex[:8]}", engine, actions)
+        async with worker:
+            yield worker
+
+
+def run_input(
+    document: dict[str, Any], data: dict[str, Any] | None = None, *, tenant: str = "t_test"
+) -> RunInput:
+    definition = load_definition(document)
+    event_id = f"evt_{uuid.uuid4().hex[:8]}"
+    return RunInput(
+        tenant_id=tenant,
+        workflow_id=f"wf_{uuid.uuid4().hex[:8]}",
+        workflow_name=definition.name,
+        version=1,
+        definition=definition.canonical(),
+        trigger={
+            "type": definition.trigger.event or "manual",
+            "id": event_id,
+            "occurred_at": "2026-01-01T00:00:00+00:00",
+            "entity": None,
+            "data": data or {},
+        },
+    )
+
+
+async def start_run(client: Client, worker: Worker, input: RunInput) -> WorkflowHandle[Any, Any]:
+    return await client.start_workflow(
+        RelayRun.run,
+        input,
+        id=f"run_{uuid.uuid4().hex[:12]}",
+        task_queue=worker.task_queue,
+    )

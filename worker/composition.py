@@ -1,0 +1,82 @@
+"""The composition root: settings → clients → activities, worker and API."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from activities.actions import Actions
+from activities.email import email_transport_from_url
+from activities.http import HttpCaller
+from activities.recording import Recorder
+from activities.sms import sms_transport_from_settings
+from api.app import create_app
+from api.deps import ApiDeps
+from worker.settings import Settings
+from workflows.interpreter import RelayRun
+
+
+async def connect(settings: Settings) -> Client:
+    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+
+
+def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -> Actions:
+    return Actions(
+        engine=engine,
+        email=email_transport_from_url(settings.smtp_url, default_sender=settings.email_from),
+        sms=sms_transport_from_settings(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from_number,
+            settings.twilio_api_url,
+        ),
+        http=HttpCaller(http),
+    )
+
+
+# Pure, deterministic modules the interpreter uses, shared with the sandbox instead of being
+# re-imported for every run: templates compile once per process, not once per workflow.
+PASSTHROUGH = ("definitions", "activities.inputs", "jinja2", "markupsafe", "re2", "pydantic")
+
+
+def build_worker(
+    client: Client, task_queue: str, engine: Engine, actions: Actions, **options: object
+) -> Worker:
+    recorder = Recorder(engine)
+    return Worker(
+        client,
+        task_queue=task_queue,
+        workflows=[RelayRun],
+        activities=[
+            actions.send_email,
+            actions.send_sms,
+            actions.http_request,
+            recorder.record_steps,
+            recorder.finish_run,
+        ],
+        activity_executor=ThreadPoolExecutor(max_workers=16),
+        workflow_runner=SandboxedWorkflowRunner(
+            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        ),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def http_client() -> httpx.AsyncClient:
+    # Redirects are not followed: a redirect is the receiver's answer, shown as the step output.
+    return httpx.AsyncClient(follow_redirects=False, trust_env=False)
+
+
+def build_api(settings: Settings, engine: Engine) -> object:
+    deps = ApiDeps(
+        engine=engine,
+        connect_temporal=lambda: connect(settings),
+        task_queue=settings.task_queue,
+        search_attributes=settings.search_attributes,
+    )
+    return create_app(deps)

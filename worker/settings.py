@@ -1,0 +1,39 @@
+"""The one settings object: ``RELAY_*`` environment variables, read at the entry points."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STATE_DIR = Path(".relay")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RELAY_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{STATE_DIR / 'relay.db'}",
+        description="SQLAlchemy URL; postgresql+psycopg://… for PostgreSQL",
+    )
+    temporal_address: str = "localhost:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "relay"
+    smtp_url: str | None = Field(
+        default=None,
+        description="smtp://user:pass@host:port, smtp+starttls://…, smtps://…; ?from= sets sender",
+    )
+    email_from: str = "relay@localhost"
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_url: str | None = Field(default=None, description="override Twilio's API base URL")
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    temporal_ui_port: int = 8233
+    state_dir: Path = STATE_DIR
+    search_attributes: bool = Field(
+        default=True,
+        description="tag runs with Relay's search attributes (tenant, workflow, entity)",
+    )

@@ -1,0 +1,45 @@
+"""Timeouts and retry policies, per activity kind, in one place (STYLE 6)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.common import RetryPolicy
+
+from definitions.models import Node, RetrySpec
+
+DEFAULT_RETRY = RetrySpec()  # SPEC §3: 5 attempts, 1 s, ×2, capped at 1 min
+
+# Per attempt; a step's own ``timeout`` overrides it.
+ACTION_TIMEOUTS: dict[str, timedelta] = {
+    "send_email": timedelta(seconds=60),
+    "send_sms": timedelta(seconds=30),
+    "http_request": timedelta(seconds=45),
+}
+DEFAULT_ACTION_TIMEOUT = timedelta(seconds=60)
+
+# Recording runs as local activities against our own database: retried until it succeeds, so a
+# database outage pauses runs instead of losing what they did.
+RECORDING_TIMEOUT = timedelta(seconds=30)
+RECORDING_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
+
+
+def action_retry(node: Node) -> tuple[RetryPolicy, int]:
+    spec = node.retry or DEFAULT_RETRY
+    policy = RetryPolicy(
+        initial_interval=timedelta(seconds=spec.initial_interval),
+        backoff_coefficient=spec.backoff,
+        maximum_interval=timedelta(seconds=spec.max_interval),
+        maximum_attempts=spec.max_attempts,
+    )
+    return policy, spec.max_attempts
+
+
+def action_timeout(node: Node) -> timedelta:
+    if node.timeout is not None:
+        return timedelta(seconds=node.timeout)
+    return ACTION_TIMEOUTS.get(node.type, DEFAULT_ACTION_TIMEOUT)

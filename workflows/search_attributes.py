@@ -1,0 +1,19 @@
+"""Relay's custom search attributes, so the Temporal UI can find runs by tenant, workflow and
+entity (e.g. ``RelayTenant = "acme" AND RelayEntity = "booking-42"``)."""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+TENANT = SearchAttributeKey.for_keyword("RelayTenant")
+WORKFLOW = SearchAttributeKey.for_keyword("RelayWorkflowId")
+VERSION = SearchAttributeKey.for_int("RelayVersion")
+ENTITY = SearchAttributeKey.for_keyword("RelayEntity")
+
+ALL = (TENANT, WORKFLOW, VERSION, ENTITY)
+
+
+def dev_server_flags() -> list[str]:
+    """``--search-attribute`` flags for ``temporal server start-dev``."""
+    kinds = {TENANT: "Keyword", WORKFLOW: "Keyword", VERSION: "Int", ENTITY: "Keyword"}
+    return [f"--search-attribute={key.name}={kind}" for key, kind in kinds.items()]
