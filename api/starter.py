@@ -12,7 +12,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from temporalio.common import TypedSearchAttributes, WorkflowIDReusePolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
@@ -111,10 +111,10 @@ async def start(
     client = await deps.temporal()
     attributes = TypedSearchAttributes(
         [
-            sa.TENANT.value_set(workflow.tenant_id),
-            sa.WORKFLOW.value_set(workflow.id),
-            sa.VERSION.value_set(version.version),
-            *([sa.ENTITY.value_set(entity)] if entity else []),
+            SearchAttributePair(sa.TENANT, workflow.tenant_id),
+            SearchAttributePair(sa.WORKFLOW, workflow.id),
+            SearchAttributePair(sa.VERSION, version.version),
+            *([SearchAttributePair(sa.ENTITY, entity)] if entity else []),
         ]
     )
     try:

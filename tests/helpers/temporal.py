@@ -17,8 +17,8 @@ from activities.email import email_transport_from_url
 from activities.http import HttpCaller
 from activities.sms import ConsoleSmsTransport, SmsTransport
 from definitions.validation import load_definition
-from workflows.interpreter import RelayRun, RunInput
 from worker.composition import build_worker
+from workflows.interpreter import RelayRun, RunInput
 
 
 @asynccontextmanager

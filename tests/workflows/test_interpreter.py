@@ -32,7 +32,9 @@ async def test_steps_run_in_order_and_email_reaches_smtp(
     with SmtpSink() as smtp:
         async with relay_worker(time_env.client, engine, smtp_url=smtp.url()) as worker:
             handle = await start_run(
-                time_env.client, worker, run_input(document, {"email": "ann@example.com", "name": "Ann"})
+                time_env.client,
+                worker,
+                run_input(document, {"email": "ann@example.com", "name": "Ann"}),
             )
             result = await handle.result()
     assert result.status == "completed"
@@ -76,7 +78,9 @@ async def test_reminder_24h_before_start_skips_the_wait_in_virtual_time(
     assert wall < 5, f"two virtual days took {wall:.2f}s of wall time"
     wait = steps_of(engine, handle.id)["wait"]
     assert wait.status == "completed"
-    assert wait.output["until"].startswith((datetime.fromisoformat(start) - timedelta(hours=24)).date().isoformat())
+    assert wait.output["until"].startswith(
+        (datetime.fromisoformat(start) - timedelta(hours=24)).date().isoformat()
+    )
 
 
 async def test_until_in_the_past_with_if_past_skip_ends_the_run_skipped(
@@ -109,12 +113,20 @@ async def test_until_in_the_past_continues_by_default(
         "name": "Continue",
         "steps": [
             {"id": "wait", "type": "wait", "until": "2020-01-01T00:00:00Z"},
-            {"id": "ping", "type": "http_request", "url": "{{ url }}", "method": "POST", "body": {}},
+            {
+                "id": "ping",
+                "type": "http_request",
+                "url": "{{ url }}",
+                "method": "POST",
+                "body": {},
+            },
         ],
     }
     with RecordingHttpServer() as peer:
         async with relay_worker(time_env.client, engine) as worker:
-            handle = await start_run(time_env.client, worker, run_input(document, {"url": peer.url("/x")}))
+            handle = await start_run(
+                time_env.client, worker, run_input(document, {"url": peer.url("/x")})
+            )
             assert (await handle.result()).status == "completed"
     assert len(peer.requests) == 1
 
@@ -183,7 +195,9 @@ async def test_http_500_is_retried_until_it_succeeds(
         peer.script(500)
         peer.script(500)
         async with relay_worker(time_env.client, engine) as worker:
-            handle = await start_run(time_env.client, worker, run_input(document, {"url": peer.url()}))
+            handle = await start_run(
+                time_env.client, worker, run_input(document, {"url": peer.url()})
+            )
             assert (await handle.result()).status == "completed"
     assert len(peer.requests) == 3
     assert len({r.headers["idempotency-key"] for r in peer.requests}) == 1
@@ -205,7 +219,9 @@ async def test_http_404_is_not_retried_and_on_error_stop_fails_the_run(
     with RecordingHttpServer() as peer:
         peer.script(404)
         async with relay_worker(time_env.client, engine) as worker:
-            handle = await start_run(time_env.client, worker, run_input(document, {"url": peer.url()}))
+            handle = await start_run(
+                time_env.client, worker, run_input(document, {"url": peer.url()})
+            )
             result = await handle.result()
     assert result.status == "failed"
     assert len(peer.requests) == 1
@@ -216,11 +232,18 @@ async def test_http_404_is_not_retried_and_on_error_stop_fails_the_run(
     assert run_row(engine, handle.id).error["node_id"] == "hook"  # type: ignore[index,union-attr]
 
 
-async def test_failed_step_continues_by_default(time_env: WorkflowEnvironment, engine: Engine) -> None:
+async def test_failed_step_continues_by_default(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
     document = {
         "name": "Lenient",
         "steps": [
-            {"id": "bad", "type": "http_request", "url": "{{ url }}", "retry": {"max_attempts": 2, **FAST_RETRY}},
+            {
+                "id": "bad",
+                "type": "http_request",
+                "url": "{{ url }}",
+                "retry": {"max_attempts": 2, **FAST_RETRY},
+            },
             {"id": "after", "type": "http_request", "url": "{{ url }}"},
         ],
     }
@@ -228,7 +251,9 @@ async def test_failed_step_continues_by_default(time_env: WorkflowEnvironment, e
         peer.script(503)
         peer.script(503)
         async with relay_worker(time_env.client, engine) as worker:
-            handle = await start_run(time_env.client, worker, run_input(document, {"url": peer.url()}))
+            handle = await start_run(
+                time_env.client, worker, run_input(document, {"url": peer.url()})
+            )
             assert (await handle.result()).status == "completed"
     steps = steps_of(engine, handle.id)
     assert (steps["bad"].status, steps["bad"].attempts) == ("failed", 2)
@@ -247,7 +272,9 @@ async def test_timeout_per_step_fails_a_slow_receiver(
     with RecordingHttpServer() as peer:
         peer.script(200, delay=3)
         async with relay_worker(time_env.client, engine) as worker:
-            handle = await start_run(time_env.client, worker, run_input(document, {"url": peer.url()}))
+            handle = await start_run(
+                time_env.client, worker, run_input(document, {"url": peer.url()})
+            )
             assert (await handle.result()).status == "completed"
     step = steps_of(engine, handle.id)["slow"]
     assert step.status == "failed"

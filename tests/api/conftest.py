@@ -1,0 +1,83 @@
+"""The HTTP surface end to end: the real app over ASGI, a real worker on the dev server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from api.deps import ApiDeps
+from storage.db import session_scope
+from storage.tenants import create_tenant
+from tests.helpers.peers import SmtpSink
+from tests.helpers.temporal import relay_worker
+
+
+@dataclass
+class Stack:
+    api: httpx.AsyncClient
+    client: Client
+    smtp: SmtpSink
+    engine: Engine
+    tenant_id: str
+
+    async def create_active(self, document: dict[str, Any]) -> dict[str, Any]:
+        created = await self.api.post("/v1/workflows", json=document)
+        assert created.status_code == 201, created.text
+        activated = await self.api.post(f"/v1/workflows/{created.json()['id']}/activate")
+        assert activated.status_code == 200, activated.text
+        body: dict[str, Any] = activated.json()
+        return body
+
+    async def wait_run(
+        self, run_id: str, until: Callable[[dict[str, Any]], bool], timeout: float = 20
+    ) -> dict[str, Any]:
+        """Poll ``GET /v1/runs/{id}`` as a user would, until ``until(run)`` holds."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            response = await self.api.get(f"/v1/runs/{run_id}")
+            if response.status_code == 200 and until(response.json()):
+                body: dict[str, Any] = response.json()
+                return body
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"run never satisfied the condition: {response.text}")
+            await asyncio.sleep(0.1)
+
+
+def finished(run: dict[str, Any]) -> bool:
+    return run["status"] not in ("running", "waiting")
+
+
+def new_tenant(engine: Engine, name: str = "Acme") -> tuple[str, str]:
+    with session_scope(engine) as session:
+        tenant, key = create_tenant(session, name)
+    return tenant.id, key
+
+
+def api_client(app: Any, key: str | None) -> httpx.AsyncClient:
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://relay.test", headers=headers
+    )
+
+
+@pytest.fixture
+async def stack(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Stack]:
+    tenant_id, key = new_tenant(engine)
+    with SmtpSink() as smtp:
+        async with relay_worker(dev_env.client, engine, smtp_url=smtp.url()) as worker:
+
+            async def connect() -> Client:
+                return dev_env.client
+
+            deps = ApiDeps(engine=engine, connect_temporal=connect, task_queue=worker.task_queue)
+            async with api_client(create_app(deps), key) as api:
+                yield Stack(api, dev_env.client, smtp, engine, tenant_id)
