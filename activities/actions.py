@@ -21,7 +21,7 @@ from activities.email import EmailMessage, EmailTransport
 from activities.errors import DeliveryError, PermanentDeliveryError
 from activities.http import HttpCaller
 from activities.inputs import ActionInput, StepRecord
-from activities.recording import record_steps_in
+from activities.recording import close_run, record_steps_in
 from activities.sms import SmsTransport
 from definitions.errors import TemplateRenderError
 from definitions.templates import resolve_secrets
@@ -54,7 +54,7 @@ class Actions:
 
     @activity.defn(name="send_email")
     async def send_email(self, input: ActionInput) -> dict[str, Any]:
-        config = await self._begin(input)
+        config, running = self._begin(input)
         message = EmailMessage(
             to=_addresses(config.get("to")),
             cc=_addresses(config.get("cc")),
@@ -74,6 +74,7 @@ class Actions:
             recipient += f" (+{len(message.to) - 1})"
         return await self._deliver(
             input,
+            running,
             channel="email",
             transport=self._email.name,
             recipient=recipient,
@@ -82,10 +83,11 @@ class Actions:
 
     @activity.defn(name="send_sms")
     async def send_sms(self, input: ActionInput) -> dict[str, Any]:
-        config = await self._begin(input)
+        config, running = self._begin(input)
         to, body = _text(config.get("to")), _text(config.get("body"))
         return await self._deliver(
             input,
+            running,
             channel="sms",
             transport=self._sms.name,
             recipient=_mask(to),
@@ -94,10 +96,11 @@ class Actions:
 
     @activity.defn(name="http_request")
     async def http_request(self, input: ActionInput) -> dict[str, Any]:
-        config = await self._begin(input)
+        config, running = self._begin(input)
         url = _text(config.get("url"))
         return await self._deliver(
             input,
+            running,
             channel="http",
             transport="http",
             recipient=_host(url),
@@ -115,35 +118,39 @@ class Actions:
 
     # --- the shared life of an action ---------------------------------------------------------
 
-    async def _begin(self, input: ActionInput) -> dict[str, Any]:
-        """Mark the step running (with the attempt number) and resolve secrets."""
+    def _begin(self, input: ActionInput) -> tuple[dict[str, Any], list[StepRecord]]:
+        """The configuration with secrets resolved, and the step records that mark it running
+        (written in the delivery's first transaction)."""
         info = activity.info()
         step = _step(input.step, "running", attempts=info.attempt)
         if info.attempt == 1:
             step.started_at = datetime.now(UTC)
-        await asyncio.to_thread(self._write_steps, input, [*input.pending, step])
         try:
             resolved: dict[str, Any] = resolve_secrets(
                 input.config, self._secrets(input.run.tenant_id)
             )
         except TemplateRenderError as exc:
             raise _permanent(str(exc), "template_error") from exc
-        return resolved
+        return resolved, [*input.pending, step]
 
-    def _write_steps(self, input: ActionInput, steps: list[StepRecord]) -> None:
+    def _start(self, input: ActionInput, steps: list[StepRecord]) -> dict[str, Any] | None:
+        """One transaction: the step is running, and was it delivered already?"""
         with session_scope(self._engine) as session:
             record_steps_in(session, input.run, steps)
+            row = delivered(session, input.idempotency_key)
+            return dict(row.receipt or {}) if row is not None else None
 
     async def _deliver(
         self,
         input: ActionInput,
+        running: list[StepRecord],
         *,
         channel: str,
         transport: str,
         recipient: str,
         send: Callable[[], Awaitable[dict[str, Any]]],
     ) -> dict[str, Any]:
-        previous = await asyncio.to_thread(self._delivered, input.idempotency_key)
+        previous = await asyncio.to_thread(self._start, input, running)
         if previous is not None:
             activity.logger.info(
                 "step %s already delivered; not sending again", input.step.step_key
@@ -175,15 +182,12 @@ class Actions:
         await asyncio.to_thread(self._complete, input, delivery, done)
         return receipt
 
-    def _delivered(self, key: str) -> dict[str, Any] | None:
-        with session_scope(self._engine) as session:
-            row = delivered(session, key)
-            return dict(row.receipt or {}) if row is not None else None
-
     def _complete(self, input: ActionInput, delivery: Delivery, step: StepRecord) -> None:
         with session_scope(self._engine) as session:
             save_delivery(session, delivery)
             record_steps_in(session, input.run, [step])
+            if input.finishes_run:
+                close_run(session, input.run, "completed", step.completed_at or datetime.now(UTC))
 
 
 def _step(template: StepRecord, status: str, *, attempts: int | None) -> StepRecord:

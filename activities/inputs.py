@@ -32,6 +32,7 @@ class RunRef:
     run_id: str
     workflow_id: str
     version: int
+    started_at: datetime | None = None
 
 
 @dataclass
@@ -44,6 +45,8 @@ class ActionInput:
     max_attempts: int
     pending: list[StepRecord] = field(default_factory=list)
     """Non-action steps (skips, branches) recorded in the same transaction, to save a call."""
+    finishes_run: bool = False
+    """Nothing follows this step: its success completes the run in the same transaction."""
 
     @property
     def idempotency_key(self) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -47,15 +49,26 @@ class Recorder:
     def _finish_run(self, input: FinishRunInput) -> None:
         with session_scope(self._engine) as session:
             record_steps_in(session, input.run, input.steps)
-            # A run started outside the API (a test, a child run) has no row yet.
-            start_run(
-                session,
-                Run(
-                    id=input.run.run_id,
-                    tenant_id=input.run.tenant_id,
-                    workflow_id=input.run.workflow_id,
-                    version=input.run.version,
-                    started_at=input.started_at,
-                ),
-            )
-            finish_run(session, input.run.run_id, input.status, input.completed_at, input.error)
+            close_run(session, input.run, input.status, input.completed_at, input.error)
+
+
+def close_run(
+    session: Session,
+    run: RunRef,
+    status: str,
+    completed_at: datetime,
+    error: dict[str, Any] | None = None,
+) -> None:
+    """Record the run's outcome; a run started outside the API (a test, a child run) gets its
+    row here."""
+    start_run(
+        session,
+        Run(
+            id=run.run_id,
+            tenant_id=run.tenant_id,
+            workflow_id=run.workflow_id,
+            version=run.version,
+            started_at=run.started_at or completed_at,
+        ),
+    )
+    finish_run(session, run.run_id, status, completed_at, error)

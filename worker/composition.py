@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -41,17 +42,30 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
 
 # Pure, deterministic modules the interpreter uses, shared with the sandbox instead of being
 # re-imported for every run: templates compile once per process, not once per workflow.
-PASSTHROUGH = ("definitions", "activities.inputs", "jinja2", "markupsafe", "re2", "pydantic")
+PASSTHROUGH = (
+    "definitions",
+    "activities.inputs",
+    "workflows.policies",
+    "jinja2",
+    "markupsafe",
+    "re2",
+    "pydantic",
+)
 
 
 def build_worker(
-    client: Client, task_queue: str, engine: Engine, actions: Actions, **options: object
+    client: Client,
+    task_queue: str,
+    engine: Engine,
+    actions: Actions,
+    extra_workflows: Sequence[type] = (),
+    **options: object,
 ) -> Worker:
     recorder = Recorder(engine)
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[RelayRun],
+        workflows=[RelayRun, *extra_workflows],
         activities=[
             actions.send_email,
             actions.send_sms,

@@ -67,8 +67,10 @@ class RelayRun:
         info = workflow.info()
         self._definition = Definition.model_validate(input.definition)
         self._nodes = {node.id: node for node in self._definition.nodes}
-        self._ref = RunRef(input.tenant_id, info.workflow_id, input.workflow_id, input.version)
         started = workflow.now()
+        self._ref = RunRef(
+            input.tenant_id, info.workflow_id, input.workflow_id, input.version, started
+        )
         self._context = build_context(
             input.trigger,
             workflow={
@@ -80,6 +82,7 @@ class RelayRun:
         )
         self._pending: list[StepRecord] = []
         self._path: list[str] = []
+        self._closed = False  # the last action recorded the run's completion itself
 
         end = _End("completed")
         node_id = self._successor(START, None)
@@ -92,12 +95,13 @@ class RelayRun:
                 break
             node_id = outcome if outcome in self._nodes else self._successor(node.id, outcome)
 
-        await self._local(
-            "relay.finish_run",
-            FinishRunInput(
-                self._ref, end.status, started, workflow.now(), self._take_pending(), end.error
-            ),
-        )
+        if not (self._closed and end.status == "completed" and not self._pending):
+            await self._local(
+                "relay.finish_run",
+                FinishRunInput(
+                    self._ref, end.status, started, workflow.now(), self._take_pending(), end.error
+                ),
+            )
         return RunResult(end.status, end.error, self._path)
 
     # --- nodes ----------------------------------------------------------------------------------
@@ -126,17 +130,19 @@ class RelayRun:
     async def _action(self, node: Node) -> str | None | _End:
         step = self._step(node, "running")
         policy, max_attempts = action_retry(node)
+        last = self._is_last(node)
         try:
             config = prepare_action_config(node.type, node.config, self._context)
             output = await workflow.execute_activity(
                 node.type,
-                ActionInput(self._ref, step, config, max_attempts, self._take_pending()),
+                ActionInput(self._ref, step, config, max_attempts, self._take_pending(), last),
                 start_to_close_timeout=action_timeout(node),
                 retry_policy=policy,
                 result_type=dict,
             )
         except (ActivityError, TemplateRenderError) as exc:
             return await self._failed(node, step, _error_of(exc))
+        self._closed = last
         self._context["steps"][node.id] = {"status": "completed", "output": output}
         if node.output:
             self._context["vars"][node.output] = output
@@ -203,6 +209,10 @@ class RelayRun:
             if edge.when is None and label != "error":
                 fallback = edge.target
         return fallback
+
+    def _is_last(self, node: Node) -> bool:
+        """Nothing can follow ``node`` on success, so its activity may complete the run."""
+        return not any(edge.source == node.id for edge in self._definition.edges)
 
     def _step(self, node: Node, status: str) -> StepRecord:
         return StepRecord(

@@ -1,0 +1,109 @@
+"""Interpreter overhead: the same three-action workflow as a Relay definition and hand-written.
+
+Both run N times on one Temporal dev server, one worker with the same settings and the same
+activities (console email, console SMS, HTTP to a loopback server), in one process. Prints the
+throughput of each, their ratio, and history events per run.
+
+    .venv/bin/python -m benchmarks.interpreter_overhead [--runs 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from activities.actions import Actions
+from activities.email import ConsoleEmailTransport
+from activities.http import HttpCaller
+from activities.sms import ConsoleSmsTransport
+from benchmarks.handwritten import HandWrittenThreeActions
+from definitions.validation import load_definition
+from storage.db import make_engine, upgrade
+from tests.helpers.peers import RecordingHttpServer
+from worker.composition import build_worker
+from workflows.interpreter import RelayRun, RunInput
+
+DEFINITION = {
+    "name": "Benchmark: three actions",
+    "trigger": {"type": "event", "event": "contact.created"},
+    "steps": [
+        {"id": "s0", "type": "send_email", "to": "{{ email }}", "subject": "Hi {{ name }}", "body": "Welcome"},
+        {"id": "s1", "type": "send_sms", "to": "{{ phone }}", "body": "Hi {{ name }}"},
+        {"id": "s2", "type": "http_request", "url": "{{ url }}", "method": "POST", "body": {"name": "{{ name }}"}},
+    ],
+}  # fmt: skip
+
+
+async def run_batch(
+    client: Client, queue: str, kind: str, runs: int, data: dict[str, Any]
+) -> float:
+    canonical = load_definition(DEFINITION).canonical()
+    began = time.perf_counter()
+    handles = []
+    for _ in range(runs):
+        run_id = f"bench-{kind}-{uuid.uuid4().hex[:10]}"
+        if kind == "relay":
+            trigger = {"type": "contact.created", "id": run_id, "occurred_at": "2026-01-01T00:00:00+00:00", "data": data}  # fmt: skip
+            arg: Any = RunInput("bench", "wf_bench", DEFINITION["name"], 1, canonical, trigger)
+            handles.append(
+                await client.start_workflow(RelayRun.run, arg, id=run_id, task_queue=queue)
+            )
+        else:
+            handles.append(
+                await client.start_workflow(
+                    HandWrittenThreeActions.run, data, id=run_id, task_queue=queue
+                )
+            )
+    await asyncio.gather(*(h.result() for h in handles))
+    elapsed = time.perf_counter() - began
+    history = await handles[0].fetch_history()
+    print(f"{kind:12s} {runs} runs in {elapsed:6.2f}s  {runs / elapsed:7.1f} runs/s  "
+          f"{len(history.events)} history events/run")  # fmt: skip
+    return runs / elapsed
+
+
+async def main(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as directory, RecordingHttpServer() as peer:
+        url = f"sqlite:///{directory}/bench.db"
+        upgrade(url)
+        engine = make_engine(url)
+        bin_dir = Path(sys.executable).parent
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(bin_dir / "temporal")
+        )
+        data = {
+            "email": "ann@example.com",
+            "name": "Ann",
+            "phone": "+15551234567",
+            "url": peer.url("/hook"),
+        }
+        async with env, httpx.AsyncClient(trust_env=False) as http:
+            actions = Actions(
+                engine, ConsoleEmailTransport(), ConsoleSmsTransport(), HttpCaller(http)
+            )
+            queue = f"bench-{uuid.uuid4().hex[:6]}"
+            async with build_worker(
+                env.client, queue, engine, actions, extra_workflows=[HandWrittenThreeActions]
+            ):
+                await run_batch(env.client, queue, "relay", 50, data)  # warm-up, both kinds
+                await run_batch(env.client, queue, "handwritten", 50, data)
+                print("--- measured ---")
+                hand = await run_batch(env.client, queue, "handwritten", runs, data)
+                relay = await run_batch(env.client, queue, "relay", runs, data)
+        print(f"ratio relay/handwritten throughput: {relay / hand:.3f}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=500)
+    asyncio.run(main(parser.parse_args().runs))
