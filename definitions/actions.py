@@ -6,8 +6,11 @@ from typing import Any
 
 from definitions.templates import render
 
-_ROLE_FIELDS = {"invitee": ("invitee_email",), "organizer": ("organizer_email",)}
-_ROLE_FIELDS["both"] = _ROLE_FIELDS["organizer"] + _ROLE_FIELDS["invitee"]
+_ROLE_FIELDS: dict[str, tuple[str, ...]] = {
+    "invitee": ("invitee_email",),
+    "organizer": ("organizer_email",),
+    "both": ("organizer_email", "invitee_email"),
+}
 
 
 def prepare_action_config(

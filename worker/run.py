@@ -6,6 +6,8 @@ import asyncio
 import logging
 import signal
 
+from temporalio.client import Client
+
 from storage.db import make_engine
 from worker.composition import build_actions, build_worker, connect, http_client
 from worker.settings import Settings
@@ -32,7 +34,8 @@ async def run_worker(settings: Settings) -> None:
         log.info("worker stopped")
 
 
-async def _connect_with_retry(settings: Settings, attempts: int = 60):  # type: ignore[no-untyped-def]
+async def _connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
+    """The worker may start before Temporal accepts connections (``relay dev`` starts both)."""
     for attempt in range(1, attempts + 1):
         try:
             return await connect(settings)

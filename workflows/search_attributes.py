@@ -15,5 +15,6 @@ ALL = (TENANT, WORKFLOW, VERSION, ENTITY)
 
 def dev_server_flags() -> list[str]:
     """``--search-attribute`` flags for ``temporal server start-dev``."""
-    kinds = {TENANT: "Keyword", WORKFLOW: "Keyword", VERSION: "Int", ENTITY: "Keyword"}
-    return [f"--search-attribute={key.name}={kind}" for key, kind in kinds.items()]
+    kinds = [(TENANT.name, "Keyword"), (WORKFLOW.name, "Keyword"), (VERSION.name, "Int"),
+             (ENTITY.name, "Keyword")]  # fmt: skip
+    return [f"--search-attribute={name}={kind}" for name, kind in kinds]

@@ -8,7 +8,6 @@ Create Date: 2026-11-22 02:25:13.099991
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 
 revision: str = "0001"
@@ -22,15 +21,15 @@ def upgrade() -> None:
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("idempotency_key", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("step_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("transport", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("recipient", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=300), nullable=False),
+        sa.Column("run_id", sa.String(length=200), nullable=False),
+        sa.Column("step_key", sa.String(length=200), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("transport", sa.String(length=32), nullable=False),
+        sa.Column("recipient", sa.String(length=500), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("summary", sa.String(), nullable=False),
         sa.Column("receipt", sa.JSON(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
@@ -45,10 +44,10 @@ def upgrade() -> None:
     op.create_table(
         "events",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("event_id", sa.String(length=200), nullable=False),
+        sa.Column("type", sa.String(length=200), nullable=False),
+        sa.Column("entity", sa.String(length=200), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
@@ -58,13 +57,13 @@ def upgrade() -> None:
     op.create_table(
         "run_steps",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("run_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("step_key", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("run_id", sa.String(length=200), nullable=False),
+        sa.Column("step_key", sa.String(length=200), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
-        sa.Column("node_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("node_id", sa.String(length=200), nullable=False),
+        sa.Column("type", sa.String(length=64), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
@@ -78,13 +77,13 @@ def upgrade() -> None:
 
     op.create_table(
         "runs",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("workflow_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("id", sa.String(length=200), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("workflow_id", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("entity", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("entity", sa.String(length=200), nullable=True),
+        sa.Column("event_id", sa.String(length=200), nullable=True),
         sa.Column("trigger", sa.JSON(), nullable=True),
         sa.Column("error", sa.JSON(), nullable=True),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
@@ -100,17 +99,17 @@ def upgrade() -> None:
 
     op.create_table(
         "tenants",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "api_keys",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("key_hash", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("prefix", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("key_hash", sa.String(length=128), nullable=False),
+        sa.Column("prefix", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -125,13 +124,13 @@ def upgrade() -> None:
 
     op.create_table(
         "workflows",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("trigger_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("trigger_event", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("description", sa.String(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("trigger_type", sa.String(length=32), nullable=False),
+        sa.Column("trigger_event", sa.String(length=200), nullable=True),
         sa.Column("latest_version", sa.Integer(), nullable=False),
         sa.Column("active_version", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -151,8 +150,8 @@ def upgrade() -> None:
     op.create_table(
         "workflow_versions",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("tenant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("workflow_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("tenant_id", sa.String(length=64), nullable=False),
+        sa.Column("workflow_id", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("definition", sa.JSON(), nullable=False),
         sa.Column("source", sa.JSON(), nullable=True),
