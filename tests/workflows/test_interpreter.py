@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from activities.sms import TwilioSmsTransport
 from tests.helpers.db import deliveries_of, run_row, steps_of
-from tests.helpers.peers import RecordingHttpServer, SmtpSink
+from tests.helpers.peers import FakeTwilioApi, RecordingHttpServer, SmtpSink
 from tests.helpers.temporal import relay_worker, run_input, start_run
 
 FAST_RETRY = {"initial_interval": 0.05, "max_interval": 0.1}
@@ -279,3 +280,24 @@ async def test_timeout_per_step_fails_a_slow_receiver(
     step = steps_of(engine, handle.id)["slow"]
     assert step.status == "failed"
     assert "timeout" in step.error["type"].lower() or "timeout" in step.error["message"].lower()  # type: ignore[index]
+
+
+async def test_sms_goes_through_the_twilio_sdk_to_a_twilio_speaking_endpoint(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    document = {
+        "name": "Text the invitee",
+        "steps": [{"id": "text", "type": "sms", "to": "{{ invitee_phone }}",
+                   "message": "Hi {{ invitee_name }}, see you soon"}],
+    }  # fmt: skip
+    with FakeTwilioApi() as twilio:
+        sms = TwilioSmsTransport(twilio.account_sid, twilio.auth_token, "+15550000000", twilio.base_url)
+        async with relay_worker(time_env.client, engine, sms=sms) as worker:
+            data = {"invitee_phone": "+15557654321", "invitee_name": "Ann"}
+            handle = await start_run(time_env.client, worker, run_input(document, data))
+            assert (await handle.result()).status == "completed"
+    assert [(m["To"], m["Body"]) for m in twilio.messages] == [("+15557654321", "Hi Ann, see you soon")]
+    step = steps_of(engine, handle.id)["text"]
+    assert step.output["transport"] == "twilio"
+    assert step.output["sid"].startswith("SM")
+    assert deliveries_of(engine, handle.id)[0].recipient == "+1555***21"
