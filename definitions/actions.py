@@ -6,10 +6,20 @@ from typing import Any
 
 from definitions.templates import render
 
-_ROLE_FIELDS: dict[str, tuple[str, ...]] = {
-    "invitee": ("invitee_email",),
-    "organizer": ("organizer_email",),
-    "both": ("organizer_email", "invitee_email"),
+# ``recipient`` roles of the scheduling document → the event fields holding their address.
+# An SMS goes to one number, so "both" is an email-only role.
+ROLE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "send_email": {
+        "invitee": ("invitee_email",),
+        "organizer": ("organizer_email",),
+        "both": ("organizer_email", "invitee_email"),
+        "custom": ("custom_email",),
+    },
+    "send_sms": {
+        "invitee": ("invitee_phone",),
+        "organizer": ("organizer_phone",),
+        "custom": ("custom_phone",),
+    },
 }
 
 
@@ -21,18 +31,11 @@ def prepare_action_config(
     Raises ``TemplateRenderError`` for a template that cannot render.
     """
     rendered: dict[str, Any] = render(config, context)
-    if node_type == "send_email" and not rendered.get("to"):
-        rendered["to"] = _recipients(rendered, context)
+    roles = ROLE_FIELDS.get(node_type)
+    if roles and not rendered.get("to") and rendered.get("recipient"):
+        fields = roles.get(str(rendered["recipient"]), ())
+        # "custom" reads the step's own field; the other roles read the event.
+        source = rendered if rendered["recipient"] == "custom" else context
+        found = [str(source[f]) for f in fields if source.get(f)]
+        rendered["to"] = found if node_type == "send_email" else (found[0] if found else "")
     return rendered
-
-
-def _recipients(config: dict[str, Any], context: dict[str, Any]) -> list[str]:
-    """The scheduling document's ``recipient: organizer|invitee|both|custom``.
-
-    Roles read the event's ``<role>_email`` fields until the event catalog declares them.
-    """
-    role = str(config.get("recipient") or "")
-    if role == "custom":
-        custom = config.get("custom_email")
-        return [str(custom)] if custom else []
-    return [str(context[f]) for f in _ROLE_FIELDS.get(role, ()) if context.get(f)]

@@ -31,14 +31,44 @@ NODE_TYPE_ALIASES: dict[str, str] = {
     "loop": "for_each",
     "ab_split": "split",
     "end": "stop",
+    # The marketing document names tag and list actions after the triggers they cause.
+    "contact_tag_added": "add_tag",
+    "contact_tag_removed": "remove_tag",
+    "contact_list_added": "add_to_list",
+    "contact_list_removed": "remove_from_list",
+}
+
+# What an alias says beyond the canonical type (``create_task`` = ``create_record`` of a task).
+NODE_TYPE_DEFAULTS: dict[str, dict[str, str]] = {
+    "create_task": {"record_type": "task"},
+    "create_deal": {"record_type": "deal"},
+    "create_ticket": {"record_type": "ticket"},
+    "update_contact": {"record_type": "contact"},
+    "update_deal": {"record_type": "deal"},
+    "update_booking": {"record_type": "booking"},
 }
 
 # Per canonical node type: input key -> canonical config key.
 CONFIG_KEY_ALIASES: dict[str, dict[str, str]] = {
-    "send_email": {"to_email": "to", "from_email": "from", "message": "body", "text": "body"},
+    "send_email": {
+        "to_email": "to",
+        "from_email": "from",
+        "message": "body",
+        "text": "body",
+        "template_id": "template",
+    },
     "send_sms": {"to_phone": "to", "phone": "to", "message": "body"},
     "http_request": {"webhook_url": "url", "data": "body", "webhook_data": "body"},
     "wait": {"delay": "duration"},
+    "for_each": {"collection": "items", "item_variable": "as"},
+}
+
+# Trigger "event" names that are really trigger kinds (the marketing and ERP trigger_type).
+TRIGGER_KIND_ALIASES: dict[str, str] = {
+    "manual": "manual",
+    "api": "manual",
+    "schedule": "schedule",
+    "webhook": "webhook",
 }
 
 EDGE_LABEL_ALIASES: dict[str, str | None] = {
@@ -60,6 +90,10 @@ EDGE_LABEL_ALIASES: dict[str, str | None] = {
 def canonical_node_type(name: str) -> str:
     key = name.strip().lower()
     return NODE_TYPE_ALIASES.get(key, key)
+
+
+def node_type_defaults(name: str) -> dict[str, str]:
+    return NODE_TYPE_DEFAULTS.get(name.strip().lower(), {})
 
 
 def canonical_event_type(name: str) -> str:

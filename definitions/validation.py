@@ -2,113 +2,205 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
-from definitions.aliases import NODE_TYPE_ALIASES
-from definitions.durations import parse_duration
+from definitions.actions import ROLE_FIELDS
+from definitions.durations import parse_duration, parse_instant
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.models import EDGE_LABELS, NODE_TYPES, START, TRIGGER_TYPES, Definition, Node
-from definitions.normalise import normalise_definition
+from definitions.normalise import locate, normalise_definition
 from definitions.templates import check_template_syntax
 
-# Types the language names but this engine does not run yet: refused at validation so that a
-# workflow never fails at run time for it.
-_PLANNED_TYPES = frozenset(NODE_TYPE_ALIASES.values()) - NODE_TYPES
+# Types the language names (SPEC §2.4) but this engine does not run yet: refused at validation
+# so that a workflow never fails at run time for it.
+PLANNED_NODE_TYPES = frozenset(
+    {
+        "slack", "notify", "create_record", "update_record", "delete_record", "query_records",
+        "add_tag", "remove_tag", "add_to_list", "remove_from_list", "add_note", "set", "export",
+        "activity", "switch", "wait_for_event", "wait_condition", "for_each", "parallel", "split",
+        "goal", "sub_workflow",
+    }
+)  # fmt: skip
+PLANNED_TRIGGER_TYPES = frozenset({"schedule", "webhook", "before", "after", "anniversary"})
 
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     # each inner tuple: at least one of these keys must be present
     "send_email": (("to", "recipient"), ("subject", "template")),
-    "send_sms": (("to",), ("body",)),
+    "send_sms": (("to", "recipient"), ("body",)),
     "http_request": (("url",),),
     "wait": (("duration", "until"),),
 }
+Where = Callable[[str], str]
+"""Turns a canonical path (``nodes[2].config.to``) into its path in the submitted document."""
+
+_BRANCH_LABELS = frozenset({"true", "false"})
 
 
 def load_definition(document: Any) -> Definition:
     """Normalise and validate; raises ``DefinitionError`` with every problem found."""
     normalised = normalise_definition(document)
-    problems = validate(normalised.definition, normalised.source_paths)
+    problems = validate(normalised.definition, normalised.field_paths)
     if problems:
         raise DefinitionError(problems)
     return normalised.definition
 
 
-def validate(definition: Definition, source_paths: dict[str, str] | None = None) -> list[Problem]:
-    paths = source_paths or {n.id: join_path("nodes", i) for i, n in enumerate(definition.nodes)}
-    problems: list[Problem] = []
+def validate(definition: Definition, field_paths: Mapping[str, str] | None = None) -> list[Problem]:
+    """Every problem of a normalised definition.
+
+    ``field_paths`` (from ``normalise_definition``) turns canonical paths into paths in the
+    submitted document; without it the paths are the canonical document's own.
+    """
+    paths = field_paths or {}
+
+    def where(canonical: str) -> str:
+        return locate(paths, canonical)
+
     nodes = {n.id: n for n in definition.nodes}
-    problems += _trigger_problems(definition)
-    for node in definition.nodes:
-        problems += _node_problems(node, paths.get(node.id, node.id), nodes)
-    problems += _edge_problems(definition, nodes)
-    problems += _reachability_problems(definition, paths)
+    problems = _trigger_problems(definition, where)
+    for index, node in enumerate(definition.nodes):
+        problems += _node_problems(node, f"nodes[{index}]", nodes, where)
+    problems += _edge_problems(definition, nodes, where)
+    problems += _reachability_problems(definition, where)
     return problems
 
 
-def _trigger_problems(definition: Definition) -> list[Problem]:
+def _trigger_problems(definition: Definition, where: Where) -> list[Problem]:
     trigger = definition.trigger
+    if trigger.type in PLANNED_TRIGGER_TYPES:
+        return [Problem(where("trigger.type"), f"{trigger.type} triggers are not supported yet")]
     if trigger.type not in TRIGGER_TYPES:
-        return [Problem("trigger.type", f"unknown trigger type {trigger.type!r}")]
+        known = ", ".join(sorted(TRIGGER_TYPES | PLANNED_TRIGGER_TYPES))
+        return [Problem(where("trigger.type"), f"unknown trigger type {trigger.type!r} ({known})")]
     if trigger.type == "event" and not trigger.event:
-        return [Problem("trigger.event", "an event trigger needs the event type it listens to")]
-    return list(_template_problems(trigger.entity, "trigger.entity"))
+        return [
+            Problem(where("trigger.event"), "an event trigger needs the event type it listens to")
+        ]
+    return list(_template_problems(trigger.entity, "trigger.entity", where))
 
 
-def _node_problems(node: Node, path: str, nodes: dict[str, Node]) -> list[Problem]:
-    problems: list[Problem] = []
-    if node.type in _PLANNED_TYPES:
-        return [Problem(join_path(path, "type"), f"node type {node.type!r} is not supported yet")]
+def _node_problems(node: Node, base: str, nodes: dict[str, Node], where: Where) -> list[Problem]:
+    if node.type in PLANNED_NODE_TYPES:
+        return [Problem(where(f"{base}.type"), f"node type {node.type!r} is not supported yet")]
     if node.type not in NODE_TYPES:
         known = ", ".join(sorted(NODE_TYPES))
-        return [Problem(join_path(path, "type"), f"unknown node type {node.type!r} ({known})")]
+        return [Problem(where(f"{base}.type"), f"unknown node type {node.type!r} ({known})")]
+    problems: list[Problem] = []
+    config = f"{base}.config"
     for alternatives in _REQUIRED.get(node.type, ()):
-        if not any(node.config.get(key) not in (None, "") for key in alternatives):
+        if not any(node.config.get(key) not in (None, "", []) for key in alternatives):
             wanted = " or ".join(repr(k) for k in alternatives)
-            problems.append(Problem(path, f"{node.type} needs {wanted}"))
+            problems.append(
+                Problem(where(join_path(config, alternatives[0])), f"{node.type} needs {wanted}")
+            )
+    if node.type in ROLE_FIELDS:
+        problems += _recipient_problems(node, config, where)
     if node.type == "condition" and node.config.get("condition") is None:
-        problems.append(Problem(join_path(path, "condition"), "a condition node needs a condition"))
+        problems.append(Problem(where(f"{config}.condition"), "a condition node needs a condition"))
     if node.type == "wait":
-        problems += _wait_problems(node, path)
+        problems += _wait_problems(node, config, where)
     if node.on_error not in (None, "continue", "stop") and node.on_error not in nodes:
         problems.append(
             Problem(
-                join_path(path, "on_error"),
+                where(f"{base}.on_error"),
                 f"on_error must be 'continue', 'stop' or a node id, not {node.on_error!r}",
             )
         )
-    problems += _template_problems(node.config, path)
+    problems += _template_problems(node.config, config, where)
     return problems
 
 
-def _wait_problems(node: Node, path: str) -> list[Problem]:
+def _recipient_problems(node: Node, config: str, where: Where) -> list[Problem]:
+    recipient = node.config.get("recipient")
+    if recipient in (None, "") or _is_template(recipient) or node.config.get("to"):
+        return []
+    roles = ROLE_FIELDS[node.type]
+    if recipient not in roles:
+        choices = ", ".join(sorted(roles))
+        return [Problem(where(f"{config}.recipient"), f"recipient is one of {choices}")]
+    (custom_field,) = roles["custom"]
+    if recipient == "custom" and not node.config.get(custom_field):
+        return [
+            Problem(where(f"{config}.{custom_field}"), f"a custom recipient needs {custom_field}")
+        ]
+    return []
+
+
+def _wait_problems(node: Node, config_path: str, where: Where) -> list[Problem]:
     problems: list[Problem] = []
     config = node.config
     for key in ("duration", "offset"):
-        if key in config and not _is_template(config[key]):
-            try:
-                parse_duration(config[key], join_path(path, key))
-            except DefinitionError as exc:
-                problems += exc.problems
+        if config.get(key) is None or _is_template(config[key]):
+            continue
+        try:
+            amount = parse_duration(config[key], where(f"{config_path}.{key}"))
+        except DefinitionError as exc:
+            problems += exc.problems
+            continue
+        if key == "duration" and amount < timedelta(0):
+            problems.append(
+                Problem(
+                    where(f"{config_path}.duration"),
+                    "a wait cannot be negative; to act before an instant use 'until' with a "
+                    'negative "offset"',
+                )
+            )
+    has_until = config.get("until") not in (None, "")
+    if has_until and not _is_template(config["until"]):
+        try:
+            parse_instant(config["until"], where(f"{config_path}.until"))
+        except DefinitionError as exc:
+            problems += exc.problems
+    if has_until and config.get("duration") is not None:
+        problems.append(
+            Problem(
+                where(f"{config_path}.duration"), "a wait takes 'duration' or 'until', not both"
+            )
+        )
+    if config.get("offset") is not None and not has_until:
+        problems.append(Problem(where(f"{config_path}.offset"), "an offset needs 'until'"))
     if config.get("if_past", "continue") not in ("continue", "skip"):
-        problems.append(Problem(join_path(path, "if_past"), "if_past must be 'continue' or 'skip'"))
+        problems.append(
+            Problem(where(f"{config_path}.if_past"), "if_past must be 'continue' or 'skip'")
+        )
     return problems
 
 
-def _edge_problems(definition: Definition, nodes: dict[str, Node]) -> list[Problem]:
+def _edge_problems(definition: Definition, nodes: dict[str, Node], where: Where) -> list[Problem]:
     problems: list[Problem] = []
+    leaving: set[tuple[str, str | None]] = set()
     for index, edge in enumerate(definition.edges):
-        path = join_path("edges", index)
+        path = f"edges[{index}]"
         if edge.source != START and edge.source not in nodes:
-            problems.append(Problem(join_path(path, "from"), f"no node {edge.source!r}"))
+            problems.append(Problem(where(f"{path}.from"), f"no node {edge.source!r}"))
         if edge.target not in nodes:
-            problems.append(Problem(join_path(path, "to"), f"no node {edge.target!r}"))
+            problems.append(Problem(where(f"{path}.to"), f"no node {edge.target!r}"))
         if edge.when is not None and edge.when not in EDGE_LABELS:
-            problems.append(Problem(join_path(path, "when"), f"unknown edge label {edge.when!r}"))
+            known = ", ".join(sorted(EDGE_LABELS))
+            message = f"unknown edge label {edge.when!r} ({known}, or none)"
+            problems.append(Problem(where(f"{path}.when"), message))
+        elif edge.when in _BRANCH_LABELS and _type(edge.source, nodes) not in ("condition", None):
+            message = f"only a condition node has {edge.when!r} edges"
+            problems.append(Problem(where(f"{path}.when"), message))
+        elif (edge.source, edge.when) in leaving:
+            label = f"labelled {edge.when!r}" if edge.when else "without a label"
+            message = f"a second edge {label} leaves {edge.source!r}: which one runs is ambiguous"
+            problems.append(Problem(where(path), message))
+        leaving.add((edge.source, edge.when))
     return problems
 
 
-def _reachability_problems(definition: Definition, paths: dict[str, str]) -> list[Problem]:
+def _type(node_id: str, nodes: dict[str, Node]) -> str | None:
+    """The node's type; ``trigger`` for the start; None for a missing node (reported already)."""
+    if node_id == START:
+        return START
+    node = nodes.get(node_id)
+    return node.type if node else None
+
+
+def _reachability_problems(definition: Definition, where: Where) -> list[Problem]:
     successors: dict[str, list[str]] = {}
     for edge in definition.edges:
         successors.setdefault(edge.source, []).append(edge.target)
@@ -122,22 +214,23 @@ def _reachability_problems(definition: Definition, paths: dict[str, str]) -> lis
                 seen.add(target)
                 frontier.append(target)
     return [
-        Problem(paths.get(n.id, n.id), f"node {n.id!r} can never be reached")
-        for n in definition.nodes
-        if n.id not in seen
+        Problem(where(f"nodes[{index}]"), f"node {node.id!r} can never be reached")
+        for index, node in enumerate(definition.nodes)
+        if node.id not in seen
     ]
 
 
-def _template_problems(value: Any, path: str) -> Iterator[Problem]:
+def _template_problems(value: Any, path: str, where: Where) -> Iterator[Problem]:
+    """Template syntax errors anywhere in ``value``; ``path`` is canonical."""
     if isinstance(value, str):
         if ("{{" in value or "{%" in value) and (error := check_template_syntax(value)):
-            yield Problem(path, f"template error: {error}")
+            yield Problem(where(path), f"template error: {error}")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _template_problems(item, join_path(path, str(key)))
+            yield from _template_problems(item, join_path(path, str(key)), where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _template_problems(item, join_path(path, index))
+            yield from _template_problems(item, join_path(path, index), where)
 
 
 def _is_template(value: Any) -> bool:
