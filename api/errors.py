@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from definitions.errors import DefinitionError
+from definitions.errors import DefinitionError, join_path
+
+log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 
@@ -31,8 +35,8 @@ class Conflict(ApiError):
 
 
 class Unavailable(ApiError):
-    def __init__(self, detail: str) -> None:
-        super().__init__(503, "Service unavailable", detail)
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(503, "Service unavailable", detail, **extra)
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResponse:
@@ -56,15 +60,18 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {
-                "path": ".".join(str(p) for p in e["loc"] if p != "body"),
-                "message": e["msg"],
-            }
-            for e in exc.errors()
-        ]
+        errors = [_field_error(e) for e in exc.errors()]
         return problem(
             422, "Invalid request", "the request body or query is invalid", errors=errors
+        )
+
+    @app.exception_handler(DataError)
+    async def _unstorable(_: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value that validation let through (too long for its column,
+        # out of range, a NUL in a path): the client's value, so a 422 rather than a 500.
+        log.warning("database refused a value: %s", exc.orig)
+        return problem(
+            422, "Invalid request", "a value is too long, out of range or not storable as text"
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -73,3 +80,15 @@ def install(app: FastAPI) -> None:
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
+
+
+def _field_error(error: Any) -> dict[str, str]:
+    """``{"path": "steps[1].type", "message": ...}``, in the same path notation as definitions."""
+    if error.get("type") == "json_invalid":  # loc holds the offset of the syntax error
+        reason = (error.get("ctx") or {}).get("error", "")
+        return {"path": "", "message": f"the body is not valid JSON ({reason})".replace(" ()", "")}
+    path = ""
+    for part in error["loc"]:
+        if part != "body" or path:
+            path = join_path(path, part if isinstance(part, int) else str(part))
+    return {"path": path, "message": error["msg"]}

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from api.inputs import JsonObject, Key, Text, UtcDatetime
 
 T = TypeVar("T")
 
@@ -18,12 +21,37 @@ class Page(BaseModel, Generic[T]):
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: str = Field(min_length=1, max_length=200)
-    id: str | None = Field(default=None, min_length=1, max_length=200)
-    entity: str | None = Field(default=None, max_length=200)
-    occurred_at: datetime | None = None
-    data: dict[str, Any] = Field(default_factory=dict)
-    previous: dict[str, Any] | None = None
+    type: Key
+    id: Key | None = None
+    entity: Text | None = None
+    occurred_at: UtcDatetime | None = None
+    data: JsonObject = Field(default_factory=dict)
+    previous: JsonObject | None = None
+
+
+MAX_EVENTS = 500
+_EVENT_LIST = TypeAdapter(list[EventIn])
+EVENTS_SCHEMA = {
+    "anyOf": [
+        EventIn.model_json_schema(),
+        {"type": "array", "items": EventIn.model_json_schema(), "maxItems": MAX_EVENTS},
+    ]
+}
+
+
+def parse_events(body: Any) -> EventIn | list[EventIn]:
+    """One event or a list of them, with errors at paths into the body (``[2].data``)."""
+    try:
+        if not isinstance(body, list):
+            return EventIn.model_validate(body)
+        if len(body) > MAX_EVENTS:
+            raise RequestValidationError(
+                [{"loc": ("body",), "msg": f"at most {MAX_EVENTS} events per request"}]
+            )
+        return _EVENT_LIST.validate_python(body)
+    except ValidationError as exc:
+        errors = [{"loc": ("body", *e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        raise RequestValidationError(errors) from exc
 
 
 class RunStarted(BaseModel):
@@ -41,9 +69,9 @@ class EventAccepted(BaseModel):
 class ExecuteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    input: dict[str, Any] = Field(default_factory=dict)
-    entity: str | None = None
-    idempotency_key: str | None = Field(default=None, max_length=200)
+    input: JsonObject = Field(default_factory=dict)
+    entity: Text | None = None
+    idempotency_key: Key | None = None
 
 
 class WorkflowOut(BaseModel):

@@ -64,10 +64,14 @@ async def accept_event(deps: ApiDeps, tenant_id: str, event: EventIn) -> EventAc
         if _matches(version.definition.get("trigger") or {}, context, today)
     ]
     matching.sort(key=lambda wv: -int((wv[1].definition.get("trigger") or {}).get("priority", 0)))
-    runs = [
-        await start(deps, workflow, version, trigger, trigger["id"])
-        for workflow, version in matching
-    ]
+    try:
+        runs = [
+            await start(deps, workflow, version, trigger, trigger["id"])
+            for workflow, version in matching
+        ]
+    except Unavailable as exc:
+        # The event is stored; posting it again with this id starts exactly the missing runs.
+        raise Unavailable(exc.detail, event_id=trigger["id"]) from exc
     return EventAccepted(event_id=trigger["id"], runs=runs)
 
 
@@ -79,9 +83,10 @@ async def execute(
     entity: str | None,
     idempotency_key: str | None,
 ) -> RunStarted:
-    """A manual run: its input is the trigger event's data."""
+    """A manual run: its input is the trigger event's data; one run per idempotency key."""
     trigger = _trigger_of(EventIn(type="manual", id=idempotency_key, entity=entity, data=data))
-    return await start(deps, workflow, version, trigger, trigger["id"])
+    # Its own key space, so a manual key never collides with an event id.
+    return await start(deps, workflow, version, trigger, f"manual\x1f{trigger['id']}")
 
 
 async def start(
@@ -94,6 +99,8 @@ async def start(
     definition = version.definition
     run_id = run_id_for(workflow.tenant_id, workflow.id, dedupe_key)
     entity = _entity(definition.get("trigger") or {}, trigger)
+    # Connect first: a run row is only written when there is a Temporal to start it on.
+    client = await deps.temporal()
     with session_scope(deps.engine) as session:
         created = start_run(
             session,
@@ -108,7 +115,6 @@ async def start(
                 started_at=datetime.now(UTC),
             ),
         )
-    client = await deps.temporal()
     attributes = TypedSearchAttributes(
         [
             SearchAttributePair(sa.TENANT, workflow.tenant_id),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, status
 
 from api.deps import CurrentTenant, Deps
-from api.schemas import EventAccepted, EventIn
+from api.schemas import EVENTS_SCHEMA, EventAccepted, parse_events
 from api.starter import accept_event
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
@@ -13,9 +15,10 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 
 @router.post("", status_code=status.HTTP_202_ACCEPTED)
 async def post_events(
-    body: EventIn | list[EventIn], tenant: CurrentTenant, deps: Deps
+    body: Annotated[Any, Body(json_schema_extra=EVENTS_SCHEMA)], tenant: CurrentTenant, deps: Deps
 ) -> EventAccepted | list[EventAccepted]:
     """One event, or a list of them (answered in the same order)."""
-    if isinstance(body, list):
-        return [await accept_event(deps, tenant, event) for event in body]
-    return await accept_event(deps, tenant, body)
+    events = parse_events(body)
+    if isinstance(events, list):
+        return [await accept_event(deps, tenant, event) for event in events]
+    return await accept_event(deps, tenant, events)

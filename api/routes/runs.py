@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import NotFound
+from api.inputs import Text, UtcDatetime
 from api.pagination import decode_cursor, encode_cursor
 from api.schemas import DeliveryOut, Page, RunOut, StepOut
 from storage.models import Delivery, Run, RunStep
+from storage.workflows import get_workflow
 
 router = APIRouter(tags=["runs"])
 
 Limit = Annotated[int, Query(ge=1, le=200)]
+RunStatus = Literal[
+    "running", "waiting", "completed", "goal_reached", "failed", "cancelled", "skipped"
+]
 
 
 def run_out(run: Run, steps: list[RunStep] | None = None) -> RunOut:
@@ -72,7 +77,7 @@ def _list_runs(
     if until:
         query = query.where(col(Run.started_at) < until)
     if cursor:
-        when, ident = decode_cursor(cursor)
+        when, ident = decode_cursor(cursor, str)
         query = query.where(
             (col(Run.started_at) < when) | ((col(Run.started_at) == when) & (col(Run.id) < ident))
         )
@@ -89,11 +94,11 @@ def _list_runs(
 def list_runs(
     tenant: CurrentTenant,
     session: SessionDep,
-    workflow_id: str | None = None,
-    status: str | None = None,
-    entity: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    workflow_id: Text | None = None,
+    status: RunStatus | None = None,
+    entity: Text | None = None,
+    since: UtcDatetime | None = None,
+    until: UtcDatetime | None = None,
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
@@ -108,10 +113,12 @@ def workflow_runs(
     workflow_id: str,
     tenant: CurrentTenant,
     session: SessionDep,
-    status: str | None = None,
+    status: RunStatus | None = None,
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
+    if get_workflow(session, tenant, workflow_id) is None:
+        raise NotFound("workflow", workflow_id)
     return _list_runs(
         session, tenant, workflow_id=workflow_id, status=status, entity=None,
         since=None, until=None, limit=limit, cursor=cursor,
@@ -133,8 +140,8 @@ def read_run(run_id: str, tenant: CurrentTenant, session: SessionDep) -> RunOut:
 def list_deliveries(
     tenant: CurrentTenant,
     session: SessionDep,
-    run_id: str | None = None,
-    channel: str | None = None,
+    run_id: Text | None = None,
+    channel: Text | None = None,
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[DeliveryOut]:
@@ -144,10 +151,10 @@ def list_deliveries(
     if channel:
         query = query.where(Delivery.channel == channel)
     if cursor:
-        when, ident = decode_cursor(cursor)
+        when, ident = decode_cursor(cursor, int)
         query = query.where(
             (col(Delivery.created_at) < when)
-            | ((col(Delivery.created_at) == when) & (col(Delivery.id) < int(ident)))
+            | ((col(Delivery.created_at) == when) & (col(Delivery.id) < ident))
         )
     query = query.order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc())
     rows = list(session.exec(query.limit(limit + 1)))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
 from sqlmodel import Session, col, select
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import Conflict, NotFound
+from api.inputs import Text, check_document
 from api.pagination import decode_cursor, encode_cursor
 from api.schemas import ExecuteIn, Page, RunStarted, VersionOut, WorkflowOut
 from api.starter import execute
+from definitions.models import Definition
 from definitions.validation import load_definition
 from storage.db import session_scope
 from storage.models import Workflow
@@ -27,6 +29,7 @@ from storage.workflows import (
 router = APIRouter(prefix="/v1/workflows", tags=["workflows"])
 
 Document = Annotated[dict[str, Any], Body(description="a definition document (SPEC §2)")]
+WorkflowStatus = Literal["draft", "active", "paused", "archived"]
 
 
 def _out(session: Session, workflow: Workflow) -> WorkflowOut:
@@ -46,6 +49,11 @@ def _out(session: Session, workflow: Workflow) -> WorkflowOut:
     )
 
 
+def _load(document: dict[str, Any]) -> Definition:
+    check_document(document)
+    return load_definition(document)
+
+
 def _find(session: Session, tenant: str, workflow_id: str) -> Workflow:
     workflow = get_workflow(session, tenant, workflow_id)
     if workflow is None:
@@ -55,7 +63,7 @@ def _find(session: Session, tenant: str, workflow_id: str) -> Workflow:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(document: Document, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    definition = load_definition(document)
+    definition = _load(document)
     workflow = create_workflow(session, tenant, definition.canonical(), document)
     session.flush()
     return _out(session, workflow)
@@ -65,8 +73,8 @@ def create(document: Document, tenant: CurrentTenant, session: SessionDep) -> Wo
 def list_workflows(
     tenant: CurrentTenant,
     session: SessionDep,
-    status: str | None = None,
-    trigger_type: str | None = None,
+    status: WorkflowStatus | None = None,
+    trigger_type: Text | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> Page[WorkflowOut]:
@@ -76,7 +84,7 @@ def list_workflows(
     if trigger_type:
         query = query.where(Workflow.trigger_type == trigger_type)
     if cursor:
-        when, ident = decode_cursor(cursor)
+        when, ident = decode_cursor(cursor, str)
         query = query.where(
             (col(Workflow.created_at) < when)
             | ((col(Workflow.created_at) == when) & (col(Workflow.id) < ident))
@@ -105,7 +113,7 @@ def replace(
 ) -> WorkflowOut:
     workflow = _find(session, tenant, workflow_id)
     _refuse_archived(workflow)
-    definition = load_definition(document)
+    definition = _load(document)
     add_version(session, workflow, definition.canonical(), document)
     session.flush()
     return _out(session, workflow)
@@ -121,7 +129,7 @@ def patch(
     latest = get_version(session, workflow.id, workflow.latest_version)
     assert latest is not None
     document = _merge_patch(latest.source or latest.definition, changes)
-    definition = load_definition(document)
+    definition = _load(document)
     add_version(session, workflow, definition.canonical(), document)
     session.flush()
     return _out(session, workflow)

@@ -28,6 +28,15 @@ class Stack:
     smtp: SmtpSink
     engine: Engine
     tenant_id: str
+    app: Any = None
+
+    def api_as(self, key: str | None) -> httpx.AsyncClient:
+        """Another client of the same app, with ``key`` (or none); use with ``async with``."""
+        return api_client(self.app, key)
+
+    def other_tenant(self, name: str = "Globex") -> httpx.AsyncClient:
+        """A client for a new tenant of the same app; use with ``async with``."""
+        return self.api_as(new_tenant(self.engine, name)[1])
 
     async def create_active(self, document: dict[str, Any]) -> dict[str, Any]:
         created = await self.api.post("/v1/workflows", json=document)
@@ -50,6 +59,16 @@ class Stack:
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"run never satisfied the condition: {response.text}")
             await asyncio.sleep(0.1)
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem+json body of ``response``, after checking its status and media type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json", response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["title"]
+    return body
 
 
 def finished(run: dict[str, Any]) -> bool:
@@ -79,5 +98,6 @@ async def stack(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[S
                 return dev_env.client
 
             deps = ApiDeps(engine=engine, connect_temporal=connect, task_queue=worker.task_queue)
-            async with api_client(create_app(deps), key) as api:
-                yield Stack(api, dev_env.client, smtp, engine, tenant_id)
+            app = create_app(deps)
+            async with api_client(app, key) as api:
+                yield Stack(api, dev_env.client, smtp, engine, tenant_id, app)

@@ -77,14 +77,24 @@ def test_dev_stack_runs_an_event_to_a_delivery_and_stops_on_ctrl_c(tmp_path: Pat
                 "name": "Hello",
                 "trigger": {"type": "event", "event": "contact.created"},
                 "steps": [
-                    {"id": "hi", "type": "send_email", "to": "{{ email }}", "subject": "Hi", "body": "Hello"},
+                    {
+                        "id": "hi",
+                        "type": "send_email",
+                        "to": "{{ email }}",
+                        "subject": "Hi",
+                        "body": "Hello",
+                    },
                     {"id": "later", "type": "wait", "duration": "7d"},
                 ],
             },
         ).json()
-        httpx.post(f"{api}/v1/workflows/{created['id']}/activate", headers=headers).raise_for_status()
+        httpx.post(
+            f"{api}/v1/workflows/{created['id']}/activate", headers=headers
+        ).raise_for_status()
         accepted = httpx.post(
-            f"{api}/v1/events", headers=headers, json={"type": "contact.created", "data": {"email": "a@b.co"}}
+            f"{api}/v1/events",
+            headers=headers,
+            json={"type": "contact.created", "data": {"email": "a@b.co"}},
         ).json()
         run_id = accepted["runs"][0]["id"]
         for _ in range(100):
