@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlmodel import Session
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -115,6 +116,13 @@ async def start(
                 started_at=datetime.now(UTC),
             ),
         )
+        ended = not created and _has_ended(session, run_id)
+    if ended:
+        # Temporal forgets closed runs after its retention period; the row is the lasting record
+        # that this event already ran, so a late redelivery must not start it again.
+        return RunStarted(
+            id=run_id, workflow_id=workflow.id, version=version.version, status="duplicate"
+        )
     attributes = TypedSearchAttributes(
         [
             SearchAttributePair(sa.TENANT, workflow.tenant_id),
@@ -149,6 +157,11 @@ async def start(
         version=version.version,
         status="started" if created else "duplicate",
     )
+
+
+def _has_ended(session: Session, run_id: str) -> bool:
+    run = session.get(Run, run_id)
+    return run is not None and run.status not in ("running", "waiting")
 
 
 def _trigger_of(event: EventIn) -> dict[str, Any]:

@@ -39,8 +39,9 @@ class Node(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    type: str
+    # Bounded so that ids and types fit the run-step columns that record them.
+    id: str = Field(min_length=1, max_length=100)
+    type: str = Field(min_length=1, max_length=64)
     name: str | None = None
     config: dict[str, Any] = Field(default_factory=dict)
     when: dict[str, Any] | None = None
@@ -62,7 +63,7 @@ class Trigger(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     type: str = "event"
-    event: str | None = None
+    event: str | None = Field(default=None, max_length=200)
     filter: dict[str, Any] | None = None
     entity: str | None = None
     priority: int = 0

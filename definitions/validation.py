@@ -27,7 +27,7 @@ PLANNED_TRIGGER_TYPES = frozenset({"schedule", "webhook", "before", "after", "an
 
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     # each inner tuple: at least one of these keys must be present
-    "send_email": (("to", "recipient"), ("subject", "template")),
+    "send_email": (("to", "recipient"), ("subject", "template"), ("body", "html", "template")),
     "send_sms": (("to", "recipient"), ("body",)),
     "http_request": (("url",),),
     "wait": (("duration", "until"),),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import Client
 
 from tests.api.conftest import Stack, finished
@@ -193,3 +195,23 @@ async def _visible_in_temporal(
             return
         await asyncio.sleep(0.2)
     raise AssertionError("run not found by its search attributes")
+
+
+async def test_an_event_redelivered_after_temporal_forgot_its_run_starts_nothing(
+    stack: Stack,
+) -> None:
+    await stack.create_active(BOOKING_REMINDER)
+    event = {"type": "booking.created", "id": "evt-late", "data": BOOKING}
+    run_id = (await stack.api.post("/v1/events", json=event)).json()["runs"][0]["id"]
+    await stack.wait_run(run_id, finished)
+    # What Temporal's retention does to a closed run, done at once.
+    await stack.client.workflow_service.delete_workflow_execution(
+        DeleteWorkflowExecutionRequest(
+            namespace=stack.client.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=run_id),
+        )
+    )
+    again = (await stack.api.post("/v1/events", json=event)).json()
+    assert [(r["id"], r["status"]) for r in again["runs"]] == [(run_id, "duplicate")]
+    await asyncio.sleep(0.5)
+    assert len(stack.smtp.messages) == 1

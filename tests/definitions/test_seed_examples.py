@@ -230,7 +230,11 @@ def test_marketing_if_else_with_yes_no_edges_and_a_goal():
             {
                 "node_id": "hot",
                 "node_type": "send_email",
-                "configuration": {"to": "{{ contact.owner.email }}", "subject": "Hot lead"},
+                "configuration": {
+                    "to": "{{ contact.owner.email }}",
+                    "subject": "Hot lead",
+                    "body": "Call them today.",
+                },
             },
             {"node_id": "goal", "node_type": "goal", "configuration": {}},
         ],

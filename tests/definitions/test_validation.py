@@ -229,7 +229,7 @@ def test_a_step_after_an_unconditional_stop_can_never_be_reached():
 
 
 def test_send_email_without_to_or_recipient():
-    assert problems(steps({"id": "a", "type": "send_email", "subject": "s"})) == [
+    assert problems(steps({"id": "a", "type": "send_email", "subject": "s", "body": "b"})) == [
         ("steps[0].to", "send_email needs 'to' or 'recipient'")
     ]
     erp = graph(
@@ -237,22 +237,24 @@ def test_send_email_without_to_or_recipient():
     )
     assert paths(erp) == ["nodes[0].config.to"]
     assert load_definition(
-        steps({"id": "a", "type": "send_email", "recipient": "invitee", "subject": "s"})
+        steps(
+            {"id": "a", "type": "send_email", "recipient": "invitee", "subject": "s", "body": "b"}
+        )
     )
 
 
 def test_send_email_without_subject_or_template():
-    assert problems(steps({"id": "a", "type": "email", "to": "a@b.c"})) == [
+    assert problems(steps({"id": "a", "type": "email", "to": "a@b.c", "body": "b"})) == [
         ("steps[0].subject", "send_email needs 'subject' or 'template'")
     ]
 
 
 def test_send_email_recipient_roles():
     assert problems(
-        steps({"id": "a", "type": "send_email", "recipient": "boss", "subject": "s"})
+        steps({"id": "a", "type": "send_email", "recipient": "boss", "subject": "s", "body": "b"})
     ) == [("steps[0].recipient", "recipient is one of both, custom, invitee, organizer")]
     assert problems(
-        steps({"id": "a", "type": "send_email", "recipient": "custom", "subject": "s"})
+        steps({"id": "a", "type": "send_email", "recipient": "custom", "subject": "s", "body": "b"})
     ) == [("steps[0].custom_email", "a custom recipient needs custom_email")]
     assert load_definition(
         steps(
@@ -262,6 +264,7 @@ def test_send_email_recipient_roles():
                 "recipient": "custom",
                 "custom_email": "x@y.z",
                 "subject": "s",
+                "body": "b",
             }
         )
     )
@@ -316,7 +319,15 @@ def test_template_syntax_error_in_a_config_string():
 
 def test_template_syntax_error_under_an_aliased_key_points_at_the_alias():
     assert paths(
-        steps({"id": "a", "action_type": "send_email", "to_email": "{{ x", "subject": "s"})
+        steps(
+            {
+                "id": "a",
+                "action_type": "send_email",
+                "to_email": "{{ x",
+                "subject": "s",
+                "body": "b",
+            }
+        )
     ) == ["steps[0].to_email"]
 
 
@@ -472,7 +483,7 @@ def test_template_error_in_the_trigger_entity():
 
 def test_every_problem_is_reported_at_once():
     document = steps(
-        {"id": "a", "type": "send_email", "subject": "Hi {{ name"},
+        {"id": "a", "type": "send_email", "subject": "Hi {{ name", "body": "b"},
         {"id": "b", "type": "send_sms", "to": "+15550001111"},
         {"id": "c", "type": "fax"},
         {"id": "d", "type": "wait", "duration": "soonish", "if_past": "panic"},
@@ -502,6 +513,33 @@ def test_normaliser_problems_are_all_reported_too():
 
 def test_validate_without_paths_speaks_of_the_canonical_document():
     definition = normalise_definition(
-        graph([{"node_id": "a", "node_type": "send_email", "configuration": {"subject": "s"}}], [])
+        graph(
+            [
+                {
+                    "node_id": "a",
+                    "node_type": "send_email",
+                    "configuration": {"subject": "s", "body": "b"},
+                }
+            ],
+            [],
+        )
     ).definition
     assert [p.path for p in validate(definition)] == ["nodes[0].config.to"]
+
+
+def test_send_email_without_body_html_or_template():
+    assert problems(steps({"id": "a", "type": "send_email", "to": "a@b.c", "subject": "s"})) == [
+        ("steps[0].body", "send_email needs 'body' or 'html' or 'template'")
+    ]
+    assert load_definition(
+        steps({"id": "a", "type": "send_email", "to": "a@b.c", "subject": "s", "html": "<p>h</p>"})
+    )
+
+
+def test_ids_and_event_types_are_bounded_to_what_runs_record():
+    document = {
+        "name": "n",
+        "trigger": {"type": "event", "event": "e" * 201},
+        "steps": [{"id": "i" * 101, "type": "http_request", "url": "http://x.test"}],
+    }
+    assert [path for path, _ in problems(document)] == ["trigger.event", "steps[0].id"]
