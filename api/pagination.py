@@ -7,6 +7,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import SelectOfScalar
+
 from api.errors import ApiError
 
 Ident = TypeVar("Ident", str, int)
@@ -29,3 +32,30 @@ def decode_cursor(cursor: str, ident_type: type[Ident]) -> tuple[datetime, Ident
         return position, ident
     except (ValueError, TypeError, OverflowError) as exc:
         raise ApiError(400, "Invalid cursor", "the cursor is not one this API returned") from exc
+
+
+Row = TypeVar("Row")
+
+
+def newest_first(
+    session: Session,
+    query: SelectOfScalar[Row],
+    position: tuple[Any, Any],
+    ident_type: type[Ident],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Row], str | None]:
+    """One page of ``query``, newest first by (timestamp, id) — ``position`` names the two
+    columns — and the cursor of the next page (None on the last one)."""
+    when_column, id_column = position
+    if cursor:
+        when, ident = decode_cursor(cursor, ident_type)
+        query = query.where(
+            (col(when_column) < when) | ((col(when_column) == when) & (col(id_column) < ident))
+        )
+    query = query.order_by(col(when_column).desc(), col(id_column).desc()).limit(limit + 1)
+    rows = list(session.exec(query))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(getattr(last, when_column.key), getattr(last, id_column.key))

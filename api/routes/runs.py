@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from api.deps import CurrentTenant, SessionDep
 from api.errors import NotFound
 from api.inputs import Text, UtcDatetime
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import newest_first
 from api.schemas import DeliveryOut, Page, RunOut, StepOut
 from storage.models import Delivery, Run, RunStep
 from storage.workflows import get_workflow
@@ -76,18 +76,8 @@ def _list_runs(
         query = query.where(col(Run.started_at) >= since)
     if until:
         query = query.where(col(Run.started_at) < until)
-    if cursor:
-        when, ident = decode_cursor(cursor, str)
-        query = query.where(
-            (col(Run.started_at) < when) | ((col(Run.started_at) == when) & (col(Run.id) < ident))
-        )
-    query = query.order_by(col(Run.started_at).desc(), col(Run.id).desc()).limit(limit + 1)
-    rows = list(session.exec(query))
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(
-        items=[run_out(r) for r in rows[:limit]],
-        next_cursor=encode_cursor(last.started_at, last.id) if last else None,
-    )
+    rows, next_cursor = newest_first(session, query, (Run.started_at, Run.id), str, limit, cursor)
+    return Page(items=[run_out(r) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/v1/runs")
@@ -150,16 +140,10 @@ def list_deliveries(
         query = query.where(Delivery.run_id == run_id)
     if channel:
         query = query.where(Delivery.channel == channel)
-    if cursor:
-        when, ident = decode_cursor(cursor, int)
-        query = query.where(
-            (col(Delivery.created_at) < when)
-            | ((col(Delivery.created_at) == when) & (col(Delivery.id) < ident))
-        )
-    query = query.order_by(col(Delivery.created_at).desc(), col(Delivery.id).desc())
-    rows = list(session.exec(query.limit(limit + 1)))
-    last = rows[limit - 1] if len(rows) > limit else None
+    rows, next_cursor = newest_first(
+        session, query, (Delivery.created_at, Delivery.id), int, limit, cursor
+    )
     return Page(
-        items=[DeliveryOut.model_validate(r, from_attributes=True) for r in rows[:limit]],
-        next_cursor=encode_cursor(last.created_at, last.id) if last else None,
+        items=[DeliveryOut.model_validate(r, from_attributes=True) for r in rows],
+        next_cursor=next_cursor,
     )

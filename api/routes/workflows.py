@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, status
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import Conflict, NotFound
 from api.inputs import Text, check_document
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import newest_first
 from api.schemas import ExecuteIn, Page, RunStarted, VersionOut, WorkflowOut
 from api.starter import execute
 from definitions.models import Definition
@@ -83,23 +83,10 @@ def list_workflows(
         query = query.where(Workflow.status == status)
     if trigger_type:
         query = query.where(Workflow.trigger_type == trigger_type)
-    if cursor:
-        when, ident = decode_cursor(cursor, str)
-        query = query.where(
-            (col(Workflow.created_at) < when)
-            | ((col(Workflow.created_at) == when) & (col(Workflow.id) < ident))
-        )
-    rows = list(
-        session.exec(
-            query.order_by(col(Workflow.created_at).desc(), col(Workflow.id).desc()).limit(
-                limit + 1
-            )
-        )
+    rows, next_cursor = newest_first(
+        session, query, (Workflow.created_at, Workflow.id), str, limit, cursor
     )
-    next_cursor = (
-        encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    )
-    return Page(items=[_out(session, w) for w in rows[:limit]], next_cursor=next_cursor)
+    return Page(items=[_out(session, w) for w in rows], next_cursor=next_cursor)
 
 
 @router.get("/{workflow_id}")
