@@ -61,6 +61,8 @@ def close_run(
 ) -> None:
     """Record the run's outcome; a run started outside the API (a test, a child run) gets its
     row here."""
+    if finish_run(session, run.run_id, status, completed_at, error):
+        return
     start_run(
         session,
         Run(

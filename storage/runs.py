@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from storage.models import Delivery, Run, RunStep
@@ -19,21 +19,22 @@ TERMINAL_STEP_STATUSES = frozenset({"completed", "failed", "skipped", "cancelled
 
 
 def record_step(session: Session, tenant_id: str, run_id: str, step: dict[str, Any]) -> None:
-    """Upsert one step by (run, step_key); a terminal status is never overwritten by a late
-    non-terminal one (a retried activity's "running" after the workflow saw it fail)."""
+    """Upsert one step by (run, step_key), in one statement; a terminal status is never
+    overwritten by a late non-terminal one (a retried activity's "running" after the workflow
+    saw it fail)."""
     step = {k: v for k, v in step.items() if v is not None or k in ("output", "error")}
     values = {"tenant_id": tenant_id, "run_id": run_id, **step}
-    existing = session.exec(
-        select(RunStep).where(RunStep.run_id == run_id, RunStep.step_key == step["step_key"])
-    ).first()
-    if existing is None:
-        upsert(session, RunStep, values, ["run_id", "step_key"], update=list(step))
-        return
-    if existing.status in TERMINAL_STEP_STATUSES and step["status"] not in TERMINAL_STEP_STATUSES:
-        return
-    for key, value in step.items():
-        setattr(existing, key, value)
-    session.add(existing)
+    upsert(
+        session,
+        RunStep,
+        values,
+        ["run_id", "step_key"],
+        update=list(step),
+        where=lambda table, new: or_(
+            table.c.status.not_in(TERMINAL_STEP_STATUSES),
+            new.status.in_(TERMINAL_STEP_STATUSES),
+        ),
+    )
 
 
 def set_run_status(session: Session, run_id: str, status: str, *, only_from: str) -> None:
@@ -56,12 +57,14 @@ def finish_run(
     status: str,
     completed_at: datetime,
     error: dict[str, Any] | None,
-) -> None:
-    session.execute(
+) -> bool:
+    """Record the run's outcome; False when the run has no row."""
+    result = session.execute(
         update(Run)
         .where(Run.id == run_id)  # type: ignore[arg-type]
         .values(status=status, completed_at=completed_at, error=error)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def delivered(session: Session, idempotency_key: str) -> Delivery | None:

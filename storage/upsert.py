@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,8 +15,12 @@ def upsert(
     values: dict[str, Any],
     conflict: list[str],
     update: list[str] | None = None,
+    where: Callable[[Any, Any], Any] | None = None,
 ) -> None:
-    """Insert ``values``; on a ``conflict`` key clash update ``update`` columns (or do nothing)."""
+    """Insert ``values``; on a ``conflict`` key clash update ``update`` columns (or do nothing).
+
+    ``where(table, excluded)`` guards the update: the existing row is kept when it is false.
+    """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__  # type: ignore[attr-defined]
@@ -24,6 +29,7 @@ def upsert(
         statement = statement.on_conflict_do_update(
             index_elements=conflict,
             set_={column: statement.excluded[column] for column in update},
+            where=where(table, statement.excluded) if where else None,
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=conflict)
