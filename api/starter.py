@@ -30,7 +30,7 @@ from storage.runs import start_run
 from storage.upsert import upsert
 from storage.workflows import active_listeners
 from workflows import search_attributes as sa
-from workflows.interpreter import RunInput
+from workflows.inputs import RunInput
 
 
 def run_id_for(tenant_id: str, workflow_id: str, dedupe_key: str) -> str:

@@ -45,6 +45,7 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
 PASSTHROUGH = (
     "definitions",
     "activities.inputs",
+    "workflows.inputs",
     "workflows.policies",
     "jinja2",
     "markupsafe",

@@ -18,7 +18,8 @@ from activities.http import HttpCaller
 from activities.sms import ConsoleSmsTransport, SmsTransport
 from definitions.validation import load_definition
 from worker.composition import build_worker
-from workflows.interpreter import RelayRun, RunInput
+from workflows.inputs import RunInput
+from workflows.interpreter import RelayRun
 
 
 @asynccontextmanager

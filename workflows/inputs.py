@@ -1,0 +1,38 @@
+"""What the interpreter workflow takes and returns (STYLE 4: one input object).
+
+Kept out of the workflow module and passed through the sandbox: a dataclass is built with
+``exec``, and re-creating these for every run inside the sandbox costs more than the run's own
+logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class RunInput:
+    tenant_id: str
+    workflow_id: str
+    workflow_name: str
+    version: int
+    definition: dict[str, Any]
+    """The canonical definition of ``version``, pinned for the whole run."""
+    trigger: dict[str, Any]
+    """The event that started the run: type, id, occurred_at, entity, data, previous."""
+
+
+@dataclass
+class RunResult:
+    status: str
+    error: dict[str, Any] | None = None
+    path: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunEnd:
+    """A node's verdict that the run is over, with the status it ends in."""
+
+    status: str
+    error: dict[str, Any] | None = None
