@@ -6,7 +6,6 @@ database through the action activities themselves and through local activities f
 a run costs the same server round trips as a hand-written workflow with the same actions.
 """
 
-
 from datetime import timedelta
 from typing import Any
 
