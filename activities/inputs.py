@@ -69,3 +69,21 @@ class FinishRunInput:
     completed_at: datetime
     steps: list[StepRecord] = field(default_factory=list)
     error: dict[str, Any] | None = None
+
+
+@dataclass
+class WatchInput:
+    """Start (``active``) or stop routing events of ``event_types`` for ``entity`` to a run.
+
+    ``"*"`` stands for every event type (goals and ``wait_condition`` re-check on any event).
+    """
+
+    run: RunRef
+    entity: str
+    event_types: list[str]
+    active: bool = True
+
+
+EVENT_SIGNAL = "relay.event"
+"""The signal that delivers an event to a run watching for it; its argument is the event as
+stored (``type``, ``id``, ``occurred_at``, ``entity``, ``data``, ``previous``)."""
