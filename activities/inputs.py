@@ -87,3 +87,24 @@ class WatchInput:
 EVENT_SIGNAL = "relay.event"
 """The signal that delivers an event to a run watching for it; its argument is the event as
 stored (``type``, ``id``, ``occurred_at``, ``entity``, ``data``, ``previous``)."""
+
+
+@dataclass
+class RunMarksInput:
+    """Marks on the run's row that analytics group by; None leaves a mark as it is."""
+
+    run: RunRef
+    variant: str | None = None
+    """The variant an A/B ``split`` took."""
+    goal: str | None = None
+    """The ``goal`` node the run reached."""
+
+
+@dataclass
+class LoadDefinitionInput:
+    """The definition a ``sub_workflow`` step runs: a workflow of the same tenant, its active
+    version unless one is named."""
+
+    tenant_id: str
+    workflow_id: str
+    version: int | None = None

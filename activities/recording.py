@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio import activity
 
-from activities.inputs import FinishRunInput, RecordStepsInput, RunRef, StepRecord
+from activities.inputs import (
+    FinishRunInput,
+    RecordStepsInput,
+    RunMarksInput,
+    RunRef,
+    StepRecord,
+    WatchInput,
+)
 from storage.db import session_scope
 from storage.models import Run
 from storage.runs import finish_run, record_step, set_run_status, start_run
+from storage.watches import unwatch, watch
 
 
 def record_steps_in(session: Session, run: RunRef, steps: list[StepRecord]) -> None:
@@ -51,6 +60,28 @@ class Recorder:
             record_steps_in(session, input.run, input.steps)
             close_run(session, input.run, input.status, input.completed_at, input.error)
 
+    @activity.defn(name="relay.watch")
+    async def watch(self, input: WatchInput) -> None:
+        """Start or stop routing the run's events (``POST /v1/events`` signals watchers)."""
+        await asyncio.to_thread(self._watch, input)
+
+    def _watch(self, input: WatchInput) -> None:
+        with session_scope(self._engine) as session:
+            if input.active:
+                watch(
+                    session, input.run.tenant_id, input.run.run_id, input.entity, input.event_types
+                )
+            else:
+                unwatch(session, input.run.run_id, input.event_types)
+
+    @activity.defn(name="relay.record_run_marks")
+    async def record_run_marks(self, input: RunMarksInput) -> None:
+        await asyncio.to_thread(self._record_run_marks, input)
+
+    def _record_run_marks(self, input: RunMarksInput) -> None:
+        with session_scope(self._engine) as session:
+            mark_run(session, input.run, variant=input.variant, goal=input.goal)
+
 
 def close_run(
     session: Session,
@@ -59,8 +90,9 @@ def close_run(
     completed_at: datetime,
     error: dict[str, Any] | None = None,
 ) -> None:
-    """Record the run's outcome; a run started outside the API (a test, a child run) gets its
-    row here."""
+    """Record the run's outcome and drop its watches, so no event is routed to a closed run;
+    a run started outside the API (a test, a child run) gets its row here."""
+    unwatch(session, run.run_id)
     if finish_run(session, run.run_id, status, completed_at, error):
         return
     start_run(
@@ -74,3 +106,30 @@ def close_run(
         ),
     )
     finish_run(session, run.run_id, status, completed_at, error)
+
+
+def mark_run(
+    session: Session, run: RunRef, *, variant: str | None = None, goal: str | None = None
+) -> None:
+    """Set the run's variant and/or goal (None leaves one as it is); like ``close_run``, a run
+    started outside the API gets its row here."""
+    marks = {name: value for name, value in (("variant", variant), ("goal", goal)) if value}
+    if not marks:
+        return
+    result = session.execute(
+        update(Run).where(Run.id == run.run_id).values(**marks)  # type: ignore[arg-type]
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        return
+    start_run(
+        session,
+        Run(
+            id=run.run_id,
+            tenant_id=run.tenant_id,
+            workflow_id=run.workflow_id,
+            version=run.version,
+            started_at=run.started_at or datetime.now(UTC),
+            variant=variant,
+            goal=goal,
+        ),
+    )

@@ -64,6 +64,9 @@ class RunStarted(BaseModel):
 class EventAccepted(BaseModel):
     event_id: str
     runs: list[RunStarted]
+    signalled: list[str] = Field(
+        default_factory=list, description="ids of the waiting runs this event was delivered to"
+    )
 
 
 class ExecuteIn(BaseModel):
@@ -114,7 +117,8 @@ class RunOut(BaseModel):
     completed_at: datetime | None
     trigger: dict[str, Any] | None
     error: dict[str, Any] | None
-    goal: str | None = None
+    variant: str | None = Field(default=None, description="the variant an A/B split took")
+    goal: str | None = Field(default=None, description="the goal node the run reached")
     steps: list[StepOut] | None = None
 
 

@@ -1,22 +1,29 @@
-"""Starting runs: from an event (trigger matching) or by hand.
+"""Starting runs: from an event (trigger matching) or by hand; and routing an event to the
+runs already waiting for it.
 
 A run's id is derived from (tenant, workflow, dedupe key), and its row is committed before its
 Temporal execution starts, so a redelivered event — or a client retrying after a timeout —
 starts nothing new, and an acknowledged event always has its runs started.
+
+Waiting runs are found through their watches (``storage.watches``), in the database the runs
+write to, rather than through Temporal's visibility store, which lags behind by seconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session
+from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
+from activities.inputs import EVENT_SIGNAL
 from api.deps import ApiDeps
 from api.errors import Unavailable
 from api.schemas import EventAccepted, EventIn, RunStarted
@@ -28,6 +35,7 @@ from storage.db import session_scope
 from storage.models import Event, Run, Workflow, WorkflowVersion
 from storage.runs import start_run
 from storage.upsert import upsert
+from storage.watches import runs_watching, unwatch
 from storage.workflows import active_listeners
 from workflows import search_attributes as sa
 from workflows.inputs import RunInput
@@ -70,10 +78,54 @@ async def accept_event(deps: ApiDeps, tenant_id: str, event: EventIn) -> EventAc
             await start(deps, workflow, version, trigger, trigger["id"])
             for workflow, version in matching
         ]
+        signalled = await signal_watchers(deps, tenant_id, trigger, {r.id for r in runs})
     except Unavailable as exc:
-        # The event is stored; posting it again with this id starts exactly the missing runs.
+        # The event is stored; posting it again with this id starts exactly the missing runs
+        # (and signals the watchers again: a run ignores an event id it has seen).
         raise Unavailable(exc.detail, event_id=trigger["id"]) from exc
-    return EventAccepted(event_id=trigger["id"], runs=runs)
+    return EventAccepted(event_id=trigger["id"], runs=runs, signalled=signalled)
+
+
+async def signal_watchers(
+    deps: ApiDeps, tenant_id: str, event: dict[str, Any], started: set[str]
+) -> list[str]:
+    """Signal ``event`` to every run watching its entity for its type, except the runs it has
+    just ``started``; returns the ids of the runs signalled. A run Temporal no longer has open
+    loses its watches instead."""
+    if not event["entity"]:
+        return []
+    with session_scope(deps.engine) as session:
+        watchers = [
+            run_id
+            for run_id in runs_watching(session, tenant_id, event["entity"], event["type"])
+            if run_id not in started
+        ]
+    if not watchers:
+        return []
+    client = await deps.temporal()
+    results = await asyncio.gather(
+        *(_signal(client, run_id, event) for run_id in watchers), return_exceptions=True
+    )
+    closed = [run_id for run_id, result in zip(watchers, results, strict=True) if result is False]
+    if closed:
+        with session_scope(deps.engine) as session:
+            for run_id in closed:
+                unwatch(session, run_id)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [run_id for run_id, result in zip(watchers, results, strict=True) if result is True]
+
+
+async def _signal(client: Client, run_id: str, event: dict[str, Any]) -> bool:
+    """True when the run took the signal, False when it is closed or gone."""
+    try:
+        await client.get_workflow_handle(run_id).signal(EVENT_SIGNAL, event)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # also what a closed run answers
+            return False
+        raise Unavailable(f"could not signal run {run_id}: {exc.message}") from exc
+    return True
 
 
 async def execute(

@@ -61,6 +61,11 @@ CONFIG_KEY_ALIASES: dict[str, dict[str, str]] = {
     "http_request": {"webhook_url": "url", "data": "body", "webhook_data": "body"},
     "wait": {"delay": "duration"},
     "for_each": {"collection": "items", "item_variable": "as"},
+    "wait_for_event": {"event_type": "event", "filter": "condition"},
+    "goal": {"goal_value": "value"},
+    "sub_workflow": {"workflow": "workflow_id", "definition_id": "workflow_id", "inputs": "input"},
+    "set": {"variables": "values", "set": "values", "variable": "name"},
+    "switch": {"default_branch": "default"},
 }
 
 # Trigger "event" names that are really trigger kinds (the marketing and ERP trigger_type).
@@ -79,6 +84,14 @@ EDGE_LABEL_ALIASES: dict[str, str | None] = {
     "on_error": "error",
     "failure": "error",
     "error": "error",
+    "received": "received",
+    "timeout": "timeout",
+    "on_timeout": "timeout",
+    "timed_out": "timeout",
+    "body": "body",
+    "branch": "branch",
+    # Only a switch has a "default" edge (its own labels are matched before these aliases);
+    # elsewhere the builders' "default" edge is the plain one.
     "default": None,
     "success": None,
     "next": None,

@@ -1,9 +1,12 @@
 """Every accepted input shape → the canonical graph of ``definitions.models``.
 
-Accepted bodies: ``steps`` (an ordered list; ``condition`` steps may nest ``then``/``else`` lists
-that rejoin the main line), ``actions`` (the scheduling document's name for the same list), and
-``nodes`` + ``edges`` (the builder form, including the marketing document's ``node_type`` /
-``configuration`` / ``source_node`` nodes and the ERP document's ``action`` + ``config`` nodes).
+Accepted bodies: ``steps`` (an ordered list; flow steps may nest their sub-flows — a condition's
+``then``/``else``, a switch's ``cases``/``default``, a split's ``variants`` and a wait's
+``on_timeout`` rejoin the main line, a loop's ``body`` and a parallel's ``branches`` end where they
+end), ``actions`` (the scheduling document's name for the same list), and ``nodes`` + ``edges``
+(the builder form, including the marketing document's ``node_type`` / ``configuration`` /
+``source_node`` nodes and the ERP document's ``action`` + ``config`` nodes). Flow nodes' own
+configuration is shaped by ``definitions.normalise_flow``; triggers by ``definitions.triggers``.
 
 The normaliser never raises on the first problem: it collects every one, with the path it has in
 the *submitted* document, and also records where each canonical field came from so that later
@@ -12,22 +15,28 @@ validation can point at the user's own text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from definitions.aliases import (
     CONFIG_KEY_ALIASES,
     EDGE_LABEL_ALIASES,
-    TRIGGER_KIND_ALIASES,
-    canonical_event_type,
     canonical_node_type,
     node_type_defaults,
 )
 from definitions.conditions import normalise_condition
 from definitions.durations import parse_duration
 from definitions.errors import DefinitionError, Problem, join_path
-from definitions.models import START, Definition, Edge, Node, RetrySpec, Settings, Trigger
+from definitions.locating import locate, pydantic_problems
+from definitions.models import START, Definition, Edge, Node, RetrySpec, Settings
+from definitions.normalise_flow import (
+    BRANCHING_TYPES,
+    CONDITION_TYPES,
+    TIMEOUT_TYPES,
+    Flow,
+    flow_config,
+)
+from definitions.triggers import normalise_trigger
 
 # Keys that describe a node itself; everything else on a node is its configuration.
 _NODE_KEYS = frozenset(
@@ -42,6 +51,15 @@ _NODE_KEYS = frozenset(
 _CONFIG_KEYS = ("config", "configuration", "action_config")
 _BRANCH_KEYS = (("true", ("then", "true_branch")), ("false", ("else", "false_branch")))
 _INLINE_KEYS = ("then", "else", "true_branch", "false_branch")
+# What a node whose condition is its purpose does with it, for the message refusing a guard.
+_CONDITION_VERBS = {
+    "condition": "branches on",
+    "wait_for_event": "filters events with",
+    "wait_condition": "waits on",
+    "goal": "is reached on",
+}
+# Sub-flows that never rejoin: an unlabelled edge the builder also drew to their entry is them.
+_ENCLOSED_LABELS = frozenset({"body", "branch"})
 
 Tails = list[tuple[str, str | None]]
 """Where a chain of steps ends: (node id, label of the edge to leave it by)."""
@@ -59,22 +77,6 @@ class Normalised:
         return locate(self.field_paths, canonical_path)
 
 
-def locate(field_paths: Mapping[str, str], canonical_path: str) -> str:
-    """The submitted path of a canonical one: its longest recorded prefix, then the rest as is.
-
-    With no record at all (a canonical document validated directly) the path is its own.
-    """
-    prefix = canonical_path
-    while prefix:
-        if prefix in field_paths:
-            return field_paths[prefix] + canonical_path[len(prefix) :]
-        cut = max(prefix.rfind("."), prefix.rfind("["))
-        if cut <= 0:
-            break
-        prefix = prefix[:cut]
-    return canonical_path
-
-
 class _Builder:
     def __init__(self, reserved_ids: set[str]) -> None:
         self.nodes: list[Node] = []
@@ -82,6 +84,7 @@ class _Builder:
         self.paths: dict[str, str] = {}
         self.fields: dict[str, str] = {}
         self.problems: list[Problem] = []
+        self.by_id: dict[str, Node] = {}
         self._reserved = reserved_ids
         self._counter = 0
 
@@ -100,6 +103,13 @@ class _Builder:
         candidate = Edge.model_validate({"from": source, "to": target, "when": when})
         if candidate in self.edges:
             return
+        plain = Edge.model_validate({"from": source, "to": target})
+        if when in _ENCLOSED_LABELS and plain in self.edges:
+            # The ERP builder draws a loop's body both inline and as a plain edge: one edge.
+            index = self.edges.index(plain)
+            self.edges[index] = candidate
+            self.fields[f"edges[{index}].when"] = (parts or {}).get("when", path)
+            return
         base = f"edges[{len(self.edges)}]"
         self.edges.append(candidate)
         self.fields[base] = path
@@ -114,48 +124,45 @@ class _Builder:
             if candidate not in self._reserved and candidate not in self.paths:
                 return candidate
 
-    def add_node(self, raw: Any, path: str) -> tuple[Node | None, dict[str, Any]]:
-        """Normalise one node; returns it and its inline successor keys (then/else…)."""
+    def add_node(self, raw: Any, path: str) -> tuple[Node | None, list[Flow]]:
+        """Normalise one node; returns it and the sub-flows it names inline (then, body…)."""
         if not isinstance(raw, dict):
             self.problem(path, "must be an object")
-            return None, {}
+            return None, []
         type_key = next((k for k in ("type", "node_type", "action_type") if raw.get(k)), "type")
         type_name = raw.get(type_key)
         if type_name == "action":  # ERP form: {"type": "action", "action": "send_email"}
             type_key, type_name = "action", raw.get("action")
         if not isinstance(type_name, str) or not type_name.strip():
             self.problem(join_path(path, type_key), "a node needs a type")
-            return None, {}
+            return None, []
         node_type = canonical_node_type(type_name)
         id_key = next((k for k in ("id", "node_id") if raw.get(k) not in (None, "")), None)
         node_id = _reference(raw[id_key]) if id_key else self.fresh_id(node_type)
         id_path = join_path(path, id_key or "id")
         if node_id is None or node_id == START or "." in node_id or not node_id.strip():
             self.problem(id_path, f"invalid node id {raw.get(id_key or 'id')!r}")
-            return None, {}
+            return None, []
         if node_id in self.paths:
             self.problem(id_path, f"duplicate node id {node_id!r}")
-            return None, {}
+            return None, []
 
         config, where, container = self._config(raw, node_type, type_name, path)
+        name = raw.get("name") or raw.get("label")
+        if node_type == "set" and "value" in config and "name" in raw and "values" not in config:
+            # {"type": "set", "name": "total", "value": …}: the name is the variable's
+            config["name"], where["name"] = raw["name"], join_path(path, "name")
+            name = raw.get("label")
         node_fields: dict[str, Any] = {
             "id": node_id,
             "type": node_type,
-            "name": raw.get("name") or raw.get("label"),
+            "name": name,
             "config": config,
             "output": _first(raw.get("output") or raw.get("outputs")),
         }
         when_key = next((k for k in ("when", "conditions") if k in raw), None)
-        if node_type == "condition":
-            condition, condition_path = config.pop("condition", None), where.get("condition")
-            if condition in (None, {}, []) and when_key:
-                condition, condition_path = raw[when_key], join_path(path, when_key)
-            elif when_key:
-                message = "a condition node branches on 'condition'; it takes no guard"
-                self.problem(join_path(path, when_key), message)
-            condition_path = condition_path or join_path(path, "condition")
-            config["condition"] = self._condition(condition, condition_path)
-            where["condition"] = condition_path
+        if node_type in CONDITION_TYPES:
+            self._own_condition(raw, node_type, config, where, path, when_key)
         elif when_key:
             node_fields["when"] = self._condition(raw[when_key], join_path(path, when_key))
         if raw.get("allow_failure") is True:
@@ -165,18 +172,20 @@ class _Builder:
         if "retry" in raw:
             node_fields["retry"] = self._retry(raw["retry"], join_path(path, "retry"))
         if "timeout" in raw:
-            if node_type == "wait_for_event":  # how long to wait, not a per-attempt limit
+            if node_type in TIMEOUT_TYPES:  # how long to wait, not a per-attempt limit
                 config["timeout"], where["timeout"] = raw["timeout"], join_path(path, "timeout")
             else:
                 node_fields["timeout"] = self._seconds(raw["timeout"], join_path(path, "timeout"))
+        flows = flow_config(node_type, config, where, self.problems)
         try:
             node = Node.model_validate(node_fields)
         except ValueError as exc:
-            self.problems.extend(_pydantic_problems(exc, path))
-            return None, {}
+            self.problems.extend(pydantic_problems(exc, path))
+            return None, []
 
         base = f"nodes[{len(self.nodes)}]"
         self.nodes.append(node)
+        self.by_id[node_id] = node
         self.paths[node_id] = path
         self.fields.update({base: path, f"{base}.type": join_path(path, type_key)})
         self.fields[f"{base}.id"] = id_path
@@ -188,11 +197,37 @@ class _Builder:
             self.fields[f"{base}.on_error"] = join_path(path, "allow_failure")
         if "outputs" in raw and "output" not in raw:
             self.fields[f"{base}.output"] = join_path(path, "outputs")
-        inline = {k: raw[k] for k in _INLINE_KEYS if k in raw}
+        inline = [k for k in _INLINE_KEYS if k in raw]
         if inline and node.type != "condition":
-            self.problem(join_path(path, next(iter(inline))), "only condition nodes have then/else")
-            inline = {}
-        return node, inline
+            self.problem(join_path(path, inline[0]), "only condition nodes have then/else")
+        elif node.type == "condition":
+            for label, keys in _BRANCH_KEYS:
+                key = next((k for k in keys if k in raw), keys[0])
+                flows.append(Flow(label, raw.get(key) or None, join_path(path, key), rejoins=True))
+        return node, flows
+
+    def _own_condition(
+        self,
+        raw: dict[str, Any],
+        node_type: str,
+        config: dict[str, Any],
+        where: dict[str, str],
+        path: str,
+        when_key: str | None,
+    ) -> None:
+        """The condition a node exists for: ``condition``, else ``when`` or ``conditions``."""
+        condition, condition_path = config.pop("condition", None), where.get("condition")
+        if condition in (None, {}, []) and when_key:
+            condition, condition_path = raw[when_key], join_path(path, when_key)
+        elif when_key:
+            verb = _CONDITION_VERBS[node_type]
+            message = f"a {node_type} node {verb} 'condition'; it takes no guard"
+            self.problem(join_path(path, when_key), message)
+        condition_path = condition_path or join_path(path, "condition")
+        normalised = self._condition(condition, condition_path)
+        if normalised is not None or node_type == "condition":
+            config["condition"] = normalised
+            where["condition"] = condition_path
 
     def _config(
         self, raw: dict[str, Any], node_type: str, type_name: str, path: str
@@ -251,7 +286,7 @@ class _Builder:
         try:
             return RetrySpec.model_validate(spec)
         except ValueError as exc:
-            self.problems.extend(_pydantic_problems(exc, path))
+            self.problems.extend(pydantic_problems(exc, path))
             return None
 
     # --- bodies -------------------------------------------------------------------------------
@@ -275,52 +310,51 @@ class _Builder:
                 continue
             for source, label in tails:
                 self.edge(source, node.id, label, step_path)
-            tails = [(node.id, None)]
-            if node.type == "condition":
-                tails = self._inline_branches(node.id, inline, step_path)
-            elif node.type == "stop" and node.when is None:
-                tails = []  # nothing after an unconditional stop runs
+            tails = self._attach(node, inline, step_path)
         return tails
 
-    def _inline_branches(self, node_id: str, inline: dict[str, Any], path: str) -> Tails:
-        tails: Tails = []
-        for label, keys in _BRANCH_KEYS:
-            key = next((k for k in keys if k in inline), None)
-            branch = inline.get(key) if key else None
-            if not branch:
-                tails.append((node_id, label))
-                continue
-            branch_path = join_path(path, str(key))
-            if all(isinstance(b, str | int) and not isinstance(b, bool) for b in _as_list(branch)):
-                for index, target in enumerate(_as_list(branch)):  # ids of graph nodes
-                    at = join_path(branch_path, index) if isinstance(branch, list) else branch_path
-                    parts = {"from": path, "to": at, "when": branch_path}
-                    self.edge(node_id, str(target), label, at, parts)
+    def _attach(self, node: Node, flows: list[Flow], path: str) -> Tails:
+        """Chain a node's inline sub-flows; returns the ends that go on to the next step."""
+        if node.type == "stop" and node.when is None:
+            return []  # nothing after an unconditional stop runs
+        tails: Tails = [] if node.type in BRANCHING_TYPES else [(node.id, None)]
+        for flow in flows:
+            if flow.value is None:
+                tails += [(node.id, flow.label)] if flow.rejoins else []
+            elif all(_is_reference(v) for v in _as_list(flow.value)):
+                # Ids of graph nodes: the sub-flow's nodes, its entry first.
+                at = join_path(flow.path, 0) if isinstance(flow.value, list) else flow.path
+                target = str(_as_list(flow.value)[0])
+                parts = {"from": path, "to": at, "when": flow.path}
+                self.edge(node.id, target, flow.label, at, parts)
             else:
-                tails.extend(self.add_steps(branch, branch_path, [(node_id, label)]))
+                ends = self.add_steps(flow.value, flow.path, [(node.id, flow.label)])
+                tails += ends if flow.rejoins else []
         return tails
 
     def add_graph(self, nodes: Any, edges: Any) -> None:
         if not isinstance(nodes, list):
             self.problem("nodes", "must be a list of nodes")
             return
-        branching: list[tuple[str, dict[str, Any], str]] = []
+        branching: list[tuple[Node, list[Flow], str]] = []
         for index, raw in enumerate(nodes):
-            node, inline = self.add_node(raw, join_path("nodes", index))
-            if node is not None and inline:
-                branching.append((node.id, inline, join_path("nodes", index)))
+            node, flows = self.add_node(raw, join_path("nodes", index))
+            if node is not None and any(flow.value is not None for flow in flows):
+                branching.append((node, flows, join_path("nodes", index)))
         if edges is not None and not isinstance(edges, list):
             self.problem("edges", "must be a list of edges")
             edges = []
         for index, raw in enumerate(edges or []):
             self._graph_edge(raw, join_path("edges", index))
         # Inline branches after the written edges, so the canonical edges keep the document's order.
-        for node_id, inline, path in branching:
-            self._inline_branches(node_id, inline, path)
+        for node, flows, path in branching:
+            self._attach(node, [flow for flow in flows if flow.value is not None], path)
         if self.nodes and not any(e.source == START for e in self.edges):
-            # A graph without an edge from the trigger starts at its first node nobody points to.
+            # A graph without an edge from the trigger starts at its first node nobody points to
+            # (a goal is entered by its condition, not by the flow).
             targets = {e.target for e in self.edges}
-            first = next((n.id for n in self.nodes if n.id not in targets), self.nodes[0].id)
+            starts = [n.id for n in self.nodes if n.id not in targets and n.type != "goal"]
+            first = next(iter(starts), self.nodes[0].id)
             self.edge(START, first, None, self.paths[first])
 
     def _graph_edge(self, raw: Any, path: str) -> None:
@@ -337,11 +371,7 @@ class _Builder:
         label = raw.get(label_key) if label_key else None
         display = raw.get("label")
         # The marketing document's edge label is display text unless it names a branch.
-        if (
-            label_key is None
-            and isinstance(display, str)
-            and display.strip().lower() in (EDGE_LABEL_ALIASES)
-        ):
+        if label_key is None and isinstance(display, str) and self._label(source, display)[0]:
             label_key, label = "label", display
         label_path = join_path(path, label_key or "when")
         if isinstance(label, bool):
@@ -349,9 +379,26 @@ class _Builder:
         if label is not None and not isinstance(label, str):
             self.problem(label_path, "an edge label must be a string")
             return
-        when = EDGE_LABEL_ALIASES.get((label or "").strip().lower(), label)
+        known, when = self._label(source, label or "")
+        when = when if known else label
         parts = {"from": join_path(path, from_key), "to": join_path(path, to_key)}
         self.edge(source, target, when, path, {**parts, "when": label_path})
+
+    def _label(self, source: str, written: str) -> tuple[bool, str | None]:
+        """Whether ``written`` names a branch of an edge leaving ``source``, and which one.
+
+        A switch's case names (and ``default``) and a split's variant names come first, so a case
+        called "yes" is not read as ``true``.
+        """
+        node = self.by_id.get(source)
+        own = node.branch_names() + (["default"] if node.type == "switch" else []) if node else []
+        key = written.strip().lower()
+        match = next((n for n in own if n == written), None) or next(
+            (n for n in own if n.lower() == key), None
+        )
+        if match is not None:
+            return True, match
+        return key in EDGE_LABEL_ALIASES, EDGE_LABEL_ALIASES.get(key)
 
 
 def normalise_definition(document: Any) -> Normalised:
@@ -360,7 +407,7 @@ def normalise_definition(document: Any) -> Normalised:
         raise DefinitionError.at("", "a definition must be a JSON object")
     body_keys = [k for k in ("steps", "actions", "nodes") if k in document]
     builder = _Builder(_written_ids([document.get(k) for k in body_keys]))
-    trigger = _trigger(document, builder)
+    trigger = normalise_trigger(document, builder.fields, builder.problems)
     if len(body_keys) > 1:
         builder.problem(body_keys[1], f"use either {body_keys[0]!r} or {body_keys[1]!r}, not both")
     if body_keys and body_keys[0] in ("steps", "actions"):
@@ -379,7 +426,7 @@ def normalise_definition(document: Any) -> Normalised:
         try:
             Settings.model_validate(settings)
         except ValueError as exc:
-            builder.problems.extend(_pydantic_problems(exc, "settings"))
+            builder.problems.extend(pydantic_problems(exc, "settings"))
     if builder.problems:
         raise DefinitionError(builder.problems)
     fields = {
@@ -393,58 +440,8 @@ def normalise_definition(document: Any) -> Normalised:
     try:
         definition = Definition.model_validate(fields)
     except ValueError as exc:
-        raise DefinitionError(_pydantic_problems(exc, "")) from exc
+        raise DefinitionError(pydantic_problems(exc, "")) from exc
     return Normalised(definition, builder.paths, builder.fields)
-
-
-def _trigger(document: dict[str, Any], builder: _Builder) -> Trigger | None:
-    base = next((k for k in ("trigger", "trigger_type") if document.get(k) is not None), None)
-    if base is None:
-        return Trigger(type="manual")
-    raw = document[base]
-    builder.fields["trigger"] = base
-    if isinstance(raw, str):  # just the event type (or kind), as the scheduling document has it
-        data: dict[str, Any] = {"event": raw}
-        where = {"event": base, "type": base}
-    elif isinstance(raw, dict):
-        data = dict(raw)
-        where = {k: join_path(base, k) for k in data}
-    else:
-        builder.problem(base, "must be an object or an event type")
-        return None
-    for key in ("config", "configuration"):
-        if isinstance(data.get(key), dict):
-            inner = data.pop(key)
-            where.update({k: join_path(join_path(base, key), k) for k in inner if k not in data})
-            data = {**inner, **data}
-    keys = [k for k in ("event", "event_type", "trigger_type") if isinstance(data.get(k), str)]
-    event = data.get(keys[0]) if keys else None
-    for key in ("event_type", "trigger_type"):
-        data.pop(key, None)
-    if isinstance(event, str):
-        kind = TRIGGER_KIND_ALIASES.get(event.strip().lower())
-        if kind is not None:  # trigger_type "manual" / "schedule" names a kind, not an event
-            data.pop("event", None)
-            data.setdefault("type", kind)
-        else:
-            data["event"] = canonical_event_type(event)
-            data.setdefault("type", "event")
-        where.setdefault("type", where[keys[0]])
-        where["event"] = where[keys[0]]
-    filter_key = next((k for k in ("filter", "conditions") if k in data), "filter")
-    filter_path = where.get(filter_key, join_path(base, filter_key))
-    data["filter"] = builder._condition(data.pop(filter_key, None), filter_path)
-    where["filter"] = filter_path
-    if isinstance(data.get("cancel_on"), list):
-        data["cancel_on"] = [
-            canonical_event_type(e) if isinstance(e, str) else e for e in data["cancel_on"]
-        ]
-    builder.fields.update({f"trigger.{k}": p for k, p in where.items()})
-    try:
-        return Trigger.model_validate(data)
-    except ValueError as exc:
-        builder.problems.extend(_pydantic_problems(exc, base, where))
-        return None
 
 
 def _wait_aliases(config: dict[str, Any], where: dict[str, str]) -> None:
@@ -493,6 +490,10 @@ def _reference(value: Any) -> str | None:
     return None
 
 
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, str | int) and not isinstance(value, bool)
+
+
 def _has_int(step: Any, key: str) -> bool:
     value = step.get(key) if isinstance(step, dict) else None
     return isinstance(value, int) and not isinstance(value, bool)
@@ -504,21 +505,3 @@ def _first(value: Any) -> Any:
 
 def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
-
-
-def _pydantic_problems(
-    exc: ValueError, base: str, where: Mapping[str, str] | None = None
-) -> list[Problem]:
-    """One problem per pydantic error, at ``base`` + the error's location."""
-    errors = getattr(exc, "errors", None)
-    if not callable(errors):
-        return [Problem(base, str(exc))]
-    problems = []
-    for error in errors():
-        loc = [p for p in error["loc"] if p != "__root__"]
-        head = (where or {}).get(str(loc[0])) if loc else None
-        path = head or (join_path(base, loc[0]) if loc else base)
-        for part in loc[1:]:
-            path = join_path(path, part if isinstance(part, int) else str(part))
-        problems.append(Problem(path, str(error["msg"])))
-    return problems

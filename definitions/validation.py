@@ -9,18 +9,18 @@ from typing import Any
 from definitions.actions import ROLE_FIELDS
 from definitions.durations import parse_duration, parse_instant
 from definitions.errors import DefinitionError, Problem, join_path
-from definitions.models import EDGE_LABELS, NODE_TYPES, START, TRIGGER_TYPES, Definition, Node
+from definitions.models import EDGE_LABELS, NODE_TYPES, START, TRIGGER_TYPES, Definition, Edge, Node
 from definitions.normalise import locate, normalise_definition
 from definitions.templates import check_template_syntax
+from definitions.validation_flow import cycle_problems, flow_problems
 
 # Types the language names (SPEC §2.4) but this engine does not run yet: refused at validation
 # so that a workflow never fails at run time for it.
 PLANNED_NODE_TYPES = frozenset(
     {
         "slack", "notify", "create_record", "update_record", "delete_record", "query_records",
-        "add_tag", "remove_tag", "add_to_list", "remove_from_list", "add_note", "set", "export",
-        "activity", "switch", "wait_for_event", "wait_condition", "for_each", "parallel", "split",
-        "goal", "sub_workflow",
+        "add_tag", "remove_tag", "add_to_list", "remove_from_list", "add_note", "export",
+        "activity",
     }
 )  # fmt: skip
 PLANNED_TRIGGER_TYPES = frozenset({"schedule", "webhook", "before", "after", "anniversary"})
@@ -35,7 +35,8 @@ _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
 Where = Callable[[str], str]
 """Turns a canonical path (``nodes[2].config.to``) into its path in the submitted document."""
 
-_BRANCH_LABELS = frozenset({"true", "false"})
+_MANY_LABELS = frozenset({"branch"})
+"""Labels that may leave one node more than once (a parallel's branches)."""
 
 
 def load_definition(document: Any) -> Definition:
@@ -59,11 +60,15 @@ def validate(definition: Definition, field_paths: Mapping[str, str] | None = Non
         return locate(paths, canonical)
 
     nodes = {n.id: n for n in definition.nodes}
+    leaving: dict[str, list[Edge]] = {}
+    for edge in definition.edges:
+        leaving.setdefault(edge.source, []).append(edge)
     problems = _trigger_problems(definition, where)
     for index, node in enumerate(definition.nodes):
-        problems += _node_problems(node, f"nodes[{index}]", nodes, where)
+        problems += _node_problems(node, f"nodes[{index}]", nodes, leaving, where)
     problems += _edge_problems(definition, nodes, where)
     problems += _reachability_problems(definition, where)
+    problems += cycle_problems(definition, where)
     return problems
 
 
@@ -81,7 +86,13 @@ def _trigger_problems(definition: Definition, where: Where) -> list[Problem]:
     return list(_template_problems(trigger.entity, "trigger.entity", where))
 
 
-def _node_problems(node: Node, base: str, nodes: dict[str, Node], where: Where) -> list[Problem]:
+def _node_problems(
+    node: Node,
+    base: str,
+    nodes: dict[str, Node],
+    leaving: dict[str, list[Edge]],
+    where: Where,
+) -> list[Problem]:
     if node.type in PLANNED_NODE_TYPES:
         return [Problem(where(f"{base}.type"), f"node type {node.type!r} is not supported yet")]
     if node.type not in NODE_TYPES:
@@ -101,6 +112,7 @@ def _node_problems(node: Node, base: str, nodes: dict[str, Node], where: Where) 
         problems.append(Problem(where(f"{config}.condition"), "a condition node needs a condition"))
     if node.type == "wait":
         problems += _wait_problems(node, config, where)
+    problems += flow_problems(node, base, leaving.get(node.id, []), where)
     if node.on_error not in (None, "continue", "stop") and node.on_error not in nodes:
         problems.append(
             Problem(
@@ -177,14 +189,10 @@ def _edge_problems(definition: Definition, nodes: dict[str, Node], where: Where)
             problems.append(Problem(where(f"{path}.from"), f"no node {edge.source!r}"))
         if edge.target not in nodes:
             problems.append(Problem(where(f"{path}.to"), f"no node {edge.target!r}"))
-        if edge.when is not None and edge.when not in EDGE_LABELS:
-            known = ", ".join(sorted(EDGE_LABELS))
-            message = f"unknown edge label {edge.when!r} ({known}, or none)"
-            problems.append(Problem(where(f"{path}.when"), message))
-        elif edge.when in _BRANCH_LABELS and _type(edge.source, nodes) not in ("condition", None):
-            message = f"only a condition node has {edge.when!r} edges"
-            problems.append(Problem(where(f"{path}.when"), message))
-        elif (edge.source, edge.when) in leaving:
+        allowed = _leaving_labels(edge.source, nodes)
+        if allowed is not None and edge.when not in allowed:
+            problems.append(Problem(where(f"{path}.when"), _label_message(edge, nodes, allowed)))
+        elif (edge.source, edge.when) in leaving and edge.when not in _MANY_LABELS:
             label = f"labelled {edge.when!r}" if edge.when else "without a label"
             message = f"a second edge {label} leaves {edge.source!r}: which one runs is ambiguous"
             problems.append(Problem(where(path), message))
@@ -192,12 +200,25 @@ def _edge_problems(definition: Definition, nodes: dict[str, Node], where: Where)
     return problems
 
 
-def _type(node_id: str, nodes: dict[str, Node]) -> str | None:
-    """The node's type; ``trigger`` for the start; None for a missing node (reported already)."""
+def _leaving_labels(node_id: str, nodes: dict[str, Node]) -> frozenset[str | None] | None:
+    """The labels an edge from ``node_id`` may carry; None for a missing node (reported)."""
     if node_id == START:
-        return START
+        return frozenset({None})
     node = nodes.get(node_id)
-    return node.type if node else None
+    return node.edge_labels() if node else None
+
+
+def _label_message(edge: Edge, nodes: dict[str, Node], allowed: frozenset[str | None]) -> str:
+    kind = "the trigger" if edge.source == START else f"a {nodes[edge.source].type} node"
+    choices = ", ".join(sorted(label for label in allowed if label is not None))
+    takes = choices or "none"
+    if choices and None in allowed:
+        takes += ", or none"
+    if edge.when is None:
+        return f"an edge leaving {kind} needs a label ({takes})"
+    if edge.when in EDGE_LABELS:
+        return f"{kind} has no {edge.when!r} edges ({takes})"
+    return f"unknown edge label {edge.when!r} ({takes})"
 
 
 def _reachability_problems(definition: Definition, where: Where) -> list[Problem]:
@@ -207,7 +228,9 @@ def _reachability_problems(definition: Definition, where: Where) -> list[Problem
     for node in definition.nodes:
         if node.on_error not in (None, "continue", "stop"):
             successors.setdefault(node.id, []).append(node.on_error)
-    seen, frontier = {START}, [START]
+    # A goal is entered whenever its condition holds, wherever the run is.
+    goals = [node.id for node in definition.nodes if node.type == "goal"]
+    seen, frontier = {START, *goals}, [START, *goals]
     while frontier:
         for target in successors.get(frontier.pop(), []):
             if target not in seen:

@@ -129,6 +129,31 @@ class Run(SQLModel, table=True):
     error: dict[str, Any] | None = _json()
     started_at: datetime = _ts(nullable=False, default=utcnow)
     completed_at: datetime | None = _ts(nullable=True)
+    variant: str | None = Field(default=None, max_length=100)
+    """The variant an A/B ``split`` sent the run down."""
+    goal: str | None = Field(default=None, max_length=100)
+    """The ``goal`` node the run reached."""
+
+
+class RunWatch(SQLModel, table=True):
+    """A run waiting for events of ``event_type`` (``"*"``: any) about ``entity``.
+
+    The API finds the runs to signal for an event with one indexed lookup, and in the same
+    database the run's own writes go to, so a watch is visible the moment it is committed.
+    """
+
+    __tablename__ = "run_watches"
+    __table_args__ = (
+        UniqueConstraint("run_id", "event_type"),
+        Index("ix_run_watches_lookup", "tenant_id", "entity", "event_type"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    run_id: str = Field(max_length=200)
+    entity: str = Field(max_length=200)
+    event_type: str = Field(max_length=200)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
 
 
 class RunStep(SQLModel, table=True):

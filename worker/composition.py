@@ -14,6 +14,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.actions import Actions
 from activities.email import email_transport_from_url
 from activities.http import HttpCaller
+from activities.lookups import Lookups
 from activities.recording import Recorder
 from activities.sms import sms_transport_from_settings
 from api.app import create_app
@@ -45,6 +46,7 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
 PASSTHROUGH = (
     "definitions",
     "activities.inputs",
+    "workflows.graph",
     "workflows.inputs",
     "workflows.policies",
     "jinja2",
@@ -63,6 +65,7 @@ def build_worker(
     **options: object,
 ) -> Worker:
     recorder = Recorder(engine)
+    lookups = Lookups(engine)
     return Worker(
         client,
         task_queue=task_queue,
@@ -73,6 +76,9 @@ def build_worker(
             actions.http_request,
             recorder.record_steps,
             recorder.finish_run,
+            recorder.watch,
+            recorder.record_run_marks,
+            lookups.load_definition,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=SandboxedWorkflowRunner(

@@ -21,6 +21,8 @@ class RunInput:
     """The canonical definition of ``version``, pinned for the whole run."""
     trigger: dict[str, Any]
     """The event that started the run: type, id, occurred_at, entity, data, previous."""
+    resume: Resume | None = None
+    """Set when the run continued-as-new: one logical run, many Temporal executions."""
 
 
 @dataclass
@@ -28,6 +30,7 @@ class RunResult:
     status: str
     error: dict[str, Any] | None = None
     path: list[str] = field(default_factory=list)
+    vars: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -36,3 +39,19 @@ class RunEnd:
 
     status: str
     error: dict[str, Any] | None = None
+
+
+@dataclass
+class Resume:
+    """Where a run continued-as-new picks up, with everything it had accumulated."""
+
+    node_id: str | None
+    steps: dict[str, Any]
+    vars: dict[str, Any]
+    seq: int
+    entity_data: dict[str, Any] = field(default_factory=dict)
+    seen_events: list[str] = field(default_factory=list)
+    loop_index: int = 0
+    """For a top-level ``for_each`` at ``node_id``: the first item not yet done."""
+    loop_items: list[Any] | None = None
+    variant: str | None = None

@@ -28,6 +28,16 @@ RECORDING_RETRY = RetryPolicy(
 )
 
 
+# Reads of our own database (a sub-workflow's definition): quick, retried a few times.
+LOOKUP_TIMEOUT = timedelta(seconds=30)
+LOOKUP_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(seconds=10))
+
+# A run continues-as-new (one logical run, a fresh history) past this many events, or when the
+# server suggests it — far below Temporal's 51,200-event limit, so a loop over 10,000 items or a
+# run that cycles for months never approaches it.
+CONTINUE_AS_NEW_AFTER_EVENTS = 10_000
+
+
 def action_retry(node: Node) -> tuple[RetryPolicy, int]:
     spec = node.retry or DEFAULT_RETRY
     policy = RetryPolicy(

@@ -35,6 +35,8 @@ def run_out(run: Run, steps: list[RunStep] | None = None) -> RunOut:
         completed_at=run.completed_at,
         trigger=run.trigger,
         error=run.error,
+        variant=run.variant,
+        goal=run.goal,
         steps=None
         if steps is None
         else [

@@ -527,7 +527,7 @@ def test_loop_aliases_become_items_and_as():
     assert node(document, "l") == {
         "id": "l",
         "type": "for_each",
-        "config": {"items": "{{ invoices }}", "as": "invoice"},
+        "config": {"items": "{{ invoices }}", "as": "invoice", "concurrency": 1},
     }
 
 

@@ -248,7 +248,10 @@ def test_marketing_if_else_with_yes_no_edges_and_a_goal():
         ("check", "goal", "false"),
         ("trigger", "check", None),
     ]
-    assert problems(document) == [("nodes[2].node_type", "node type 'goal' is not supported yet")]
+    assert problems(document) == [("nodes[2].configuration.condition", "a goal needs a condition")]
+    goal = {"condition": {"field": "contact.score", "operator": "gte", "value": 100}}
+    document["nodes"][2]["configuration"] = goal
+    assert load_definition(document).nodes[2].config["condition"]["operator"] == "gte"
 
 
 # --------------------------------------------------------------------------- seed 002: CRM
@@ -508,7 +511,7 @@ def test_erp_invoice_reminder_normalises_into_the_canonical_graph():
             {
                 "id": "node_2",
                 "type": "for_each",
-                "config": {"items": "{{invoices}}", "as": "invoice", "body": ["node_3", "node_4"]},
+                "config": {"items": "{{invoices}}", "as": "invoice", "concurrency": 1},
             },
             {
                 "id": "node_3",
@@ -549,7 +552,8 @@ def test_erp_invoice_reminder_normalises_into_the_canonical_graph():
         "edges": [
             {"from": "trigger", "to": "node_1"},
             {"from": "node_1", "to": "node_2"},
-            {"from": "node_2", "to": "node_3"},
+            # The written plain edge and the inline body name the same edge: the loop's body.
+            {"from": "node_2", "to": "node_3", "when": "body"},
             {"from": "node_3", "to": "node_4", "when": "true"},
             {"from": "node_3", "to": "node_5", "when": "false"},
         ],
@@ -558,11 +562,11 @@ def test_erp_invoice_reminder_normalises_into_the_canonical_graph():
     assert idempotent(ERP_WORKFLOW)
 
 
-def test_erp_invoice_reminder_is_refused_for_what_is_not_supported_yet():
+def test_erp_invoice_reminder_is_refused_only_for_what_is_not_supported_yet():
+    # The loop and the condition in its body load; the record actions and the schedule wait.
     assert problems(ERP_WORKFLOW) == [
         ("trigger.type", "schedule triggers are not supported yet"),
         ("nodes[0].action", "node type 'query_records' is not supported yet"),
-        ("nodes[1].type", "node type 'for_each' is not supported yet"),
         ("nodes[4].action", "node type 'create_record' is not supported yet"),
     ]
 

@@ -92,7 +92,9 @@ def test_unknown_node_type():
     assert problems(steps({"id": "a", "type": "fax"})) == [
         (
             "steps[0].type",
-            "unknown node type 'fax' (condition, http_request, send_email, send_sms, stop, wait)",
+            "unknown node type 'fax' (condition, for_each, goal, http_request, parallel, "
+            "send_email, send_sms, set, split, stop, sub_workflow, switch, wait, wait_condition, "
+            "wait_for_event)",
         )
     ]
     marketing = graph([{"node_id": "a", "node_type": "fax"}], [])
@@ -106,11 +108,10 @@ def test_unknown_node_type():
         "slack_message",
         "create_task",
         "query_records",
-        "loop",
-        "wait_for_event",
         "add_note",
-        "switch",
-        "goal",
+        "add_tag",
+        "enqueue_export",
+        "activity",
     ],
 )
 def test_planned_but_unsupported_types_are_refused_as_not_supported_yet(planned):
@@ -183,7 +184,7 @@ def test_then_naming_a_missing_step():
 def test_unknown_edge_label():
     document = branching_graph([{"from": "a", "to": "b", "condition_type": "maybe"}])
     assert problems(document) == [
-        ("edges[2].condition_type", "unknown edge label 'maybe' (error, false, true, or none)")
+        ("edges[2].condition_type", "unknown edge label 'maybe' (error, or none)")
     ]
     definition = load_definition(
         branching_graph([{"from": "a", "to": "b", "condition_type": "on_error"}])
@@ -196,7 +197,9 @@ def test_true_and_false_edges_leave_only_condition_nodes():
         [{"id": "a", **EMAIL}, {"id": "b", "type": "stop"}],
         [{"from": "trigger", "to": "a"}, {"from": "a", "to": "b", "when": "yes"}],
     )
-    assert problems(document) == [("edges[1].when", "only a condition node has 'true' edges")]
+    assert problems(document) == [
+        ("edges[1].when", "a send_email node has no 'true' edges (error, or none)")
+    ]
 
 
 def test_two_edges_with_the_same_label_from_one_node_are_ambiguous():

@@ -1,0 +1,117 @@
+"""Run watches: the index that routes an event to the runs waiting for it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+from temporalio.testing import ActivityEnvironment
+
+from activities.inputs import RunRef, WatchInput
+from activities.recording import Recorder, close_run
+from storage.db import session_scope
+from storage.models import RunWatch
+from storage.watches import runs_watching, unwatch, watch
+
+
+def _ids() -> tuple[str, str]:
+    """A tenant and an entity of this test alone, so tests sharing the database never meet."""
+    return f"t_{uuid.uuid4().hex[:8]}", f"bk_{uuid.uuid4().hex[:8]}"
+
+
+def _run() -> str:
+    return f"run_{uuid.uuid4().hex}"
+
+
+def _watch(engine: Engine, tenant: str, run_id: str, entity: str, *types: str) -> None:
+    with session_scope(engine) as session:
+        watch(session, tenant, run_id, entity, types)
+
+
+def _watching(engine: Engine, tenant: str, entity: str, event_type: str) -> list[str]:
+    with session_scope(engine) as session:
+        return runs_watching(session, tenant, entity, event_type)
+
+
+def _watches_of(engine: Engine, run_id: str) -> set[tuple[str, str]]:
+    with session_scope(engine) as session:
+        rows = session.exec(select(RunWatch).where(RunWatch.run_id == run_id))
+        return {(row.entity, row.event_type) for row in rows}
+
+
+def test_watching_the_same_types_twice_keeps_one_watch_each(engine: Engine) -> None:
+    tenant, entity = _ids()
+    run_id = _run()
+    _watch(engine, tenant, run_id, entity, "booking.rescheduled", "booking.cancelled")
+    _watch(engine, tenant, run_id, entity, "booking.rescheduled", "booking.rescheduled")
+    assert _watches_of(engine, run_id) == {
+        (entity, "booking.rescheduled"),
+        (entity, "booking.cancelled"),
+    }
+    assert _watching(engine, tenant, entity, "booking.rescheduled") == [run_id]
+
+
+def test_runs_are_found_by_their_exact_event_type(engine: Engine) -> None:
+    tenant, entity = _ids()
+    rescheduled, cancelled = _run(), _run()
+    _watch(engine, tenant, rescheduled, entity, "booking.rescheduled")
+    _watch(engine, tenant, cancelled, entity, "booking.cancelled")
+    assert _watching(engine, tenant, entity, "booking.rescheduled") == [rescheduled]
+    assert _watching(engine, tenant, entity, "booking.cancelled") == [cancelled]
+    assert _watching(engine, tenant, entity, "booking.created") == []
+
+
+def test_a_star_watch_matches_every_event_type_and_each_run_comes_once(engine: Engine) -> None:
+    tenant, entity = _ids()
+    goal, both = _run(), _run()
+    _watch(engine, tenant, goal, entity, "*")
+    _watch(engine, tenant, both, entity, "*", "deal.won")
+    assert set(_watching(engine, tenant, entity, "deal.won")) == {goal, both}
+    assert len(_watching(engine, tenant, entity, "deal.won")) == 2
+    assert set(_watching(engine, tenant, entity, "anything.else")) == {goal, both}
+
+
+def test_other_tenants_and_other_entities_are_not_returned(engine: Engine) -> None:
+    tenant, entity = _ids()
+    other_tenant, other_entity = _ids()
+    run_id = _run()
+    _watch(engine, tenant, run_id, entity, "booking.rescheduled", "*")
+    assert _watching(engine, other_tenant, entity, "booking.rescheduled") == []
+    assert _watching(engine, tenant, other_entity, "booking.rescheduled") == []
+
+
+def test_unwatch_drops_the_named_types_or_all_of_them(engine: Engine) -> None:
+    tenant, entity = _ids()
+    run_id, neighbour = _run(), _run()
+    _watch(engine, tenant, run_id, entity, "a", "b", "*")
+    _watch(engine, tenant, neighbour, entity, "a")
+    with session_scope(engine) as session:
+        unwatch(session, run_id, ["a", "*"])
+    assert _watches_of(engine, run_id) == {(entity, "b")}
+    assert _watching(engine, tenant, entity, "a") == [neighbour]
+    with session_scope(engine) as session:
+        unwatch(session, run_id)
+    assert _watches_of(engine, run_id) == set()
+    assert _watches_of(engine, neighbour) == {(entity, "a")}
+
+
+def test_closing_a_run_removes_its_watches(engine: Engine) -> None:
+    tenant, entity = _ids()
+    run_id = _run()
+    _watch(engine, tenant, run_id, entity, "booking.rescheduled", "*")
+    with session_scope(engine) as session:
+        close_run(session, RunRef(tenant, run_id, "wf", 1), "completed", datetime.now(UTC))
+    assert _watches_of(engine, run_id) == set()
+    assert _watching(engine, tenant, entity, "booking.rescheduled") == []
+
+
+async def test_the_watch_activity_starts_and_stops_watching(engine: Engine) -> None:
+    tenant, entity = _ids()
+    run = RunRef(tenant, _run(), "wf", 1)
+    recorder, env = Recorder(engine), ActivityEnvironment()
+    await env.run(recorder.watch, WatchInput(run, entity, ["booking.rescheduled", "*"]))
+    assert _watches_of(engine, run.run_id) == {(entity, "booking.rescheduled"), (entity, "*")}
+    await env.run(recorder.watch, WatchInput(run, entity, ["*"], active=False))
+    assert _watches_of(engine, run.run_id) == {(entity, "booking.rescheduled")}
