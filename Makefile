@@ -23,7 +23,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy definitions workflows activities storage api worker
+	$(BIN)/mypy definitions workflows activities storage api worker benchmarks
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .
