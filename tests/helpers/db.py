@@ -25,3 +25,12 @@ def run_row(engine: Engine, run_id: str) -> Run | None:
 def deliveries_of(engine: Engine, run_id: str) -> list[Delivery]:
     with session_scope(engine) as session:
         return list(session.exec(select(Delivery).where(Delivery.run_id == run_id)))
+
+
+def step_rows(engine: Engine, run_id: str) -> list[RunStep]:
+    """Every step row of a run, loop iterations included, in the order they were taken."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(RunStep).where(RunStep.run_id == run_id).order_by(col(RunStep.seq))
+        )
+        return list(rows)
