@@ -8,7 +8,7 @@ idempotency key is never sent again: a retry after a lost acknowledgement return
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from activities.errors import DeliveryError, PermanentDeliveryError
 from activities.http import HttpCaller
 from activities.inputs import ActionInput, StepRecord
 from activities.recording import close_run, record_steps_in
+from activities.signing import SIGNING_SECRET_NAME
 from activities.sms import SmsTransport
 from definitions.errors import TemplateRenderError
 from definitions.templates import resolve_secrets
@@ -30,7 +31,8 @@ from storage.models import Delivery
 from storage.runs import delivered, save_delivery
 
 SecretsLookup = Callable[[str], dict[str, str]]
-"""tenant id → its secrets (empty until the secrets store exists)."""
+"""tenant id → its secrets, decrypted (a blocking call: the actions run it in a thread)."""
+MASK = "***"
 
 
 def no_secrets(_tenant_id: str) -> dict[str, str]:
@@ -45,16 +47,19 @@ class Actions:
         sms: SmsTransport,
         http: HttpCaller,
         secrets: SecretsLookup = no_secrets,
+        signing_secret: str | None = None,
     ) -> None:
         self._engine = engine
         self._email = email
         self._sms = sms
         self._http = http
         self._secrets = secrets
+        self._signing_secret = signing_secret
+        """Signs the HTTP calls of tenants that have no ``RELAY_SIGNING_SECRET`` secret."""
 
     @activity.defn(name="send_email")
     async def send_email(self, input: ActionInput) -> dict[str, Any]:
-        config, running = self._begin(input)
+        config, running, secrets = await self._begin(input)
         message = EmailMessage(
             to=_addresses(config.get("to")),
             cc=_addresses(config.get("cc")),
@@ -79,11 +84,12 @@ class Actions:
             transport=self._email.name,
             recipient=recipient,
             send=lambda: self._email.send(message),
+            secrets=secrets,
         )
 
     @activity.defn(name="send_sms")
     async def send_sms(self, input: ActionInput) -> dict[str, Any]:
-        config, running = self._begin(input)
+        config, running, secrets = await self._begin(input)
         to, body = _text(config.get("to")), _text(config.get("body"))
         return await self._deliver(
             input,
@@ -92,12 +98,14 @@ class Actions:
             transport=self._sms.name,
             recipient=_mask(to),
             send=lambda: self._sms.send(to, body, input.idempotency_key),
+            secrets=secrets,
         )
 
     @activity.defn(name="http_request")
     async def http_request(self, input: ActionInput) -> dict[str, Any]:
-        config, running = self._begin(input)
+        config, running, secrets = await self._begin(input, signing=True)
         url = _text(config.get("url"))
+        signing_secret = secrets.get(SIGNING_SECRET_NAME) or self._signing_secret
         return await self._deliver(
             input,
             running,
@@ -113,25 +121,32 @@ class Actions:
                 timeout=float(config.get("request_timeout") or 30.0),
                 idempotency_key=input.idempotency_key,
                 expect=config.get("expect"),
+                signing_secret=signing_secret,
+                follow_redirects=bool(config.get("follow_redirects")),
             ),
+            secrets=secrets,
         )
 
     # --- the shared life of an action ---------------------------------------------------------
 
-    def _begin(self, input: ActionInput) -> tuple[dict[str, Any], list[StepRecord]]:
-        """The configuration with secrets resolved, and the step records that mark it running
-        (written in the delivery's first transaction)."""
+    async def _begin(
+        self, input: ActionInput, *, signing: bool = False
+    ) -> tuple[dict[str, Any], list[StepRecord], dict[str, str]]:
+        """The configuration with secrets resolved, the step records that mark it running
+        (written in the delivery's first transaction), and the tenant's secrets (read only when
+        the step names one, or `signing` needs the tenant's signing secret)."""
         info = activity.info()
         step = _step(input.step, "running", attempts=info.attempt)
         if info.attempt == 1:
             step.started_at = datetime.now(UTC)
+        secrets: dict[str, str] = {}
+        if signing or _mentions_secrets(input.config):
+            secrets = await asyncio.to_thread(self._secrets, input.run.tenant_id)
         try:
-            resolved: dict[str, Any] = resolve_secrets(
-                input.config, self._secrets(input.run.tenant_id)
-            )
+            resolved: dict[str, Any] = resolve_secrets(input.config, secrets)
         except TemplateRenderError as exc:
             raise _permanent(str(exc), "template_error") from exc
-        return resolved, [*input.pending, step]
+        return resolved, [*input.pending, step], secrets
 
     def _start(self, input: ActionInput, steps: list[StepRecord]) -> dict[str, Any] | None:
         """One transaction: the step is running, and was it delivered already?"""
@@ -149,7 +164,9 @@ class Actions:
         transport: str,
         recipient: str,
         send: Callable[[], Awaitable[dict[str, Any]]],
+        secrets: dict[str, str],
     ) -> dict[str, Any]:
+        values = _secret_values(secrets)
         previous = await asyncio.to_thread(self._start, input, running)
         if previous is not None:
             activity.logger.info(
@@ -158,13 +175,22 @@ class Actions:
             receipt: dict[str, Any] = previous
         else:
             try:
-                receipt = await send()
+                receipt = mask_secrets(await send(), values)
             except DeliveryError as exc:
-                raise ApplicationError(
-                    exc.detail or exc.kind,
+                failure = ApplicationError(
+                    mask_secrets(exc.detail or exc.kind, values),
                     type=exc.kind,
                     non_retryable=isinstance(exc, PermanentDeliveryError),
-                ) from exc
+                )
+                # Temporal records the causes' messages in the history too, and a library's
+                # message may quote a secret in a form masking cannot recognise (repr, bytes).
+                raise failure from (None if values else exc)
+            except Exception as exc:
+                if not values:
+                    raise
+                raise ApplicationError(
+                    mask_secrets(str(exc), values), type=type(exc).__name__
+                ) from None
         delivery = Delivery(
             tenant_id=input.run.tenant_id,
             idempotency_key=input.idempotency_key,
@@ -172,7 +198,7 @@ class Actions:
             step_key=input.step.step_key,
             channel=channel,
             transport=transport,
-            recipient=recipient,
+            recipient=mask_secrets(recipient, values),
             status="delivered",
             receipt=receipt,
         )
@@ -188,6 +214,37 @@ class Actions:
             record_steps_in(session, input.run, [step])
             if input.finishes_run:
                 close_run(session, input.run, "completed", step.completed_at or datetime.now(UTC))
+
+
+def mask_secrets(value: Any, secrets: Collection[str]) -> Any:
+    """``value`` with every occurrence of a secret value replaced by ``***`` (recursively in
+    lists and dicts, keys included), so an echoing receiver cannot put one in a step output."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {mask_secrets(k, secrets): mask_secrets(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_secrets(item, secrets) for item in value]
+    return value
+
+
+def _secret_values(secrets: dict[str, str]) -> list[str]:
+    # Longest first, so a secret containing another is masked whole.
+    return sorted({v for v in secrets.values() if v}, key=len, reverse=True)
+
+
+def _mentions_secrets(value: Any) -> bool:
+    if isinstance(value, str):
+        return "secrets" in value
+    if isinstance(value, dict):
+        return any(_mentions_secrets(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_mentions_secrets(item) for item in value)
+    return False
 
 
 def _step(template: StepRecord, status: str, *, attempts: int | None) -> StepRecord:

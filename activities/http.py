@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from activities.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from activities.outbound import OutboundPolicy
+from activities.signing import signature_headers
 
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
 # Response headers worth keeping in a step output; the rest (cookies above all) are dropped.
@@ -23,6 +29,11 @@ KEPT_HEADERS = (
     "x-request-id",
 )
 _RETRYABLE_STATUSES = frozenset({408, 429})
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_TIMEOUT = 300.0
+"""No request waits longer than this, whatever its step asks for."""
+_CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def encode_json(body: Any) -> bytes:
@@ -46,12 +57,24 @@ def classify_status(
 class HttpCaller:
     """Makes one HTTP call and returns a JSON-able result; raises `DeliveryError` on failure.
 
-    Redirects, proxies and connection pooling are whatever the injected client is configured for.
+    Every destination passes `policy` (the SSRF guard): the host is resolved once and the
+    request goes to the checked address, with the Host header and TLS server name of the URL.
+    Redirects are returned as the answer unless `follow_redirects` asks for them, and then each
+    hop is checked again. The timeout and the response size cap always apply.
     """
 
-    def __init__(self, client: httpx.AsyncClient, max_response_bytes: int = 256_000) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        max_response_bytes: int = 256_000,
+        *,
+        policy: OutboundPolicy | None = None,
+        max_redirects: int = 5,
+    ) -> None:
         self.client = client
         self.max_response_bytes = max_response_bytes
+        self.policy = policy or OutboundPolicy()
+        self.max_redirects = max_redirects
 
     async def request(
         self,
@@ -65,19 +88,23 @@ class HttpCaller:
         timeout: float = 30.0,  # noqa: ASYNC109
         idempotency_key: str | None = None,
         expect: list[int] | None = None,
+        signing_secret: str | None = None,
+        follow_redirects: bool = False,
     ) -> dict[str, Any]:
         """Send the request; the result has status, kept headers, json or text, and truncated.
 
         Query parameters whose value is None are omitted. The body, when JSON, is `encode_json`.
+        With `signing_secret`, each request carries `X-Relay-Timestamp` and `X-Relay-Signature`
+        over the exact body bytes sent (see `activities.signing`).
         """
         verb = method.upper()
         if verb not in METHODS:
             raise PermanentDeliveryError("invalid_method", f"method {verb!r} is not allowed")
         target = _parse_url(url)
-        host = target.host
-        # SSRF: refuse private/loopback/link-local destinations here (later issue).
 
-        send_headers = dict(headers or {})
+        send_headers = {k: v for k, v in (headers or {}).items() if k.lower() != "host"}
+        for name, value in send_headers.items():
+            _check_header(name, value)
         lowered = {name.lower() for name in send_headers}
         if idempotency_key and "idempotency-key" not in lowered:
             send_headers["Idempotency-Key"] = idempotency_key
@@ -92,40 +119,126 @@ class HttpCaller:
             if "content-type" not in lowered:
                 send_headers["Content-Type"] = "application/json"
         params = {k: v for k, v in (query or {}).items() if v is not None}
+        if params:
+            target = target.copy_merge_params(params)
+        timeout = min(max(timeout, 0.05), MAX_TIMEOUT)
+        exchange = _Exchange(verb, target, send_headers, content)
 
-        try:
-            async with self.client.stream(
-                verb,
-                target,
-                params=params,
-                headers=send_headers,
-                content=content,
-                timeout=timeout,
-            ) as response:
-                error = classify_status(response.status_code, verb, host, expect)
+        for _hop in range(1 + (self.max_redirects if follow_redirects else 0)):
+            async with self._send(exchange, timeout, signing_secret) as response:
+                location = response.headers.get("location")
+                if follow_redirects and response.status_code in REDIRECTS and location:
+                    exchange = exchange.redirected(response.status_code, location)
+                    continue
+                error = classify_status(response.status_code, exchange.verb, exchange.host, expect)
                 if error is not None:
                     raise error
-                body, truncated = await self._read_capped(response)
-        except httpx.TimeoutException as exc:
+                body, truncated = await self._read_capped(response, exchange, timeout)
+                return _result(response, body, truncated)
+        raise PermanentDeliveryError(
+            "too_many_redirects", f"{verb} {target.host}: more than {self.max_redirects}"
+        )
+
+    @asynccontextmanager
+    async def _send(
+        self, exchange: _Exchange, seconds: float, signing_secret: str | None
+    ) -> AsyncIterator[httpx.Response]:
+        verb, target, host = exchange.verb, exchange.target, exchange.host
+        name = target.raw_host.decode("ascii")
+        port = target.port or (443 if target.scheme == "https" else 80)
+        headers = {**exchange.headers, "Host": target.netloc.decode("ascii")}
+        extensions: dict[str, Any] = {}
+        if target.scheme == "https":
+            # The connection goes to the checked IP, TLS still names (and verifies) the host.
+            extensions["sni_hostname"] = name
+            # The pool keys connections by IP: never hand one verified for another host name.
+            headers["Connection"] = "close"
+        if signing_secret:
+            headers.update(signature_headers(signing_secret, exchange.content or b""))
+        try:
+            async with asyncio.timeout(seconds):
+                address = await self.policy.destination(name, port)
+            async with self.client.stream(
+                verb,
+                target.copy_with(host=address),
+                headers=headers,
+                content=exchange.content,
+                timeout=seconds,
+                extensions=extensions,
+                follow_redirects=False,
+            ) as response:
+                yield response
+        except (httpx.TimeoutException, TimeoutError) as exc:
             raise TransientDeliveryError("timeout", f"{verb} {host} timed out") from exc
-        except httpx.TooManyRedirects as exc:
-            raise PermanentDeliveryError("too_many_redirects", f"{verb} {host}") from exc
         except httpx.DecodingError as exc:
             raise PermanentDeliveryError("bad_response", f"{verb} {host} body undecodable") from exc
         except httpx.TransportError as exc:
             raise TransientDeliveryError("network", f"{verb} {host} unreachable") from exc
-        return _result(response, body, truncated)
 
-    async def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
-        # Stop reading at the cap so a huge or endless body cannot exhaust the worker's memory.
+    async def _read_capped(
+        self, response: httpx.Response, exchange: _Exchange, seconds: float
+    ) -> tuple[bytes, bool]:
+        # Stop reading at the cap so a huge or endless body cannot exhaust the worker's memory,
+        # and at the deadline so a server dripping bytes cannot hold the worker forever.
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > self.max_response_bytes:
-                return b"".join(chunks)[: self.max_response_bytes], True
+        try:
+            async with asyncio.timeout(seconds):
+                async for chunk in response.aiter_bytes():
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > self.max_response_bytes:
+                        return b"".join(chunks)[: self.max_response_bytes], True
+        except TimeoutError as exc:
+            raise TransientDeliveryError(
+                "timeout", f"{exchange.verb} {exchange.host} timed out"
+            ) from exc
         return b"".join(chunks), False
+
+
+@dataclass(frozen=True)
+class _Exchange:
+    """One hop of a request: what is sent, and where."""
+
+    verb: str
+    target: httpx.URL
+    headers: dict[str, str]
+    content: bytes | None
+
+    @property
+    def host(self) -> str:
+        return self.target.host
+
+    def redirected(self, status: int, location: str) -> _Exchange:
+        """The next hop, as browsers and httpx follow it (a 303, or a POST's 301/302, is a GET)."""
+        try:
+            target = self.target.join(location)
+        except (httpx.InvalidURL, TypeError) as exc:
+            raise PermanentDeliveryError("invalid_redirect", "Location cannot be parsed") from exc
+        if target.scheme not in {"http", "https"} or not target.host:
+            raise PermanentDeliveryError("invalid_redirect", "redirect to a non-http(s) URL")
+        verb, content, headers = self.verb, self.content, dict(self.headers)
+        if (status == 303 and verb != "HEAD") or (status in (301, 302) and verb == "POST"):
+            verb, content = "GET", None
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+        if (target.scheme, target.host, target.port) != (
+            self.target.scheme,
+            self.target.host,
+            self.target.port,
+        ):
+            # Credentials were meant for the first host only.
+            headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
+        return _Exchange(verb, target, headers, content)
+
+
+def _check_header(name: str, value: str) -> None:
+    # httpx would refuse these deep in the connection, as a transport error quoting the value.
+    if not _TOKEN.fullmatch(name):
+        raise PermanentDeliveryError("invalid_header", "a header name is not a valid token")
+    if not value.isascii() or any(c in value for c in "\r\n\x00"):
+        raise PermanentDeliveryError(
+            "invalid_header", f"header {name} holds a character HTTP cannot carry"
+        )
 
 
 def _parse_url(url: str) -> httpx.URL:

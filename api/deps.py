@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from api.errors import Unavailable
 from storage.db import session_scope
+from storage.secrets import SecretBox
 from storage.tenants import tenant_for_key
 
 
@@ -25,6 +26,8 @@ class ApiDeps:
     connect_temporal: Callable[[], Awaitable[Client]]
     task_queue: str
     search_attributes: bool = True
+    secrets: SecretBox | None = None
+    """Encrypts tenant secrets; None when ``RELAY_SECRETS_KEY`` is unset."""
     _client: Client | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 

@@ -93,7 +93,77 @@ class WorkflowOut(BaseModel):
 class VersionOut(BaseModel):
     version: int
     created_at: datetime
-    definition: dict[str, Any]
+    definition: dict[str, Any] = Field(description="the canonical graph runs of it execute")
+    source: dict[str, Any] | None = Field(
+        default=None, description="the document as submitted (what export answers)"
+    )
+
+
+class ProblemOut(BaseModel):
+    path: str = Field(description="where in the submitted document: steps[1].to")
+    message: str
+
+
+class ValidationOut(BaseModel):
+    valid: bool = Field(description="no errors (warnings do not count): it can be activated")
+    errors: list[ProblemOut]
+    warnings: list[ProblemOut]
+
+
+MAX_VERSION = 2**31 - 1
+"""The largest version number a column holds; larger ones are 422, not a database error."""
+
+
+class RollbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(
+        ge=1, le=MAX_VERSION, description="the version whose document becomes the new one"
+    )
+
+
+class DuplicateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Key | None = Field(default=None, description='default: "<name> (copy)"')
+
+
+class Change(BaseModel):
+    keys: list[str]
+    from_: dict[str, Any] = Field(alias="from")
+    to: dict[str, Any]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class NodeChange(Change):
+    id: str
+
+
+class NodeDiff(BaseModel):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[NodeChange]
+
+
+class EdgeDiff(BaseModel):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+
+
+class DiffOut(BaseModel):
+    """What changed from version ``from`` to version ``to``, in their canonical graphs."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from")
+    to: int
+    changed: bool
+    fields: dict[str, dict[str, Any]] = Field(description="name, description: {from, to}")
+    trigger: Change | None
+    settings: Change | None
+    nodes: NodeDiff
+    edges: EdgeDiff
 
 
 class StepOut(BaseModel):

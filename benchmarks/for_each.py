@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.actions import Actions
 from activities.email import ConsoleEmailTransport
 from activities.http import HttpCaller
+from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import ConsoleSmsTransport
 from definitions.validation import load_definition
 from storage.db import make_engine, upgrade
@@ -87,7 +88,11 @@ async def main(items: int) -> None:
         )
         async with env, httpx.AsyncClient(trust_env=False) as http:
             actions = Actions(
-                engine, ConsoleEmailTransport(), ConsoleSmsTransport(), HttpCaller(http)
+                engine,
+                ConsoleEmailTransport(),
+                ConsoleSmsTransport(),
+                # The peer is on loopback, which outbound HTTP refuses unless allowed.
+                HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
             )
             queue = f"bench-{uuid.uuid4().hex[:6]}"
             async with build_worker(env.client, queue, engine, actions):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from definitions.durations import parse_duration, parse_instant
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.models import EDGE_LABELS, NODE_TYPES, START, TRIGGER_TYPES, Definition, Edge, Node
 from definitions.normalise import locate, normalise_definition
+from definitions.scope import name_warnings
 from definitions.templates import check_template_syntax
 from definitions.validation_flow import cycle_problems, flow_problems
 
@@ -46,6 +48,30 @@ def load_definition(document: Any) -> Definition:
     if problems:
         raise DefinitionError(problems)
     return normalised.definition
+
+
+@dataclass(frozen=True)
+class Report:
+    """What ``check_definition`` found: errors refuse the document, warnings only advise."""
+
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    definition: Definition | None = None
+    """The normalised definition, when the document normalised at all."""
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def check_definition(document: Any) -> Report:
+    """Every error and warning of a submitted document, at submitted paths; never raises."""
+    try:
+        normalised = normalise_definition(document)
+    except DefinitionError as exc:
+        return Report(errors=exc.problems)
+    definition, paths = normalised.definition, normalised.field_paths
+    return Report(validate(definition, paths), name_warnings(definition, paths), definition)
 
 
 def validate(definition: Definition, field_paths: Mapping[str, str] | None = None) -> list[Problem]:

@@ -193,3 +193,16 @@ class Delivery(SQLModel, table=True):
     summary: str = ""
     receipt: dict[str, Any] | None = _json()
     created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Secret(SQLModel, table=True):
+    """A tenant's secret for ``{{ secrets.NAME }}``: only its ciphertext is stored (Fernet)."""
+
+    __tablename__ = "secrets"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=64)
+    name: str = Field(max_length=64)
+    ciphertext: str
+    updated_at: datetime = _ts(nullable=False, default=utcnow)

@@ -58,6 +58,11 @@ def get_version(session: Session, workflow_id: str, version: int) -> WorkflowVer
     ).first()
 
 
+def submitted_document(version: WorkflowVersion) -> dict[str, Any]:
+    """The document as its author submitted it (the canonical one for versions stored without)."""
+    return version.source if version.source is not None else version.definition
+
+
 def list_versions(session: Session, workflow_id: str) -> list[WorkflowVersion]:
     return list(
         session.exec(

@@ -23,8 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     tenant = commands.add_parser("tenant", help="tenants and API keys")
     tenant.add_argument("action", choices=["create"])
     tenant.add_argument("name")
-    validate = commands.add_parser("validate", help="validate a definition file")
+    validate = commands.add_parser(
+        "validate", help="check a definition file (JSON or YAML): errors and warnings"
+    )
     validate.add_argument("file", type=Path)
+    schema = commands.add_parser("schema", help="print the definition language's JSON Schema")
+    schema.add_argument("--output", "-o", type=Path, help="write it to this file instead")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -51,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         return _create_tenant(settings, args.name)
     if args.command == "validate":
         return _validate(args.file)
+    if args.command == "schema":
+        return _schema(args.output)
     return 2
 
 
@@ -78,20 +84,57 @@ def _create_tenant(settings: Settings, name: str) -> int:
 
 
 def _validate(path: Path) -> int:
+    """Errors and warnings, one a line (``FILE: error: PATH: MESSAGE``); 1 when any error."""
     from definitions.errors import DefinitionError
-    from definitions.validation import load_definition
+    from definitions.validation import Report, check_definition
 
     try:
-        document = json.loads(path.read_text())
-        definition = load_definition(document)
-    except (OSError, json.JSONDecodeError) as exc:
+        document = _read_document(path)
+    except OSError as exc:
         print(f"{path}: {exc}", file=sys.stderr)
         return 2
-    except DefinitionError as exc:
-        for problem in exc.problems:
-            print(f"{path}: {problem.path or '<root>'}: {problem.message}", file=sys.stderr)
+    except DefinitionError as exc:  # not JSON/YAML at all
+        report = Report(errors=exc.problems)
+    else:
+        report = check_definition(document)
+    for kind, problems in (("error", report.errors), ("warning", report.warnings)):
+        for problem in problems:
+            print(f"{path}: {kind}: {problem.path or '<root>'}: {problem.message}", file=sys.stderr)
+    counts = f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)"
+    if not report.valid or report.definition is None:
+        print(f"{path}: invalid ({counts})")
         return 1
-    print(f"{path}: valid ({len(definition.nodes)} nodes, {len(definition.edges)} edges)")
+    shape = f"{len(report.definition.nodes)} nodes, {len(report.definition.edges)} edges"
+    print(f"{path}: valid ({shape}; {counts})")
+    return 0
+
+
+def _read_document(path: Path) -> object:
+    """A definition file: YAML for .yaml/.yml, JSON otherwise."""
+    from definitions.documents import parse_yaml
+    from definitions.errors import DefinitionError
+
+    data = path.read_bytes()
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return parse_yaml(data)
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as exc:
+        message = f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        raise DefinitionError.at("", message) from exc
+    except (UnicodeDecodeError, RecursionError) as exc:
+        raise DefinitionError.at("", "not valid JSON text") from exc
+
+
+def _schema(output: Path | None) -> int:
+    from definitions.schema import definition_json_schema_text
+
+    text = definition_json_schema_text()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output}")
     return 0
 
 

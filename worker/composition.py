@@ -15,10 +15,12 @@ from activities.actions import Actions
 from activities.email import email_transport_from_url
 from activities.http import HttpCaller
 from activities.lookups import Lookups
+from activities.outbound import OutboundPolicy
 from activities.recording import Recorder
 from activities.sms import sms_transport_from_settings
 from api.app import create_app
 from api.deps import ApiDeps
+from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
 from workflows.interpreter import RelayRun
 
@@ -37,8 +39,15 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
             settings.twilio_from_number,
             settings.twilio_api_url,
         ),
-        http=HttpCaller(http),
+        http=HttpCaller(http, policy=OutboundPolicy.from_setting(settings.outbound_allow)),
+        secrets=SecretStore(engine, secret_box(settings)).lookup,
+        signing_secret=settings.signing_secret,
     )
+
+
+def secret_box(settings: Settings) -> SecretBox | None:
+    """The secrets cipher, or None when ``RELAY_SECRETS_KEY`` is unset (secrets unavailable)."""
+    return SecretBox(settings.secrets_key) if settings.secrets_key else None
 
 
 # Pure, deterministic modules the interpreter uses, shared with the sandbox instead of being
@@ -99,5 +108,6 @@ def build_api(settings: Settings, engine: Engine) -> object:
         connect_temporal=lambda: connect(settings),
         task_queue=settings.task_queue,
         search_attributes=settings.search_attributes,
+        secrets=secret_box(settings),
     )
     return create_app(deps)

@@ -7,6 +7,7 @@ the others are stopped too, so the stack is never half up.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import socket
@@ -15,8 +16,10 @@ import sys
 import time
 from pathlib import Path
 
+from activities.outbound import LOOPBACK_ALLOW
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Tenant
+from storage.secrets import SecretBox
 from storage.tenants import create_tenant, issue_key, tenant_for_key
 from worker.settings import Settings
 from workflows.search_attributes import dev_server_flags
@@ -46,8 +49,9 @@ def run_dev(settings: Settings) -> int:
             print("relay dev: the Temporal dev server did not come up", file=sys.stderr)
             return 1
         relay = [sys.executable, "-m", "worker.cli"]
-        children.append(subprocess.Popen([*relay, "worker"]))
-        children.append(subprocess.Popen([*relay, "api"]))
+        env = child_environment(settings, state / "secrets.key")
+        children.append(subprocess.Popen([*relay, "worker"], env=env))
+        children.append(subprocess.Popen([*relay, "api"], env=env))
         _wait_for_port(settings.api_host, settings.api_port, children[-1], timeout=30)
         _banner(settings, key)
         while not stopping:
@@ -76,6 +80,20 @@ def ensure_dev_key(settings: Settings, path: Path) -> str:
     path.write_text(key + "\n")
     path.chmod(0o600)
     return key
+
+
+def child_environment(settings: Settings, key_path: Path) -> dict[str, str]:
+    """The worker's and API's environment: the dev peers on loopback are reachable, and
+    secrets work without set-up (a key generated once into ``key_path``)."""
+    env = dict(os.environ)
+    if not settings.outbound_allow:
+        env["RELAY_OUTBOUND_ALLOW"] = LOOPBACK_ALLOW
+    if not settings.secrets_key:
+        if not key_path.exists():
+            key_path.write_text(SecretBox.generate_key() + "\n")
+            key_path.chmod(0o600)
+        env["RELAY_SECRETS_KEY"] = key_path.read_text().strip()
+    return env
 
 
 def temporal_binary() -> str:

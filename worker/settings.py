@@ -37,3 +37,16 @@ class Settings(BaseSettings):
         default=True,
         description="tag runs with Relay's search attributes (tenant, workflow, entity)",
     )
+    outbound_allow: str = Field(
+        default="",
+        description="hosts, IPs and CIDRs outbound HTTP may reach beyond the public internet, "
+        "comma-separated (e.g. 127.0.0.1,localhost,10.0.0.0/8)",
+    )
+    secrets_key: str | None = Field(
+        default=None,
+        description="Fernet key(s) encrypting tenant secrets; the first encrypts, any decrypts",
+    )
+    signing_secret: str | None = Field(
+        default=None,
+        description="signs http_request calls of tenants without a RELAY_SIGNING_SECRET secret",
+    )

@@ -168,6 +168,8 @@ class FlowNodes(RunBase):
         # continue-as-new, carrying the items and the position.
         window = 1 if concurrency == 1 else concurrency * 10
         for begin in range(first, len(items), window):
+            if begin > first:
+                await self._checkpoint()
             if scope.top and begin > first and self._history_is_long():
                 raise ContinueAsNew(self._snapshot(node.id, begin, items))
             indexes = range(begin, min(len(items), begin + window))
@@ -255,6 +257,8 @@ class FlowNodes(RunBase):
                     trigger,
                 ),  # fmt: skip
                 id=child_id,
+                # Started by name, so the result type must be named too (else it is a dict).
+                result_type=RunResult,
             )
         except ChildWorkflowError as exc:
             return await self._failed(node, scope, step, error_of(exc))
@@ -268,7 +272,7 @@ class FlowNodes(RunBase):
         return None
 
     def _awaited(self, node: Node, event: dict[str, Any], scope: Scope) -> bool:
-        if event.get("type") != node.config["event"]:
+        if event.get("type") != node.config["event"] or not self._concerns(event):
             return False
         condition = node.config.get("condition")
         if condition is None:

@@ -110,6 +110,7 @@ class RelayRun(FlowNodes):
         try:
             end = await self._main(resume)
         except ContinueAsNew as request:
+            await self._write_pending()  # the next execution starts with an empty queue
             workflow.continue_as_new(
                 RunInput(
                     input.tenant_id, input.workflow_id, input.workflow_name, input.version,
@@ -197,6 +198,8 @@ class RelayRun(FlowNodes):
 
     def _absorb(self, event: dict[str, Any]) -> None:
         """The event's data as the entity's latest state, then the goals re-checked."""
+        if not self._concerns(event):
+            return
         self._entity_data.update(event.get("data") or {})
         expose(self._context, event.get("data") or {})
         self._context["entity_event"] = event
@@ -213,7 +216,8 @@ class RelayRun(FlowNodes):
 
     async def _reach_goal(self, scope: Scope) -> RunEnd:
         goal = self._graph_().nodes[str(self._goal_hit)]
-        self._path.append(goal.id)
+        if self._path[-1:] != [goal.id]:  # reached by its edge, the walk put it there already
+            self._path.append(goal.id)
         value = goal.config.get("value")
         self._done(goal, scope, {"goal": goal.id} | ({"value": value} if value is not None else {}))
         await self._local("relay.record_run_marks", RunMarksInput(self._ref, goal=goal.id))

@@ -37,6 +37,11 @@ LOOKUP_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(second
 # run that cycles for months never approaches it.
 CONTINUE_AS_NEW_AFTER_EVENTS = 10_000
 
+# Steps that need no activity (set, branches) are queued and written with the next database
+# call; a loop writes them once this many are queued, so a long loop of such steps neither
+# holds them all in memory nor runs in one endless workflow task.
+RECORD_STEPS_BATCH = 100
+
 
 def action_retry(node: Node) -> tuple[RetryPolicy, int]:
     spec = node.retry or DEFAULT_RETRY

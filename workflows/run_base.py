@@ -22,7 +22,12 @@ with workflow.unsafe.imports_passed_through():
     from definitions.models import Definition, Node
     from workflows.graph import Graph
     from workflows.inputs import Resume, RunEnd
-    from workflows.policies import CONTINUE_AS_NEW_AFTER_EVENTS, RECORDING_RETRY, RECORDING_TIMEOUT
+    from workflows.policies import (
+        CONTINUE_AS_NEW_AFTER_EVENTS,
+        RECORD_STEPS_BATCH,
+        RECORDING_RETRY,
+        RECORDING_TIMEOUT,
+    )
 
 Outcome = str | None | RunEnd
 """What a node returns: the label of the edge to follow, or a node id to jump to, or the end."""
@@ -128,6 +133,29 @@ class RunBase:
             await self._local(
                 "relay.watch", WatchInput(self._ref, self._entity, event_types, active)
             )
+
+    async def _checkpoint(self) -> None:
+        """Between a loop's iterations: write the queued steps once a batch has built up."""
+        if len(self._pending) < RECORD_STEPS_BATCH:
+            return
+        await self._write_pending()
+        # A local activity's marker only counts in the history length the workflow sees once a
+        # new workflow task begins, and a loop of steps without activities never starts one:
+        # this timer does, so the continue-as-new check sees the history such a loop builds.
+        await workflow.sleep(timedelta(milliseconds=1))
+
+    async def _write_pending(self) -> None:
+        if self._pending:
+            await self._local(
+                "relay.record_steps", RecordStepsInput(self._ref, self._take_pending())
+            )
+
+    def _concerns(self, event: dict[str, Any]) -> bool:
+        """Whether an event is about this run's entity. Events reach a run through its watches,
+        which are per entity, but a signal may come from anywhere (a client, a misrouted
+        redelivery): another record's state must never satisfy this run's waits or goals."""
+        entity = event.get("entity")
+        return self._entity is None or entity is None or entity == self._entity
 
     def _history_is_long(self) -> bool:
         info = workflow.info()

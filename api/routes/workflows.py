@@ -1,22 +1,33 @@
-"""Workflow definitions: CRUD, lifecycle, versions, manual execution."""
+"""Workflow definitions: CRUD, lifecycle, versions (show, diff, rollback), copies, manual runs."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, status
+from fastapi import APIRouter, Body, Path, Query, status
 from sqlmodel import Session, select
 
 from api.deps import CurrentTenant, Deps, SessionDep
-from api.errors import Conflict, NotFound
+from api.errors import ApiError, Conflict, NotFound
 from api.inputs import Text, check_document
 from api.pagination import newest_first
-from api.schemas import ExecuteIn, Page, RunStarted, VersionOut, WorkflowOut
+from api.schemas import (
+    MAX_VERSION,
+    DiffOut,
+    DuplicateIn,
+    ExecuteIn,
+    Page,
+    RollbackIn,
+    RunStarted,
+    VersionOut,
+    WorkflowOut,
+)
 from api.starter import execute
+from definitions.diff import diff_definitions
 from definitions.models import Definition
 from definitions.validation import load_definition
 from storage.db import session_scope
-from storage.models import Workflow
+from storage.models import Workflow, WorkflowVersion
 from storage.workflows import (
     add_version,
     create_workflow,
@@ -24,15 +35,18 @@ from storage.workflows import (
     get_workflow,
     list_versions,
     set_status,
+    submitted_document,
 )
 
 router = APIRouter(prefix="/v1/workflows", tags=["workflows"])
 
 Document = Annotated[dict[str, Any], Body(description="a definition document (SPEC §2)")]
 WorkflowStatus = Literal["draft", "active", "paused", "archived"]
+_NAME_LIMIT = 200  # the longest name a definition may have
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 
 
-def _out(session: Session, workflow: Workflow) -> WorkflowOut:
+def workflow_out(session: Session, workflow: Workflow) -> WorkflowOut:
     version = get_version(session, workflow.id, workflow.latest_version)
     assert version is not None  # every workflow has its first version from creation on
     return WorkflowOut(
@@ -49,12 +63,13 @@ def _out(session: Session, workflow: Workflow) -> WorkflowOut:
     )
 
 
-def _load(document: dict[str, Any]) -> Definition:
+def load_document(document: dict[str, Any]) -> Definition:
+    """Check, normalise and validate a submitted document; 422 problems otherwise."""
     check_document(document)
     return load_definition(document)
 
 
-def _find(session: Session, tenant: str, workflow_id: str) -> Workflow:
+def find_workflow(session: Session, tenant: str, workflow_id: str) -> Workflow:
     workflow = get_workflow(session, tenant, workflow_id)
     if workflow is None:
         raise NotFound("workflow", workflow_id)
@@ -63,10 +78,10 @@ def _find(session: Session, tenant: str, workflow_id: str) -> Workflow:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(document: Document, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    definition = _load(document)
+    definition = load_document(document)
     workflow = create_workflow(session, tenant, definition.canonical(), document)
     session.flush()
-    return _out(session, workflow)
+    return workflow_out(session, workflow)
 
 
 @router.get("")
@@ -86,24 +101,24 @@ def list_workflows(
     rows, next_cursor = newest_first(
         session, query, (Workflow.created_at, Workflow.id), str, limit, cursor
     )
-    return Page(items=[_out(session, w) for w in rows], next_cursor=next_cursor)
+    return Page(items=[workflow_out(session, w) for w in rows], next_cursor=next_cursor)
 
 
 @router.get("/{workflow_id}")
 def read(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    return _out(session, _find(session, tenant, workflow_id))
+    return workflow_out(session, find_workflow(session, tenant, workflow_id))
 
 
 @router.put("/{workflow_id}")
 def replace(
     workflow_id: str, document: Document, tenant: CurrentTenant, session: SessionDep
 ) -> WorkflowOut:
-    workflow = _find(session, tenant, workflow_id)
+    workflow = find_workflow(session, tenant, workflow_id)
     _refuse_archived(workflow)
-    definition = _load(document)
+    definition = load_document(document)
     add_version(session, workflow, definition.canonical(), document)
     session.flush()
-    return _out(session, workflow)
+    return workflow_out(session, workflow)
 
 
 @router.patch("/{workflow_id}")
@@ -111,58 +126,113 @@ def patch(
     workflow_id: str, changes: Document, tenant: CurrentTenant, session: SessionDep
 ) -> WorkflowOut:
     """A JSON merge patch (RFC 7396) over the latest submitted document; a new version."""
-    workflow = _find(session, tenant, workflow_id)
+    workflow = find_workflow(session, tenant, workflow_id)
     _refuse_archived(workflow)
     latest = get_version(session, workflow.id, workflow.latest_version)
     assert latest is not None
     document = _merge_patch(latest.source or latest.definition, changes)
-    definition = _load(document)
+    definition = load_document(document)
     add_version(session, workflow, definition.canonical(), document)
     session.flush()
-    return _out(session, workflow)
+    return workflow_out(session, workflow)
 
 
 @router.delete("/{workflow_id}", status_code=status.HTTP_200_OK)
 def delete(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
     """Archives: the workflow stops starting runs; its runs and history are kept."""
-    workflow = _find(session, tenant, workflow_id)
+    workflow = find_workflow(session, tenant, workflow_id)
     set_status(session, workflow, "archived")
-    return _out(session, workflow)
+    return workflow_out(session, workflow)
 
 
 @router.post("/{workflow_id}/activate")
 def activate(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    workflow = _find(session, tenant, workflow_id)
+    workflow = find_workflow(session, tenant, workflow_id)
     _refuse_archived(workflow)
     latest = get_version(session, workflow.id, workflow.latest_version)
     assert latest is not None
     load_definition(latest.source or latest.definition)  # activation validates first
     set_status(session, workflow, "active")
-    return _out(session, workflow)
+    return workflow_out(session, workflow)
 
 
 @router.post("/{workflow_id}/pause")
 def pause(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    workflow = _find(session, tenant, workflow_id)
+    workflow = find_workflow(session, tenant, workflow_id)
     _refuse_archived(workflow)
     set_status(session, workflow, "paused")
-    return _out(session, workflow)
+    return workflow_out(session, workflow)
 
 
 @router.post("/{workflow_id}/archive")
 def archive(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    workflow = _find(session, tenant, workflow_id)
+    workflow = find_workflow(session, tenant, workflow_id)
     set_status(session, workflow, "archived")
-    return _out(session, workflow)
+    return workflow_out(session, workflow)
 
 
 @router.get("/{workflow_id}/versions")
 def versions(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> list[VersionOut]:
-    workflow = _find(session, tenant, workflow_id)
-    return [
-        VersionOut(version=v.version, created_at=v.created_at, definition=v.definition)
-        for v in list_versions(session, workflow.id)
-    ]
+    """Every version, newest first. Versions are immutable; runs keep the one they started on."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    return [_version_out(v) for v in list_versions(session, workflow.id)]
+
+
+@router.get("/{workflow_id}/versions/{number}")
+def version(
+    workflow_id: str, number: VersionNumber, tenant: CurrentTenant, session: SessionDep
+) -> VersionOut:
+    workflow = find_workflow(session, tenant, workflow_id)
+    return _version_out(find_version(session, workflow, number))
+
+
+@router.get("/{workflow_id}/diff", response_model=DiffOut)
+def diff(
+    workflow_id: str,
+    tenant: CurrentTenant,
+    session: SessionDep,
+    from_: Annotated[int | None, Query(alias="from", ge=1, le=MAX_VERSION)] = None,
+    to: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
+) -> dict[str, Any]:
+    """What changed between two versions' canonical graphs; by default the latest two."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    after = to or workflow.latest_version
+    before = from_ or max(1, after - 1)
+    old, new = find_version(session, workflow, before), find_version(session, workflow, after)
+    return {"from": before, "to": after, **diff_definitions(old.definition, new.definition)}
+
+
+@router.post("/{workflow_id}/rollback")
+def rollback(
+    workflow_id: str, body: RollbackIn, tenant: CurrentTenant, session: SessionDep
+) -> WorkflowOut:
+    """A new version whose document is an earlier version's. An active workflow starts new runs
+    on it at once; runs in flight finish on the version they started on."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    _refuse_archived(workflow)
+    document = submitted_document(find_version(session, workflow, body.version))
+    definition = load_document(document)
+    add_version(session, workflow, definition.canonical(), document)
+    session.flush()
+    return workflow_out(session, workflow)
+
+
+@router.post("/{workflow_id}/duplicate", status_code=status.HTTP_201_CREATED)
+def duplicate(
+    workflow_id: str,
+    tenant: CurrentTenant,
+    session: SessionDep,
+    body: Annotated[DuplicateIn | None, Body()] = None,
+) -> WorkflowOut:
+    """A new draft with the latest document, named ``body.name`` or "<name> (copy)"."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    latest = find_version(session, workflow, workflow.latest_version)
+    name = body.name if body and body.name else _copy_name(workflow.name)
+    document = {**submitted_document(latest), "name": name}
+    definition = load_document(document)
+    copy = create_workflow(session, tenant, definition.canonical(), document)
+    session.flush()
+    return workflow_out(session, copy)
 
 
 @router.post("/{workflow_id}/execute", status_code=status.HTTP_202_ACCEPTED)
@@ -171,7 +241,7 @@ async def execute_workflow(
 ) -> RunStarted:
     """A manual run of the active version (or the latest one of a draft, for trying it out)."""
     with session_scope(deps.engine) as session:
-        workflow = _find(session, tenant, workflow_id)
+        workflow = find_workflow(session, tenant, workflow_id)
         if workflow.status in ("archived", "paused"):
             raise Conflict(f"workflow {workflow_id!r} is {workflow.status}")
         version = get_version(
@@ -179,6 +249,27 @@ async def execute_workflow(
         )
         assert version is not None
     return await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
+
+
+def find_version(session: Session, workflow: Workflow, number: int) -> WorkflowVersion:
+    version = get_version(session, workflow.id, number)
+    if version is None:
+        raise ApiError(404, "Not found", f"workflow {workflow.id!r} has no version {number}")
+    return version
+
+
+def _version_out(version: WorkflowVersion) -> VersionOut:
+    return VersionOut(
+        version=version.version,
+        created_at=version.created_at,
+        definition=version.definition,
+        source=version.source,
+    )
+
+
+def _copy_name(name: str) -> str:
+    suffix = " (copy)"
+    return name[: _NAME_LIMIT - len(suffix)] + suffix
 
 
 def _refuse_archived(workflow: Workflow) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from activities.errors import PermanentDeliveryError, TransientDeliveryError
 from activities.http import HttpCaller, encode_json
+from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from tests.helpers.peers import LOOPBACK, RecordingHttpServer, unused_port
 
 
@@ -22,7 +23,11 @@ def server() -> Iterator[RecordingHttpServer]:
 async def caller() -> AsyncIterator[HttpCaller]:
     # trust_env=False: a proxy from the environment must not intercept loopback calls.
     async with httpx.AsyncClient(trust_env=False) as client:
-        yield HttpCaller(client, max_response_bytes=1_000)
+        yield HttpCaller(
+            client,
+            max_response_bytes=1_000,
+            policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW),
+        )
 
 
 async def test_json_post_carries_headers_query_body_and_idempotency_key(
@@ -187,3 +192,22 @@ async def test_bad_method_or_url_is_permanent_without_a_request(
 async def test_unserialisable_body_is_permanent(caller: HttpCaller) -> None:
     with pytest.raises(PermanentDeliveryError, match="invalid_body"):
         await caller.request(method="POST", url="http://example.com/", json_body={"x": object()})
+
+
+@pytest.mark.parametrize(
+    ("headers", "detail"),
+    [
+        ({"X-Key": "abc\nInjected: 1"}, "header X-Key holds a character HTTP cannot carry"),
+        ({"X-Key": "nul\x00"}, "header X-Key holds a character HTTP cannot carry"),
+        ({"X-Key": "café"}, "header X-Key holds a character HTTP cannot carry"),
+        ({"Bad Name": "v"}, "a header name is not a valid token"),
+    ],
+)
+async def test_a_header_http_cannot_carry_is_permanent_without_quoting_it(
+    server: RecordingHttpServer, caller: HttpCaller, headers: dict[str, str], detail: str
+) -> None:
+    with pytest.raises(PermanentDeliveryError) as caught:
+        await caller.request(method="GET", url=server.url(), headers=headers)
+
+    assert (caught.value.kind, caught.value.detail) == ("invalid_header", detail)
+    assert server.requests == []

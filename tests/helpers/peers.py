@@ -10,18 +10,25 @@ import base64
 import json
 import secrets
 import socket
+import ssl
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Literal, Self
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 LOOPBACK = "127.0.0.1"
 
@@ -225,6 +232,64 @@ class RecordingHttpServer(_LoopbackHttpServer):
 
     def _respond(self, request: RecordedRequest) -> ScriptedResponse:
         return self.responses.popleft() if self.responses else ScriptedResponse()
+
+
+class RecordingHttpsServer(RecordingHttpServer):
+    """`RecordingHttpServer` over TLS with a self-signed certificate for `hostname`.
+
+    `server_names` records the TLS server name (SNI) of each connection; `ssl_context()` is a
+    client context trusting the certificate, to give to the httpx client under test.
+    """
+
+    def __init__(self, hostname: str, directory: Path) -> None:
+        super().__init__()
+        self.hostname = hostname
+        self.server_names: list[str | None] = []
+        self._cert, key = _self_signed(hostname, directory)
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(self._cert, key)
+        context.sni_callback = self._record_server_name
+        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
+
+    def _record_server_name(
+        self, _socket: ssl.SSLObject | ssl.SSLSocket, name: str | None, _context: ssl.SSLContext
+    ) -> None:
+        self.server_names.append(name)
+
+    def url_for(self, host: str, path: str = "/") -> str:
+        return f"https://{host}:{self.port}{path}"
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self._cert))
+
+
+def _self_signed(hostname: str, directory: Path) -> tuple[Path, Path]:
+    """A certificate for `hostname` (its own issuer) and its key, as PEM files in `directory`."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = directory / "peer-cert.pem", directory / "peer-key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
 
 
 # -------------------------------------------------------------------------------------- Twilio

@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 from activities.actions import Actions
 from activities.email import email_transport_from_url
 from activities.http import HttpCaller
+from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import ConsoleSmsTransport, SmsTransport
 from definitions.validation import load_definition
 from worker.composition import build_worker
@@ -36,7 +37,7 @@ async def relay_worker(
             engine=engine,
             email=email_transport_from_url(smtp_url),
             sms=sms or ConsoleSmsTransport(),
-            http=HttpCaller(http),
+            http=HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
         )
         worker = build_worker(client, f"relay-test-{uuid.uuid4().hex[:8]}", engine, actions)
         async with worker:
@@ -44,8 +45,14 @@ async def relay_worker(
 
 
 def run_input(
-    document: dict[str, Any], data: dict[str, Any] | None = None, *, tenant: str = "t_test"
+    document: dict[str, Any],
+    data: dict[str, Any] | None = None,
+    *,
+    tenant: str = "t_test",
+    entity: str | None = None,
 ) -> RunInput:
+    """A run of ``document`` triggered by an event carrying ``data`` (about ``entity``: the
+    record whose later events reach the run, for waits and goals)."""
     definition = load_definition(document)
     event_id = f"evt_{uuid.uuid4().hex[:8]}"
     return RunInput(
@@ -58,7 +65,7 @@ def run_input(
             "type": definition.trigger.event or "manual",
             "id": event_id,
             "occurred_at": "2026-01-01T00:00:00+00:00",
-            "entity": None,
+            "entity": entity,
             "data": data or {},
         },
     )

@@ -7,9 +7,30 @@ incompatible with running workflows (and then with a versioning plan for the run
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
-CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
+
+@dataclass
+class HistoryCase:
+    document: dict[str, Any]
+    data: dict[str, Any]
+    script: list[int] = field(default_factory=lambda: [404] * 4)
+    """Statuses the HTTP peer answers first, in order (then 200)."""
+    entity: str | None = None
+    script_events: list[tuple[str, dict[str, Any] | float]] = field(default_factory=list)
+    """(node id, event or seconds): once that node is waiting, signal the event or skip time."""
+
+
+CHILD = "__CHILD_WORKFLOW_ID__"
+"""Replaced by the id of a child workflow the recorder stores first."""
+
+CHILD_DEFINITION = {
+    "name": "Child",
+    "steps": [{"id": "double", "type": "set", "values": {"doubled": "{{ n * 2 }}"}}],
+}
+
+_LEGACY: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "actions_and_wait": (
         {
             "name": "Actions and a wait",
@@ -96,3 +117,206 @@ CASES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {},
     ),
 }
+
+CASES: dict[str, HistoryCase] = {
+    name: HistoryCase(doc, data) for name, (doc, data) in _LEGACY.items()
+}
+
+CASES["switch_set_stop"] = HistoryCase(
+    {
+        "name": "Switch, set, stop",
+        "nodes": [
+            {"id": "calc", "type": "set", "values": {"total": "{{ amount * 2 }}"}},
+            {
+                "id": "tier",
+                "type": "switch",
+                "value": "{{ plan }}",
+                "cases": [
+                    {"name": "gold", "equals": "gold"},
+                    {"name": "silver", "equals": "silver"},
+                ],
+            },
+            {
+                "id": "gold_hook",
+                "type": "http_request",
+                "url": "{{ url }}/gold",
+                "body": {"t": "{{ vars.total }}"},
+            },
+            {"id": "other", "type": "stop", "status": "completed"},
+        ],
+        "edges": [
+            {"from": "trigger", "to": "calc"},
+            {"from": "calc", "to": "tier"},
+            {"from": "tier", "to": "gold_hook", "when": "gold"},
+            {"from": "tier", "to": "other", "when": "default"},
+        ],
+    },
+    {"amount": 21, "plan": "gold"},
+    script=[],
+)
+CASES["loops"] = HistoryCase(
+    {
+        "name": "Loops",
+        "steps": [
+            {
+                "id": "one_by_one",
+                "type": "for_each",
+                "items": "{{ items }}",
+                "as": "item",
+                "body": [
+                    {
+                        "id": "call",
+                        "type": "http_request",
+                        "url": "{{ url }}/one",
+                        "body": {"n": "{{ item }}"},
+                    }
+                ],
+            },
+            {
+                "id": "together",
+                "type": "for_each",
+                "items": "{{ items }}",
+                "concurrency": 3,
+                "body": [
+                    {
+                        "id": "call2",
+                        "type": "http_request",
+                        "url": "{{ url }}/many",
+                        "body": {"n": "{{ item }}"},
+                    }
+                ],
+            },
+        ],
+    },
+    {"items": [1, 2, 3]},
+    script=[],
+)
+CASES["parallel_and_split"] = HistoryCase(
+    {
+        "name": "Parallel and split",
+        "steps": [
+            {
+                "id": "both",
+                "type": "parallel",
+                "branches": [
+                    [{"id": "left", "type": "http_request", "url": "{{ url }}/left"}],
+                    [{"id": "right", "type": "http_request", "url": "{{ url }}/right"}],
+                ],
+            },
+            {
+                "id": "race",
+                "type": "parallel",
+                "join": "any",
+                "branches": [
+                    [{"id": "fast", "type": "http_request", "url": "{{ url }}/fast"}],
+                    [{"id": "slow", "type": "wait", "duration": "1d"}],
+                ],
+            },
+            {
+                "id": "ab",
+                "type": "split",
+                "variants": [
+                    {
+                        "name": "A",
+                        "weight": 50,
+                        "steps": [{"id": "a", "type": "http_request", "url": "{{ url }}/a"}],
+                    },
+                    {
+                        "name": "B",
+                        "weight": 50,
+                        "steps": [{"id": "b", "type": "http_request", "url": "{{ url }}/b"}],
+                    },
+                ],
+            },
+        ],
+    },
+    {},
+    script=[],
+)
+CASES["events_and_goal"] = HistoryCase(
+    {
+        "name": "Events and a goal",
+        "nodes": [
+            {"id": "paid", "type": "wait_for_event", "event": "invoice.paid", "timeout": "P7D"},
+            {
+                "id": "never",
+                "type": "wait_for_event",
+                "event": "invoice.refunded",
+                "timeout": "P1D",
+            },
+            {
+                "id": "vip",
+                "type": "wait_condition",
+                "condition": {"field": "tier", "operator": "eq", "value": "vip"},
+                "timeout": "P30D",
+            },
+            {"id": "pause", "type": "wait", "duration": "P10D"},
+            {
+                "id": "won",
+                "type": "goal",
+                "condition": {"field": "status", "operator": "eq", "value": "customer"},
+            },
+        ],
+        "edges": [
+            {"from": "trigger", "to": "paid"},
+            {"from": "paid", "to": "never", "when": "received"},
+            {"from": "never", "to": "vip", "when": "timeout"},
+            {"from": "vip", "to": "pause"},
+        ],
+    },
+    {},
+    script=[],
+    entity="cust-1",
+    script_events=[
+        (
+            "paid",
+            {
+                "type": "invoice.paid",
+                "id": "e1",
+                "occurred_at": "2026-01-01T00:00:00+00:00",
+                "entity": "cust-1",
+                "data": {"amount": 10},
+                "previous": None,
+            },
+        ),
+        ("never", 2 * 86400.0),
+        (
+            "vip",
+            {
+                "type": "customer.updated",
+                "id": "e2",
+                "occurred_at": "2026-01-02T00:00:00+00:00",
+                "entity": "cust-1",
+                "data": {"tier": "vip"},
+                "previous": None,
+            },
+        ),
+        (
+            "pause",
+            {
+                "type": "customer.updated",
+                "id": "e3",
+                "occurred_at": "2026-01-03T00:00:00+00:00",
+                "entity": "cust-1",
+                "data": {"status": "customer"},
+                "previous": None,
+            },
+        ),
+    ],  # fmt: skip
+)
+CASES["sub_workflow"] = HistoryCase(
+    {
+        "name": "Parent",
+        "steps": [
+            {"id": "child", "type": "sub_workflow", "workflow_id": CHILD, "input": {"n": 21}},
+            {
+                "id": "report",
+                "type": "http_request",
+                "url": "{{ url }}/report",
+                "body": {"doubled": "{{ steps.child.output.vars.doubled }}"},
+            },
+        ],
+    },
+    {},
+    script=[],
+)

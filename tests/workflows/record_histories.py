@@ -1,45 +1,84 @@
-"""Regenerates the committed histories in ``histories/`` from ``history_cases.CASES``.
+"""Regenerates committed histories in ``histories/`` from ``history_cases.CASES``.
 
-.venv/bin/python -m tests.workflows.record_histories
+    .venv/bin/python -m tests.workflows.record_histories [NAME ...]
+
+Without names it records only the cases that have no history yet: an existing history is the
+record of what running workflows did, and is rewritten only on purpose (name it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from storage.db import make_engine, upgrade
+from definitions.validation import load_definition
+from storage.db import make_engine, session_scope, upgrade
+from storage.workflows import create_workflow, set_status
+from tests.helpers.db import steps_of
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import relay_worker, run_input, start_run
-from tests.workflows.history_cases import CASES
+from tests.workflows.history_cases import CASES, CHILD, CHILD_DEFINITION, HistoryCase
 
 HERE = Path(__file__).parent / "histories"
+TENANT = "t_test"
 
 
-async def main() -> None:
-    bin_dir = Path(sys.executable).parent
+async def record(
+    env: WorkflowEnvironment, worker_queue: object, engine: Engine, peer: RecordingHttpServer,
+    name: str, case: HistoryCase, child_id: str,
+) -> None:  # fmt: skip
+    for status in case.script:
+        peer.script(status)
+    document = json.loads(json.dumps(case.document).replace(CHILD, child_id))
+    input = run_input(document, {**case.data, "url": peer.base_url}, tenant=TENANT)
+    input.trigger["entity"] = case.entity
+    handle = await start_run(env.client, worker_queue, input)  # type: ignore[arg-type]
+    for node_id, action in case.script_events:
+        await _until_waiting(engine, handle, node_id)
+        if isinstance(action, dict):
+            await handle.signal("relay.event", action)
+        else:
+            await env.sleep(timedelta(seconds=action))
+    await handle.result()
+    history = await handle.fetch_history()
+    (HERE / f"{name}.json").write_text(history.to_json())
+    print(f"recorded {name}: {len(history.events)} events")
+
+
+async def _until_waiting(engine: Engine, handle: WorkflowHandle, node_id: str) -> None:  # type: ignore[type-arg]
+    for _ in range(200):
+        step = steps_of(engine, handle.id).get(node_id)
+        if step is not None and step.status == "waiting":
+            return
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"{node_id} never started waiting")
+
+
+async def main(names: list[str]) -> None:
+    wanted = names or [n for n in CASES if not (HERE / f"{n}.json").exists()]
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(bin_dir / "temporal-test-server")
+        test_server_existing_path=str(Path(sys.executable).parent / "temporal-test-server")
     )
     with tempfile.TemporaryDirectory() as directory, RecordingHttpServer() as peer:
         url = f"sqlite:///{directory}/histories.db"
         upgrade(url)
-        async with env, relay_worker(env.client, make_engine(url)) as worker:
-            for name, (document, data) in CASES.items():
-                for _ in range(4):  # the 404s of the failure cases
-                    peer.script(404)
-                handle = await start_run(
-                    env.client, worker, run_input(document, {**data, "url": peer.base_url})
-                )
-                await handle.result()
-                history = await handle.fetch_history()
-                (HERE / f"{name}.json").write_text(history.to_json())
-                print(f"recorded {name}: {len(history.events)} events")
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            child = load_definition(CHILD_DEFINITION).canonical()
+            workflow = create_workflow(session, TENANT, child, CHILD_DEFINITION)
+            set_status(session, workflow, "active")
+        async with env, relay_worker(env.client, engine) as worker:
+            for name in wanted:
+                await record(env, worker, engine, peer, name, CASES[name], workflow.id)
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:]))

@@ -1,0 +1,166 @@
+"""Authoring: validate a document, import and export it as JSON or YAML, the DSL's JSON Schema."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+
+from api.deps import CurrentTenant, SessionDep
+from api.errors import ApiError
+from api.inputs import json_problem
+from api.routes.workflows import (
+    find_version,
+    find_workflow,
+    load_document,
+    workflow_out,
+)
+from api.schemas import MAX_VERSION, ProblemOut, ValidationOut, WorkflowOut
+from definitions.documents import dump_json, dump_yaml, parse_yaml
+from definitions.errors import DefinitionError, Problem
+from definitions.schema import definition_json_schema
+from definitions.validation import check_definition
+from storage.workflows import create_workflow, submitted_document
+
+router = APIRouter(tags=["authoring"])
+
+MAX_DOCUMENT_BYTES = 1_000_000
+YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
+_DOCUMENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "a definition (GET /v1/schema)"}
+            },
+            "application/yaml": {"schema": {"type": "string", "description": "the same, as YAML"}},
+        },
+    }
+}
+
+
+async def read_document(request: Request) -> Any:
+    """The body as a document: JSON, or YAML when sent as ``application/yaml``.
+
+    A body that is not valid JSON/YAML raises ``DefinitionError`` (422) saying where.
+    """
+    media = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    is_yaml = media in YAML_TYPES
+    if not is_yaml and media not in ("application/json", "") and not media.endswith("+json"):
+        raise ApiError(415, "Unsupported media type", "send application/json or application/yaml")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_DOCUMENT_BYTES:
+            raise ApiError(413, "Content too large", f"at most {MAX_DOCUMENT_BYTES} bytes")
+    return parse_yaml(bytes(body)) if is_yaml else _parse_json(bytes(body))
+
+
+def _parse_json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}"
+        raise DefinitionError.at("", f"the body is not valid JSON at {where}: {exc.msg}") from exc
+    except UnicodeDecodeError as exc:
+        raise DefinitionError.at("", "the body is not valid UTF-8 text") from exc
+    except RecursionError as exc:
+        raise DefinitionError.at("", "the body nests too deeply") from exc
+
+
+Submitted = Annotated[Any, Depends(read_document)]
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@router.post("/v1/workflows/validate", openapi_extra=_DOCUMENT_BODY)
+async def validate_draft(request: Request, tenant: CurrentTenant) -> ValidationOut:
+    """Errors and warnings of a draft document, each at its path; stores nothing.
+
+    Always 200: an invalid document is a report with ``valid: false``, not a failed request.
+    """
+    try:
+        document = await read_document(request)
+    except DefinitionError as exc:
+        return _report(exc.problems, [])
+    return _validate(document)
+
+
+@router.post("/v1/workflows/{workflow_id}/validate")
+def validate_stored(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> ValidationOut:
+    """Errors and warnings of the workflow's latest version, as activation would see them."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    latest = find_version(session, workflow, workflow.latest_version)
+    return _validate(submitted_document(latest))
+
+
+def _validate(document: Any) -> ValidationOut:
+    if problem := json_problem(document):
+        return _report([problem], [])
+    report = check_definition(document)
+    return _report(report.errors, report.warnings)
+
+
+def _report(errors: list[Problem], warnings: list[Problem]) -> ValidationOut:
+    return ValidationOut(
+        valid=not errors,
+        errors=[ProblemOut(**p.as_dict()) for p in errors],
+        warnings=[ProblemOut(**p.as_dict()) for p in warnings],
+    )
+
+
+# --------------------------------------------------------------------------- import / export
+
+
+@router.post(
+    "/v1/workflows/import", status_code=status.HTTP_201_CREATED, openapi_extra=_DOCUMENT_BODY
+)
+def import_workflow(document: Submitted, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
+    """A new draft from an exported (or hand-written) document, JSON or YAML."""
+    definition = load_document(document)
+    workflow = create_workflow(session, tenant, definition.canonical(), document)
+    session.flush()
+    return workflow_out(session, workflow)
+
+
+@router.get(
+    "/v1/workflows/{workflow_id}/export",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/json": {}, "application/yaml": {}},
+            "description": "the submitted document; importing it gives the same workflow",
+        }
+    },
+)
+def export_workflow(
+    workflow_id: str,
+    tenant: CurrentTenant,
+    session: SessionDep,
+    format: Literal["json", "yaml"] = "json",
+    version: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
+) -> Response:
+    """The document of the latest version (or of ``version``) exactly as it was submitted."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    stored = find_version(session, workflow, version or workflow.latest_version)
+    document = submitted_document(stored)
+    if format == "yaml":
+        return Response(dump_yaml(document), media_type="application/yaml")
+    return Response(dump_json(document), media_type="application/json")
+
+
+# --------------------------------------------------------------------------- schema
+
+
+@router.get("/v1/schema", response_class=Response)
+def schema() -> Response:
+    """The JSON Schema of a definition document, for editors. Needs no API key."""
+    return Response(_schema_text(), media_type="application/schema+json")
+
+
+@cache
+def _schema_text() -> str:
+    return json.dumps(definition_json_schema(), ensure_ascii=False)

@@ -1,0 +1,244 @@
+"""The JSON Schema of the definition language, for editors: completion and early errors.
+
+It describes the document a person *writes* — steps or nodes + edges, the canonical names and
+their aliases — not the canonical graph ``definitions.models`` stores. It is deliberately
+permissive where the normaliser is (extra keys are allowed; a node's type-specific fields may sit
+on the node or in its ``config``): a document the schema refuses is one Relay refuses too, while
+the reverse is validation's job (``POST /v1/workflows/validate``, ``relay validate``).
+
+``schema/relay-definition.schema.json`` is this module's output (``relay schema``); a test keeps
+the two equal.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
+
+from definitions.aliases import NODE_TYPE_ALIASES
+from definitions.conditions import OPERATOR_ALIASES, OPERATORS
+from definitions.models import NODE_TYPES, STOP_STATUSES, TRIGGER_TYPES
+from definitions.validation import PLANNED_NODE_TYPES, PLANNED_TRIGGER_TYPES
+
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+NODE_TYPE_NAMES = sorted(NODE_TYPES | PLANNED_NODE_TYPES | set(NODE_TYPE_ALIASES) | {"action"})
+"""Every type a node may be written with: canonical names, aliases, and the ERP form's
+``"action"`` (whose real type is then in ``action``)."""
+TRIGGER_TYPE_NAMES = sorted(TRIGGER_TYPES | PLANNED_TRIGGER_TYPES)
+OPERATOR_NAMES = sorted(OPERATORS | set(OPERATOR_ALIASES) | {"AND", "OR", "and", "or"})
+
+Absent = SkipJsonSchema[None]
+"""An optional key: it may be left out, but it is never ``null``."""
+
+
+def _optional(description: str, **extra: Any) -> Any:
+    return Field(default=None, description=description, json_schema_extra=extra or None)
+
+
+def _one_of_required(*keys: str) -> dict[str, Any]:
+    return {"anyOf": [{"required": [key]} for key in keys]}
+
+
+class Condition(BaseModel):
+    """A condition (SPEC §2.1): a leaf ``{field, operator, value}``, ``and``/``or``/``not``, a
+    typed tree ``{type, conditions}``, or a group ``{operator: AND|OR, rules}``; a list of them
+    means AND."""
+
+    model_config = ConfigDict(extra="allow")
+
+    field: str | Absent = _optional("a dot path into the run context: lead.owner.email")
+    operator: str | Absent = _optional("how to compare", enum=OPERATOR_NAMES)
+    value: Any = _optional("what to compare with (a template is rendered first)")
+    ignore_case: bool | Absent = _optional("compare text case-insensitively")
+    and_: list[Condition | list[Condition]] | Absent = Field(default=None, alias="and")
+    or_: list[Condition | list[Condition]] | Absent = Field(default=None, alias="or")
+    not_: Condition | list[Condition] | Absent = Field(default=None, alias="not")
+    type: str | Absent = _optional("typed tree", enum=["and", "or", "not"])
+    conditions: list[Condition] | Condition | Absent = _optional("the typed tree's children")
+    rules: list[Condition] | Absent = _optional("a group's leaves")
+
+
+ConditionInput = Condition | list[Condition]
+Duration = str | float | dict[str, float]
+"""``"PT48H"``, ``"48h"``, ``"2d"``, seconds, or ``{"hours": 48}``."""
+Reference = str | int
+"""A node id."""
+
+
+class Retry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: Annotated[int, Field(ge=1, le=100)] | Absent = None
+    initial_interval: Duration | Absent = None
+    backoff: Annotated[float, Field(ge=1)] | Absent = None
+    max_interval: Duration | Absent = None
+
+
+class Variant(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    weight: float | Absent = _optional("relative weight, default 1")
+    steps: list[Step] | Absent = None
+
+
+class Case(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str | Absent = None
+    when: ConditionInput | Absent = _optional("the case matches when this holds")
+    equals: Any = _optional("the case matches when the switch's value equals this")
+    steps: list[Step] | Absent = None
+
+
+SubFlow = list["Step | Reference"] | Reference
+
+
+class Step(BaseModel):
+    """A step of ``steps`` or a node of ``nodes``. Its type-specific fields may be written on
+    the step itself or inside ``config``. A sub-flow (``then``, ``else``, ``body``, ``default``,
+    ``on_timeout``) is a list of steps, or the id(s) of graph nodes (the first is the entry)."""
+
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra=_one_of_required("type", "node_type", "action_type")
+    )
+
+    id: Reference | Absent = _optional("unique in the workflow; steps.<id>.output reads its result")
+    type: str | Absent = _optional("what the step does", enum=NODE_TYPE_NAMES)
+    action: str | Absent = _optional('the action, when type is "action"', enum=NODE_TYPE_NAMES)
+    node_type: str | Absent = _optional("another name for type", enum=NODE_TYPE_NAMES)
+    action_type: str | Absent = _optional("another name for type", enum=NODE_TYPE_NAMES)
+    name: str | Absent = _optional("a label for people")
+    when: ConditionInput | Absent = _optional("skip the step unless this holds")
+    retry: Retry | int | Absent = _optional("retry policy, or a number of attempts")
+    timeout: Duration | Absent = _optional("per attempt; for waits, how long to wait")
+    on_error: str | Absent = _optional("continue (default), stop, or the id of a node to go to")
+    output: str | Absent = _optional("a variable name for the step's result")
+    config: dict[str, Any] | Absent = _optional("the type-specific fields, if not on the step")
+    # The fields of the common types, for completion; the rest are validation's to check.
+    to: str | list[str] | Absent = _optional("recipient(s): an email address or E.164 number")
+    cc: str | list[str] | Absent = None
+    bcc: str | list[str] | Absent = None
+    from_: str | Absent = Field(default=None, alias="from")
+    subject: str | Absent = None
+    body: Any = _optional("an email/SMS text, an HTTP body, or a for_each's sub-flow")
+    html: str | Absent = None
+    template: str | Absent = _optional("a stored email template's name")
+    variables: dict[str, Any] | Absent = None
+    recipient: str | Absent = _optional(
+        "a role of the event type", enum=["organizer", "invitee", "both", "custom"]
+    )
+    url: str | Absent = None
+    method: str | Absent = _optional(
+        "HTTP method", enum=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+    )
+    headers: dict[str, str] | Absent = None
+    query: dict[str, Any] | Absent = None
+    duration: Duration | Absent = _optional("how long a wait lasts")
+    until: str | Absent = _optional("a wait's instant (a template)")
+    offset: Duration | Absent = _optional('before (-) or after that instant: "-24h"')
+    if_past: str | Absent = _optional("when until is past", enum=["continue", "skip"])
+    event: str | Absent = _optional("the event type a wait_for_event waits for")
+    condition: ConditionInput | Absent = _optional("a condition, wait_condition or goal's test")
+    items: str | list[Any] | Absent = _optional('a for_each\'s list: "{{ invoices }}"')
+    as_: str | Absent = Field(default=None, alias="as", description="a for_each's item variable")
+    concurrency: Annotated[int, Field(ge=1)] | Absent = _optional("a for_each's iterations at once")
+    join: str | Absent = _optional("a parallel's join", enum=["all", "any"])
+    branches: list[Any] | Absent = _optional("a parallel's branches: lists of steps")
+    cases: list[Case] | dict[str, Any] | Absent = _optional("a switch's cases")
+    default: SubFlow | Absent = _optional("a switch's fallback")
+    value: Any = _optional("a switch's value (cases compare with equals), or a goal's value")
+    variants: list[Variant] | Absent = _optional("a split's weighted variants")
+    values: dict[str, Any] | Absent = _optional("a set step's variables")
+    status: str | Absent = _optional("how a stop ends the run", enum=sorted(STOP_STATUSES))
+    workflow_id: str | Absent = _optional("the workflow a sub_workflow runs")
+    input: dict[str, Any] | Absent = None
+    then: SubFlow | Absent = _optional("a condition's true branch")
+    else_: SubFlow | Absent = Field(default=None, alias="else", description="the false branch")
+    on_timeout: SubFlow | Absent = _optional("where a wait goes when it times out")
+
+
+class Edge(BaseModel):
+    model_config = ConfigDict(
+        extra="allow", json_schema_extra=_one_of_required("from", "source", "source_node")
+    )
+
+    from_: Reference | Absent = Field(
+        default=None, alias="from", description="a node id, or trigger"
+    )
+    to: Reference | Absent = _optional("a node id")
+    when: str | bool | Absent = _optional(
+        "the branch: true, false, error, received, timeout, body, branch, default, a case or "
+        "variant name; none for the next step"
+    )
+
+
+class Trigger(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str | Absent = _optional("what starts a run", enum=TRIGGER_TYPE_NAMES)
+    event: str | Absent = _optional('an event type; a glob like "deal.*" is allowed')
+    filter: ConditionInput | Absent = _optional("start only for events where this holds")
+    entity: str | Absent = _optional('the run\'s entity, a template: "{{ booking_id }}"')
+    priority: int | Absent = None
+    cancel_on: list[str] | Absent = _optional("event types that cancel this entity's runs")
+    config: dict[str, Any] | Absent = None
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    on_error: str | Absent = _optional("a failed action's default", enum=["continue", "stop"])
+    timezone: str | Absent = _optional("an IANA time zone: Europe/Paris")
+
+
+class RelayDefinition(BaseModel):
+    """A Relay workflow definition (SPEC §2): a trigger, then steps or nodes + edges."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        title="Relay workflow definition",
+        json_schema_extra=_one_of_required("steps", "actions", "nodes"),
+    )
+
+    schema_: str | Absent = Field(default=None, alias="$schema")
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = None
+    trigger: Trigger | str | Absent = _optional("an object, or just the event type; none: manual")
+    steps: list[Step] | Absent = _optional("run top to bottom")
+    actions: list[Step] | Absent = _optional("another name for steps")
+    nodes: list[Step] | Absent = _optional("a graph's nodes, joined by edges")
+    edges: list[Edge] | Absent = _optional('{"from", "to", "when"}; "trigger" is the start')
+    settings: Settings | Absent = None
+
+
+for _model in (Condition, Variant, Case, Step):
+    _model.model_rebuild()
+
+
+def definition_json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a definition document."""
+    schema = _tidy(RelayDefinition.model_json_schema(by_alias=True))
+    return {"$schema": SCHEMA_DIALECT, **schema}
+
+
+def definition_json_schema_text() -> str:
+    """The schema as committed to ``schema/relay-definition.schema.json``."""
+    return json.dumps(definition_json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def _tidy(value: Any) -> Any:
+    """Drop the ``"default": null`` of keys that are simply optional, and pydantic's titles."""
+    if isinstance(value, dict):
+        return {
+            key: _tidy(item)
+            for key, item in value.items()
+            if not (key == "default" and item is None)
+            and not (key == "title" and isinstance(item, str) and "properties" not in value)
+        }
+    if isinstance(value, list):
+        return [_tidy(item) for item in value]
+    return value
