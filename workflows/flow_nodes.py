@@ -10,7 +10,7 @@ from temporalio.exceptions import ActivityError, ChildWorkflowError
 with workflow.unsafe.imports_passed_through():
     from activities.inputs import LoadDefinitionInput, RunMarksInput
     from definitions.conditions import evaluate_condition
-    from definitions.context import event_context
+    from definitions.context import RESERVED, event_context
     from definitions.durations import parse_duration, parse_instant
     from definitions.errors import DefinitionError, TemplateRenderError
     from definitions.models import Node
@@ -277,5 +277,7 @@ class FlowNodes(RunBase):
         condition = node.config.get("condition")
         if condition is None:
             return True
-        context = {**scope.context, **event_context(event)}
+        # The run's own context, with the event's data and the event itself on top.
+        data = {k: v for k, v in (event.get("data") or {}).items() if k not in RESERVED}
+        context = {**scope.context, **data, "event": event_context(event)["event"]}
         return evaluate_condition(condition, context, today=scope.context["today"])

@@ -37,12 +37,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.run_base import (
         ContinueAsNew,
         GoalReached,
+        Jump,
         Outcome,
         Scope,
         error_of,
         expose,
         is_cancellation,
     )
+
+
+PATH_KEPT = 1000
+"""How many of the last visited nodes a run's result reports."""
 
 
 # Unsandboxed on purpose. Every evaluation the interpreter makes happens in the pure modules of
@@ -124,7 +129,8 @@ class RelayRun(FlowNodes):
                     self._ref, end.status, started, workflow.now(), self._take_pending(), end.error
                 ),
             )
-        return RunResult(end.status, end.error, self._path, self._context["vars"])
+        # The path's tail only: a long loop must not swell the result past payload limits.
+        return RunResult(end.status, end.error, self._path[-PATH_KEPT:], self._context["vars"])
 
     async def _main(self, resume: Resume | None) -> RunEnd:
         scope = Scope(self._context)
@@ -152,7 +158,10 @@ class RelayRun(FlowNodes):
                 raise GoalReached()
             if isinstance(outcome, RunEnd):
                 return outcome
-            node_id = outcome if outcome in graph.nodes else graph.successor(node.id, outcome)
+            if isinstance(outcome, Jump):
+                node_id = outcome.node_id
+            else:
+                node_id = graph.successor(node.id, outcome)
         return None
 
     async def _execute(self, node: Node, scope: Scope) -> Outcome:
@@ -173,11 +182,12 @@ class RelayRun(FlowNodes):
         step = self._step(node, scope, "running")
         policy, max_attempts = action_retry(node)
         last = scope.top and self._graph_().is_last(node.id)
+        pending = self._take_pending()
         try:
             config = prepare_action_config(node.type, node.config, scope.context)
             output = await workflow.execute_activity(
                 node.type,
-                ActionInput(self._ref, step, config, max_attempts, self._take_pending(), last),
+                ActionInput(self._ref, step, config, max_attempts, pending, last),
                 start_to_close_timeout=action_timeout(node),
                 retry_policy=policy,
                 result_type=dict,
@@ -186,6 +196,9 @@ class RelayRun(FlowNodes):
             if is_cancellation(exc):
                 await self._cancelled(step)
                 raise asyncio.CancelledError() from exc
+            # The activity may have failed before writing the steps it carried: they go with
+            # the failure's record (writing a step twice is harmless).
+            self._pending[:0] = pending
             return await self._failed(node, scope, step, error_of(exc))
         except asyncio.CancelledError:
             await self._cancelled(step)

@@ -29,8 +29,17 @@ with workflow.unsafe.imports_passed_through():
         RECORDING_TIMEOUT,
     )
 
-Outcome = str | None | RunEnd
-"""What a node returns: the label of the edge to follow, or a node id to jump to, or the end."""
+
+@dataclass(frozen=True)
+class Jump:
+    """Go to this node whatever the edges say (an ``on_error`` naming the error branch). Kept
+    apart from labels, which may spell a node's id too (a switch case named like a node)."""
+
+    node_id: str
+
+
+Outcome = str | None | RunEnd | Jump
+"""What a node returns: the label of the edge to follow, or a node to jump to, or the end."""
 
 
 @dataclass
@@ -86,7 +95,7 @@ class RunBase:
             return RunEnd("failed", {"node_id": node.id, **error})
         if policy == "continue":
             return None
-        return policy  # an error-branch node id
+        return Jump(policy)  # an error-branch node id
 
     async def _cancelled(self, step: StepRecord) -> None:
         step.status, step.completed_at = "cancelled", workflow.now()

@@ -71,10 +71,12 @@ def run_input(
     )
 
 
-async def start_run(client: Client, worker: Worker, input: RunInput) -> WorkflowHandle[Any, Any]:
+async def start_run(
+    client: Client, worker: Worker, input: RunInput, run_id: str | None = None
+) -> WorkflowHandle[Any, Any]:
     return await client.start_workflow(
         RelayRun.run,
         input,
-        id=f"run_{uuid.uuid4().hex[:12]}",
+        id=run_id or f"run_{uuid.uuid4().hex[:12]}",
         task_queue=worker.task_queue,
     )

@@ -40,7 +40,8 @@ async def record(
     document = json.loads(json.dumps(case.document).replace(CHILD, child_id))
     input = run_input(document, {**case.data, "url": peer.base_url}, tenant=TENANT)
     input.trigger["entity"] = case.entity
-    handle = await start_run(env.client, worker_queue, input)  # type: ignore[arg-type]
+    # The id the replay test replays under: a child's id derives from its parent's.
+    handle = await start_run(env.client, worker_queue, input, run_id=f"replay-{name}")  # type: ignore[arg-type]
     for node_id, action in case.script_events:
         await _until_waiting(engine, handle, node_id)
         if isinstance(action, dict):

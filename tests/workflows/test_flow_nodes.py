@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle
+from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -146,6 +146,30 @@ async def test_switch_on_conditions_takes_the_first_case_that_holds(
     assert [r.path for r in peer.requests] == ["/hot", "/warm", "/cold"]
 
 
+async def test_a_case_named_like_a_node_follows_its_edge_not_the_node(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    document = {
+        "name": "Tiers",
+        "nodes": [
+            {"id": "tier", "type": "switch", "value": "{{ tier }}",
+             "cases": [{"name": "vip", "equals": "vip"}]},
+            call("gold", "/gold"), call("std", "/std"), call("vip", "/vip"),
+        ],
+        "edges": [
+            {"from": "trigger", "to": "tier"},
+            {"from": "tier", "to": "gold", "when": "vip"},
+            {"from": "tier", "to": "std", "when": "default"},
+            {"from": "std", "to": "vip"},
+        ],
+    }  # fmt: skip
+    with RecordingHttpServer() as peer:
+        data = {"url": peer.base_url, "tier": "vip"}
+        _, result = await run_once(time_env, engine, document, data)
+    assert result.path == ["tier", "gold"]
+    assert [r.path for r in peer.requests] == ["/gold"]
+
+
 # --------------------------------------------------------------------------------- for_each
 
 
@@ -213,7 +237,9 @@ async def test_for_each_over_an_empty_list_runs_no_body(
         ],
     }
     with RecordingHttpServer() as peer:
-        run_id, result = await run_once(time_env, engine, document, {"url": peer.base_url, "ids": []})
+        run_id, result = await run_once(
+            time_env, engine, document, {"url": peer.base_url, "ids": []}
+        )
     assert result.path == ["each", "after"]
     assert [r.path for r in peer.requests] == ["/after"]
     assert step_rows(engine, run_id)["each"].output == {"count": 0}
@@ -373,11 +399,14 @@ async def test_split_spreads_runs_by_weight(time_env: WorkflowEnvironment, engin
         ],
     }  # fmt: skip
     runs = 400
-    async with relay_worker(time_env.client, engine) as worker:
-        handles = await asyncio.gather(
-            *(start_run(time_env.client, worker, run_input(document)) for _ in range(runs))
-        )
-        await asyncio.gather(*(handle.result() for handle in handles))
+    # Nothing here needs virtual time; skipping it while hundreds of workflow tasks wait for
+    # the worker would let the test server leap to the runs' 10-year timeout.
+    with time_env.auto_time_skipping_disabled():
+        async with relay_worker(time_env.client, engine) as worker:
+            handles = await asyncio.gather(
+                *(start_run(time_env.client, worker, run_input(document)) for _ in range(runs))
+            )
+            await asyncio.gather(*(handle.result() for handle in handles))
     with session_scope(engine) as session:
         ids = [handle.id for handle in handles]
         variants = Counter(session.exec(select(Run.variant).where(col(Run.id).in_(ids))))
@@ -533,7 +562,7 @@ async def test_the_same_event_delivered_twice_counts_once(
     assert result.path == ["first", "second", "once"]
     steps = step_rows(engine, handle.id)
     assert steps["first"].output == confirmed
-    assert steps["second"].output["timed_out"] is True  # type: ignore[index]
+    assert steps["second"].output["timed_out"] is True
 
 
 def awaiting_payment(**wait: Any) -> dict[str, Any]:
@@ -714,9 +743,9 @@ async def test_sub_workflow_runs_a_child_and_its_result_is_the_step_output(
     ]
     step = step_rows(engine, run_id)["sub"]
     assert step.status == "completed"
-    assert step.output["status"] == "completed"  # type: ignore[index]
-    assert step.output["vars"] == {"greeting": "Hi Ann"}  # type: ignore[index]
-    child_run = run_row(engine, step.output["run_id"])  # type: ignore[index]
+    assert step.output["status"] == "completed"
+    assert step.output["vars"] == {"greeting": "Hi Ann"}
+    child_run = run_row(engine, step.output["run_id"])
     assert child_run is not None and child_run.status == "completed"
     assert child_run.workflow_id == child_id
 
@@ -747,18 +776,18 @@ async def test_sub_workflow_of_an_unknown_workflow_fails_the_step_clearly(
 async def test_on_error_node_id_and_error_edge_route_a_failed_step(
     time_env: WorkflowEnvironment, engine: Engine
 ) -> None:
+    after = [
+        call("next", "/next"),
+        call("fallback", "/fallback", body={"error": "{{ steps.hook.error.type }}"}),
+    ]
     by_on_error = {
         "name": "Fallback by on_error",
-        "nodes": [
-            call("hook", "/hook", on_error="fallback"),
-            call("next", "/next"),
-            call("fallback", "/fallback", body={"error": "{{ steps.hook.error.type }}"}),
-        ],
+        "nodes": [call("hook", "/hook", on_error="fallback"), *after],
         "edges": [{"from": "trigger", "to": "hook"}, {"from": "hook", "to": "next"}],
     }
     by_edge = {
         "name": "Fallback by edge",
-        "nodes": by_on_error["nodes"][1:] + [call("hook", "/hook")],
+        "nodes": [call("hook", "/hook"), *after],
         "edges": [
             {"from": "trigger", "to": "hook"},
             {"from": "hook", "to": "next"},
@@ -799,7 +828,7 @@ async def test_a_long_loop_continues_as_new_and_stays_one_run(
                 time_env.client, worker, run_input(document, {"url": peer.base_url})
             )
             result = await handle.result()
-            executions = await execution_chain(handle)
+            executions = await execution_chain(time_env.client, handle)
     assert result.status == "completed"
     assert len(executions) > 2, "the loop should have continued as new along the way"
     assert executions[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
@@ -811,13 +840,15 @@ async def test_a_long_loop_continues_as_new_and_stays_one_run(
     assert run_row(engine, handle.id).status == "completed"  # type: ignore[union-attr]
 
 
-async def execution_chain(handle: WorkflowHandle[Any, Any]) -> list[EventType.ValueType]:
+async def execution_chain(
+    client: Client, handle: WorkflowHandle[Any, Any]
+) -> list[EventType.ValueType]:
     """How each execution of a workflow id ended, from the first: continued-as-new…, then
     its final outcome."""
     endings = []
     run_id = handle.first_execution_run_id
     while run_id is not None:
-        execution = handle._client.get_workflow_handle(handle.id, run_id=run_id)
+        execution = client.get_workflow_handle(handle.id, run_id=run_id)
         last = (await execution.fetch_history()).events[-1]
         endings.append(last.event_type)
         continued = last.workflow_execution_continued_as_new_event_attributes
