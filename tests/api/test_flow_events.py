@@ -37,7 +37,12 @@ async def test_a_run_waiting_for_payment_continues_when_the_payment_event_arrive
         assert other.json()["signalled"] == []
         paid = await stack.api.post(
             "/v1/events",
-            json={"type": "invoice.paid", "id": "pay-1", "entity": "inv-9", "data": {"amount": 120}},
+            json={
+                "type": "invoice.paid",
+                "id": "pay-1",
+                "entity": "inv-9",
+                "data": {"amount": 120},
+            },
         )
         assert paid.json()["signalled"] == [run_id]
         run = await stack.wait_run(run_id, finished)
@@ -70,7 +75,11 @@ async def test_a_goal_met_by_an_update_event_ends_the_run_mid_wait(stack: Stack)
         )  # fmt: skip
         created = await stack.api.post(
             "/v1/events",
-            json={"type": "lead.created", "entity": "lead-1", "data": {"lead_id": "lead-1", "status": "new"}},
+            json={
+                "type": "lead.created",
+                "entity": "lead-1",
+                "data": {"lead_id": "lead-1", "status": "new"},
+            },
         )
         run_id = created.json()["runs"][0]["id"]
         await stack.wait_run(run_id, lambda r: r["status"] == "waiting")
