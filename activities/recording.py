@@ -95,16 +95,7 @@ def close_run(
     unwatch(session, run.run_id)
     if finish_run(session, run.run_id, status, completed_at, error):
         return
-    start_run(
-        session,
-        Run(
-            id=run.run_id,
-            tenant_id=run.tenant_id,
-            workflow_id=run.workflow_id,
-            version=run.version,
-            started_at=run.started_at or completed_at,
-        ),
-    )
+    _add_row(session, run, run.started_at or completed_at)
     finish_run(session, run.run_id, status, completed_at, error)
 
 
@@ -119,8 +110,18 @@ def mark_run(
     result = session.execute(
         update(Run).where(Run.id == run.run_id).values(**marks)  # type: ignore[arg-type]
     )
-    if result.rowcount:  # type: ignore[attr-defined]
-        return
+    if not result.rowcount:  # type: ignore[attr-defined]
+        _add_row(session, run, run.started_at or datetime.now(UTC), variant, goal)
+
+
+def _add_row(
+    session: Session,
+    run: RunRef,
+    started_at: datetime,
+    variant: str | None = None,
+    goal: str | None = None,
+) -> None:
+    """The row of a run started outside the API (a test, a child run)."""
     start_run(
         session,
         Run(
@@ -128,7 +129,7 @@ def mark_run(
             tenant_id=run.tenant_id,
             workflow_id=run.workflow_id,
             version=run.version,
-            started_at=run.started_at or datetime.now(UTC),
+            started_at=started_at,
             variant=variant,
             goal=goal,
         ),
