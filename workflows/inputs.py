@@ -55,3 +55,5 @@ class Resume:
     """For a top-level ``for_each`` at ``node_id``: the first item not yet done."""
     loop_items: list[Any] | None = None
     variant: str | None = None
+    visits: dict[str, int] = field(default_factory=dict)
+    """Step key → visits so far, so a cycle's later passes keep distinct keys."""

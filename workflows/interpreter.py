@@ -100,6 +100,7 @@ class RelayRun(FlowNodes):
         self._pending: list[StepRecord] = []
         self._path: list[str] = []
         self._seq = 0
+        self._visits: dict[str, int] = {}
         self._closed = False  # the last action recorded the run's completion itself
         self._variant: str | None = None
         self._entity_data: dict[str, Any] = {}
@@ -245,6 +246,7 @@ class RelayRun(FlowNodes):
         expose(self._context, resume.vars)
         expose(self._context, resume.entity_data)
         self._seq = resume.seq
+        self._visits = dict(resume.visits)
         self._seen.update(resume.seen_events)
         self._variant = resume.variant
         self._entity_data = dict(resume.entity_data)

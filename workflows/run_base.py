@@ -73,6 +73,7 @@ class RunBase:
     _pending: list[StepRecord]
     _path: list[str]
     _seq: int
+    _visits: dict[str, int]
     _variant: str | None
     _goal_hit: str | None
     _goals_done: bool
@@ -184,6 +185,7 @@ class RunBase:
             loop_index=index,
             loop_items=items,
             variant=self._variant,
+            visits=self._visits,
         )
 
     def _graph_(self) -> Graph:
@@ -197,8 +199,14 @@ class RunBase:
         return evaluate_condition(condition, scope.context, today=self._context["today"])
 
     def _step(self, node: Node, scope: Scope, status: str) -> StepRecord:
+        """A new visit of ``node``. Its key — the root of its idempotency key — is unique in the
+        run: a loop iteration adds ``[i]``, a second pass through a cycle adds ``#2``, so a
+        weekly reminder is sent every week, not once."""
         self._seq += 1
         key = node.id + scope.suffix
+        visits = self._visits[key] = self._visits.get(key, 0) + 1
+        if visits > 1:
+            key += f"#{visits}"
         return StepRecord(key, node.id, node.type, status, self._seq, started_at=workflow.now())
 
     def _record(self, node: Node, scope: Scope, status: str, output: Any = None) -> None:
