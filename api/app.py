@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import ApiDeps
-from api.routes import authoring, events, health, runs, secrets, workflows
+from api.routes import authoring, events, health, runs, secrets, templates, workflows
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -21,4 +21,5 @@ def create_app(deps: ApiDeps) -> FastAPI:
     for module in (health, workflows, events, runs, secrets):
         app.include_router(module.router)
     app.include_router(authoring.router)
+    app.include_router(templates.router)
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
@@ -116,3 +117,22 @@ def _version(
         definition=canonical,
         source=source,
     )
+
+
+def template_usage(session: Session, tenant_id: str, setting: str) -> dict[str, int]:
+    """Template id → how many of the tenant's workflows were created from it.
+
+    A workflow's first version is immutable, so its ``settings.<setting>`` says where the
+    workflow came from whatever later edits do.
+    """
+    origin = col(WorkflowVersion.definition)["settings"][setting].as_string()
+    # Counted here rather than with GROUP BY: PostgreSQL does not match a grouped JSON
+    # expression whose key is a bound parameter, and the rows are short strings.
+    origins = session.exec(
+        select(origin).where(
+            WorkflowVersion.tenant_id == tenant_id,
+            WorkflowVersion.version == 1,
+            origin.is_not(None),
+        )
+    )
+    return dict(Counter(o for o in origins if o))

@@ -130,7 +130,7 @@ def patch(
     _refuse_archived(workflow)
     latest = get_version(session, workflow.id, workflow.latest_version)
     assert latest is not None
-    document = _merge_patch(latest.source or latest.definition, changes)
+    document = merge_patch(latest.source or latest.definition, changes)
     definition = load_document(document)
     add_version(session, workflow, definition.canonical(), document)
     session.flush()
@@ -277,7 +277,8 @@ def _refuse_archived(workflow: Workflow) -> None:
         raise Conflict(f"workflow {workflow.id!r} is archived")
 
 
-def _merge_patch(target: Any, patch: Any) -> Any:
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396: ``patch`` over ``target``; a null removes a key."""
     if not isinstance(patch, dict):
         return patch
     result = dict(target) if isinstance(target, dict) else {}
@@ -285,5 +286,5 @@ def _merge_patch(target: Any, patch: Any) -> Any:
         if value is None:
             result.pop(key, None)
         else:
-            result[key] = _merge_patch(result.get(key), value)
+            result[key] = merge_patch(result.get(key), value)
     return result
