@@ -11,7 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 from tests.helpers.db import run_row, step_rows
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import relay_worker, run_input, start_run
-from tests.workflows.test_flow_nodes import execution_chain
+from tests.workflows.flow_helpers import execution_chain
 
 MONTHLY_REMINDER = {
     "name": "Monthly reminder until paid, for a year",
