@@ -20,14 +20,10 @@ import httpx
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from activities.actions import Actions
-from activities.email import ConsoleEmailTransport
-from activities.http import HttpCaller
-from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
-from activities.sms import ConsoleSmsTransport
 from definitions.validation import load_definition
 from storage.db import make_engine, upgrade
 from tests.helpers.peers import RecordingHttpServer
+from tests.helpers.temporal import loopback_actions
 from worker.composition import build_worker
 from workflows.inputs import RunInput
 from workflows.interpreter import RelayRun
@@ -87,13 +83,7 @@ async def main(items: int) -> None:
             dev_server_existing_path=str(Path(sys.executable).parent / "temporal")
         )
         async with env, httpx.AsyncClient(trust_env=False) as http:
-            actions = Actions(
-                engine,
-                ConsoleEmailTransport(),
-                ConsoleSmsTransport(),
-                # The peer is on loopback, which outbound HTTP refuses unless allowed.
-                HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
-            )
+            actions = loopback_actions(engine, http)  # console email and SMS
             queue = f"bench-{uuid.uuid4().hex[:6]}"
             async with build_worker(env.client, queue, engine, actions):
                 for concurrency in (1, 20):

@@ -26,17 +26,13 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from activities.actions import Actions
-from activities.email import ConsoleEmailTransport
-from activities.http import HttpCaller
-from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
-from activities.sms import ConsoleSmsTransport
 from benchmarks.handwritten import SANDBOXED, HandWrittenThreeActions
 from definitions.validation import load_definition
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Run
 from storage.runs import start_run
 from tests.helpers.peers import RecordingHttpServer
+from tests.helpers.temporal import loopback_actions
 from worker.composition import build_worker
 from workflows.inputs import RunInput
 from workflows.interpreter import RelayRun
@@ -99,13 +95,7 @@ async def main(runs: int, rounds: int, database_url: str | None) -> None:
             "url": peer.url("/hook"),
         }
         async with env, httpx.AsyncClient(trust_env=False) as http:
-            actions = Actions(
-                engine,
-                ConsoleEmailTransport(),
-                ConsoleSmsTransport(),
-                # The peer is on loopback, which outbound HTTP refuses unless allowed.
-                HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
-            )
+            actions = loopback_actions(engine, http)  # console email and SMS
             queue = f"bench-{uuid.uuid4().hex[:6]}"
             async with build_worker(
                 env.client, queue, engine, actions, extra_workflows=[HandWrittenThreeActions]

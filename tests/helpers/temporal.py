@@ -23,6 +23,22 @@ from workflows.inputs import RunInput
 from workflows.interpreter import RelayRun
 
 
+def loopback_actions(
+    engine: Engine,
+    http: httpx.AsyncClient,
+    *,
+    smtp_url: str | None = None,
+    sms: SmsTransport | None = None,
+) -> Actions:
+    """The real actions, with outbound HTTP allowed to the loopback peers tests talk to."""
+    return Actions(
+        engine=engine,
+        email=email_transport_from_url(smtp_url),
+        sms=sms or ConsoleSmsTransport(),
+        http=HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
+    )
+
+
 @asynccontextmanager
 async def relay_worker(
     client: Client,
@@ -33,12 +49,7 @@ async def relay_worker(
 ) -> AsyncIterator[Worker]:
     """A worker with the real activities on a fresh task queue (``worker.task_queue``)."""
     async with httpx.AsyncClient(trust_env=False) as http:
-        actions = Actions(
-            engine=engine,
-            email=email_transport_from_url(smtp_url),
-            sms=sms or ConsoleSmsTransport(),
-            http=HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
-        )
+        actions = loopback_actions(engine, http, smtp_url=smtp_url, sms=sms)
         worker = build_worker(client, f"relay-test-{uuid.uuid4().hex[:8]}", engine, actions)
         async with worker:
             yield worker
