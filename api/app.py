@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import ApiDeps
-from api.routes import authoring, events, health, runs, secrets, templates, workflows
+from api.routes import authoring, events, health, metrics, runs, secrets, templates, workflows
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -18,7 +18,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     )
     app.state.deps = deps
     errors.install(app)
-    for module in (health, workflows, events, runs, secrets):
+    for module in (health, metrics, workflows, events, runs, secrets):
         app.include_router(module.router)
     app.include_router(authoring.router)
     app.include_router(templates.router)
