@@ -8,6 +8,7 @@ idempotency key is never sent again: a retry after a lost acknowledgement return
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
@@ -23,10 +24,13 @@ from activities.http import HttpCaller
 from activities.inputs import ActionInput, StepRecord
 from activities.recording import close_run, record_steps_in
 from activities.signing import SIGNING_SECRET_NAME
+from activities.slack import post_to_slack, slack_message
 from activities.sms import SmsTransport
+from definitions.actions import TEMPLATE_CONTEXT
 from definitions.errors import TemplateRenderError
-from definitions.templates import resolve_secrets
+from definitions.templates import render, resolve_secrets, template_context_clock
 from storage.db import session_scope
+from storage.email_templates import get_email_template
 from storage.models import Delivery
 from storage.runs import delivered, save_delivery
 
@@ -59,20 +63,22 @@ class Actions:
 
     @activity.defn(name="send_email")
     async def send_email(self, input: ActionInput) -> dict[str, Any]:
+        # Taken out before secrets are resolved: event data that merely looks like a secret
+        # reference must stay text, not become the secret inside a template's output.
+        context = input.config.pop(TEMPLATE_CONTEXT, None)
         config, running, secrets = await self._begin(input)
+        subject, text, html = await self._email_content(input.run.tenant_id, config, context)
         message = EmailMessage(
             to=_addresses(config.get("to")),
             cc=_addresses(config.get("cc")),
             bcc=_addresses(config.get("bcc")),
             sender=str(config.get("from") or ""),
-            subject=_text(config.get("subject")),
-            text=_optional_text(config.get("body")),
-            html=_optional_text(config.get("html")),
+            subject=subject,
+            text=text,
+            html=html,
             message_id=input.idempotency_key,
         )
         if message.text is None and message.html is None:
-            if config.get("template"):
-                raise _permanent("stored email templates are not available yet", "unsupported")
             raise _permanent("an email needs a body or html", "invalid_config")
         recipient = _mask(message.to[0]) if message.to else ""
         if len(message.to) > 1:
@@ -91,6 +97,7 @@ class Actions:
     async def send_sms(self, input: ActionInput) -> dict[str, Any]:
         config, running, secrets = await self._begin(input)
         to, body = _text(config.get("to")), _text(config.get("body"))
+        # The receipt (Twilio's message sid and status) is kept in the delivery log.
         return await self._deliver(
             input,
             running,
@@ -106,6 +113,12 @@ class Actions:
         config, running, secrets = await self._begin(input, signing=True)
         url = _text(config.get("url"))
         signing_secret = secrets.get(SIGNING_SECRET_NAME) or self._signing_secret
+        headers = {str(k): _text(v) for k, v in (config.get("headers") or {}).items()}
+        if config.get("auth"):
+            headers["Authorization"] = _authorization(config["auth"])
+        form = config.get("body_format") == "form"
+        if form and not isinstance(config.get("body") or {}, dict):
+            raise _permanent("a form body is an object of field names and values", "invalid_body")
         return await self._deliver(
             input,
             running,
@@ -115,17 +128,71 @@ class Actions:
             send=lambda: self._http.request(
                 method=_text(config.get("method") or "POST").upper(),
                 url=url,
-                headers={str(k): _text(v) for k, v in (config.get("headers") or {}).items()},
+                headers=headers,
                 query=config.get("query"),
-                json_body=config.get("body"),
+                json_body=None if form else config.get("body"),
+                form_body=(config.get("body") or {}) if form else None,
                 timeout=float(config.get("request_timeout") or 30.0),
                 idempotency_key=input.idempotency_key,
-                expect=config.get("expect"),
+                expect=_statuses(config.get("expect")),
                 signing_secret=signing_secret,
                 follow_redirects=bool(config.get("follow_redirects")),
             ),
             secrets=secrets,
         )
+
+    @activity.defn(name="slack")
+    async def slack(self, input: ActionInput) -> dict[str, Any]:
+        config, running, secrets = await self._begin(input)
+        url = _text(config.get("url"))
+        return await self._deliver(
+            input,
+            running,
+            channel="slack",
+            transport="slack",
+            recipient=_host(url),
+            send=lambda: post_to_slack(
+                self._http, url, slack_message(config), input.idempotency_key
+            ),
+            secrets=secrets,
+        )
+
+    async def _email_content(
+        self, tenant_id: str, config: dict[str, Any], context: dict[str, Any] | None
+    ) -> tuple[str, str | None, str | None]:
+        """Subject, text and html: the step's own, else its stored ``template`` rendered with
+        the run context and the step's ``variables`` (the step's fields win over the template's).
+        """
+        subject = _text(config.get("subject"))
+        text, html = _optional_text(config.get("body")), _optional_text(config.get("html"))
+        name = _text(config.get("template"))
+        if not name:
+            return subject, text, html
+        stored = await asyncio.to_thread(self._email_template, tenant_id, name)
+        if stored is None:
+            raise _permanent(f"email template {name!r} does not exist", "template_not_found")
+        scope = dict(context or {})
+        if isinstance(scope.get("now"), str):
+            scope.update(template_context_clock(datetime.fromisoformat(scope["now"])))
+        variables = config.get("variables") or {}
+        if not isinstance(variables, dict):
+            raise _permanent("variables must be an object", "invalid_config")
+        scope.update(variables)
+        try:
+            return (
+                subject or _text(render(stored[0], scope)),
+                text if text is not None else _optional_text(render(stored[1], scope)),
+                html if html is not None else _optional_text(render(stored[2], scope)),
+            )
+        except TemplateRenderError as exc:
+            raise _permanent(f"email template {name!r}: {exc}", "template_error") from exc
+
+    def _email_template(
+        self, tenant_id: str, name: str
+    ) -> tuple[str, str | None, str | None] | None:
+        with session_scope(self._engine) as session:
+            row = get_email_template(session, tenant_id, name)
+            return None if row is None else (row.subject, row.text, row.html)
 
     # --- the shared life of an action ---------------------------------------------------------
 
@@ -286,6 +353,27 @@ def _mask(address: str) -> str:
         local, _, domain = address.partition("@")
         return f"{local[:1]}***@{domain}"
     return f"{address[:5]}***{address[-2:]}" if len(address) > 7 else "***"
+
+
+def _authorization(auth: Any) -> str:
+    """The Authorization header of ``{"type": "basic", "username", "password"}`` or
+    ``{"type": "bearer", "token"}`` (values may come from secrets)."""
+    kind = auth.get("type") if isinstance(auth, dict) else None
+    if kind == "basic":
+        pair = f"{_text(auth.get('username'))}:{_text(auth.get('password'))}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+    if kind == "bearer" and auth.get("token"):
+        return f"Bearer {_text(auth['token'])}"
+    raise _permanent("auth must be basic (username, password) or bearer (token)", "invalid_auth")
+
+
+def _statuses(expect: Any) -> list[int] | None:
+    if expect in (None, "", []):
+        return None
+    try:
+        return [int(status) for status in (expect if isinstance(expect, list) else [expect])]
+    except (TypeError, ValueError) as exc:
+        raise _permanent("expect must list HTTP status codes", "invalid_config") from exc
 
 
 def _host(url: str) -> str:

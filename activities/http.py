@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -39,6 +40,25 @@ _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 def encode_json(body: Any) -> bytes:
     """The exact bytes `HttpCaller` sends for a JSON body (so callers can sign them)."""
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def encode_form(fields: Mapping[str, Any]) -> bytes:
+    """The exact bytes `HttpCaller` sends for a form body: ``a=1&tag=x&tag=y`` (a list repeats
+    its field, None leaves it out); a nested object cannot be a form field."""
+    pairs: list[tuple[str, str]] = []
+    for name, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict | list):
+                raise PermanentDeliveryError("invalid_body", f"form field {name} is not a value")
+            if item is not None:
+                pairs.append((str(name), _form_value(item)))
+    return urlencode(pairs).encode("ascii")
+
+
+def _form_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def classify_status(
@@ -84,6 +104,7 @@ class HttpCaller:
         headers: Mapping[str, str] | None = None,
         query: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        form_body: Mapping[str, Any] | None = None,
         # Forwarded to httpx as the per-request timeout, so asyncio.timeout is not a substitute.
         timeout: float = 30.0,  # noqa: ASYNC109
         idempotency_key: str | None = None,
@@ -93,7 +114,8 @@ class HttpCaller:
     ) -> dict[str, Any]:
         """Send the request; the result has status, kept headers, json or text, and truncated.
 
-        Query parameters whose value is None are omitted. The body, when JSON, is `encode_json`.
+        Query parameters whose value is None are omitted. The body, when JSON, is `encode_json`;
+        a `form_body` is sent as ``application/x-www-form-urlencoded`` (`encode_form`).
         With `signing_secret`, each request carries `X-Relay-Timestamp` and `X-Relay-Signature`
         over the exact body bytes sent (see `activities.signing`).
         """
@@ -109,7 +131,11 @@ class HttpCaller:
         if idempotency_key and "idempotency-key" not in lowered:
             send_headers["Idempotency-Key"] = idempotency_key
         content: bytes | None = None
-        if json_body is not None:
+        if form_body is not None:
+            content = encode_form(form_body)
+            if "content-type" not in lowered:
+                send_headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif json_body is not None:
             try:
                 content = encode_json(json_body)
             except (TypeError, ValueError) as exc:

@@ -8,6 +8,7 @@ import re
 from contextvars import ContextVar
 from typing import Any, Protocol
 
+import phonenumbers
 import requests
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
@@ -18,8 +19,9 @@ from activities.errors import DeliveryError, PermanentDeliveryError, TransientDe
 
 logger = logging.getLogger(__name__)
 
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_FORMATTING = re.compile(r"[\s\-()]")
+# "+", then digits with the usual separators; phonenumbers alone would also read letters
+# (vanity numbers such as +1-800-FLOWERS), which no E.164 number contains.
+_DIALLED = re.compile(r"^\+[\d\s().-]+$")
 # Twilio error codes that mean "this recipient can never receive this message".
 _INVALID_RECIPIENT_CODES = frozenset({21211, 21614})
 
@@ -37,11 +39,26 @@ class SmsTransport(Protocol):
 
 
 def validate_e164(number: str) -> str:
-    """Return `number` in E.164 form (formatting stripped) or raise PermanentDeliveryError."""
-    candidate = _FORMATTING.sub("", number)
-    if not _E164.match(candidate):
-        raise PermanentDeliveryError("invalid_recipient", "phone number is not E.164")
-    return candidate
+    """Return `number` in E.164 form (formatting stripped) or raise PermanentDeliveryError.
+
+    The number must be international (``+`` and a country code) and valid for its country's
+    numbering plan (``phonenumbers``): an unassigned range can never receive a message, so
+    sending it would only fail later, at Twilio, after a round trip per retry.
+    """
+    not_e164 = PermanentDeliveryError(
+        "invalid_recipient", "phone number is not in E.164 form (+ country code, number)"
+    )
+    if not _DIALLED.match(number.strip()):
+        raise not_e164
+    try:
+        parsed = phonenumbers.parse(number.strip(), None)
+    except phonenumbers.NumberParseException as exc:
+        raise not_e164 from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise PermanentDeliveryError(
+            "invalid_recipient", "phone number is not a valid number for its country"
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 class _IdempotentHttpClient(TwilioHttpClient):

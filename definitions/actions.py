@@ -1,9 +1,12 @@
-"""Turning an action node's configuration into what its activity receives."""
+"""Turning an action node's configuration into what its activity receives, and checking it."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from definitions.models import Node
+from definitions.record_actions import TARGETED, with_record_target
 from definitions.templates import render
 
 # ``recipient`` roles of the scheduling document → the event fields holding their address.
@@ -22,11 +25,45 @@ ROLE_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"})
+BODY_FORMATS = frozenset({"json", "form"})
+"""``http_request`` ``body_format``: the body as JSON (default) or as an HTML form."""
+AUTH_FIELDS: dict[str, tuple[str, ...]] = {"basic": ("username", "password"), "bearer": ("token",)}
+"""``http_request`` ``auth`` types and the fields each needs."""
+SCHEDULING_WEBHOOK = "scheduling_webhook"
+PRESETS = frozenset({SCHEDULING_WEBHOOK})
+"""``http_request`` ``preset`` names: a body shape of a reference system."""
+
+TEMPLATE_CONTEXT = "template_context"
+"""Where ``send_email`` with a stored ``template`` receives the run context: the template's
+text lives in the database, so the activity renders it (``activities.actions``)."""
+
+
+def catalog_role_addresses(
+    recipient: str, context: dict[str, Any], fallback: list[str]
+) -> list[str]:
+    """The addresses of ``recipient`` (organizer, invitee, both) through the event type's
+    catalog roles the run carries (``event.roles``); a role the catalog does not define reads
+    its ``ROLE_FIELDS`` field; without catalog roles, ``fallback``."""
+    roles = (context.get("event") or {}).get("roles")
+    if not isinstance(roles, dict):
+        return fallback
+    found: list[str] = []
+    for role in ("organizer", "invitee") if recipient == "both" else (recipient,):
+        if role in roles:
+            addresses = [str(a) for a in roles[role] or []]
+        else:
+            fields = ROLE_FIELDS["send_email"].get(role, ())
+            addresses = [str(context[f]) for f in fields if context.get(f)]
+        found += [a for a in addresses if a not in found]
+    return found
+
 
 def prepare_action_config(
-    node_type: str, config: dict[str, Any], context: dict[str, Any]
+    node_type: str, config: dict[str, Any], context: dict[str, Any], *, step_name: str = ""
 ) -> dict[str, Any]:
-    """Render every template in ``config`` and resolve ``recipient`` roles into addresses.
+    """Render every template in ``config`` and resolve ``recipient`` roles into addresses;
+    build a ``preset`` body; hand a stored email template the context it renders in.
 
     Raises ``TemplateRenderError`` for a template that cannot render.
     """
@@ -37,5 +74,120 @@ def prepare_action_config(
         # "custom" reads the step's own field; the other roles read the event.
         source = rendered if rendered["recipient"] == "custom" else context
         found = [str(source[f]) for f in fields if source.get(f)]
+        if node_type == "send_email" and rendered["recipient"] != "custom":
+            found = catalog_role_addresses(str(rendered["recipient"]), context, found)
         rendered["to"] = found if node_type == "send_email" else (found[0] if found else "")
+    if node_type == "http_request" and rendered.get("preset") == SCHEDULING_WEBHOOK:
+        rendered["body"] = scheduling_webhook_payload(context, rendered.get("body"), step_name)
+    if node_type == "send_email" and rendered.get("template") not in (None, ""):
+        rendered[TEMPLATE_CONTEXT] = plain_context(context)
+    if node_type in TARGETED:  # a record action naming no record acts on the run's entity
+        rendered = with_record_target(rendered, (context.get("event") or {}).get("entity"))
     return rendered
+
+
+def scheduling_webhook_payload(
+    context: dict[str, Any], webhook_data: Any, action: str
+) -> dict[str, Any]:
+    """The scheduling document's webhook body: the event's fields, who sent it, when, and the
+    step's own ``webhook_data`` merged last (so an author can override any field)."""
+    event = context.get("event") or {}
+    workflow = context.get("workflow") or {}
+    payload: dict[str, Any] = dict(event.get("data") or {})
+    payload.update(
+        action=action,
+        workflow_id=workflow.get("id"),
+        workflow_name=workflow.get("name"),
+        run_id=(context.get("run") or {}).get("id"),
+        event_type=event.get("type"),
+        event_id=event.get("id"),
+        timestamp=str(context.get("now", "")),
+    )
+    if isinstance(webhook_data, dict):
+        payload.update(webhook_data)
+    return payload
+
+
+def plain_context(context: dict[str, Any]) -> dict[str, Any]:
+    """The run context as plain JSON (dates as ISO text), without ``secrets``: stored templates
+    cannot read secrets, so a template edit can never mail one out."""
+    return {k: _plain(v) for k, v in context.items() if k != "secrets"}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):  # datetimes too; ``now`` and ``today`` render as their str()
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def action_problems(node: Node) -> list[tuple[str, str]]:
+    """Problems of an action's own fields as (config key, message); [] for other types.
+
+    Only literal values are checked: a templated value is known at run time only.
+    """
+    config = node.config
+    if node.type == "http_request":
+        return _http_problems(config)
+    if node.type == "activity":
+        name = config.get("activity") or node.name
+        if not isinstance(name, str) or not name.strip():
+            return [("activity", "an activity step needs the activity's name ('name')")]
+        if "{{" in name or "{%" in name:
+            return [("activity", "the activity's name cannot be a template")]
+        queue = config.get("task_queue")
+        if queue is not None and (not isinstance(queue, str) or not queue.strip()):
+            return [("task_queue", "task_queue must be a task queue's name")]
+    return []
+
+
+def _http_problems(config: dict[str, Any]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    method = config.get("method")
+    if _literal(method) and str(method).upper() not in HTTP_METHODS:
+        allowed = ", ".join(sorted(HTTP_METHODS))
+        problems.append(("method", f"method must be one of {allowed}"))
+    body_format = config.get("body_format")
+    if body_format is not None and body_format not in BODY_FORMATS:
+        problems.append(("body_format", "body_format is 'json' or 'form'"))
+    elif body_format == "form" and not isinstance(_literal(config.get("body")) or {}, dict):
+        problems.append(("body", "a form body is an object of field names and values"))
+    preset = config.get("preset")
+    if preset is not None and preset not in PRESETS:
+        problems.append(("preset", f"preset is one of {', '.join(sorted(PRESETS))}"))
+    elif preset is not None and not isinstance(config.get("body") or {}, dict):
+        problems.append(("body", f"the {preset} preset merges an object body (webhook_data)"))
+    problems += _auth_problems(config.get("auth"))
+    expect = config.get("expect")
+    if expect is not None and not (
+        isinstance(expect, list)
+        and all(isinstance(s, int) and 100 <= s <= 599 for s in expect)
+        and expect
+    ):
+        problems.append(("expect", "expect is a list of HTTP status codes, e.g. [200, 201]"))
+    return problems
+
+
+def _auth_problems(auth: Any) -> list[tuple[str, str]]:
+    if auth is None:
+        return []
+    if not isinstance(auth, dict) or auth.get("type") not in AUTH_FIELDS:
+        kinds = " or ".join(repr(k) for k in AUTH_FIELDS)
+        return [("auth", f'auth is {{"type": {kinds}, ...}}')]
+    return [
+        (f"auth.{name}", f"{auth['type']} auth needs {name!r}")
+        for name in AUTH_FIELDS[auth["type"]]
+        if auth.get(name) in (None, "")
+    ]
+
+
+def _literal(value: Any) -> Any:
+    """``value`` unless it is a template (decided at run time), else None."""
+    if isinstance(value, str) and ("{{" in value or "{%" in value):
+        return None
+    return value

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
 
 from activities.email import (
     ConsoleEmailTransport,
@@ -14,7 +20,12 @@ from activities.email import (
     email_transport_from_url,
 )
 from activities.errors import PermanentDeliveryError, TransientDeliveryError
-from tests.helpers.peers import LOOPBACK, SmtpSink, unused_port
+from storage.db import session_scope
+from storage.email_templates import put_email_template
+from storage.tenants import create_tenant
+from tests.helpers.db import steps_of
+from tests.helpers.peers import LOOPBACK, SmtpSink, _self_signed, unused_port
+from tests.helpers.temporal import relay_worker, run_input, start_run
 
 
 @pytest.fixture
@@ -224,3 +235,172 @@ async def test_console_transport_sends_nothing_and_logs_no_pii(
     assert "recipients=2" in line
     for secret in ("ann@example.com", "bob@example.com", "example.com", "Secret", "private"):
         assert secret not in line
+
+
+# ------------------------------------------------------------------- TLS and authentication
+
+USER, PASSWORD = "relay", "s3cret-pass"
+
+
+class SecureSmtpSink(SmtpSink):
+    """`SmtpSink` for ``localhost`` with a self-signed certificate: STARTTLS (or implicit TLS
+    with ``implicit=True``) and AUTH PLAIN required before any mail."""
+
+    def __init__(self, directory: Path, *, implicit: bool = False) -> None:
+        super().__init__()
+        cert, key = _self_signed("localhost", directory)
+        self.client_context = ssl.create_default_context(cafile=str(cert))
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server_context.load_cert_chain(cert, key)
+        self.logins: list[str] = []
+        # aiosmtpd only counts STARTTLS as TLS for auth_require_tls; implicit TLS is TLS too.
+        tls: dict[str, Any] = (
+            {"ssl_context": server_context, "auth_require_tls": False}
+            if implicit
+            else {"tls_context": server_context, "require_starttls": True}
+        )
+        self._controller = type(self._controller)(
+            self,
+            hostname=LOOPBACK,
+            port=0,
+            server_hostname="localhost",
+            authenticator=self._authenticate,
+            auth_required=True,
+            # One mechanism: smtplib would try LOGIN after a refused PLAIN, and aiosmtpd's
+            # LOGIN exchange then stalls until the client's timeout.
+            auth_exclude_mechanism=["LOGIN"],
+            **tls,
+        )
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        self.logins.append(data.login.decode())
+        ok = (data.login, data.password) == (USER.encode(), PASSWORD.encode())
+        return AuthResult(success=ok, handled=False)  # aiosmtpd then answers 535
+
+
+def secure_transport(sink: SecureSmtpSink, scheme: str, password: str = PASSWORD) -> SmtpTransport:
+    configured = SmtpTransport.from_url(f"{scheme}://{USER}:{password}@localhost:{sink.port}")
+    configured.ssl_context = sink.client_context
+    return configured
+
+
+# Implicit TLS is TLS, but aiosmtpd warns about AUTH without its STARTTLS requirement.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize(("scheme", "implicit"), [("smtp+starttls", False), ("smtps", True)])
+async def test_tls_and_login_from_the_url_deliver(
+    tmp_path: Path, scheme: str, implicit: bool
+) -> None:
+    with SecureSmtpSink(tmp_path, implicit=implicit) as sink:
+        receipt = await secure_transport(sink, scheme).send(
+            EmailMessage(to=["ann@example.com"], subject="Hi", text="over TLS")
+        )
+
+    assert receipt["accepted"] == 1
+    assert sink.logins == [USER]
+    assert sink.messages[0].message.get_content().strip() == "over TLS"
+
+
+async def test_plain_smtp_to_a_server_requiring_starttls_is_refused(tmp_path: Path) -> None:
+    with SecureSmtpSink(tmp_path) as sink, pytest.raises(PermanentDeliveryError):
+        await SmtpTransport.from_url(f"smtp://localhost:{sink.port}").send(
+            EmailMessage(to=["a@example.com"], subject="s", text="t")
+        )
+    assert sink.messages == []
+
+
+async def test_a_wrong_password_is_permanent_and_not_quoted(tmp_path: Path) -> None:
+    with SecureSmtpSink(tmp_path) as sink, pytest.raises(PermanentDeliveryError) as caught:
+        await secure_transport(sink, "smtp+starttls", password="wrong-pass").send(
+            EmailMessage(to=["a@example.com"], subject="s", text="t")
+        )
+
+    assert caught.value.kind == "smtp_5xx"
+    assert "wrong-pass" not in str(caught.value)
+    assert sink.messages == []
+
+
+# ------------------------------------------------------------- stored templates, in a run
+
+FAST = {"initial_interval": 0.05, "max_interval": 0.1}
+
+
+async def send_with_template(
+    time_env: WorkflowEnvironment, engine: Engine, sink: SmtpSink, step: dict[str, Any],
+    data: dict[str, Any], stored: dict[str, Any] | None = None,
+) -> str:  # fmt: skip
+    with session_scope(engine) as session:
+        tenant, _ = create_tenant(session, "Templates")
+        if stored is not None:
+            put_email_template(session, tenant.id, "welcome", **stored)
+    document = {"name": "Welcome", "steps": [{"id": "mail", "type": "send_email", **step}]}
+    async with relay_worker(time_env.client, engine, smtp_url=sink.url()) as worker:
+        handle = await start_run(
+            time_env.client, worker, run_input(document, data, tenant=tenant.id)
+        )
+        await handle.result()
+    return handle.id
+
+
+async def test_a_stored_template_renders_with_the_run_context_and_variables(
+    time_env: WorkflowEnvironment, engine: Engine, sink: SmtpSink
+) -> None:
+    stored = {"subject": "Welcome, {{ name }}", "text": "Hi {{ name }}, your plan is {{ plan }}.",
+              "html": "<p>Hi <b>{{ name }}</b> ({{ workflow.name }}, {{ today }})</p>"}  # fmt: skip
+    step = {"to": "{{ email }}", "cc": ["boss@example.com"], "template": "welcome",
+            "variables": {"plan": "{{ tier | upper }}"}}  # fmt: skip
+
+    run_id = await send_with_template(
+        time_env, engine, sink, step, {"email": "ann@example.com", "name": "Ann", "tier": "pro"},
+        stored,
+    )  # fmt: skip
+
+    [received] = sink.messages
+    message = received.message
+    assert message["Subject"] == "Welcome, Ann"
+    assert message["Message-ID"] == f"<{run_id}-mail@relay>"  # the step's idempotency key
+    assert sorted(received.rcpt_tos) == ["ann@example.com", "boss@example.com"]
+    parts = {p.get_content_type(): p.get_content().strip() for p in message.iter_parts()}
+    assert parts["text/plain"] == "Hi Ann, your plan is PRO."
+    assert parts["text/html"].startswith("<p>Hi <b>Ann</b> (Welcome, 20")
+
+
+async def test_the_steps_own_subject_wins_over_the_templates(
+    time_env: WorkflowEnvironment, engine: Engine, sink: SmtpSink
+) -> None:
+    stored = {"subject": "Stored", "text": "Body", "html": None}
+    step = {"to": "a@example.com", "template": "welcome", "subject": "Mine"}
+
+    await send_with_template(time_env, engine, sink, step, {}, stored)
+
+    assert sink.messages[0].message["Subject"] == "Mine"
+    assert sink.messages[0].message.get_content_type() == "text/plain"
+
+
+async def test_a_missing_template_is_a_permanent_failure_naming_it(
+    time_env: WorkflowEnvironment, engine: Engine, sink: SmtpSink
+) -> None:
+    step = {"to": "a@example.com", "template": "welcome", "retry": FAST}
+
+    run_id = await send_with_template(time_env, engine, sink, step, {})
+
+    assert sink.messages == []
+    assert steps_of(engine, run_id)["mail"].error == {
+        "type": "template_not_found",
+        "message": "email template 'welcome' does not exist",
+        "retryable": False,
+    }
+
+
+async def test_event_data_that_looks_like_a_secret_reference_stays_text(
+    time_env: WorkflowEnvironment, engine: Engine, sink: SmtpSink
+) -> None:
+    stored = {"subject": "s", "text": "Note: {{ note }}", "html": None}
+    step = {"to": "a@example.com", "template": "welcome"}
+
+    await send_with_template(
+        time_env, engine, sink, step, {"note": "{{ secrets.SMTP_PASSWORD }}"}, stored
+    )
+
+    assert sink.messages[0].message.get_content().strip() == "Note: { { secrets.SMTP_PASSWORD }}"

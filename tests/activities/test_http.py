@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
 
 from activities.errors import PermanentDeliveryError, TransientDeliveryError
 from activities.http import HttpCaller, encode_json
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
+from storage.db import session_scope
+from storage.models import Delivery
+from tests.helpers.db import deliveries_of, steps_of
 from tests.helpers.peers import LOOPBACK, RecordingHttpServer, unused_port
+from tests.helpers.temporal import relay_worker, run_input, start_run
 
 
 @pytest.fixture
@@ -211,3 +220,126 @@ async def test_a_header_http_cannot_carry_is_permanent_without_quoting_it(
 
     assert (caught.value.kind, caught.value.detail) == ("invalid_header", detail)
     assert server.requests == []
+
+
+async def test_form_body_is_urlencoded_with_repeated_fields(
+    server: RecordingHttpServer, caller: HttpCaller
+) -> None:
+    await caller.request(
+        method="POST",
+        url=server.url(),
+        form_body={"name": "Ann Lee", "tag": ["a", "b"], "vip": True, "skip": None},
+    )
+
+    [request] = server.requests
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert request.form == {"name": ["Ann Lee"], "tag": ["a", "b"], "vip": ["true"]}
+
+
+# ------------------------------------------------------------------------- as a Relay step
+
+FAST = {"initial_interval": 0.05, "max_interval": 0.1}
+
+
+async def run_steps(
+    time_env: WorkflowEnvironment, engine: Engine, steps: list[dict[str, Any]],
+    data: dict[str, Any], run_id: str | None = None,
+) -> str:  # fmt: skip
+    document = {"name": "Call", "trigger": {"type": "event", "event": "booking.created"},
+                "steps": steps}  # fmt: skip
+    async with relay_worker(time_env.client, engine) as worker:
+        handle = await start_run(time_env.client, worker, run_input(document, data), run_id)
+        await handle.result()
+    return handle.id
+
+
+async def test_step_sends_auth_form_query_and_captures_the_response_as_output(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
+) -> None:
+    server.script(201, {"id": 7, "ok": True}, headers={"X-Request-Id": "r1", "Set-Cookie": "s=1"})
+    step = {"id": "crm", "type": "http_request", "method": "PUT", "url": "{{ url }}/leads",
+            "query": {"source": "relay"}, "auth": {"type": "basic", "username": "api",
+            "password": "pw"}, "body_format": "form", "body": {"name": "{{ name }}"},
+            "expect": [201]}  # fmt: skip
+
+    run_id = await run_steps(time_env, engine, [step], {"url": server.base_url, "name": "Ann"})
+
+    [request] = server.requests
+    assert (request.method, request.path, request.query) == ("PUT", "/leads", {"source": ["relay"]})
+    assert request.headers["authorization"] == "Basic " + base64.b64encode(b"api:pw").decode()
+    assert request.form == {"name": ["Ann"]}
+    assert request.headers["idempotency-key"] == f"{run_id}:crm"
+    output = steps_of(engine, run_id)["crm"].output
+    assert output["status"] == 201
+    assert output["json"] == {"id": 7, "ok": True}
+    assert output["headers"]["x-request-id"] == "r1"
+    assert "set-cookie" not in output["headers"]
+
+
+async def test_bearer_token_and_a_status_outside_expect_is_a_permanent_failure(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
+) -> None:
+    server.script(200, {"queued": False})
+    step = {"id": "api", "type": "webhook", "url": "{{ url }}", "expect": [202],
+            "auth": {"type": "bearer", "token": "tok-1"}, "retry": FAST}  # fmt: skip
+
+    run_id = await run_steps(time_env, engine, [step], {"url": server.base_url})
+
+    assert len(server.requests) == 1  # not retried
+    assert server.requests[0].headers["authorization"] == "Bearer tok-1"
+    failed = steps_of(engine, run_id)["api"]
+    assert (failed.status, failed.error["type"], failed.error["retryable"]) == (  # type: ignore[index]
+        "failed", "http_200", False,
+    )  # fmt: skip
+
+
+async def test_scheduling_webhook_preset_posts_the_documents_payload(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
+) -> None:
+    step = {"id": "crm", "name": "Tell the CRM", "action_type": "webhook",
+            "webhook_url": "{{ url }}/hooks", "preset": "scheduling_webhook",
+            "webhook_data": {"source": "scheduler"}}  # fmt: skip
+    data = {"url": server.base_url, "booking_id": "bk_1", "invitee_email": "ann@example.com"}
+
+    run_id = await run_steps(time_env, engine, [step], data)
+
+    payload = server.requests[0].json
+    assert payload["action"] == "Tell the CRM"
+    assert payload["workflow_name"] == "Call"
+    assert payload["run_id"] == run_id
+    assert payload["event_type"] == "booking.created"
+    assert (payload["booking_id"], payload["invitee_email"]) == ("bk_1", "ann@example.com")
+    assert payload["source"] == "scheduler"
+    assert payload["timestamp"].endswith("Z")
+
+
+async def test_a_retry_after_the_receiver_got_the_request_carries_the_same_key(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
+) -> None:
+    server.script(200, {}, delay=3)  # received, but answered after the attempt timed out
+    step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "timeout": "1s",
+            "retry": FAST}  # fmt: skip
+
+    run_id = await run_steps(time_env, engine, [step], {"url": server.base_url})
+
+    assert len(server.requests) == 2
+    assert {r.headers["idempotency-key"] for r in server.requests} == {f"{run_id}:hook"}
+    assert len(deliveries_of(engine, run_id)) == 1
+    assert steps_of(engine, run_id)["hook"].status == "completed"
+
+
+async def test_a_key_already_delivered_is_not_sent_again(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
+) -> None:
+    # An earlier attempt delivered and recorded it, then lost its acknowledgement.
+    run_id = f"run_{uuid.uuid4().hex[:12]}"
+    with session_scope(engine) as session:
+        session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
+                             step_key="hook", channel="http", transport="http", status="delivered",
+                             receipt={"status": 200, "json": {"first": True}}))  # fmt: skip
+
+    await run_steps(time_env, engine, [{"id": "hook", "type": "http_request", "url": "{{ url }}"}],
+                    {"url": server.base_url}, run_id)  # fmt: skip
+
+    assert server.requests == []
+    assert steps_of(engine, run_id)["hook"].output == {"status": 200, "json": {"first": True}}

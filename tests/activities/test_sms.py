@@ -7,6 +7,8 @@ import logging
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
 
 from activities.errors import PermanentDeliveryError, TransientDeliveryError
 from activities.sms import (
@@ -15,7 +17,9 @@ from activities.sms import (
     sms_transport_from_settings,
     validate_e164,
 )
+from tests.helpers.db import deliveries_of, steps_of
 from tests.helpers.peers import LOOPBACK, FakeTwilioApi, unused_port
+from tests.helpers.temporal import relay_worker, run_input, start_run
 
 FROM = "+15005550006"
 
@@ -60,7 +64,19 @@ async def test_wrong_credentials_are_permanent(twilio_api: FakeTwilioApi) -> Non
     assert caught.value.kind == "twilio_20003"
 
 
-@pytest.mark.parametrize("number", ["4155550100", "+0123456789", "+1415", "+1-415-CALL-NOW", ""])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "4155550100",  # no country code
+        "+0123456789",
+        "+1415",
+        "+1-415-CALL-NOW",
+        "",
+        "+15551234567",  # E.164-shaped, but 555 is no North American area code
+        "+44 20 79",  # too short for the UK
+        "+999 1234567",  # no such country code
+    ],
+)
 async def test_non_e164_number_is_refused_before_any_request(
     twilio_api: FakeTwilioApi, number: str
 ) -> None:
@@ -127,3 +143,45 @@ def test_settings_choose_twilio_console_or_refuse_partial_config() -> None:
     assert isinstance(sms_transport_from_settings("AC1", "tok", FROM, None), TwilioSmsTransport)
     with pytest.raises(ValueError, match="from_number"):
         sms_transport_from_settings("AC1", "tok", None, None)
+
+
+# ------------------------------------------------------------------------- as a Relay step
+
+
+async def test_a_sent_sms_keeps_twilios_sid_and_status_in_the_delivery_log(
+    time_env: WorkflowEnvironment, engine: Engine, twilio_api: FakeTwilioApi
+) -> None:
+    document = {"name": "Text", "steps": [{"id": "text", "type": "sms", "to": "{{ phone }}",
+                                           "message": "See you at 3"}]}  # fmt: skip
+    async with relay_worker(time_env.client, engine, sms=transport_for(twilio_api)) as worker:
+        handle = await start_run(
+            time_env.client, worker, run_input(document, {"phone": "+1 415 555 0123"})
+        )
+        assert (await handle.result()).status == "completed"
+
+    [delivery] = deliveries_of(engine, handle.id)
+    assert (delivery.channel, delivery.transport, delivery.status) == ("sms", "twilio", "delivered")
+    assert delivery.receipt is not None
+    assert delivery.receipt["sid"].startswith("SM")
+    assert delivery.receipt["status"] == "queued"
+    assert twilio_api.messages[0]["To"] == "+14155550123"
+
+
+async def test_an_invalid_number_fails_the_step_at_once_with_a_clear_error(
+    time_env: WorkflowEnvironment, engine: Engine, twilio_api: FakeTwilioApi
+) -> None:
+    document = {"name": "Text", "steps": [{"id": "text", "type": "sms", "to": "+15551234567",
+                                           "message": "hi"}]}  # fmt: skip
+    async with relay_worker(time_env.client, engine, sms=transport_for(twilio_api)) as worker:
+        handle = await start_run(time_env.client, worker, run_input(document))
+        assert (await handle.result()).status == "completed"  # on_error: continue
+
+    step = steps_of(engine, handle.id)["text"]
+    assert step.status == "failed"
+    assert step.error == {
+        "type": "invalid_recipient",
+        "message": "phone number is not a valid number for its country",
+        "retryable": False,
+    }
+    assert twilio_api.requests == []
+    assert deliveries_of(engine, handle.id) == []
