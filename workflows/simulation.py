@@ -1,0 +1,246 @@
+"""The simulation driver: one ``RelayRun`` as a child, fed scripted events at simulated times.
+
+A simulation runs the real interpreter on a time-skipping test server, where every side effect
+is recorded instead of done (``activities.simulated``). Events are delivered from this workflow
+rather than from a client so that "two days after the start" is two days of *workflow* time,
+exact whatever else the shared test server is skipping through meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.inputs import EVENT_SIGNAL
+    from definitions.context import event_context
+    from definitions.durations import parse_duration, parse_instant
+    from definitions.errors import DefinitionError, Problem, TemplateRenderError
+    from definitions.models import Definition
+    from definitions.sample_data import trigger_sample
+    from definitions.templates import render
+    from workflows.inputs import RunInput, RunResult
+    from workflows.run_base import error_of
+
+
+_LOCAL_TIMEOUT = timedelta(seconds=10)
+
+
+@dataclass
+class ScriptedEvent:
+    """An event delivered to the run during the simulation: ``after_seconds`` after the run
+    started, or at the instant ``at`` (ISO 8601); one of the two is set."""
+
+    event: dict[str, Any]
+    """``type``, ``id``, ``entity``, ``data``, ``previous`` — as ``POST /v1/events`` signals it."""
+    after_seconds: float | None = None
+    at: str | None = None
+
+
+@dataclass
+class SimulationInput:
+    run: RunInput
+    run_id: str
+    events: list[ScriptedEvent] = field(default_factory=list)
+    horizon_seconds: float = 366 * 86400
+    """How much simulated time the run gets; one still waiting then is reported ``waiting``."""
+
+
+@dataclass
+class DeliveredEvent:
+    id: str
+    type: str
+    at: datetime
+
+
+@dataclass
+class SimulationEnd:
+    started_at: datetime
+    ended_at: datetime
+    result: RunResult | None
+    """None when the run was still waiting at the horizon (it is then terminated)."""
+    delivered: list[DeliveredEvent] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    """Set when the run itself failed (not a step: the interpreter refused the definition)."""
+
+
+@workflow.defn(name="relay.Simulation", sandboxed=False)
+class RelaySimulation:
+    @workflow.run
+    async def run(self, input: SimulationInput) -> SimulationEnd:
+        started = workflow.now()
+        horizon = started + timedelta(seconds=input.horizon_seconds)
+        trigger = {**input.run.trigger, "occurred_at": started.isoformat()}
+        child = await workflow.start_child_workflow(
+            "RelayRun",
+            replace(input.run, trigger=trigger),
+            id=input.run_id,
+            result_type=RunResult,
+        )
+        delivered: list[DeliveredEvent] = []
+        for scripted in sorted(input.events, key=lambda e: _due(e, started)):
+            due = min(_due(scripted, started), horizon)
+            if not await _running_until(child, due) or workflow.now() >= horizon:
+                break
+            event = {**scripted.event, "occurred_at": workflow.now().isoformat()}
+            try:
+                await child.signal(EVENT_SIGNAL, event)
+            except Exception:  # the run ended just now: nothing is left to deliver to
+                break
+            delivered.append(DeliveredEvent(str(event["id"]), str(event["type"]), workflow.now()))
+        await _running_until(child, horizon)
+        if not child.done():
+            # Still waiting. The recorded steps are frozen as they stand, then the run is
+            # cancelled and awaited: a child left to the parent close policy (terminated) keeps
+            # the test server from skipping time for every later simulation.
+            await workflow.execute_local_activity(
+                "relay.simulation_horizon", input.run_id, start_to_close_timeout=_LOCAL_TIMEOUT
+            )
+            child.cancel()
+            with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
+                await child
+            return SimulationEnd(started, workflow.now(), None, delivered)
+        try:
+            result = await child
+        except ChildWorkflowError as exc:
+            return SimulationEnd(started, workflow.now(), None, delivered, error_of(exc))
+        return SimulationEnd(started, workflow.now(), result, delivered)
+
+
+def _due(event: ScriptedEvent, started: datetime) -> datetime:
+    if event.at is not None:
+        return datetime.fromisoformat(event.at)
+    return started + timedelta(seconds=event.after_seconds or 0)
+
+
+async def _running_until(child: asyncio.Future[Any], instant: datetime) -> bool:
+    """Wait until ``instant`` (workflow time) or the child's end; True if it still runs."""
+    remaining = (instant - workflow.now()).total_seconds()
+    if remaining > 0 and not child.done():
+        await workflow.wait([child], timeout=remaining)
+    return not child.done()
+
+
+# --------------------------------------------------------------------------- requests
+
+
+@dataclass
+class SimulationRequest:
+    """One simulation: a definition, the event that starts it, and what happens afterwards."""
+
+    definition: dict[str, Any]
+    """The canonical definition (``Definition.canonical()``)."""
+    trigger: dict[str, Any]
+    """The starting event: ``type``, ``id``, ``entity``, ``data``, ``previous``."""
+    events: list[ScriptedEvent] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """node id → what its action returns (a mocked HTTP response), instead of a success."""
+    sample: bool = False
+    """The event's data was generated from a sample or a schema, not given."""
+    tenant_id: str = "simulation"
+    workflow_id: str = "simulation"
+    version: int = 1
+
+
+def simulation_request(
+    definition: Definition,
+    event: dict[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+    *,
+    schema: dict[str, Any] | None = None,
+    outputs: dict[str, Any] | None = None,
+    tenant_id: str = "simulation",
+    workflow_id: str = "simulation",
+    version: int = 1,
+) -> SimulationRequest:
+    """A request to simulate ``definition`` started by ``event`` (``type``, ``entity``, ``data``,
+    all optional). Without ``data``, sample data stands in: from ``schema`` — the event type's
+    JSON Schema, when the caller knows it — or from the trigger's own ``sample``/``schema``.
+
+    Raises ``DefinitionError`` with paths (``events[1].at``) for scripted events it cannot place.
+    """
+    given = dict(event or {})
+    sample = "data" not in given
+    data = trigger_sample(definition.trigger, schema) if sample else given["data"]
+    trigger: dict[str, Any] = {
+        "type": given.get("type") or definition.trigger.event or definition.trigger.type,
+        "id": str(given.get("id") or "sim-event"),
+        "occurred_at": None,  # the simulated start, set by the driver
+        "entity": given.get("entity"),
+        "data": data if isinstance(data, dict) else {},
+        "previous": given.get("previous"),
+    }
+    # What the event catalog adds to a trigger (derived fields, recipient roles) passes through.
+    trigger.update({k: given[k] for k in ("derived", "roles") if given.get(k) is not None})
+    entity = trigger["entity"] = _entity(definition, trigger)
+    return SimulationRequest(
+        definition=definition.canonical(),
+        trigger=trigger,
+        events=scripted_events(events or [], entity),
+        outputs=dict(outputs or {}),
+        sample=sample,
+        tenant_id=tenant_id,
+        workflow_id=workflow_id,
+        version=version,
+    )
+
+
+def scripted_events(raw: list[dict[str, Any]], entity: str | None) -> list[ScriptedEvent]:
+    """``[{"at": "P2D" | "2030-01-02T00:00:00Z", "type", "entity"?, "data"?}]`` as
+    ``ScriptedEvent``s about the run's ``entity`` unless they name another."""
+    problems: list[Problem] = []
+    scripted: list[ScriptedEvent] = []
+    for index, item in enumerate(raw):
+        path = f"events[{index}]"
+        at, kind = item.get("at", 0), item.get("type")
+        if not (isinstance(kind, str) and kind):
+            problems.append(Problem(f"{path}.type", "a scripted event needs its type"))
+            continue
+        event = {
+            "type": kind,
+            "id": str(item.get("id") or f"sim-event-{index + 1}"),
+            "entity": item.get("entity", entity),
+            "data": item.get("data") or {},
+            "previous": item.get("previous"),
+        }
+        try:
+            scripted.append(_placed(event, at, f"{path}.at"))
+        except DefinitionError as exc:
+            problems += exc.problems
+    if problems:
+        raise DefinitionError(problems)
+    return scripted
+
+
+def _placed(event: dict[str, Any], at: Any, path: str) -> ScriptedEvent:
+    """``at`` is an offset from the start (``P2D``, ``48h``, seconds) or an ISO instant."""
+    try:
+        offset = parse_duration(at, path)
+    except DefinitionError:
+        if not (isinstance(at, str) and "T" in at):
+            message = "'at' is an offset from the start (P2D, 48h) or an ISO 8601 instant"
+            raise DefinitionError.at(path, message) from None
+        return ScriptedEvent(event, at=parse_instant(at, path).isoformat())
+    if offset.total_seconds() < 0:
+        raise DefinitionError.at(path, "a scripted event cannot come before the start")
+    return ScriptedEvent(event, after_seconds=offset.total_seconds())
+
+
+def _entity(definition: Definition, trigger: dict[str, Any]) -> str | None:
+    """The run's entity as the API would derive it: the trigger's ``entity`` template."""
+    template = definition.trigger.entity
+    if template:
+        try:
+            value = render(template, event_context(trigger))
+        except TemplateRenderError:
+            value = None
+        if value not in (None, ""):
+            return str(value)[:200]
+    entity = trigger.get("entity")
+    return None if entity in (None, "") else str(entity)
