@@ -1,19 +1,22 @@
-"""Runs and their steps, as the database records them live."""
+"""Runs and their steps, as the database records them live; cancelling and retrying them."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response, status
+from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
 
-from api.deps import CurrentTenant, SessionDep
+from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
 from api.inputs import Text, UtcDatetime
-from api.pagination import newest_first
-from api.schemas import DeliveryOut, Page, RunOut, StepOut
-from storage.models import Delivery, Run, RunStep
+from api.pagination import Order, keyset_page, newest_first
+from api.run_control import cancel_run, retry_run
+from api.schemas import DeliveryOut, Page, RetryIn, RunOut, RunStarted, StepOut
+from storage.db import session_scope
+from storage.models import Delivery, Event, Run, RunStep, UTCDateTime
 from storage.workflows import get_workflow
 
 router = APIRouter(tags=["runs"])
@@ -22,9 +25,45 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 RunStatus = Literal[
     "running", "waiting", "completed", "goal_reached", "failed", "cancelled", "skipped"
 ]
+RunSort = Literal["started_at", "-started_at", "completed_at", "-completed_at"]
+
+MAX_TEXT = 2000
+"""Longer texts in a run's detail (step outputs, event data) are cut to this many characters."""
+MAX_ITEMS = 100
+"""Longer lists in a run's detail keep this many items."""
+_NOT_YET = datetime(9999, 12, 31, tzinfo=UTC)
+"""Where open runs sort by completion: after every completed one."""
 
 
-def run_out(run: Run, steps: list[RunStep] | None = None) -> RunOut:
+def truncated(value: Any, depth: int = 0) -> Any:
+    """``value`` small enough to read: long texts cut, long lists shortened (each with a note
+    of what was left out), deep nesting elided."""
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"{value[:MAX_TEXT]}… [{len(value) - MAX_TEXT} more characters]"
+    if depth >= 16 and isinstance(value, dict | list):
+        return "… [nested too deeply to show]"
+    if isinstance(value, dict):
+        return {k: truncated(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        shown = [truncated(v, depth + 1) for v in value[:MAX_ITEMS]]
+        more = len(value) - MAX_ITEMS
+        return shown + ([f"… [{more} more items]"] if more > 0 else [])
+    return value
+
+
+def _ms(start: datetime | None, end: datetime | None) -> int | None:
+    return None if start is None or end is None else round((end - start).total_seconds() * 1000)
+
+
+def run_out(run: Run, steps: list[RunStep] | None = None, event: Event | None = None) -> RunOut:
+    trigger = run.trigger
+    if event is not None:
+        trigger = {
+            **(trigger or {}),
+            "occurred_at": event.occurred_at.isoformat(),
+            "entity": event.entity,
+            "data": truncated(event.data),
+        }
     return RunOut(
         id=run.id,
         workflow_id=run.workflow_id,
@@ -33,21 +72,26 @@ def run_out(run: Run, steps: list[RunStep] | None = None) -> RunOut:
         entity=run.entity,
         started_at=run.started_at,
         completed_at=run.completed_at,
-        trigger=run.trigger,
+        duration_ms=_ms(run.started_at, run.completed_at),
+        trigger=trigger,
         error=run.error,
         variant=run.variant,
         goal=run.goal,
+        retry_of=run.retry_of,
+        path=None if steps is None else [s.step_key for s in steps],
         steps=None
         if steps is None
         else [
             StepOut(
                 node_id=s.node_id,
+                step_key=s.step_key,
                 type=s.type,
                 status=s.status,
                 attempts=s.attempts,
                 started_at=s.started_at,
                 completed_at=s.completed_at,
-                output=s.output,
+                duration_ms=_ms(s.started_at, s.completed_at),
+                output=truncated(s.output),
                 error=s.error,
             )
             for s in steps
@@ -55,15 +99,27 @@ def run_out(run: Run, steps: list[RunStep] | None = None) -> RunOut:
     )
 
 
+def _order(sort: str) -> Order:
+    name = sort.lstrip("-")
+    when: Any
+    if name == "completed_at":
+        when = func.coalesce(col(Run.completed_at), literal(_NOT_YET, UTCDateTime()))
+        value: Any = lambda run: run.completed_at or _NOT_YET  # noqa: E731
+    else:
+        when, value = col(Run.started_at), lambda run: run.started_at
+    return Order(sort, when, Run.id, sort.startswith("-"), value)
+
+
 def _list_runs(
     session: Session,
     tenant: str,
     *,
-    workflow_id: str | None,
-    status: str | None,
-    entity: str | None,
-    since: datetime | None,
-    until: datetime | None,
+    workflow_id: str | None = None,
+    status: str | None = None,
+    entity: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    sort: str = "-started_at",
     limit: int,
     cursor: str | None,
 ) -> Page[RunOut]:
@@ -74,11 +130,11 @@ def _list_runs(
         query = query.where(Run.status == status)
     if entity:
         query = query.where(Run.entity == entity)
-    if since:
-        query = query.where(col(Run.started_at) >= since)
-    if until:
-        query = query.where(col(Run.started_at) < until)
-    rows, next_cursor = newest_first(session, query, (Run.started_at, Run.id), str, limit, cursor)
+    if start:
+        query = query.where(col(Run.started_at) >= start)
+    if end:
+        query = query.where(col(Run.started_at) < end)
+    rows, next_cursor = keyset_page(session, query, _order(sort), str, limit, cursor)
     return Page(items=[run_out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -89,14 +145,21 @@ def list_runs(
     workflow_id: Text | None = None,
     status: RunStatus | None = None,
     entity: Text | None = None,
-    since: UtcDatetime | None = None,
-    until: UtcDatetime | None = None,
+    from_: Annotated[
+        UtcDatetime | None, Query(alias="from", description="started at or after")
+    ] = None,
+    to: Annotated[UtcDatetime | None, Query(description="started before")] = None,
+    since: Annotated[UtcDatetime | None, Query(description="same as from")] = None,
+    until: Annotated[UtcDatetime | None, Query(description="same as to")] = None,
+    sort: Annotated[
+        RunSort, Query(description="'-' for descending; open runs complete after all others")
+    ] = "-started_at",
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
     return _list_runs(
         session, tenant, workflow_id=workflow_id, status=status, entity=entity,
-        since=since, until=until, limit=limit, cursor=cursor,
+        start=from_ or since, end=to or until, sort=sort, limit=limit, cursor=cursor,
     )  # fmt: skip
 
 
@@ -106,26 +169,59 @@ def workflow_runs(
     tenant: CurrentTenant,
     session: SessionDep,
     status: RunStatus | None = None,
+    sort: RunSort = "-started_at",
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
     if get_workflow(session, tenant, workflow_id) is None:
         raise NotFound("workflow", workflow_id)
     return _list_runs(
-        session, tenant, workflow_id=workflow_id, status=status, entity=None,
-        since=None, until=None, limit=limit, cursor=cursor,
+        session, tenant, workflow_id=workflow_id, status=status, sort=sort, limit=limit,
+        cursor=cursor,
     )  # fmt: skip
 
 
-@router.get("/v1/runs/{run_id}")
-def read_run(run_id: str, tenant: CurrentTenant, session: SessionDep) -> RunOut:
+def _detail(session: Session, tenant: str, run_id: str) -> RunOut:
     run = session.get(Run, run_id)
     if run is None or run.tenant_id != tenant:
         raise NotFound("run", run_id)
     steps = session.exec(
         select(RunStep).where(RunStep.run_id == run_id).order_by(col(RunStep.seq), col(RunStep.id))
     )
-    return run_out(run, list(steps))
+    event = None
+    if run.event_id is not None:
+        event = session.exec(
+            select(Event).where(Event.tenant_id == tenant, Event.event_id == run.event_id)
+        ).first()
+    return run_out(run, list(steps), event)
+
+
+@router.get("/v1/runs/{run_id}")
+def read_run(run_id: str, tenant: CurrentTenant, session: SessionDep) -> RunOut:
+    """One run with its trigger event, every step in the order taken, and its path."""
+    return _detail(session, tenant, run_id)
+
+
+@router.post(
+    "/v1/runs/{run_id}/cancel",
+    responses={202: {"description": "cancellation requested; the run has not ended yet"}},
+)
+async def cancel(run_id: str, tenant: CurrentTenant, deps: Deps, response: Response) -> RunOut:
+    """Cancel a running or waiting run: its open steps and the run end ``cancelled``. Answers
+    the run once it has ended (200), or 202 if it has not within a few seconds."""
+    if not await cancel_run(deps, tenant, run_id):
+        response.status_code = status.HTTP_202_ACCEPTED
+    with session_scope(deps.engine) as session:
+        return _detail(session, tenant, run_id)
+
+
+@router.post("/v1/runs/{run_id}/retry", status_code=status.HTTP_202_ACCEPTED)
+async def retry(
+    run_id: str, tenant: CurrentTenant, deps: Deps, body: RetryIn | None = None
+) -> RunStarted:
+    """A new run of an ended run's version with its trigger event; its ``retry_of`` names
+    the original."""
+    return await retry_run(deps, tenant, run_id, body.idempotency_key if body else None)
 
 
 @router.get("/v1/deliveries")

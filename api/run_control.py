@@ -1,0 +1,118 @@
+"""Run control: cancelling a run in flight, and retrying one as a new run.
+
+Cancellation is Temporal's: the interpreter receives it, marks the steps it had open
+``cancelled`` and ends the run ``cancelled`` itself, so the database says what Temporal says.
+A retry starts a new run of the same version with the same trigger event, linked to the
+original by ``retry_of``; the trigger comes from the original execution's start input (exact for
+every kind of trigger), or from the stored event once Temporal's retention has dropped it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session, select
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.deps import ApiDeps
+from api.errors import Conflict, NotFound, Unavailable
+from api.schemas import RunStarted
+from api.starter import start
+from storage.db import session_scope
+from storage.models import Event, Run, Workflow
+from storage.workflows import get_version
+from workflows.inputs import RunInput
+
+OPEN = ("running", "waiting")
+CANCEL_WAIT = timedelta(seconds=5)
+"""How long ``cancel`` waits for the run to record its end before answering 202 instead."""
+
+
+def find_run(deps: ApiDeps, tenant: str, run_id: str) -> Run:
+    with session_scope(deps.engine) as session:
+        run = session.get(Run, run_id)
+    if run is None or run.tenant_id != tenant:
+        raise NotFound("run", run_id)
+    return run
+
+
+async def cancel_run(deps: ApiDeps, tenant: str, run_id: str) -> bool:
+    """Request the run's cancellation; True once it has ended (within ``CANCEL_WAIT``)."""
+    run = find_run(deps, tenant, run_id)
+    if run.status not in OPEN:
+        raise Conflict(f"run {run_id!r} has already ended ({run.status}); nothing to cancel")
+    handle = (await deps.temporal()).get_workflow_handle(run_id)
+    try:
+        await handle.cancel()
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            raise Conflict(f"run {run_id!r} is no longer open in Temporal") from exc
+        raise Unavailable(f"could not cancel run {run_id}: {exc.message}") from exc
+    try:
+        await asyncio.wait_for(handle.result(), CANCEL_WAIT.total_seconds())
+    except WorkflowFailureError:  # what a cancelled run's result raises
+        return True
+    except TimeoutError:
+        return False
+    return True  # it ended another way before the cancellation reached it
+
+
+async def retry_run(
+    deps: ApiDeps, tenant: str, run_id: str, idempotency_key: str | None
+) -> RunStarted:
+    """A new run of the original's version and trigger, ``retry_of`` the original. One retry
+    per idempotency key (without one, every call retries again)."""
+    run = find_run(deps, tenant, run_id)
+    if run.status in OPEN:
+        raise Conflict(f"run {run_id!r} is still {run.status}; cancel it before retrying")
+    with session_scope(deps.engine) as session:
+        workflow = session.get(Workflow, run.workflow_id)
+        version = get_version(session, run.workflow_id, run.version)
+        stored = _stored_trigger(session, run)
+    if workflow is None or version is None:
+        raise Conflict(f"the workflow version run {run_id!r} ran is gone")
+    trigger = await _started_trigger(await deps.temporal(), run_id) or stored
+    if trigger is None:
+        raise Conflict(
+            f"the trigger of run {run_id!r} is no longer known: Temporal no longer keeps the "
+            "run and no stored event started it"
+        )
+    dedupe_key = f"retry\x1f{run_id}\x1f{idempotency_key or uuid.uuid4().hex}"
+    return await start(deps, workflow, version, trigger, dedupe_key, retry_of=run_id)
+
+
+async def _started_trigger(client: Client, run_id: str) -> dict[str, Any] | None:
+    """The trigger the run's (latest) execution started with; None when Temporal forgot it."""
+    try:
+        async for event in client.get_workflow_handle(run_id).fetch_history_events():
+            payloads = event.workflow_execution_started_event_attributes.input.payloads
+            [input] = await client.data_converter.decode(payloads, [RunInput])
+            return dict(input.trigger)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise Unavailable(f"could not read run {run_id} from Temporal: {exc.message}") from exc
+    return None
+
+
+def _stored_trigger(session: Session, run: Run) -> dict[str, Any] | None:
+    """The run's trigger rebuilt from the stored event, for runs that an event started."""
+    if run.event_id is None:
+        return None
+    event = session.exec(
+        select(Event).where(Event.tenant_id == run.tenant_id, Event.event_id == run.event_id)
+    ).first()
+    if event is None:
+        return None
+    return {
+        "type": event.type,
+        "id": event.event_id,
+        "occurred_at": event.occurred_at.isoformat(),
+        "entity": event.entity,
+        "data": event.data,
+        "previous": None,
+    }

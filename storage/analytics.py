@@ -1,0 +1,382 @@
+"""A workflow's analytics for a period, computed in the database with GROUP BY queries.
+
+Nothing here loads runs one by one: every figure is an aggregate over ``runs`` and
+``run_steps`` (joined through the run id), so the cost grows with the number of groups, not
+with the number of runs. The queries run unchanged on SQLite and PostgreSQL.
+
+A run belongs to a period when it *started* in it (``from`` inclusive, ``to`` exclusive).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func
+from sqlalchemy import select as wide_select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from storage.models import Run, RunStep, WorkflowVersion
+
+OPEN_STATUSES = ("running", "waiting")
+SUCCEEDED = ("completed", "goal_reached")
+"""Run statuses that count as success; ``failed`` is the failure, the rest are neither."""
+
+
+@dataclass(frozen=True)
+class Period:
+    start: datetime
+    end: datetime
+
+
+def seconds_between(session: Session, start: Any, end: Any) -> Any:
+    """``end - start`` in seconds, as SQL for the session's database."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(end) - func.julianday(start)) * 86400.0
+    return func.extract("epoch", end - start)
+
+
+def runs_in(tenant_id: str, period: Period, workflow_id: str | None = None) -> ColumnElement[bool]:
+    """The runs of a tenant (and workflow) that started in ``period``."""
+    conditions = [
+        col(Run.tenant_id) == tenant_id,
+        col(Run.started_at) >= period.start,
+        col(Run.started_at) < period.end,
+    ]
+    if workflow_id is not None:
+        conditions.append(col(Run.workflow_id) == workflow_id)
+    return and_(*conditions)
+
+
+def rate(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 4)
+
+
+@dataclass
+class GoalFigures:
+    goal: str
+    conversions: int
+    value: float | None = None
+    """Conversions times the goal node's ``value`` (per version: a value may change)."""
+
+
+@dataclass
+class Completion:
+    runs: int
+    """Runs that ended ``completed`` or ``goal_reached``: what the times are over."""
+    average_seconds: float | None = None
+    median_seconds: float | None = None
+
+
+@dataclass
+class DropOff:
+    """Where runs stopped: the last step of the runs that ended, by how they ended, and the
+    open steps (waiting or running) of the runs still in flight."""
+
+    node_id: str
+    ended: dict[str, int] = field(default_factory=dict)
+    waiting: int = 0
+
+
+@dataclass
+class NodeFigures:
+    node_id: str
+    type: str
+    visits: int
+    completed: int
+    failed: int
+    skipped: int
+    cancelled: int
+    open: int
+    success_rate: float | None
+    """completed / (completed + failed)."""
+    average_seconds: float | None
+
+
+@dataclass
+class VariantFigures:
+    variant: str
+    runs: int
+    conversions: int
+    conversion_rate: float | None
+    failed: int
+
+
+@dataclass
+class WorkflowAnalytics:
+    workflow_id: str
+    start: datetime
+    end: datetime
+    runs: int
+    by_status: dict[str, int]
+    conversions: int
+    conversion_rate: float | None
+    goal_value: float | None
+    goals: list[GoalFigures]
+    completion: Completion
+    drop_off: list[DropOff]
+    nodes: list[NodeFigures]
+    variants: list[VariantFigures]
+
+
+def workflow_analytics(
+    session: Session, tenant_id: str, workflow_id: str, period: Period
+) -> WorkflowAnalytics:
+    where = runs_in(tenant_id, period, workflow_id)
+    groups = _run_groups(session, where)
+    by_status: dict[str, int] = defaultdict(int)
+    for group in groups:
+        by_status[group.status] += group.count
+    runs = sum(by_status.values())
+    goals = _goals(session, groups, workflow_id)
+    conversions = sum(g.conversions for g in goals)
+    values = [g.value for g in goals if g.value is not None]
+    moves = step_moves(session, where)
+    return WorkflowAnalytics(
+        workflow_id=workflow_id,
+        start=period.start,
+        end=period.end,
+        runs=runs,
+        by_status=dict(by_status),
+        conversions=conversions,
+        conversion_rate=rate(conversions, runs),
+        goal_value=sum(values) if values else None,
+        goals=goals,
+        completion=_completion(session, where, groups),
+        drop_off=_drop_off(moves),
+        nodes=node_figures(moves),
+        variants=_variants(groups),
+    )
+
+
+@dataclass
+class _RunGroup:
+    status: str
+    goal: str | None
+    version: int
+    variant: str | None
+    count: int
+    seconds: float
+    """The summed durations of the group's runs that have ended."""
+
+
+def _run_groups(session: Session, where: ColumnElement[bool]) -> list[_RunGroup]:
+    """The runs counted by (status, goal, version, variant): one pass over the runs answers
+    the statuses, the goals and the variants."""
+    duration = seconds_between(session, Run.started_at, Run.completed_at)
+    return [
+        _RunGroup(status, goal, version, variant, count, float(seconds or 0))
+        for status, goal, version, variant, count, seconds in session.execute(
+            wide_select(
+                col(Run.status), col(Run.goal), col(Run.version), col(Run.variant),
+                func.count(), func.sum(duration),
+            )
+            .where(where)
+            .group_by(col(Run.status), col(Run.goal), col(Run.version), col(Run.variant))
+        )
+    ]  # fmt: skip
+
+
+def _goals(session: Session, groups: list[_RunGroup], workflow_id: str) -> list[GoalFigures]:
+    reached = [g for g in groups if g.goal is not None]
+    values = _goal_values(session, workflow_id, {g.version for g in reached})
+    figures: dict[str, GoalFigures] = {}
+    for group in reached:
+        goal = str(group.goal)
+        figure = figures.setdefault(goal, GoalFigures(goal, 0))
+        figure.conversions += group.count
+        value = values.get((group.version, goal))
+        if value is not None:
+            figure.value = (figure.value or 0.0) + value * group.count
+    return sorted(figures.values(), key=lambda g: (-g.conversions, g.goal))
+
+
+def _goal_values(
+    session: Session, workflow_id: str, versions: set[int]
+) -> dict[tuple[int, str], float]:
+    """(version, goal node) → the ``value`` that goal node carries, where it is a number."""
+    if not versions:
+        return {}
+    found: dict[tuple[int, str], float] = {}
+    for number, definition in session.exec(
+        select(WorkflowVersion.version, WorkflowVersion.definition).where(
+            WorkflowVersion.workflow_id == workflow_id, col(WorkflowVersion.version).in_(versions)
+        )
+    ):
+        for node in definition.get("nodes", []):
+            value = (node.get("config") or {}).get("value")
+            if node.get("type") == "goal" and isinstance(value, int | float):
+                found[(number, node["id"])] = float(value)
+    return found
+
+
+def _completion(
+    session: Session, where: ColumnElement[bool], groups: list[_RunGroup]
+) -> Completion:
+    done = [g for g in groups if g.status in SUCCEEDED]
+    count = sum(g.count for g in done)
+    if not count:
+        return Completion(0)
+    average = sum(g.seconds for g in done) / count
+    # The median without loading every duration: the middle one (or two) in order.
+    duration = seconds_between(session, Run.started_at, Run.completed_at)
+    middle = list(
+        session.exec(
+            select(duration)
+            .where(where, col(Run.status).in_(SUCCEEDED), col(Run.completed_at).is_not(None))
+            .order_by(duration)
+            .offset((count - 1) // 2)
+            .limit(1 if count % 2 else 2)
+        )
+    )
+    return Completion(count, _round(average), _round(sum(middle) / len(middle)))
+
+
+def _variants(groups: list[_RunGroup]) -> list[VariantFigures]:
+    figures: dict[str, VariantFigures] = {}
+    for group in groups:
+        if group.variant is None:
+            continue
+        figure = figures.setdefault(group.variant, VariantFigures(group.variant, 0, 0, None, 0))
+        figure.runs += group.count
+        figure.conversions += group.count if group.goal is not None else 0
+        figure.failed += group.count if group.status == "failed" else 0
+    for figure in figures.values():
+        figure.conversion_rate = rate(figure.conversions, figure.runs)
+    return sorted(figures.values(), key=lambda v: v.variant)
+
+
+def count_if(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+@dataclass
+class StepMove:
+    """Steps of the selected runs counted by node, step status, the node of the step that
+    came next in the run (None: it was the run's last so far) and the run's status."""
+
+    node_id: str
+    type: str
+    status: str
+    next_node: str | None
+    run_status: str
+    count: int
+    first: int
+    """How many of them were their run's first step."""
+    seconds: float
+    timed: int
+    """How many of them have ended (and so a duration, summed in ``seconds``)."""
+
+
+def step_moves(session: Session, where: ColumnElement[bool]) -> list[StepMove]:
+    """One pass over the steps of the runs ``where`` selects — a join to the runs and one to
+    each step's successor (``seq + 1``) — that every per-node figure is read from."""
+    step, after = aliased(RunStep), aliased(RunStep)
+    duration = seconds_between(session, step.started_at, step.completed_at)
+    ended = col(step.completed_at).is_not(None)
+    query = (
+        wide_select(
+            col(step.node_id), func.max(step.type), col(step.status), col(after.node_id),
+            col(Run.status), func.count(), count_if(col(step.seq) == 1),
+            func.sum(case((ended, duration))), count_if(ended),
+        )
+        .select_from(Run)
+        .join(step, col(step.run_id) == col(Run.id))
+        .outerjoin(
+            after, and_(col(after.run_id) == col(step.run_id), col(after.seq) == step.seq + 1)
+        )
+        .where(where)
+        .group_by(col(step.node_id), col(step.status), col(after.node_id), col(Run.status))
+    )  # fmt: skip
+    return [
+        StepMove(
+            node,
+            kind,
+            status,
+            following,
+            run_status,
+            count,
+            first or 0,
+            float(seconds or 0),
+            timed or 0,
+        )  # fmt: skip
+        for node, kind, status, following, run_status, count, first, seconds, timed in (
+            session.execute(query)
+        )
+    ]
+
+
+def _drop_off(moves: list[StepMove]) -> list[DropOff]:
+    figures: dict[str, DropOff] = {}
+    for move in moves:
+        if move.run_status in OPEN_STATUSES:
+            if move.status in OPEN_STATUSES:
+                figures.setdefault(move.node_id, DropOff(move.node_id)).waiting += move.count
+        elif move.next_node is None:
+            ended = figures.setdefault(move.node_id, DropOff(move.node_id)).ended
+            ended[move.run_status] = ended.get(move.run_status, 0) + move.count
+    return sorted(figures.values(), key=lambda d: (-sum(d.ended.values()) - d.waiting, d.node_id))
+
+
+def node_figures(moves: list[StepMove]) -> list[NodeFigures]:
+    """Per node: visits (a loop's iterations and a cycle's passes each count), outcomes, the
+    success rate and the average duration of the visits that ended."""
+    totals: dict[str, dict[str, Any]] = {}
+    for move in moves:
+        total = totals.setdefault(
+            move.node_id, {"type": move.type, "count": 0, "seconds": 0.0, "timed": 0}
+        )
+        total["count"] += move.count
+        total["seconds"] += move.seconds
+        total["timed"] += move.timed
+        status = "open" if move.status in OPEN_STATUSES else move.status
+        total[status] = total.get(status, 0) + move.count
+    figures = []
+    for node_id, t in sorted(totals.items()):
+        done, failed = t.get("completed", 0), t.get("failed", 0)
+        figures.append(
+            NodeFigures(
+                node_id,
+                t["type"],
+                t["count"],
+                done,
+                failed,
+                t.get("skipped", 0),
+                t.get("cancelled", 0),
+                t.get("open", 0),
+                rate(done, done + failed),
+                _round(t["seconds"] / t["timed"]) if t["timed"] else None,
+            )  # fmt: skip
+        )
+    return figures
+
+
+@dataclass
+class Transitions:
+    """How runs moved through the graph: node visits, the first node of each run, and pairs of
+    consecutive steps (by the order the run recorded them)."""
+
+    visits: dict[str, int]
+    entries: dict[str, int]
+    pairs: dict[tuple[str, str], int]
+
+
+def transitions(session: Session, tenant_id: str, workflow_id: str, period: Period) -> Transitions:
+    moves = step_moves(session, runs_in(tenant_id, period, workflow_id))
+    visits: dict[str, int] = defaultdict(int)
+    entries: dict[str, int] = defaultdict(int)
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    for move in moves:
+        visits[move.node_id] += move.count
+        if move.first:
+            entries[move.node_id] += move.first
+        if move.next_node is not None:
+            pairs[(move.node_id, move.next_node)] += move.count
+    return Transitions(dict(visits), dict(entries), dict(pairs))
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)
