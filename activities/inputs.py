@@ -72,6 +72,15 @@ class FinishRunInput:
 
 
 @dataclass
+class OpenRunInput:
+    """The row of a run no API call wrote before it started (a scheduled run): what started it
+    (``trigger``: type, scheduled time) and when."""
+
+    run: RunRef
+    trigger: dict[str, Any]
+
+
+@dataclass
 class WatchInput:
     """Start (``active``) or stop routing events of ``event_types`` for ``entity`` to a run.
 

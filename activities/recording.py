@@ -18,6 +18,7 @@ from temporalio import activity
 
 from activities.inputs import (
     FinishRunInput,
+    OpenRunInput,
     RecordStepsInput,
     RunMarksInput,
     RunRef,
@@ -59,6 +60,26 @@ class Recorder:
         with session_scope(self._engine) as session:
             record_steps_in(session, input.run, input.steps)
             close_run(session, input.run, input.status, input.completed_at, input.error)
+
+    @activity.defn(name="relay.open_run")
+    async def open_run(self, input: OpenRunInput) -> None:
+        """The row of a run started by a Temporal Schedule, so it is listed from its start."""
+        await asyncio.to_thread(self._open_run, input)
+
+    def _open_run(self, input: OpenRunInput) -> None:
+        with session_scope(self._engine) as session:
+            run = input.run
+            start_run(
+                session,
+                Run(
+                    id=run.run_id,
+                    tenant_id=run.tenant_id,
+                    workflow_id=run.workflow_id,
+                    version=run.version,
+                    trigger=input.trigger,
+                    started_at=run.started_at or datetime.now(UTC),
+                ),
+            )
 
     @activity.defn(name="relay.watch")
     async def watch(self, input: WatchInput) -> None:

@@ -21,13 +21,15 @@ from pydantic.json_schema import SkipJsonSchema
 from definitions.aliases import NODE_TYPE_ALIASES
 from definitions.conditions import OPERATOR_ALIASES, OPERATORS
 from definitions.models import NODE_TYPES, STOP_STATUSES, TRIGGER_TYPES
+from definitions.schedules import OVERLAP_POLICIES
+from definitions.triggers import DATE_RELATIVE_KINDS
 from definitions.validation import PLANNED_NODE_TYPES, PLANNED_TRIGGER_TYPES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 NODE_TYPE_NAMES = sorted(NODE_TYPES | PLANNED_NODE_TYPES | set(NODE_TYPE_ALIASES) | {"action"})
 """Every type a node may be written with: canonical names, aliases, and the ERP form's
 ``"action"`` (whose real type is then in ``action``)."""
-TRIGGER_TYPE_NAMES = sorted(TRIGGER_TYPES | PLANNED_TRIGGER_TYPES)
+TRIGGER_TYPE_NAMES = sorted(TRIGGER_TYPES | PLANNED_TRIGGER_TYPES | DATE_RELATIVE_KINDS)
 OPERATOR_NAMES = sorted(OPERATORS | set(OPERATOR_ALIASES) | {"AND", "OR", "and", "or"})
 
 Absent = SkipJsonSchema[None]
@@ -185,6 +187,20 @@ class Trigger(BaseModel):
     entity: str | Absent = _optional('the run\'s entity, a template: "{{ booking_id }}"')
     priority: int | Absent = None
     cancel_on: list[str] | Absent = _optional("event types that cancel this entity's runs")
+    cron: str | list[str] | Absent = _optional('schedule: "0 9 * * MON" (5 fields) or "@daily"')
+    every: str | int | dict[str, Any] | Absent = _optional('schedule: an interval, "PT1H"')
+    calendar: dict[str, Any] | list[dict[str, Any]] | Absent = _optional(
+        'schedule: {"hour": 9, "day_of_week": "MON-FRI"}'
+    )
+    timezone: str | Absent = _optional("schedule: an IANA time zone: Europe/Berlin")
+    overlap: str | Absent = _optional(
+        "schedule: when a run is due while one is open", enum=sorted(OVERLAP_POLICIES)
+    )
+    start: dict[str, Any] | Absent = _optional(
+        'begin with a wait: {"before": "24h", "field": "start_time"}, after, or '
+        '{"anniversary": "birthday"}'
+    )
+    delay: str | int | dict[str, Any] | Absent = _optional("begin with a wait of this long")
     config: dict[str, Any] | Absent = None
 
 

@@ -27,6 +27,8 @@ from definitions.templates import DEFAULT_RENDERER
 
 DATALESS_TRIGGERS = frozenset({"schedule"})
 """Triggers whose runs start with no event data: every top-level name must come from the run."""
+TRIGGER_NAMES = {"schedule": frozenset({"scheduled_at"})}
+"""What such a trigger does provide (a scheduled run's time, ``workflows.trigger_start``)."""
 _GLOBALS = frozenset(DEFAULT_RENDERER.env.globals)
 """Jinja's own names (``range``, ``dict``, ``namespace``…)."""
 
@@ -101,7 +103,7 @@ class _Scope:
         if name in self.loop_of:
             loops = ", ".join(repr(i) for i in self.loop_of[name])
             return f"{name!r} is the item variable of loop {loops}: it has no value outside it"
-        if trigger_type in DATALESS_TRIGGERS:
+        if trigger_type in DATALESS_TRIGGERS and name not in TRIGGER_NAMES.get(trigger_type, ()):
             return (
                 f"no context provides {name!r}: a {trigger_type} trigger has no event data, "
                 "and no step sets it"

@@ -1,14 +1,14 @@
 """The flow nodes of SPEC §2.4: branches, loops, parallel branches, waits, goals, sub-runs."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inputs import LoadDefinitionInput, RunMarksInput
+    from activities.inputs import LoadDefinitionInput, RunMarksInput, StepRecord
     from definitions.conditions import evaluate_condition
     from definitions.context import RESERVED, event_context
     from definitions.durations import parse_duration, parse_instant
@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
         Scope,
         error_of,
         expose,
+        is_cancellation,
         permanent,
         seconds,
     )
@@ -95,11 +96,7 @@ class FlowNodes(RunBase):
         now = workflow.now()
         try:
             if config.get("until") not in (None, ""):
-                instant = parse_instant(render(config["until"], scope.context), "until")
-                offset = config.get("offset")
-                if offset not in (None, ""):
-                    instant += parse_duration(render(offset, scope.context), "offset")
-                delay = instant - now
+                delay = _instant(config, scope.context) - now
             else:
                 delay = parse_duration(render(config.get("duration"), scope.context), "duration")
         except (DefinitionError, TemplateRenderError) as exc:
@@ -113,8 +110,48 @@ class FlowNodes(RunBase):
             return None
         step = self._step(node, scope, "waiting")
         step.output = {"until": (now + delay).isoformat()}
-        await self._waiting(step, scope, lambda: False, delay)
+        if self._reschedulable(node):
+            await self._rearming_wait(node, scope, step, now + delay)
+        else:
+            await self._waiting(step, scope, lambda: False, delay)
         return None
+
+    # --- reschedule-aware waits -----------------------------------------------------------------
+
+    def _reschedulable(self, node: Node) -> bool:
+        """Whether an ``until`` wait follows its instant when the entity's events move it (a
+        meeting rescheduled): a templated instant, a run about an entity, not turned off with
+        ``reschedule_on: false``. Gated so that runs recorded before it replay unchanged."""
+        until, kinds = node.config.get("until"), node.config.get("reschedule_on")
+        if not (self._entity and isinstance(until, str) and "{{" in until):
+            return False
+        if kinds is False or kinds == []:
+            return False
+        return workflow.patched(RESCHEDULE_PATCH)
+
+    async def _rearming_wait(
+        self, node: Node, scope: Scope, step: StepRecord, at: datetime
+    ) -> None:
+        """Wait until ``at``; each event of the entity (of ``reschedule_on``'s types, default
+        any) that gives the ``until`` template another instant moves the wait there."""
+        kinds = list(node.config.get("reschedule_on") or [ANY_EVENT])
+        await self._watch(kinds)
+        seen, target, original = len(self._inbox), at, at
+
+        def deadline() -> datetime:
+            nonlocal seen, target
+            news = [e for e in self._inbox[seen:] if self._concerns(e)]
+            seen = len(self._inbox)
+            if any(ANY_EVENT in kinds or e.get("type") in kinds for e in news):
+                # The entity's latest state (every event's data, in order) renders the instant.
+                target = _moved(node.config, scope.context, self._entity_data) or target
+                step.output = {"until": target.isoformat()}
+                if target != original:
+                    step.output |= {"rescheduled_from": original.isoformat(),
+                                    "rescheduled_to": target.isoformat()}  # fmt: skip
+            return target
+
+        await self._waiting(step, scope, lambda: False, None, watched=kinds, deadline=deadline)
 
     async def _node_wait_for_event(self, node: Node, scope: Scope) -> Outcome:
         config = node.config
@@ -261,6 +298,9 @@ class FlowNodes(RunBase):
                 result_type=RunResult,
             )
         except ChildWorkflowError as exc:
+            if is_cancellation(exc):  # this run was cancelled, and the child with it
+                await self._cancelled(step)
+                raise asyncio.CancelledError() from exc
             return await self._failed(node, scope, step, error_of(exc))
         output = {"run_id": child_id, "status": result.status, "vars": result.vars}
         if result.status == "failed":
@@ -281,3 +321,32 @@ class FlowNodes(RunBase):
         data = {k: v for k, v in (event.get("data") or {}).items() if k not in RESERVED}
         context = {**scope.context, **data, "event": event_context(event)["event"]}
         return evaluate_condition(condition, context, today=scope.context["today"])
+
+
+ANY_EVENT = "*"
+"""A watch for every event type about the entity (as ``storage.watches.ANY_EVENT``)."""
+RESCHEDULE_PATCH = "relay-reschedule-aware-waits"
+"""The patch id of reschedule-aware waits: runs recorded before them wait as they did."""
+
+
+def _instant(config: dict[str, Any], context: dict[str, Any]) -> datetime:
+    """A wait's ``until`` ± ``offset``, rendered in ``context``."""
+    instant = parse_instant(render(config["until"], context), "until")
+    offset = config.get("offset")
+    if offset not in (None, ""):
+        instant += parse_duration(render(offset, context), "offset")
+    return instant
+
+
+def _moved(
+    config: dict[str, Any], context: dict[str, Any], entity_data: dict[str, Any]
+) -> datetime | None:
+    """The wait's instant with the entity's latest data over the trigger's (at top level and
+    as ``event.data``); None when that renders to no instant."""
+    data = {k: v for k, v in entity_data.items() if k not in RESERVED}
+    trigger = context.get("event") or {}
+    merged = {**trigger, "data": {**(trigger.get("data") or {}), **data}}
+    try:
+        return _instant(config, {**context, **data, "event": merged})
+    except (DefinitionError, TemplateRenderError):
+        return None

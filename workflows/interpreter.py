@@ -29,8 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from definitions.context import build_context
     from definitions.errors import TemplateRenderError
     from definitions.models import ACTION_TYPES, START, Definition, Node
-    from definitions.templates import template_context_clock
-    from workflows.flow_nodes import FlowNodes
+    from definitions.templates import render, template_context_clock
     from workflows.graph import Graph
     from workflows.inputs import Resume, RunEnd, RunInput, RunResult
     from workflows.policies import action_retry, action_timeout
@@ -44,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         expose,
         is_cancellation,
     )
+    from workflows.trigger_start import TriggerStart
 
 
 PATH_KEPT = 1000
@@ -56,7 +56,7 @@ PATH_KEPT = 1000
 # on the dev server, the sandbox's per-run cost for this module made a Relay run ~20% slower
 # than a hand-written workflow; the committed-history replay tests are the guard instead.
 @workflow.defn(name="RelayRun", sandboxed=False)
-class RelayRun(FlowNodes):
+class RelayRun(TriggerStart):
     def __init__(self) -> None:
         # What a signal may touch before the run method has started.
         self._inbox = []
@@ -88,6 +88,7 @@ class RelayRun(FlowNodes):
             input.tenant_id, info.workflow_id, input.workflow_id, input.version, started
         )
         self._entity: str | None = input.trigger.get("entity")
+        scheduled = self._complete_scheduled(input, started)
         self._context = build_context(
             input.trigger,
             workflow={
@@ -112,6 +113,8 @@ class RelayRun(FlowNodes):
             self._absorb(event)
         if self._graph.goals and self._entity and resume is None:
             await self._watch(["*"])
+        if scheduled:
+            await self._open_scheduled_run(input.trigger)
 
         try:
             end = await self._main(resume)
@@ -123,6 +126,16 @@ class RelayRun(FlowNodes):
                     input.definition, input.trigger, request.resume,
                 )
             )  # fmt: skip
+        except asyncio.CancelledError:
+            # Cancelled (POST /v1/runs/{id}/cancel): the open steps recorded themselves
+            # cancelled on the way out; the run's row ends cancelled before Temporal's does.
+            await self._local(
+                "relay.finish_run",
+                FinishRunInput(
+                    self._ref, "cancelled", started, workflow.now(), self._take_pending(), None
+                ),
+            )
+            raise
         if not (self._closed and end.status == "completed" and not self._pending):
             await self._local(
                 "relay.finish_run",
@@ -135,9 +148,20 @@ class RelayRun(FlowNodes):
 
     async def _main(self, resume: Resume | None) -> RunEnd:
         scope = Scope(self._context)
-        entry = resume.node_id if resume else self._graph_().successor(START, None)
+        # START: the trigger's own leading wait first (``trigger_start``), then the flow.
+        entry = resume.node_id if resume else START
         try:
-            end = await self._walk(entry, scope)
+            while True:
+                if entry == START:
+                    if (end := await self._trigger_start(scope)) is not None:
+                        return end
+                    entry = self._graph_().successor(START, None)
+                end = await self._walk(entry, scope)
+                if end is not None or not self._yearly():
+                    break
+                if self._history_is_long():  # a run cycling for years carries on afresh
+                    raise ContinueAsNew(self._snapshot(START))
+                entry = START
         except GoalReached:
             return await self._reach_goal(scope)
         return end or RunEnd("completed")
@@ -171,6 +195,8 @@ class RelayRun(FlowNodes):
             self._record(node, scope, "skipped")
             scope.context["steps"][node.id] = {"status": "skipped", "output": None}
             return None
+        if node.type == "activity":
+            return await self._custom_activity(node, scope)
         if node.type in ACTION_TYPES:
             return await self._action(node, scope)
         handler = getattr(self, f"_node_{node.type}", None)
@@ -185,13 +211,15 @@ class RelayRun(FlowNodes):
         last = scope.top and self._graph_().is_last(node.id)
         pending = self._take_pending()
         try:
-            config = prepare_action_config(node.type, node.config, scope.context)
+            config = prepare_action_config(
+                node.type, node.config, scope.context, step_name=node.name or node.id
+            )
             output = await workflow.execute_activity(
                 node.type,
                 ActionInput(self._ref, step, config, max_attempts, pending, last),
                 start_to_close_timeout=action_timeout(node),
                 retry_policy=policy,
-                result_type=dict,
+                # Any JSON: most actions answer an object, query_records a list of records.
             )
         except (ActivityError, TemplateRenderError) as exc:
             if is_cancellation(exc):
@@ -205,6 +233,37 @@ class RelayRun(FlowNodes):
             await self._cancelled(step)
             raise
         self._closed = last
+        self._store(node, scope, output)
+        return None
+
+    async def _custom_activity(self, node: Node, scope: Scope) -> Outcome:
+        """A team's own activity, called by name on its task queue (this run's by default) with
+        the rendered ``input`` as its one argument; what it returns is the step's output."""
+        step = self._step(node, scope, "running")
+        policy, _ = action_retry(node)
+        try:
+            argument = render(node.config.get("input"), scope.context)
+        except TemplateRenderError as exc:
+            return await self._failed(node, scope, step, error_of(exc))
+        await self._flush(step)
+        try:
+            output = await workflow.execute_activity(
+                str(node.config.get("activity") or node.name),
+                args=[] if argument is None else [argument],
+                task_queue=node.config.get("task_queue") or None,
+                start_to_close_timeout=action_timeout(node),
+                retry_policy=policy,
+            )
+        except ActivityError as exc:
+            if is_cancellation(exc):
+                await self._cancelled(step)
+                raise asyncio.CancelledError() from exc
+            return await self._failed(node, scope, step, error_of(exc))
+        except asyncio.CancelledError:
+            await self._cancelled(step)
+            raise
+        step.status, step.completed_at, step.output = "completed", workflow.now(), output
+        self._pending.append(step)
         self._store(node, scope, output)
         return None
 

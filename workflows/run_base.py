@@ -8,7 +8,7 @@ build on it. Nothing here talks to the outside but through (local) activities.
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -110,14 +110,19 @@ class RunBase:
         ready: Callable[[], bool],
         timeout: timedelta | None,  # noqa: ASYNC109 - a workflow timer, not an I/O deadline
         watched: list[str] | None = None,
+        deadline: Callable[[], datetime] | None = None,
     ) -> bool:
-        """Mark the step (and run) waiting until ``ready()`` holds or ``timeout`` passes; a goal
-        reached meanwhile interrupts it. True when ``ready()`` held."""
+        """Mark the step (and run) waiting until ``ready()`` holds or ``timeout`` passes — or
+        ``deadline()`` does, which may move while waiting; a goal reached meanwhile interrupts
+        it. True when ``ready()`` held."""
         await self._flush(step, run_status="waiting")
         try:
-            await workflow.wait_condition(
-                lambda: ready() or self._goal_hit is not None, timeout=timeout
-            )
+            if deadline is None:
+                await workflow.wait_condition(
+                    lambda: ready() or self._goal_hit is not None, timeout=timeout
+                )
+            else:
+                await self._until_deadline(step, ready, deadline)
             held = bool(ready())
         except TimeoutError:
             held = False
@@ -137,6 +142,28 @@ class RunBase:
         scope.context["steps"][step.node_id] = {"status": "completed", "output": step.output}
         await self._flush(step, run_status="running")
         return held
+
+    async def _until_deadline(
+        self, step: StepRecord, ready: Callable[[], bool], deadline: Callable[[], datetime]
+    ) -> None:
+        """Wait for ``ready()``, a goal, or ``deadline()`` (raising TimeoutError then); when the
+        deadline moves, the step is recorded with its new output and the timer re-armed."""
+        while True:
+            target = deadline()
+            remaining = target - workflow.now()
+            if remaining <= timedelta(0):
+                raise TimeoutError()
+            try:
+                await workflow.wait_condition(
+                    lambda at=target: ready() or self._goal_hit is not None or deadline() != at,  # type: ignore[misc]
+                    timeout=remaining,
+                )
+            except TimeoutError:
+                if deadline() == target:
+                    raise
+            if ready() or self._goal_hit is not None:
+                return
+            await self._flush(step, run_status="waiting")  # moved: show the new instant
 
     async def _watch(self, event_types: list[str], active: bool = True) -> None:
         if self._entity:
@@ -254,7 +281,10 @@ def seconds(value: Any) -> timedelta | None:
 
 
 def is_cancellation(exc: Exception) -> bool:
-    return isinstance(exc, ActivityError) and isinstance(exc.cause, asyncio.CancelledError)
+    """The activity or child run ended because this run is being cancelled."""
+    return isinstance(exc, ActivityError | ChildWorkflowError) and isinstance(
+        exc.cause, asyncio.CancelledError
+    )
 
 
 def permanent(kind: str, message: str) -> dict[str, Any]:

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query, status
 from sqlmodel import Session, select
 
-from api.deps import CurrentTenant, Deps, SessionDep
+from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
 from api.inputs import Text, check_document
 from api.pagination import newest_first
+from api.schedules import follow_lifecycle, is_scheduled
 from api.schemas import (
     MAX_VERSION,
     DiffOut,
@@ -110,65 +111,92 @@ def read(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> Workfl
 
 
 @router.put("/{workflow_id}")
-def replace(
-    workflow_id: str, document: Document, tenant: CurrentTenant, session: SessionDep
+async def replace(
+    workflow_id: str, document: Document, tenant: CurrentTenant, deps: Deps
 ) -> WorkflowOut:
-    workflow = find_workflow(session, tenant, workflow_id)
-    _refuse_archived(workflow)
-    definition = load_document(document)
-    add_version(session, workflow, definition.canonical(), document)
-    session.flush()
-    return workflow_out(session, workflow)
+    with session_scope(deps.engine) as session:
+        workflow = find_workflow(session, tenant, workflow_id)
+        _refuse_archived(workflow)
+        definition = load_document(document)
+        return await _new_version(deps, session, workflow, definition, document)
 
 
 @router.patch("/{workflow_id}")
-def patch(
-    workflow_id: str, changes: Document, tenant: CurrentTenant, session: SessionDep
+async def patch(
+    workflow_id: str, changes: Document, tenant: CurrentTenant, deps: Deps
 ) -> WorkflowOut:
     """A JSON merge patch (RFC 7396) over the latest submitted document; a new version."""
-    workflow = find_workflow(session, tenant, workflow_id)
-    _refuse_archived(workflow)
-    latest = get_version(session, workflow.id, workflow.latest_version)
-    assert latest is not None
-    document = merge_patch(latest.source or latest.definition, changes)
-    definition = load_document(document)
-    add_version(session, workflow, definition.canonical(), document)
-    session.flush()
-    return workflow_out(session, workflow)
+    with session_scope(deps.engine) as session:
+        workflow = find_workflow(session, tenant, workflow_id)
+        _refuse_archived(workflow)
+        latest = get_version(session, workflow.id, workflow.latest_version)
+        assert latest is not None
+        document = merge_patch(latest.source or latest.definition, changes)
+        definition = load_document(document)
+        return await _new_version(deps, session, workflow, definition, document)
 
 
 @router.delete("/{workflow_id}", status_code=status.HTTP_200_OK)
-def delete(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
+async def delete(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
     """Archives: the workflow stops starting runs; its runs and history are kept."""
-    workflow = find_workflow(session, tenant, workflow_id)
-    set_status(session, workflow, "archived")
-    return workflow_out(session, workflow)
+    return await _change_status(deps, tenant, workflow_id, "archived")
 
 
 @router.post("/{workflow_id}/activate")
-def activate(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    workflow = find_workflow(session, tenant, workflow_id)
-    _refuse_archived(workflow)
-    latest = get_version(session, workflow.id, workflow.latest_version)
-    assert latest is not None
-    load_definition(latest.source or latest.definition)  # activation validates first
-    set_status(session, workflow, "active")
-    return workflow_out(session, workflow)
+async def activate(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
+    return await _change_status(deps, tenant, workflow_id, "active")
 
 
 @router.post("/{workflow_id}/pause")
-def pause(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    workflow = find_workflow(session, tenant, workflow_id)
-    _refuse_archived(workflow)
-    set_status(session, workflow, "paused")
-    return workflow_out(session, workflow)
+async def pause(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
+    return await _change_status(deps, tenant, workflow_id, "paused")
 
 
 @router.post("/{workflow_id}/archive")
-def archive(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
-    workflow = find_workflow(session, tenant, workflow_id)
-    set_status(session, workflow, "archived")
+async def archive(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
+    return await _change_status(deps, tenant, workflow_id, "archived")
+
+
+async def _change_status(
+    deps: ApiDeps, tenant: str, workflow_id: str, new_status: WorkflowStatus
+) -> WorkflowOut:
+    """Lifecycle: the status, then the workflow's schedule (``api.schedules``) before the
+    commit, so a Temporal that cannot follow (503) leaves the workflow as it was."""
+    with session_scope(deps.engine) as session:
+        workflow = find_workflow(session, tenant, workflow_id)
+        if new_status != "archived":
+            _refuse_archived(workflow)
+        latest = get_version(session, workflow.id, workflow.latest_version)
+        assert latest is not None
+        if new_status == "active":
+            load_definition(latest.source or latest.definition)  # activation validates first
+        was_scheduled = _owns_schedule(session, workflow)
+        set_status(session, workflow, new_status)
+        await follow_lifecycle(deps, workflow, latest, was_scheduled=was_scheduled)
+        return workflow_out(session, workflow)
+
+
+async def _new_version(
+    deps: ApiDeps,
+    session: Session,
+    workflow: Workflow,
+    definition: Definition,
+    document: dict[str, Any],
+) -> WorkflowOut:
+    """A new version; an active workflow's schedule follows it before the commit."""
+    was_scheduled = _owns_schedule(session, workflow)
+    version = add_version(session, workflow, definition.canonical(), document)
+    session.flush()
+    await follow_lifecycle(deps, workflow, version, was_scheduled=was_scheduled)
     return workflow_out(session, workflow)
+
+
+def _owns_schedule(session: Session, workflow: Workflow) -> bool:
+    """Whether the workflow may have a Temporal Schedule now: it is active or paused on a
+    version with a schedule trigger."""
+    if workflow.status not in ("active", "paused") or workflow.active_version is None:
+        return False
+    return is_scheduled(get_version(session, workflow.id, workflow.active_version))
 
 
 @router.get("/{workflow_id}/versions")
@@ -203,18 +231,17 @@ def diff(
 
 
 @router.post("/{workflow_id}/rollback")
-def rollback(
-    workflow_id: str, body: RollbackIn, tenant: CurrentTenant, session: SessionDep
+async def rollback(
+    workflow_id: str, body: RollbackIn, tenant: CurrentTenant, deps: Deps
 ) -> WorkflowOut:
     """A new version whose document is an earlier version's. An active workflow starts new runs
     on it at once; runs in flight finish on the version they started on."""
-    workflow = find_workflow(session, tenant, workflow_id)
-    _refuse_archived(workflow)
-    document = submitted_document(find_version(session, workflow, body.version))
-    definition = load_document(document)
-    add_version(session, workflow, definition.canonical(), document)
-    session.flush()
-    return workflow_out(session, workflow)
+    with session_scope(deps.engine) as session:
+        workflow = find_workflow(session, tenant, workflow_id)
+        _refuse_archived(workflow)
+        document = submitted_document(find_version(session, workflow, body.version))
+        definition = load_document(document)
+        return await _new_version(deps, session, workflow, definition, document)
 
 
 @router.post("/{workflow_id}/duplicate", status_code=status.HTTP_201_CREATED)

@@ -18,8 +18,9 @@ class HistoryCase:
     script: list[int] = field(default_factory=lambda: [404] * 4)
     """Statuses the HTTP peer answers first, in order (then 200)."""
     entity: str | None = None
-    script_events: list[tuple[str, dict[str, Any] | float]] = field(default_factory=list)
-    """(node id, event or seconds): once that node is waiting, signal the event or skip time."""
+    script_events: list[tuple[str, dict[str, Any] | float | str]] = field(default_factory=list)
+    """(node id, event, seconds or ``"cancel"``): once that node is waiting, signal the event,
+    skip time or cancel the run."""
 
 
 CHILD = "__CHILD_WORKFLOW_ID__"
@@ -314,6 +315,84 @@ CASES["sub_workflow"] = HistoryCase(
                 "type": "http_request",
                 "url": "{{ url }}/report",
                 "body": {"doubled": "{{ steps.child.output.vars.doubled }}"},
+            },
+        ],
+    },
+    {},
+    script=[],
+)
+CASES["cancelled"] = HistoryCase(
+    {
+        "name": "Cancelled while waiting",
+        "nodes": [
+            {"id": "hook", "type": "http_request", "url": "{{ url }}"},
+            {"id": "both", "type": "parallel", "branches": [
+                [{"id": "pause", "type": "wait", "duration": "1d"}],
+                [{"id": "reply", "type": "wait_for_event", "event": "reply.received",
+                  "timeout": "P7D"}],
+            ]},
+            {"id": "after", "type": "http_request", "url": "{{ url }}/after"},
+        ],
+        "edges": [
+            {"from": "trigger", "to": "hook"},
+            {"from": "hook", "to": "both"},
+            {"from": "both", "to": "after"},
+        ],
+    },
+    {},
+    script=[],
+    entity="lead-1",
+    script_events=[("reply", "cancel")],
+)  # fmt: skip
+CASES["date_trigger_and_reschedule"] = HistoryCase(
+    {
+        "name": "Reminder before a meeting that moves",
+        "trigger": {
+            "event": "booking.created",
+            "start": {"before": "24h", "field": "start_time", "if_past": "skip"},
+        },
+        "steps": [
+            {"id": "remind", "type": "http_request", "url": "{{ url }}/remind"},
+            {"id": "wait", "type": "wait", "until": "{{ end_time }}", "offset": "1h",
+             "reschedule_on": ["booking.rescheduled"]},
+            {"id": "thanks", "type": "http_request", "url": "{{ url }}/thanks"},
+        ],
+    },
+    # Far apart, so that skipping four years lands between the moved reminder and the end
+    # (the time-skipping server times a run out after ten simulated years).
+    {"start_time": "2030-01-10T15:00:00Z", "end_time": "2031-01-01T16:00:00Z"},
+    script=[],
+    entity="booking-9",
+    script_events=[
+        ("trigger", {"type": "booking.rescheduled", "id": "m1",
+                     "occurred_at": "2026-01-01T00:00:00+00:00", "entity": "booking-9",
+                     "data": {"start_time": "2030-01-12T15:00:00Z"}, "previous": None}),
+        ("trigger", 4 * 365 * 86400.0),
+        ("wait", {"type": "booking.rescheduled", "id": "m2",
+                  "occurred_at": "2026-01-02T00:00:00+00:00", "entity": "booking-9",
+                  "data": {"end_time": "2031-03-01T16:00:00Z"}, "previous": None}),
+    ],
+)  # fmt: skip
+CASES["custom_activity"] = HistoryCase(
+    {
+        "name": "Custom activity",
+        "steps": [
+            # Any activity by name; one registered on the recorder's worker stands in for a
+            # team's own (examples/custom_activity runs on a queue of its own).
+            {
+                "id": "lookup",
+                "type": "activity",
+                "name": "relay.load_definition",
+                "input": {"tenant_id": "t_test", "workflow_id": CHILD},
+                "timeout": "30s",
+                "retry": {"max_attempts": 2},
+                "output": "child",
+            },
+            {
+                "id": "report",
+                "type": "http_request",
+                "url": "{{ url }}/report",
+                "body": {"name": "{{ child.name }}"},
             },
         ],
     },

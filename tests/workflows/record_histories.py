@@ -16,7 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from definitions.validation import load_definition
@@ -46,9 +46,15 @@ async def record(
         await _until_waiting(engine, handle, node_id)
         if isinstance(action, dict):
             await handle.signal("relay.event", action)
+        elif action == "cancel":
+            await handle.cancel()
         else:
-            await env.sleep(timedelta(seconds=action))
-    await handle.result()
+            await env.sleep(timedelta(seconds=float(action)))
+    try:
+        await handle.result()
+    except WorkflowFailureError:
+        if "cancel" not in [action for _, action in case.script_events]:
+            raise
     history = await handle.fetch_history()
     (HERE / f"{name}.json").write_text(history.to_json())
     print(f"recorded {name}: {len(history.events)} events")
