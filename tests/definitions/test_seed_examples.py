@@ -137,11 +137,14 @@ def test_scheduling_sms_to_a_role_loads_and_both_is_email_only():
     ]
 
 
-def test_scheduling_update_booking_is_not_supported_yet():
+def test_scheduling_update_booking_loads_and_keeps_to_the_allowed_fields():
     step = {"action_type": "update_booking", "update_booking_fields": {"status": "confirmed"}}
-    assert problems({"name": "n", "trigger": "booking_created", "actions": [step]}) == [
-        ("actions[0].action_type", "node type 'update_record' is not supported yet")
-    ]
+    node = load_definition({"name": "n", "trigger": "booking_created", "actions": [step]}).nodes[0]
+    assert (node.type, node.config["record_type"]) == ("update_record", "booking")
+    step["update_booking_fields"] = {"status": "confirmed", "start_time": "2030-01-01T10:00:00Z"}
+    ((path, message),) = problems({"name": "n", "trigger": "booking_created", "actions": [step]})
+    assert path == "actions[0].update_booking_fields"
+    assert message.endswith("not start_time")
 
 
 # --------------------------------------------------------------------------- seed 001: marketing
@@ -405,7 +408,9 @@ def test_crm_send_email_and_call_webhook_load_with_their_schemas():
         ),
     ],
 )
-def test_crm_planned_actions_normalise_but_are_not_supported_yet(action, config, canonical_type):
+def test_crm_actions_normalise_and_load_but_export_is_not_supported_yet(
+    action, config, canonical_type
+):
     document = {
         "name": "n",
         "trigger": {"event_type": "lead.created"},
@@ -414,6 +419,9 @@ def test_crm_planned_actions_normalise_but_are_not_supported_yet(action, config,
     node = canonical(document)["nodes"][0]
     assert node["type"] == canonical_type
     assert {k: v for k, v in node["config"].items() if k != "record_type"} == config
+    if canonical_type != "export":
+        assert load_definition(document).nodes[0].type == canonical_type
+        return
     assert problems(document) == [
         ("steps[0].action_type", f"node type {canonical_type!r} is not supported yet")
     ]
@@ -562,13 +570,11 @@ def test_erp_invoice_reminder_normalises_into_the_canonical_graph():
     assert idempotent(ERP_WORKFLOW)
 
 
-def test_erp_invoice_reminder_is_refused_only_for_what_is_not_supported_yet():
-    # The loop and the condition in its body load; the record actions and the schedule wait.
-    assert problems(ERP_WORKFLOW) == [
-        ("trigger.type", "schedule triggers are not supported yet"),
-        ("nodes[0].action", "node type 'query_records' is not supported yet"),
-        ("nodes[4].action", "node type 'create_record' is not supported yet"),
-    ]
+def test_erp_invoice_reminder_loads_with_its_query_loop_and_ticket():
+    definition = load_definition(ERP_WORKFLOW)
+    assert [n.type for n in definition.nodes] == [
+        "query_records", "for_each", "condition", "send_email", "create_record",
+    ]  # fmt: skip
 
 
 def test_erp_new_customer_welcome_loads():
@@ -775,6 +781,9 @@ def test_meeting_engine_sms_and_task_actions():
             }
         ],
     }
-    assert problems(task) == [
-        ("steps[0].action_type", "node type 'create_record' is not supported yet")
-    ]
+    assert load_definition(task).nodes[0].config == {
+        "title": "Follow up on {{appointment.id}}",
+        "description": "Send follow-up materials",
+        "due_days": 2,
+        "record_type": "task",
+    }

@@ -62,9 +62,11 @@ def test_errors_exit_1_with_each_problem_and_its_path(tmp_path, capsys):
     status, out, err = run(capsys, "validate", path)
     assert status == 1
     assert err.splitlines() == [
-        f"{path}: error: steps[0].type: unknown node type 'fax' (condition, for_each, goal, "
-        "http_request, parallel, send_email, send_sms, set, split, stop, sub_workflow, switch, "
-        "wait, wait_condition, wait_for_event)",
+        f"{path}: error: steps[0].type: unknown node type 'fax' (activity, add_note, add_tag, "
+        "add_to_list, condition, create_record, delete_record, for_each, goal, http_request, "
+        "notify, parallel, query_records, remove_from_list, remove_tag, send_email, send_sms, "
+        "set, slack, split, stop, sub_workflow, switch, update_record, wait, wait_condition, "
+        "wait_for_event)",
         f"{path}: warning: steps[0].body: vars.x is never set: no set step or output names it",
     ]
     assert out == f"{path}: invalid (1 error(s), 1 warning(s))\n"
