@@ -4,7 +4,8 @@
 their real names, keeping what they are given in memory, and one dynamic activity that takes
 every other activity name. Any action type — the ones built today and the ones added later — is
 therefore recorded with its content rendered as it would be sent, without this module knowing
-it. ``{{ secrets.NAME }}`` stays a placeholder: secrets are never read here.
+it — a team's own ``activity`` steps too, on whichever task queue the simulator serves it.
+``{{ secrets.NAME }}`` stays a placeholder: secrets are never read here.
 """
 
 from __future__ import annotations

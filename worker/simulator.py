@@ -11,6 +11,11 @@ days ahead. So that "now" in a simulation stays today, a simulator whose clock h
 than ``max_drift`` past the wall clock starts a fresh server once no simulation is in flight
 (about 0.2 s) — with ``refresh_early``, right after the simulation that made it drift, so the
 next request does not wait for it.
+
+An ``activity`` step may call a team's own activity on a task queue of its own, which no worker
+of the test server polls: the simulator serves each such queue (named by the definition, or by
+a sub-workflow's when it is loaded) with the same recorder, so the step is recorded with the
+input it would send and the run goes on.
 """
 
 from __future__ import annotations
@@ -25,10 +30,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.inputs import StepRecord
+from activities.inputs import LoadDefinitionInput, StepRecord
 from activities.simulated import DefinitionLoader, SimulatedEffects, Trace
 from definitions.errors import DefinitionError
 from definitions.models import Definition
@@ -73,7 +79,8 @@ class Simulator:
         refresh_early: bool = True,
     ) -> None:
         self._server_path = server_path
-        self._effects = SimulatedEffects(load_definition)
+        self._load = load_definition
+        self._effects = SimulatedEffects(self._load_definition if load_definition else None)
         self._horizon = horizon
         self._wall_timeout = wall_timeout
         self._max_drift = max_drift
@@ -82,6 +89,8 @@ class Simulator:
         self._env: WorkflowEnvironment | None = None
         self._worker: Worker | None = None
         self._worker_task: asyncio.Task[None] | None = None
+        self._queues: dict[str, tuple[Worker, asyncio.Task[None]]] = {}
+        """Task queue → the recorder worker serving it for ``activity`` steps (this server's)."""
         self._lock = asyncio.Lock()
         self._turn = asyncio.Lock()
         self._in_flight = 0
@@ -156,9 +165,34 @@ class Simulator:
         self._env, self._worker = env, worker
         self._worker_task = asyncio.create_task(worker.run())
 
+    def _serve(self, queues: set[str]) -> None:
+        """Recorder workers on the task queues ``activity`` steps name, started once per
+        server: without them such a step would wait for a worker that never comes."""
+        env, main = self._env, self._worker
+        assert env is not None and main is not None
+        for queue in sorted(queues - self._queues.keys() - {main.task_queue}):
+            worker = Worker(env.client, task_queue=queue, activities=[self._effects.action])
+            self._queues[queue] = (worker, asyncio.create_task(worker.run()))
+
+    async def _load_definition(self, input: LoadDefinitionInput) -> dict[str, Any]:
+        """The real lookup, and the queues of the sub-workflow's own ``activity`` steps served
+        before its run starts."""
+        assert self._load is not None
+        loaded = await self._load(input)
+        try:
+            definition = Definition.model_validate(loaded["definition"])
+        except (KeyError, TypeError, ValidationError):
+            return loaded  # not a definition: the child run fails on it by itself
+        self._serve(activity_queues(definition))
+        return loaded
+
     async def _stop(self) -> None:
         env, worker, task = self._env, self._worker, self._worker_task
         self._env = self._worker = self._worker_task = None
+        queues, self._queues = list(self._queues.values()), {}
+        for queue_worker, queue_task in queues:
+            if not queue_task.done():
+                await queue_worker.shutdown()
         if worker is not None and task is not None and not task.done():
             await worker.shutdown()
         if env is not None:
@@ -168,6 +202,7 @@ class Simulator:
         self, env: WorkflowEnvironment, task_queue: str, request: SimulationRequest, run_id: str
     ) -> SimulationEnd:
         definition = Definition.model_validate(request.definition)
+        self._serve(activity_queues(definition))
         run = RunInput(
             tenant_id=request.tenant_id,
             workflow_id=request.workflow_id,
@@ -190,6 +225,15 @@ class Simulator:
                 f"the simulation did not finish within {self._wall_timeout:g} s"
             ) from None
         return end
+
+
+def activity_queues(definition: Definition) -> set[str]:
+    """The task queues a definition's ``activity`` steps name (the run's own is the default)."""
+    return {
+        str(node.config["task_queue"])
+        for node in definition.nodes
+        if node.type == "activity" and node.config.get("task_queue")
+    }
 
 
 # --------------------------------------------------------------------------- the report

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         Outcome,
         RunBase,
         Scope,
+        WaitSkipped,
         error_of,
         expose,
         is_cancellation,
@@ -111,9 +112,8 @@ class FlowNodes(RunBase):
         step = self._step(node, scope, "waiting")
         step.output = {"until": (now + delay).isoformat()}
         if self._reschedulable(node):
-            await self._rearming_wait(node, scope, step, now + delay)
-        else:
-            await self._waiting(step, scope, lambda: False, delay)
+            return await self._rearming_wait(node, scope, step, now + delay)
+        await self._waiting(step, scope, lambda: False, delay)
         return None
 
     # --- reschedule-aware waits -----------------------------------------------------------------
@@ -131,9 +131,10 @@ class FlowNodes(RunBase):
 
     async def _rearming_wait(
         self, node: Node, scope: Scope, step: StepRecord, at: datetime
-    ) -> None:
+    ) -> RunEnd | None:
         """Wait until ``at``; each event of the entity (of ``reschedule_on``'s types, default
-        any) that gives the ``until`` template another instant moves the wait there."""
+        any) that gives the ``until`` template another instant moves the wait there. Moved to
+        an instant already past, it follows ``if_past``: on at once, or the run ends skipped."""
         kinds = list(node.config.get("reschedule_on") or [ANY_EVENT])
         await self._watch(kinds)
         seen, target, original = len(self._inbox), at, at
@@ -151,7 +152,15 @@ class FlowNodes(RunBase):
                                     "rescheduled_to": target.isoformat()}  # fmt: skip
             return target
 
-        await self._waiting(step, scope, lambda: False, None, watched=kinds, deadline=deadline)
+        skip_past = node.config.get("if_past") == "skip"
+        try:
+            await self._waiting(
+                step, scope, lambda: False, None, watched=kinds, deadline=deadline,
+                skip_past=skip_past,
+            )  # fmt: skip
+        except WaitSkipped:
+            return RunEnd("skipped")
+        return None
 
     async def _node_wait_for_event(self, node: Node, scope: Scope) -> Outcome:
         config = node.config

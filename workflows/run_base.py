@@ -56,6 +56,15 @@ class GoalReached(Exception):
     """Unwinds every walk in progress when a goal's condition starts to hold."""
 
 
+class InstantPassed(TimeoutError):
+    """The instant a wait counted to was moved, while it waited, to one already past."""
+
+
+class WaitSkipped(Exception):
+    """A wait whose instant moved into the past ended skipped (its ``if_past: skip``); the
+    step is queued as skipped and the run ends ``skipped``."""
+
+
 class ContinueAsNew(Exception):
     def __init__(self, resume: Resume) -> None:
         self.resume = resume
@@ -111,11 +120,14 @@ class RunBase:
         timeout: timedelta | None,  # noqa: ASYNC109 - a workflow timer, not an I/O deadline
         watched: list[str] | None = None,
         deadline: Callable[[], datetime] | None = None,
+        skip_past: bool = False,
     ) -> bool:
         """Mark the step (and run) waiting until ``ready()`` holds or ``timeout`` passes — or
         ``deadline()`` does, which may move while waiting; a goal reached meanwhile interrupts
-        it. True when ``ready()`` held."""
+        it. True when ``ready()`` held. With ``skip_past``, a deadline moved into the past
+        raises WaitSkipped instead, the step queued as skipped."""
         await self._flush(step, run_status="waiting")
+        skipped = False
         try:
             if deadline is None:
                 await workflow.wait_condition(
@@ -124,6 +136,9 @@ class RunBase:
             else:
                 await self._until_deadline(step, ready, deadline)
             held = bool(ready())
+        except InstantPassed:
+            # Runs recorded before a move into the past followed ``if_past`` went on instead.
+            held, skipped = False, skip_past and workflow.patched(PAST_MOVE_PATCH)
         except TimeoutError:
             held = False
         except asyncio.CancelledError:
@@ -136,6 +151,11 @@ class RunBase:
         if self._goal_hit is not None:
             await self._cancelled(step)
             raise GoalReached()
+        if skipped:
+            step.status, step.completed_at = "skipped", workflow.now()
+            step.output = {**(step.output or {}), "reason": "instant already passed"}
+            self._pending.append(step)  # written with the run's end, as a skip at the start is
+            raise WaitSkipped()
         step.status, step.completed_at = "completed", workflow.now()
         if not held and timeout is not None and watched:
             step.output = {**(step.output or {}), "timed_out": True}
@@ -147,12 +167,15 @@ class RunBase:
         self, step: StepRecord, ready: Callable[[], bool], deadline: Callable[[], datetime]
     ) -> None:
         """Wait for ``ready()``, a goal, or ``deadline()`` (raising TimeoutError then); when the
-        deadline moves, the step is recorded with its new output and the timer re-armed."""
+        deadline moves, the step is recorded with its new output and the timer re-armed — or,
+        moved to an instant already past, InstantPassed is raised."""
+        moved = False
         while True:
             target = deadline()
             remaining = target - workflow.now()
             if remaining <= timedelta(0):
-                raise TimeoutError()
+                raise InstantPassed() if moved else TimeoutError()
+            moved = True  # any next turn of the loop follows a move
             try:
                 await workflow.wait_condition(
                     lambda at=target: ready() or self._goal_hit is not None or deadline() != at,  # type: ignore[misc]
@@ -268,6 +291,11 @@ class RunBase:
         await workflow.execute_local_activity(
             activity, arg, start_to_close_timeout=RECORDING_TIMEOUT, retry_policy=RECORDING_RETRY
         )
+
+
+PAST_MOVE_PATCH = "relay-reschedule-past-if-past"
+"""The patch id under which a wait moved into the past follows its ``if_past``; runs recorded
+before it went on at once whatever ``if_past`` said."""
 
 
 def expose(context: dict[str, Any], values: dict[str, Any]) -> None:

@@ -56,7 +56,8 @@ class TriggerStart(FlowNodes):
 
     async def _trigger_start(self, scope: Scope) -> RunEnd | None:
         """The trigger's leading wait, if it has one; a RunEnd when the run ends there (an
-        instant already past with ``if_past: skip``, an anniversary that is no date)."""
+        instant already past, or moved into the past, with ``if_past: skip``; an anniversary
+        that is no date)."""
         start = self._definition.trigger.start
         if not start:
             return None

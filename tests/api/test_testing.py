@@ -115,6 +115,30 @@ async def test_bulk_test_simulates_several_workflows_against_one_event(api: Any)
     ]
 
 
+async def test_a_custom_activity_on_its_own_queue_is_simulated_with_its_mocked_output(
+    api: Any,
+) -> None:
+    workflow_id = await create(api, {**WELCOME, "steps": [
+        {"id": "charge", "type": "activity", "name": "charge_card", "task_queue": "payments",
+         "input": {"customer": "{{ user_id }}", "amount": 42}},
+        {"id": "hi", "type": "send_email", "to": "{{ email }}", "subject": "Receipt",
+         "body": "{{ steps.charge.output.charge_id }}"},
+    ]})  # fmt: skip
+    response = await api.post(f"/v1/workflows/{workflow_id}/test", json={
+        "event": {"data": USER}, "outputs": {"charge": {"charge_id": "ch_9"}},
+    })  # fmt: skip
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["path"]) == ("completed", ["charge", "hi"])
+    charge, receipt = body["steps"]
+    assert charge["content"] == {
+        "activity": "charge_card",
+        "input": {"customer": "u_1", "amount": 42},
+    }
+    assert charge["output"] == {"charge_id": "ch_9"}
+    assert receipt["content"]["text"] == "ch_9"
+
+
 async def test_without_a_simulator_simulation_is_unavailable(engine: Engine) -> None:
     deps = ApiDeps(engine=engine, connect_temporal=None, task_queue="unused")  # type: ignore[arg-type]
     async with api_client(create_app(deps), new_tenant(engine)[1]) as api:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from activities.inputs import LoadDefinitionInput
 from definitions.library import TEMPLATES
 from definitions.validation import load_definition
 from storage.models import Delivery, Run, RunStep
@@ -196,6 +197,64 @@ async def test_mocked_outputs_steer_the_branches_that_read_them(simulator: Simul
     }  # fmt: skip
     report = await simulate(simulator, document, {"data": {}}, outputs={"call": {"status": 503}})
     assert (report["path"][-1], report["status"]) == ("alert", "failed")
+
+
+CHARGE = {
+    "name": "Charge",
+    "steps": [
+        {"id": "charge", "type": "activity", "name": "charge_card", "task_queue": "payments",
+         "input": {"customer": "{{ lead_id }}", "amount": 42}, "timeout": "30s"},
+        {"id": "paid", "type": "condition",
+         "condition": {"field": "steps.charge.output.status", "operator": "eq", "value": "succeeded"},
+         "then": [{"id": "receipt", "type": "send_email", "to": "{{ email }}", "subject": "Paid",
+                   "body": "{{ steps.charge.output.charge_id }}"}],
+         "else": [{"id": "sorry", "type": "stop", "status": "failed"}]},
+    ],
+}  # fmt: skip
+
+
+async def test_a_custom_activity_on_its_own_task_queue_is_recorded_and_the_run_goes_on(
+    simulator: Simulator,
+) -> None:
+    mocked = {"charge": {"status": "succeeded", "charge_id": "ch_1"}}
+    report = await simulate(simulator, CHARGE, {"data": LEAD}, outputs=mocked)
+    assert (report["status"], report["path"]) == ("completed", ["charge", "paid", "receipt"])
+    charge = report["steps"][0]
+    assert charge["content"] == {
+        "activity": "charge_card",
+        "input": {"customer": "ld_1", "amount": 42},
+    }
+    assert (charge["status"], charge["output"]) == ("completed", mocked["charge"])
+    assert report["steps"][-1]["content"]["text"] == "ch_1"
+    # Without a mock, the recorder's default output: the queue's worker is reused.
+    report = await simulate(simulator, CHARGE, {"data": LEAD})
+    assert report["steps"][0]["output"] == {"simulated": True}
+    assert (report["status"], report["path"][-1]) == ("failed", "sorry")
+
+
+async def test_a_sub_workflows_custom_activity_queue_is_served_too() -> None:
+    child = load_definition({"name": "Child", "steps": [
+        {"id": "sync", "type": "activity", "name": "sync_crm", "task_queue": "crm",
+         "input": {"id": "{{ lead_id }}"}},
+    ]}).canonical()  # fmt: skip
+
+    async def lookup(input: LoadDefinitionInput) -> dict[str, Any]:
+        return {"workflow_id": input.workflow_id, "name": "Child", "version": 1,
+                "definition": child}  # fmt: skip
+
+    parent = {"name": "Parent", "steps": [
+        {"id": "sub", "type": "sub_workflow", "workflow_id": "wf_child",
+         "input": {"lead_id": "{{ lead_id }}"}},
+    ]}  # fmt: skip
+    simulator = Simulator(load_definition=lookup, refresh_early=False)
+    try:
+        report = await simulate(simulator, parent, {"data": LEAD})
+    finally:
+        await simulator.close()
+    assert report["status"] == "completed"
+    sync = next(s for s in report["steps"] if s["node_id"] == "sync")
+    assert sync["step_key"] == "sub/sync"
+    assert sync["content"] == {"activity": "sync_crm", "input": {"id": "ld_1"}}
 
 
 async def test_sample_data_stands_in_for_a_missing_event(simulator: Simulator) -> None:

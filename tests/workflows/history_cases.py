@@ -399,3 +399,29 @@ CASES["custom_activity"] = HistoryCase(
     {},
     script=[],
 )
+CASES["reschedule_into_the_past"] = HistoryCase(
+    {
+        "name": "Meeting moved into the past",
+        "trigger": {"event": "booking.created"},
+        "steps": [
+            # Moved into the past, a wait goes on at once (if_past continue)…
+            {"id": "before", "type": "wait", "until": "{{ start_time }}", "offset": "-24h"},
+            {"id": "remind", "type": "http_request", "url": "{{ url }}/remind"},
+            # …or ends the run skipped (if_past skip), under its own patch.
+            {"id": "after", "type": "wait", "until": "{{ end_time }}", "offset": "1h",
+             "if_past": "skip"},
+            {"id": "thanks", "type": "http_request", "url": "{{ url }}/thanks"},
+        ],
+    },
+    {"start_time": "2030-01-10T15:00:00Z", "end_time": "2030-01-10T16:00:00Z"},
+    script=[],
+    entity="booking-7",
+    script_events=[
+        ("before", {"type": "booking.rescheduled", "id": "p1",
+                    "occurred_at": "2026-01-01T00:00:00+00:00", "entity": "booking-7",
+                    "data": {"start_time": "2020-01-10T15:00:00Z"}, "previous": None}),
+        ("after", {"type": "booking.rescheduled", "id": "p2",
+                   "occurred_at": "2026-01-01T00:00:00+00:00", "entity": "booking-7",
+                   "data": {"end_time": "2020-01-10T16:00:00Z"}, "previous": None}),
+    ],
+)  # fmt: skip

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from storage.db import session_scope
 from storage.watches import runs_watching
+from tests.helpers.db import run_row
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import relay_worker, run_input, start_run
 from tests.workflows.flow_helpers import ENTITY, call, event, step_rows, step_waiting
@@ -90,8 +92,9 @@ async def test_reschedule_on_limits_the_events_that_move_the_wait(
     assert "rescheduled_to" not in step_rows(engine, handle.id)["wait"].output
 
 
+@pytest.mark.parametrize("if_past", [{}, {"if_past": "continue"}], ids=["default", "continue"])
 async def test_a_meeting_moved_earlier_fires_the_reminder_at_once_when_its_time_has_passed(
-    time_env: WorkflowEnvironment, engine: Engine
+    time_env: WorkflowEnvironment, engine: Engine, if_past: dict[str, str]
 ) -> None:
     now = (await time_env.get_current_time()).replace(microsecond=0)
     start = now + timedelta(days=3)
@@ -99,14 +102,77 @@ async def test_a_meeting_moved_earlier_fires_the_reminder_at_once_when_its_time_
         async with relay_worker(time_env.client, engine) as worker:
             data = {"start_time": start.isoformat(), "url": peer.base_url}
             handle = await start_run(
-                time_env.client, worker, run_input(reminder(), data, entity=ENTITY)
+                time_env.client, worker, run_input(reminder(**if_past), data, entity=ENTITY)
             )
             await step_waiting(engine, handle, "wait")
             sooner = (now + timedelta(hours=2)).isoformat()
             await handle.signal("relay.event", event("booking.rescheduled", {"start_time": sooner}))
-            await handle.result()
+            result = await handle.result()
+    assert result.status == "completed"
     (request,) = peer.requests
     assert sent_at(request) - now < timedelta(hours=1)
+    assert step_rows(engine, handle.id)["wait"].status == "completed"
+
+
+async def test_a_meeting_moved_into_the_past_skips_the_run_with_if_past_skip(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    now = (await time_env.get_current_time()).replace(microsecond=0)
+    start = now + timedelta(days=3)
+    with RecordingHttpServer() as peer:
+        async with relay_worker(time_env.client, engine) as worker:
+            data = {"start_time": start.isoformat(), "url": peer.base_url}
+            document = reminder(if_past="skip")
+            handle = await start_run(
+                time_env.client, worker, run_input(document, data, entity=ENTITY)
+            )
+            await step_waiting(engine, handle, "wait")
+            sooner = now + timedelta(hours=2)  # 24h before it is already past
+            await handle.signal(
+                "relay.event", event("booking.rescheduled", {"start_time": sooner.isoformat()})
+            )
+            result = await handle.result()
+    assert result.status == "skipped"
+    assert peer.requests == []
+    assert run_row(engine, handle.id).status == "skipped"  # type: ignore[union-attr]
+    steps = step_rows(engine, handle.id)
+    assert "remind" not in steps
+    assert steps["wait"].status == "skipped"
+    assert steps["wait"].output == {
+        "until": (sooner - timedelta(hours=24)).isoformat(),
+        "rescheduled_from": (start - timedelta(hours=24)).isoformat(),
+        "rescheduled_to": (sooner - timedelta(hours=24)).isoformat(),
+        "reason": "instant already passed",
+    }
+    with session_scope(engine) as session:  # the wait's watch ended with it
+        assert runs_watching(session, "t_test", ENTITY, "booking.rescheduled") == []
+
+
+async def test_a_date_relative_trigger_moved_into_the_past_follows_if_past_skip(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    now = (await time_env.get_current_time()).replace(microsecond=0)
+    document = {
+        "name": "Reminder",
+        "trigger": {
+            "event": "booking.created",
+            "start": {"before": "24h", "field": "start_time", "if_past": "skip"},
+        },
+        "steps": [call("remind", "/remind")],
+    }
+    with RecordingHttpServer() as peer:
+        async with relay_worker(time_env.client, engine) as worker:
+            data = {"start_time": (now + timedelta(days=3)).isoformat(), "url": peer.base_url}
+            handle = await start_run(
+                time_env.client, worker, run_input(document, data, entity=ENTITY)
+            )
+            await step_waiting(engine, handle, "trigger")
+            sooner = (now + timedelta(hours=1)).isoformat()
+            await handle.signal("relay.event", event("booking.rescheduled", {"start_time": sooner}))
+            result = await handle.result()
+    assert result.status == "skipped"
+    assert peer.requests == []
+    assert step_rows(engine, handle.id)["trigger"].status == "skipped"
 
 
 async def test_a_date_relative_trigger_follows_its_meeting_too(
