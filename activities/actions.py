@@ -80,15 +80,12 @@ class Actions:
         )
         if message.text is None and message.html is None:
             raise _permanent("an email needs a body or html", "invalid_config")
-        recipient = _mask(message.to[0]) if message.to else ""
-        if len(message.to) > 1:
-            recipient += f" (+{len(message.to) - 1})"
         return await self._deliver(
             input,
             running,
             channel="email",
             transport=self._email.name,
-            recipient=recipient,
+            recipient=_email_recipient(message),
             send=lambda: self._email.send(message),
             secrets=secrets,
         )
@@ -241,39 +238,37 @@ class Actions:
             )
             receipt: dict[str, Any] = previous
         else:
-            try:
-                receipt = mask_secrets(await send(), values)
-            except DeliveryError as exc:
-                failure = ApplicationError(
-                    mask_secrets(exc.detail or exc.kind, values),
-                    type=exc.kind,
-                    non_retryable=isinstance(exc, PermanentDeliveryError),
-                )
-                # Temporal records the causes' messages in the history too, and a library's
-                # message may quote a secret in a form masking cannot recognise (repr, bytes).
-                raise failure from (None if values else exc)
-            except Exception as exc:
-                if not values:
-                    raise
-                raise ApplicationError(
-                    mask_secrets(str(exc), values), type=type(exc).__name__
-                ) from None
-        delivery = Delivery(
-            tenant_id=input.run.tenant_id,
-            idempotency_key=input.idempotency_key,
-            run_id=input.run.run_id,
-            step_key=input.step.step_key,
-            channel=channel,
-            transport=transport,
-            recipient=mask_secrets(recipient, values),
-            status="delivered",
-            receipt=receipt,
-        )
+            receipt = await _send(send, values)
+        delivery = _delivery(input, channel, transport, mask_secrets(recipient, values), receipt)
         done = _step(input.step, "completed", attempts=activity.info().attempt)
         done.completed_at = datetime.now(UTC)
         done.output = receipt
         await asyncio.to_thread(self._complete, input, delivery, done)
         return receipt
+
+    async def deliver_email(self, input: ActionInput, message: EmailMessage) -> dict[str, Any]:
+        """Send ``message`` once under the step's idempotency key and log its delivery, for a
+        step whose email accompanies its own work (an export's link): the receipt, found in
+        the delivery log when a retry comes after the email was sent. The caller records the
+        step."""
+        key = input.idempotency_key
+        previous = await asyncio.to_thread(self._delivered, key)
+        if previous is not None:
+            activity.logger.info("step %s already emailed; not sending again", input.step.step_key)
+            return previous
+        receipt = await _send(lambda: self._email.send(message), [])
+        delivery = _delivery(input, "email", self._email.name, _email_recipient(message), receipt)
+        await asyncio.to_thread(self._save_delivery, delivery)
+        return receipt
+
+    def _delivered(self, key: str) -> dict[str, Any] | None:
+        with session_scope(self._engine) as session:
+            row = delivered(session, key)
+            return dict(row.receipt or {}) if row is not None else None
+
+    def _save_delivery(self, delivery: Delivery) -> None:
+        with session_scope(self._engine) as session:
+            save_delivery(session, delivery)
 
     def _complete(self, input: ActionInput, delivery: Delivery, step: StepRecord) -> None:
         with session_scope(self._engine) as session:
@@ -281,6 +276,53 @@ class Actions:
             record_steps_in(session, input.run, [step])
             if input.finishes_run:
                 close_run(session, input.run, "completed", step.completed_at or datetime.now(UTC))
+
+
+async def _send(
+    send: Callable[[], Awaitable[dict[str, Any]]], secrets: Collection[str]
+) -> dict[str, Any]:
+    """The receipt of ``send()``, secrets masked; a delivery error becomes an ApplicationError
+    (non-retryable when permanent) that quotes no secret."""
+    try:
+        receipt: dict[str, Any] = mask_secrets(await send(), secrets)
+        return receipt
+    except DeliveryError as exc:
+        failure = ApplicationError(
+            mask_secrets(exc.detail or exc.kind, secrets),
+            type=exc.kind,
+            non_retryable=isinstance(exc, PermanentDeliveryError),
+        )
+        # Temporal records the causes' messages in the history too, and a library's
+        # message may quote a secret in a form masking cannot recognise (repr, bytes).
+        raise failure from (None if secrets else exc)
+    except Exception as exc:
+        if not secrets:
+            raise
+        raise ApplicationError(mask_secrets(str(exc), secrets), type=type(exc).__name__) from None
+
+
+def _delivery(
+    input: ActionInput, channel: str, transport: str, recipient: str, receipt: dict[str, Any]
+) -> Delivery:
+    return Delivery(
+        tenant_id=input.run.tenant_id,
+        idempotency_key=input.idempotency_key,
+        run_id=input.run.run_id,
+        step_key=input.step.step_key,
+        channel=channel,
+        transport=transport,
+        recipient=recipient,
+        status="delivered",
+        receipt=receipt,
+    )
+
+
+def _email_recipient(message: EmailMessage) -> str:
+    """Where an email went, for the delivery log: the first address masked, and a count."""
+    recipient = _mask(message.to[0]) if message.to else ""
+    if len(message.to) > 1:
+        recipient += f" (+{len(message.to) - 1})"
+    return recipient
 
 
 def mask_secrets(value: Any, secrets: Collection[str]) -> Any:

@@ -18,8 +18,11 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
+from definitions.actions import AUTH_FIELDS, BODY_FORMATS, PRESETS
 from definitions.aliases import NODE_TYPE_ALIASES
 from definitions.conditions import OPERATOR_ALIASES, OPERATORS
+from definitions.exports import FORMATS as EXPORT_FORMATS
+from definitions.exports import MAX_COLUMNS, MAX_ROWS
 from definitions.models import NODE_TYPES, STOP_STATUSES, TRIGGER_TYPES
 from definitions.schedules import OVERLAP_POLICIES
 from definitions.triggers import DATE_RELATIVE_KINDS
@@ -38,6 +41,10 @@ Absent = SkipJsonSchema[None]
 
 def _optional(description: str, **extra: Any) -> Any:
     return Field(default=None, description=description, json_schema_extra=extra or None)
+
+
+def _required(description: str, **extra: Any) -> Any:
+    return Field(description=description, json_schema_extra=extra or None)
 
 
 def _one_of_required(*keys: str) -> dict[str, Any]:
@@ -97,6 +104,28 @@ class Case(BaseModel):
 
 
 SubFlow = list["Step | Reference"] | Reference
+Template = str
+"""A value given as a template (``"{{ lead.tags }}"``), known when the step runs."""
+RecordFilter = dict[str, Any] | Template
+"""The record store's filter: ``{"status": "open", "score": {"$gte": 7}}``."""
+Names = list[str] | str
+"""Names as a list, or one name (comma-separated: several)."""
+
+
+class HttpAuth(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    type: str = _required("basic: username + password; bearer: token", enum=sorted(AUTH_FIELDS))
+    username: str | Absent = None
+    password: str | Absent = _optional('a secret, ideally: "{{ secrets.API_PASSWORD }}"')
+    token: str | Absent = _optional('a secret, ideally: "{{ secrets.API_TOKEN }}"')
+
+
+class ExportEmail(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    to: str | list[str] = _required("who receives the download link")
+    subject: str | Absent = _optional("default: Your <record type> export is ready")
 
 
 class Step(BaseModel):
@@ -131,9 +160,11 @@ class Step(BaseModel):
     template: str | Absent = _optional("a stored email template's name")
     variables: dict[str, Any] | Absent = None
     recipient: str | Absent = _optional(
-        "a role of the event type", enum=["organizer", "invitee", "both", "custom"]
+        "send_email/send_sms: a role of the event type (custom: custom_email/custom_phone); "
+        "notify: the user id or email the notification is for",
+        examples=["organizer", "invitee", "both", "custom"],
     )
-    url: str | Absent = None
+    url: str | Absent = _optional("where an http_request or slack step sends: https://…")
     method: str | Absent = _optional(
         "HTTP method", enum=["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
     )
@@ -155,12 +186,85 @@ class Step(BaseModel):
     value: Any = _optional("a switch's value (cases compare with equals), or a goal's value")
     variants: list[Variant] | Absent = _optional("a split's weighted variants")
     values: dict[str, Any] | Absent = _optional("a set step's variables")
-    status: str | Absent = _optional("how a stop ends the run", enum=sorted(STOP_STATUSES))
+    status: str | Absent = _optional(
+        "how a stop ends the run (on a create_record step: a field of the record)",
+        examples=sorted(STOP_STATUSES),
+    )
     workflow_id: str | Absent = _optional("the workflow a sub_workflow runs")
-    input: dict[str, Any] | Absent = None
+    input: Any = _optional("a sub_workflow's input, or an activity step's argument (any JSON)")
     then: SubFlow | Absent = _optional("a condition's true branch")
     else_: SubFlow | Absent = Field(default=None, alias="else", description="the false branch")
     on_timeout: SubFlow | Absent = _optional("where a wait goes when it times out")
+    # http_request (webhook, call_webhook) and slack
+    webhook_url: str | Absent = _optional("another name for url")
+    webhook_data: Any = _optional("fields merged into a preset's body (another name for body)")
+    body_format: str | Absent = _optional(
+        "send the body as JSON (default) or as an HTML form", enum=sorted(BODY_FORMATS)
+    )
+    auth: HttpAuth | Absent = _optional('{"type": "bearer", "token": "{{ secrets.TOKEN }}"}')
+    preset: str | Absent = _optional(
+        "a body shape: scheduling_webhook sends the event, workflow, run and timestamp",
+        enum=sorted(PRESETS),
+    )
+    expect: list[Annotated[int, Field(ge=100, le=599)]] | Absent = _optional(
+        "the statuses that count as success, e.g. [200, 201] (default: any 2xx)"
+    )
+    request_timeout: float | Absent = _optional("seconds to wait for the answer (default 30)")
+    follow_redirects: bool | Absent = _optional("follow redirects, each checked (default no)")
+    text: str | Absent = _optional("a Slack message's text")
+    blocks: list[dict[str, Any]] | Template | Absent = _optional("Slack Block Kit blocks")
+    channel: str | Absent = _optional("a Slack channel, where the webhook allows another")
+    # activity: a team's own activity
+    activity: str | Absent = _optional("the activity's registered name")
+    task_queue: str | Absent = _optional("the task queue its worker polls (default: Relay's)")
+    # the record store's actions (create_record, update_record, query_records, add_tag…)
+    record_type: str | Absent = _optional("the record type: contact, lead, deal, task…")
+    entity_type: str | Absent = _optional("another name for record_type")
+    entity: str | Absent = _optional("another name for record_type")
+    record_id: str | Absent = _optional("the record acted on (default: the run's entity)")
+    entity_id: str | Absent = _optional("another name for record_id")
+    fields: dict[str, Any] | Template | Absent = _optional(
+        "the record's fields to set (an update merges; null removes a field)"
+    )
+    update_booking_fields: dict[str, Any] | Absent = _optional("a booking update's fields")
+    field: str | Absent = _optional("update_field: the one field to set (to value)")
+    data: Any = _optional("another name for fields; a notification's extra data")
+    filter: RecordFilter | Absent = _optional(
+        'query_records/export: {"status": "open", "score": {"$gte": 7}} ($eq $ne $gt $gte $lt '
+        "$lte $in $nin $contains $exists; dotted paths)"
+    )
+    filters: RecordFilter | Absent = _optional("another name for filter")
+    sort: str | Absent = _optional('a field to order by, "-" in front for descending: "-score"')
+    limit: Annotated[int, Field(ge=1, le=MAX_ROWS)] | Template | Absent = _optional(
+        "at most this many records"
+    )
+    tag: str | Absent = _optional("add_tag/remove_tag: the tag")
+    tags: Names | Absent = _optional("tags (add_tag: several; create_record: the new record's)")
+    list_: str | Absent = Field(
+        default=None, alias="list", description="add_to_list/remove_from_list: the list"
+    )
+    lists: Names | Absent = _optional("create_record: the lists the new record is on")
+    title: str | Absent = _optional("create_task: the task's title")
+    description: str | Absent = _optional("create_task/create_ticket: the details")
+    assignee: str | Absent = _optional("create_task: who does it")
+    due_date: str | Absent = _optional('create_task: an ISO date, or "{{ today + 2 }}"')
+    due_days: int | Template | Absent = _optional("create_task: due this many days from today")
+    priority: str | int | Absent = _optional("create_task: low, normal, high…")
+    note: str | Absent = _optional("add_note: the note's text")
+    content: str | Absent = _optional("add_note: another name for note")
+    visibility: str | Absent = _optional("add_note: who may see it", examples=["internal"])
+    # notify: an in-app notification
+    message: str | Absent = _optional("a notification's text (for email/SMS: the body)")
+    link: str | Absent = _optional('where the notification leads: "/leads/{{ lead.id }}"')
+    notification_type: str | Absent = _optional("a notification's kind", examples=["in_app"])
+    # export (enqueue_export): a CSV of records, stored and linked
+    columns: list[str] | Template | Absent = _optional(
+        f"field paths to export (default: id and every data key; at most {MAX_COLUMNS})"
+    )
+    format: str | Absent = _optional("the export's format", enum=list(EXPORT_FORMATS))
+    export_type: str | Absent = _optional("another name for format", enum=list(EXPORT_FORMATS))
+    email: ExportEmail | Absent = _optional("email the download link: {to, subject}")
+    email_to: str | list[str] | Absent = _optional("another way to give email.to")
 
 
 class Edge(BaseModel):

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from definitions.aliases import NODE_TYPE_ALIASES
+from definitions.exports import REQUIRED as EXPORT_REQUIRED
 from definitions.models import NODE_TYPES
+from definitions.record_actions import REQUIRED as RECORD_REQUIRED
 from definitions.schema import definition_json_schema, definition_json_schema_text
 from tests.definitions import test_seed_examples as seeds
 
@@ -155,6 +157,61 @@ def test_mistakes_an_editor_should_flag_break_the_schema(document, where):
     assert any(error.startswith(where) for error in errors(document, SCHEMA)), errors(
         document, SCHEMA
     )
+
+
+ACTION_STEPS = [
+    {"id": "hook", "type": "webhook", "webhook_url": "https://hooks.example.com/x",
+     "method": "POST", "body_format": "form", "preset": "scheduling_webhook",
+     "webhook_data": {"source": "relay"}, "expect": [200, 202], "request_timeout": 10,
+     "auth": {"type": "bearer", "token": "{{ secrets.TOKEN }}"}},
+    {"id": "chat", "type": "slack", "url": "https://hooks.slack.com/x", "text": "New lead",
+     "blocks": [{"type": "section"}]},
+    {"id": "own", "type": "activity", "activity": "charge_card", "task_queue": "billing",
+     "input": ["{{ invoice.id }}", 12]},
+    {"id": "task", "type": "create_task", "title": "Call {{ name }}", "assignee": "bo@acme.com",
+     "due_date": "{{ today + 2 }}", "priority": "high", "status": "open", "tags": ["vip"]},
+    {"id": "stage", "type": "update_field", "entity_type": "deal", "entity_id": "{{ deal.id }}",
+     "field": "stage", "value": "won"},
+    {"id": "find", "type": "query_records", "record_type": "invoice",
+     "filter": {"days_overdue": {"$gte": 7}}, "sort": "-days_overdue", "limit": 50},
+    {"id": "tag", "type": "add_tag", "record_type": "contact", "tag": "vip"},
+    {"id": "list", "type": "add_to_list", "list": "newsletter"},
+    {"id": "note", "type": "add_note", "note": "Qualified", "visibility": "internal"},
+    {"id": "tell", "type": "send_notification", "recipient": "{{ lead.owner.email }}",
+     "message": "New lead", "link": "/leads/{{ lead.id }}", "notification_type": "in_app"},
+    {"id": "export", "type": "enqueue_export", "entity_type": "lead", "export_type": "csv",
+     "filters": {"status": "qualified"}, "columns": ["id", "owner.email"],
+     "email": {"to": ["ann@acme.com"], "subject": "Leads"}},
+]  # fmt: skip
+
+
+def test_the_actions_fields_conform_and_are_described():
+    document = {"name": "n", "steps": ACTION_STEPS}
+    assert errors(document, SCHEMA) == []
+    properties = SCHEMA["$defs"]["Step"]["properties"]
+    written = {key for step in ACTION_STEPS for key in step} - {"id", "type"}
+    assert written <= set(properties), written - set(properties)
+    required = {key for spec in (RECORD_REQUIRED, EXPORT_REQUIRED) for keys in spec.values()
+                for alternatives in keys for key in alternatives}  # fmt: skip
+    assert required <= set(properties), required - set(properties)
+    assert all(properties[key].get("description") for key in written - {"method", "value"})
+
+
+@pytest.mark.parametrize(
+    ("step", "where"),
+    [
+        ({"type": "webhook", "body_format": "xml"}, "$.steps[0].body_format"),
+        ({"type": "webhook", "auth": {"type": "digest"}}, "$.steps[0].auth.type"),
+        ({"type": "webhook", "auth": {"token": "t"}}, "$.steps[0].auth: needs 'type'"),
+        ({"type": "webhook", "expect": [42]}, "$.steps[0].expect[0]: out of range"),
+        ({"type": "export", "format": "xlsx"}, "$.steps[0].format"),
+        ({"type": "export", "email": {"subject": "no one"}}, "$.steps[0].email: needs 'to'"),
+        ({"type": "query_records", "limit": 0}, "$.steps[0].limit"),
+    ],
+)
+def test_action_mistakes_an_editor_should_flag(step, where):
+    found = errors({"name": "n", "steps": [step]}, SCHEMA)
+    assert any(error.startswith(where) for error in found), found
 
 
 def test_node_types_complete_with_canonical_names_and_aliases():

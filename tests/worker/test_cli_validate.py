@@ -63,7 +63,7 @@ def test_errors_exit_1_with_each_problem_and_its_path(tmp_path, capsys):
     assert status == 1
     assert err.splitlines() == [
         f"{path}: error: steps[0].type: unknown node type 'fax' (activity, add_note, add_tag, "
-        "add_to_list, condition, create_record, delete_record, for_each, goal, http_request, "
+        "add_to_list, condition, create_record, delete_record, export, for_each, goal, http_request, "
         "notify, parallel, query_records, remove_from_list, remove_tag, send_email, send_sms, "
         "set, slack, split, stop, sub_workflow, switch, update_record, wait, wait_condition, "
         "wait_for_event)",
