@@ -2,15 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from api import errors
 from api.deps import ApiDeps
-from api.routes import authoring, events, health, metrics, runs, secrets, templates, workflows
+from api.routes import (
+    analytics,
+    authoring,
+    email_templates,
+    event_types,
+    events,
+    exports,
+    health,
+    hooks,
+    metrics,
+    notifications,
+    records,
+    runs,
+    secrets,
+    templates,
+    testing,
+    workflows,
+)
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if deps.simulator is not None:  # its test server stops with the app
+            await deps.simulator.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Relay",
         version="1",
         description="Workflow automations, run durably on Temporal. Authenticate with "
@@ -22,4 +49,12 @@ def create_app(deps: ApiDeps) -> FastAPI:
         app.include_router(module.router)
     app.include_router(authoring.router)
     app.include_router(templates.router)
+    app.include_router(analytics.router)
+    app.include_router(email_templates.router)
+    app.include_router(testing.router)
+    app.include_router(event_types.router)
+    app.include_router(hooks.router)
+    app.include_router(records.router)
+    app.include_router(notifications.router)
+    app.include_router(exports.router)
     return app

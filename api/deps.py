@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.engine import Engine
@@ -16,6 +16,15 @@ from api.errors import Unavailable
 from storage.db import session_scope
 from storage.secrets import SecretBox
 from storage.tenants import tenant_for_key
+from workflows.simulation import SimulationRequest
+
+
+class Simulator(Protocol):
+    """Runs a definition with every side effect recorded (``worker.simulator.Simulator``)."""
+
+    async def simulate(self, request: SimulationRequest) -> dict[str, Any]: ...
+
+    async def close(self) -> None: ...
 
 
 @dataclass
@@ -28,6 +37,8 @@ class ApiDeps:
     search_attributes: bool = True
     secrets: SecretBox | None = None
     """Encrypts tenant secrets; None when ``RELAY_SECRETS_KEY`` is unset."""
+    simulator: Simulator | None = None
+    """Simulations (``POST /v1/workflows/{id}/test``); starts its test server on first use."""
     _client: Client | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -24,19 +24,19 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.inputs import EVENT_SIGNAL
+from api.cancellation import cancel_open_runs
 from api.deps import ApiDeps
+from api.enrollment import Enrollment, classify, plan, run_entity
 from api.errors import Unavailable
 from api.schemas import EventAccepted, EventIn, RunStarted
-from definitions.conditions import evaluate_condition
-from definitions.context import event_context
-from definitions.errors import TemplateRenderError
-from definitions.templates import render
+from definitions.catalog import EventTypeSpec, derive, role_addresses
 from storage.db import session_scope
+from storage.events import record_outcomes
 from storage.models import Event, Run, Workflow, WorkflowVersion
 from storage.runs import start_run
 from storage.upsert import upsert
 from storage.watches import runs_watching, unwatch
-from storage.workflows import active_listeners
+from storage.workflows import active_listeners, active_workflow
 from workflows import search_attributes as sa
 from workflows.inputs import RunInput
 
@@ -46,9 +46,27 @@ def run_id_for(tenant_id: str, workflow_id: str, dedupe_key: str) -> str:
     return f"run_{digest[:32]}"
 
 
-async def accept_event(deps: ApiDeps, tenant_id: str, event: EventIn) -> EventAccepted:
-    """Store the event and start one run per matching active workflow, by trigger priority."""
+async def accept_event(
+    deps: ApiDeps,
+    tenant_id: str,
+    event: EventIn,
+    *,
+    spec: EventTypeSpec | None = None,
+    only: Workflow | None = None,
+) -> EventAccepted:
+    """Store the event, cancel the runs it cancels (``cancel_on``), start one run per matching
+    active workflow by trigger priority, and signal the runs waiting for it.
+
+    ``spec`` is the event type's catalog entry (its data already checked against it); ``only``
+    restricts the listeners to one workflow (its incoming webhook). What the event did to each
+    listening workflow is stored for ``GET /v1/events/{id}``.
+    """
     trigger = _trigger_of(event)
+    if derived := derive(spec, trigger):
+        trigger["derived"] = derived
+    if spec is not None and spec.roles:
+        trigger["roles"] = role_addresses(spec, trigger)
+    now = datetime.now(UTC)
     with session_scope(deps.engine) as session:
         upsert(
             session,
@@ -59,31 +77,79 @@ async def accept_event(deps: ApiDeps, tenant_id: str, event: EventIn) -> EventAc
                 "type": event.type,
                 "entity": event.entity,
                 "occurred_at": datetime.fromisoformat(trigger["occurred_at"]),
-                "received_at": datetime.now(UTC),
+                "received_at": now,
                 "data": event.data,
             },
             ["tenant_id", "event_id"],
         )
-        listeners = active_listeners(session, tenant_id, event.type)
-    context = event_context(trigger)
-    today = datetime.now(UTC).date()
-    matching = [
-        (workflow, version)
-        for workflow, version in listeners
-        if _matches(version.definition.get("trigger") or {}, context, today)
-    ]
-    matching.sort(key=lambda wv: -int((wv[1].definition.get("trigger") or {}).get("priority", 0)))
+        listeners = (
+            active_listeners(session, tenant_id, event.type)
+            if only is None
+            else active_workflow(session, only)
+        )
+        enrollments = plan(session, listeners, trigger, now)
+    outcomes: list[dict[str, Any]] = []
+    runs: list[RunStarted] = []
     try:
-        runs = [
-            await start(deps, workflow, version, trigger, trigger["id"])
-            for workflow, version in matching
-        ]
-        signalled = await signal_watchers(deps, tenant_id, trigger, {r.id for r in runs})
+        outcomes += await cancel_open_runs(deps, tenant_id, trigger)
+        for enrollment in enrollments:
+            if enrollment.run_key is not None:
+                run = await _enroll(deps, enrollment, trigger)
+                if enrollment.outcome != "reenroll_refused":  # the entity's run, not this event's
+                    runs.append(run)
+            outcomes.append(_outcome(enrollment))
+        signalled = await signal_watchers(
+            deps, tenant_id, _signalled_event(trigger), {r.id for r in runs}
+        )
     except Unavailable as exc:
         # The event is stored; posting it again with this id starts exactly the missing runs
         # (and signals the watchers again: a run ignores an event id it has seen).
         raise Unavailable(exc.detail, event_id=trigger["id"]) from exc
+    finally:
+        if outcomes:
+            with session_scope(deps.engine) as session:
+                record_outcomes(session, tenant_id, trigger["id"], outcomes)
     return EventAccepted(event_id=trigger["id"], runs=runs, signalled=signalled)
+
+
+async def _enroll(deps: ApiDeps, enrollment: Enrollment, trigger: dict[str, Any]) -> RunStarted:
+    assert enrollment.run_key is not None
+    started = await start(
+        deps,
+        enrollment.workflow,
+        enrollment.version,
+        trigger,
+        enrollment.run_key,
+        event_key=enrollment.dedupe_key,
+    )
+    if started.status == "started":
+        enrollment.outcome = "started"
+        return started
+    with session_scope(deps.engine) as session:
+        enrollment.outcome, enrollment.detail = classify(
+            session.get(Run, started.id), enrollment, trigger["id"]
+        )
+    return started
+
+
+def _outcome(enrollment: Enrollment) -> dict[str, Any]:
+    started = enrollment.outcome in ("started", "duplicate", "deduped")
+    return {
+        "workflow_id": enrollment.workflow.id,
+        "outcome": enrollment.outcome or "started",
+        "run_id": run_id_for(
+            enrollment.workflow.tenant_id, enrollment.workflow.id, enrollment.run_key or ""
+        )
+        if started and enrollment.run_key is not None
+        else None,
+        "detail": enrollment.detail,
+    }
+
+
+def _signalled_event(trigger: dict[str, Any]) -> dict[str, Any]:
+    """The event as waiting runs receive it: without the catalog's additions, which belong to
+    the run the event starts."""
+    return {k: v for k, v in trigger.items() if k not in ("derived", "roles")}
 
 
 async def signal_watchers(
@@ -148,10 +214,16 @@ async def start(
     version: WorkflowVersion,
     trigger: dict[str, Any],
     dedupe_key: str,
+    retry_of: str | None = None,
+    *,
+    event_key: str | None = None,
 ) -> RunStarted:
+    """Start the run of ``workflow`` whose id derives from ``dedupe_key`` (the run key), unless
+    it exists. ``event_key`` is the event's own dedupe key when the run key carries a
+    re-enrollment rule (``api.enrollment``); both are kept on the run's row."""
     definition = version.definition
     run_id = run_id_for(workflow.tenant_id, workflow.id, dedupe_key)
-    entity = _entity(definition.get("trigger") or {}, trigger)
+    entity = run_entity(definition.get("trigger") or {}, trigger)
     # Connect first: a run row is only written when there is a Temporal to start it on.
     client = await deps.temporal()
     with session_scope(deps.engine) as session:
@@ -164,36 +236,28 @@ async def start(
                 version=version.version,
                 entity=entity,
                 event_id=trigger["id"],
-                trigger={"type": trigger["type"], "event_id": trigger["id"]},
+                trigger={
+                    "type": trigger["type"],
+                    "event_id": trigger["id"],
+                    "key": dedupe_key,
+                    "dedupe_key": event_key or dedupe_key,
+                },
                 started_at=datetime.now(UTC),
+                retry_of=retry_of,
             ),
         )
-        ended = not created and _has_ended(session, run_id)
-    if ended:
+        settled = not created and _settled(session, run_id, trigger["id"])
+    if settled:
         # Temporal forgets closed runs after its retention period; the row is the lasting record
         # that this event already ran, so a late redelivery must not start it again.
         return RunStarted(
             id=run_id, workflow_id=workflow.id, version=version.version, status="duplicate"
         )
-    attributes = TypedSearchAttributes(
-        [
-            SearchAttributePair(sa.TENANT, workflow.tenant_id),
-            SearchAttributePair(sa.WORKFLOW, workflow.id),
-            SearchAttributePair(sa.VERSION, version.version),
-            *([SearchAttributePair(sa.ENTITY, entity)] if entity else []),
-        ]
-    )
+    attributes = run_attributes(workflow, version, entity)
     try:
         await client.start_workflow(
             "RelayRun",
-            RunInput(
-                tenant_id=workflow.tenant_id,
-                workflow_id=workflow.id,
-                workflow_name=workflow.name,
-                version=version.version,
-                definition=definition,
-                trigger={**trigger, "entity": entity},
-            ),
+            run_input(workflow, version, {**trigger, "entity": entity}),
             id=run_id,
             task_queue=deps.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -203,6 +267,10 @@ async def start(
         created = False
     except RPCError as exc:
         raise Unavailable(f"could not start the run: {exc.message}") from exc
+    else:
+        # Whichever request wrote the row, the one whose start Temporal took started the run:
+        # of concurrent deliveries exactly one says "started".
+        created = True
     return RunStarted(
         id=run_id,
         workflow_id=workflow.id,
@@ -211,9 +279,40 @@ async def start(
     )
 
 
-def _has_ended(session: Session, run_id: str) -> bool:
+def run_attributes(
+    workflow: Workflow, version: WorkflowVersion, entity: str | None = None
+) -> TypedSearchAttributes:
+    """The search attributes the Temporal UI finds a run by (also a scheduled one's)."""
+    return TypedSearchAttributes(
+        [
+            SearchAttributePair(sa.TENANT, workflow.tenant_id),
+            SearchAttributePair(sa.WORKFLOW, workflow.id),
+            SearchAttributePair(sa.VERSION, version.version),
+            *([SearchAttributePair(sa.ENTITY, entity)] if entity else []),
+        ]
+    )
+
+
+def run_input(workflow: Workflow, version: WorkflowVersion, trigger: dict[str, Any]) -> RunInput:
+    """What the interpreter starts with: the pinned version and the triggering event."""
+    return RunInput(
+        tenant_id=workflow.tenant_id,
+        workflow_id=workflow.id,
+        workflow_name=workflow.name,
+        version=version.version,
+        definition=version.definition,
+        trigger=trigger,
+    )
+
+
+def _settled(session: Session, run_id: str, event_id: str) -> bool:
+    """Whether an existing run must not be started by this request: it has ended, or another
+    event wrote it (a run key shared by events, as re-enrollment makes): that event's own
+    request starts it, so the run always executes the event its row names."""
     run = session.get(Run, run_id)
-    return run is not None and run.status not in ("running", "waiting")
+    if run is None:
+        return False
+    return run.status not in ("running", "waiting") or run.event_id != event_id
 
 
 def _trigger_of(event: EventIn) -> dict[str, Any]:
@@ -228,20 +327,3 @@ def _trigger_of(event: EventIn) -> dict[str, Any]:
         "data": event.data,
         "previous": event.previous,
     }
-
-
-def _matches(trigger: dict[str, Any], context: dict[str, Any], today: date) -> bool:
-    condition = trigger.get("filter")
-    return condition is None or evaluate_condition(condition, context, today=today)
-
-
-def _entity(trigger: dict[str, Any], event: dict[str, Any]) -> str | None:
-    template = trigger.get("entity")
-    if template:
-        try:
-            value = render(template, event_context(event))
-        except TemplateRenderError:
-            value = None
-        if value not in (None, ""):
-            return str(value)[:200]
-    return event.get("entity")

@@ -91,7 +91,7 @@ async def main(runs: int, rounds: int, database_url: str | None) -> None:
         data = {
             "email": "ann@example.com",
             "name": "Ann",
-            "phone": "+15551234567",
+            "phone": "+14155551234",
             "url": peer.url("/hook"),
         }
         async with env, httpx.AsyncClient(trust_env=False) as http:

@@ -59,6 +59,8 @@ CONFIG_KEY_ALIASES: dict[str, dict[str, str]] = {
     },
     "send_sms": {"to_phone": "to", "phone": "to", "message": "body"},
     "http_request": {"webhook_url": "url", "data": "body", "webhook_data": "body"},
+    "slack": {"webhook_url": "url", "message": "text"},
+    "activity": {"activity_name": "activity", "queue": "task_queue"},
     "wait": {"delay": "duration"},
     "for_each": {"collection": "items", "item_variable": "as"},
     "wait_for_event": {"event_type": "event", "filter": "condition"},

@@ -16,17 +16,27 @@ def build_context(
     trigger: dict[str, Any], *, workflow: dict[str, Any], run: dict[str, Any]
 ) -> dict[str, Any]:
     """``trigger`` is the event as stored: ``type``, ``id``, ``occurred_at``, ``entity``, ``data``
-    and optionally ``previous`` (prior values on update events)."""
+    and optionally ``previous`` (prior values on update events).
+
+    The API adds what the event type's catalog entry gives, when it has one: ``derived`` (fields
+    computed from the payload, at top level beside the data's own, which win) and ``roles``
+    (recipient role → addresses, as ``event.roles``). Triggers without them — every run
+    recorded before the catalog — build the same context as before.
+    """
     data = trigger.get("data") or {}
-    context: dict[str, Any] = {k: v for k, v in data.items() if k not in RESERVED}
+    derived = trigger.get("derived") or {}
+    context: dict[str, Any] = {k: v for k, v in {**derived, **data}.items() if k not in RESERVED}
+    event: dict[str, Any] = {
+        "type": trigger.get("type"),
+        "id": trigger.get("id"),
+        "occurred_at": trigger.get("occurred_at"),
+        "entity": trigger.get("entity"),
+        "data": data,
+    }
+    if trigger.get("roles") is not None:
+        event["roles"] = trigger["roles"]
     context.update(
-        event={
-            "type": trigger.get("type"),
-            "id": trigger.get("id"),
-            "occurred_at": trigger.get("occurred_at"),
-            "entity": trigger.get("entity"),
-            "data": data,
-        },
+        event=event,
         previous=trigger.get("previous") or {},
         workflow=workflow,
         run=run,

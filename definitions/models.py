@@ -14,7 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 START = "trigger"
 """The implicit node every graph starts from."""
 
-ACTION_TYPES = frozenset({"send_email", "send_sms", "http_request"})
+ACTION_TYPES = frozenset({"send_email", "send_sms", "http_request", "slack", "activity"})
+# The record store's actions and in-app notifications (activities.records).
+ACTION_TYPES |= frozenset(
+    {
+        "create_record", "update_record", "delete_record", "query_records", "add_tag",
+        "remove_tag", "add_to_list", "remove_from_list", "add_note", "notify",
+    }
+)  # fmt: skip
+ACTION_TYPES |= frozenset({"export"})  # a CSV of records, stored and linked (activities.export)
 FLOW_TYPES = frozenset(
     {
         "condition", "switch", "wait", "wait_for_event", "wait_condition", "for_each",
@@ -30,7 +38,7 @@ EDGE_LABELS = frozenset(
 )
 """Labels any node may use; a switch adds its case names and a split its variant names."""
 STOP_STATUSES = frozenset({"completed", "failed", "cancelled", "skipped", "goal_reached"})
-TRIGGER_TYPES = frozenset({"event", "manual"})
+TRIGGER_TYPES = frozenset({"event", "manual", "schedule", "webhook"})
 
 # The labels of the edges that may leave a node of each type (None: the unlabelled edge).
 # A switch and a split add the names of their cases and variants (``Node.edge_labels``).
@@ -106,6 +114,9 @@ class Trigger(BaseModel):
     entity: str | None = None
     priority: int = 0
     cancel_on: list[str] = Field(default_factory=list)
+    start: dict[str, Any] | None = None
+    """The wait every run begins with: ``delay`` and the date-relative triggers (before/after a
+    field of the event, its anniversary), normalised by ``definitions.triggers``."""
 
 
 class Settings(BaseModel):

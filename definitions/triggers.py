@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import time
 from typing import Any
 
 from definitions.aliases import TRIGGER_KIND_ALIASES, canonical_event_type
 from definitions.conditions import normalise_condition
+from definitions.durations import parse_duration
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import pydantic_problems
 from definitions.models import Trigger
+from definitions.schedules import field_template, schedule_problems
+
+DATE_RELATIVE_KINDS = frozenset({"before", "after", "anniversary"})
+"""Trigger types that are event triggers whose run starts relative to a date of the event."""
 
 
 def normalise_trigger(
@@ -65,9 +72,128 @@ def normalise_trigger(
         data["cancel_on"] = [
             canonical_event_type(e) if isinstance(e, str) else e for e in data["cancel_on"]
         ]
+    _date_relative(data, where, base)
     fields.update({f"trigger.{k}": p for k, p in where.items()})
     try:
         return Trigger.model_validate(data)
     except ValueError as exc:
         problems.extend(pydantic_problems(exc, base, where))
+        return None
+
+
+def _date_relative(data: dict[str, Any], where: dict[str, str], base: str) -> None:
+    """Date-relative triggers and ``delay`` → the trigger's ``start``: the configuration of the
+    wait every run begins with (SPEC §2.5).
+
+    ``{"start": {"before": "24h", "field": "start_time"}}`` (or ``after``), the shorthand
+    ``{"type": "before", "field": "start_time", "offset": "24h"}``, and
+    ``{"start": {"anniversary": "birthday", "at": "09:00"}}`` (or ``"type": "anniversary"``)
+    become ``{"until": "{{ start_time }}", "offset": "-24h"}`` and
+    ``{"anniversary": "{{ birthday }}", "at": "09:00"}``; ``{"delay": "1h"}`` becomes
+    ``{"duration": "1h"}``. A canonical ``start`` stays as it is.
+    """
+    kind = data.get("type")
+    start = data.get("start")
+    start_path = where.get("start", join_path(base, "start"))
+    if isinstance(kind, str) and kind in DATE_RELATIVE_KINDS and start is None:
+        # The shorthand: the trigger itself says before/after/anniversary.
+        amount = next((data.pop(k) for k in ("offset", "duration") if k in data), None)
+        start = {kind: data.pop("field", None) if kind == "anniversary" else amount}
+        if kind != "anniversary":
+            start["field"] = data.pop("field", None)
+        for key in ("if_past", "at"):
+            if key in data:
+                start[key] = data.pop(key)
+        data["type"], start_path = "event", where.get("type", base)
+    elif data.get("delay") is not None and start is None:
+        start, start_path = {"duration": data.pop("delay")}, where.pop("delay")
+        where["start.duration"] = start_path
+    if start is None:
+        return
+    if isinstance(start, dict) and "anniversary" not in start:
+        # The canonical keys point at what the author wrote: ``before`` is the offset.
+        written = next((k for k in ("before", "after") if k in start), None)
+        if written and start_path.startswith(join_path(base, "start")):
+            where["start.offset"] = join_path(start_path, written)
+            where["start.until"] = join_path(start_path, "field")
+    data["start"] = _canonical_start(start) if isinstance(start, dict) else start
+    where["start"] = start_path
+
+
+def _canonical_start(start: dict[str, Any]) -> dict[str, Any]:
+    start = dict(start)
+    field = start.pop("field", None)
+    if "anniversary" in start:
+        if isinstance(start["anniversary"], str):
+            start["anniversary"] = field_template(start["anniversary"])
+        return start
+    for key, sign in (("before", "-"), ("after", "")):
+        if key not in start:
+            continue
+        amount = start.pop(key)
+        start["until"] = field_template(field) if isinstance(field, str) else field
+        start["offset"] = _signed(amount, sign)
+    return start
+
+
+def _signed(amount: Any, sign: str) -> Any:
+    """``24h`` before → ``-24h``; an amount already signed or not text is kept for validation
+    (a number of seconds is negated)."""
+    if not sign:
+        return amount
+    if isinstance(amount, str) and amount.strip()[:1] not in ("+", "-", ""):
+        return sign + amount.strip()
+    if isinstance(amount, int | float) and not isinstance(amount, bool):
+        return -amount
+    if isinstance(amount, dict) and all(isinstance(v, int | float) for v in amount.values()):
+        return {k: -v for k, v in amount.items()}
+    return amount
+
+
+_IF_PAST = ("continue", "skip")
+
+
+def timing_problems(trigger: Trigger, where: Callable[[str], str]) -> list[Problem]:
+    """Problems of a schedule trigger's spec and of any trigger's ``start`` (its leading wait);
+    ``where`` turns canonical paths into submitted ones."""
+    problems: list[Problem] = []
+    if trigger.type == "schedule":
+        problems += schedule_problems(trigger.model_dump(), where)
+    start = trigger.start
+    if start is None:
+        return problems
+    keys = [k for k in ("until", "duration", "anniversary") if start.get(k) not in (None, "")]
+    if len(keys) != 1:
+        message = "start needs one of before/after (with field), anniversary or a delay"
+        return [*problems, Problem(where("trigger.start"), message)]
+    if keys == ["duration"] or "offset" in start:
+        key = "duration" if keys == ["duration"] else "offset"
+        if not _is_template(start[key]):
+            try:
+                parse_duration(start[key], where(f"trigger.start.{key}"))
+            except DefinitionError as exc:
+                problems += exc.problems
+    for key in ("until", "anniversary"):
+        if key in start and not isinstance(start[key], str):
+            problems.append(Problem(where(f"trigger.start.{key}"), "name a field of the event"))
+    if start.get("if_past", "continue") not in _IF_PAST:
+        problems.append(Problem(where("trigger.start.if_past"), "if_past is continue or skip"))
+    at = start.get("at")
+    if at is not None and anniversary_time(at) is None:
+        problems.append(Problem(where("trigger.start.at"), 'at is a time of day such as "09:00"'))
+    return problems
+
+
+def _is_template(value: Any) -> bool:
+    """Whether ``value`` is a template (checked when rendered) rather than a literal."""
+    return isinstance(value, str) and "{{" in value
+
+
+def anniversary_time(value: Any) -> time | None:
+    """``"09:00"`` → 09:00; None when it is no time of day."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return time.fromisoformat(value.strip())
+    except ValueError:
         return None

@@ -7,31 +7,37 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from definitions.actions import ROLE_FIELDS
+from definitions.actions import ROLE_FIELDS, action_problems
+from definitions.catalog import EventTypeSpec
+from definitions.catalog.fields import schema_warnings
 from definitions.durations import parse_duration, parse_instant
 from definitions.errors import DefinitionError, Problem, join_path
+from definitions.exports import REQUIRED as EXPORT_REQUIRED
+from definitions.exports import export_problems
 from definitions.models import EDGE_LABELS, NODE_TYPES, START, TRIGGER_TYPES, Definition, Edge, Node
 from definitions.normalise import locate, normalise_definition
+from definitions.record_actions import REQUIRED as RECORD_REQUIRED
+from definitions.record_actions import record_action_problems
 from definitions.scope import name_warnings
 from definitions.templates import check_template_syntax
+from definitions.trigger_options import option_problems
+from definitions.triggers import timing_problems
 from definitions.validation_flow import cycle_problems, flow_problems
+from definitions.validation_values import value_problems, value_warnings
 
 # Types the language names (SPEC §2.4) but this engine does not run yet: refused at validation
 # so that a workflow never fails at run time for it.
-PLANNED_NODE_TYPES = frozenset(
-    {
-        "slack", "notify", "create_record", "update_record", "delete_record", "query_records",
-        "add_tag", "remove_tag", "add_to_list", "remove_from_list", "add_note", "export",
-        "activity",
-    }
-)  # fmt: skip
-PLANNED_TRIGGER_TYPES = frozenset({"schedule", "webhook", "before", "after", "anniversary"})
+PLANNED_NODE_TYPES: frozenset[str] = frozenset()
+PLANNED_TRIGGER_TYPES: frozenset[str] = frozenset()
 
 _REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     # each inner tuple: at least one of these keys must be present
     "send_email": (("to", "recipient"), ("subject", "template"), ("body", "html", "template")),
     "send_sms": (("to", "recipient"), ("body",)),
     "http_request": (("url",),),
+    "slack": (("url",), ("text", "blocks")),
+    **RECORD_REQUIRED,
+    **EXPORT_REQUIRED,
     "wait": (("duration", "until"),),
 }
 Where = Callable[[str], str]
@@ -64,14 +70,24 @@ class Report:
         return not self.errors
 
 
-def check_definition(document: Any) -> Report:
-    """Every error and warning of a submitted document, at submitted paths; never raises."""
+def check_definition(
+    document: Any, event_types: Callable[[str], EventTypeSpec | None] | None = None
+) -> Report:
+    """Every error and warning of a submitted document, at submitted paths; never raises.
+
+    ``event_types`` looks up the catalog entry of the trigger's event type (the caller's
+    catalog: definitions stay pure); with it, conditions are checked against its schema.
+    """
     try:
         normalised = normalise_definition(document)
     except DefinitionError as exc:
         return Report(errors=exc.problems)
     definition, paths = normalised.definition, normalised.field_paths
-    return Report(validate(definition, paths), name_warnings(definition, paths), definition)
+    warnings = name_warnings(definition, paths) + value_warnings(definition, paths)
+    event = definition.trigger.event
+    if event_types is not None and event and "*" not in event:
+        warnings += schema_warnings(definition, event_types(event), paths)
+    return Report(validate(definition, paths), warnings, definition)
 
 
 def validate(definition: Definition, field_paths: Mapping[str, str] | None = None) -> list[Problem]:
@@ -89,12 +105,13 @@ def validate(definition: Definition, field_paths: Mapping[str, str] | None = Non
     leaving: dict[str, list[Edge]] = {}
     for edge in definition.edges:
         leaving.setdefault(edge.source, []).append(edge)
-    problems = _trigger_problems(definition, where)
+    problems = _trigger_problems(definition, where) + option_problems(definition.trigger, where)
     for index, node in enumerate(definition.nodes):
         problems += _node_problems(node, f"nodes[{index}]", nodes, leaving, where)
     problems += _edge_problems(definition, nodes, where)
     problems += _reachability_problems(definition, where)
     problems += cycle_problems(definition, where)
+    problems += value_problems(definition, where)
     return problems
 
 
@@ -109,7 +126,11 @@ def _trigger_problems(definition: Definition, where: Where) -> list[Problem]:
         return [
             Problem(where("trigger.event"), "an event trigger needs the event type it listens to")
         ]
-    return list(_template_problems(trigger.entity, "trigger.entity", where))
+    return [
+        *_template_problems(trigger.entity, "trigger.entity", where),
+        *timing_problems(trigger, where),
+        *_template_problems(trigger.start, "trigger.start", where),
+    ]
 
 
 def _node_problems(
@@ -134,6 +155,18 @@ def _node_problems(
             )
     if node.type in ROLE_FIELDS:
         problems += _recipient_problems(node, config, where)
+    problems += [
+        Problem(where(join_path(config, key)), message) for key, message in action_problems(node)
+    ]
+    problems += [
+        Problem(where(join_path(config, key)), message)
+        for key, message in record_action_problems(node.type, node.config)
+    ]
+    if node.type == "export":
+        problems += [
+            Problem(where(join_path(config, key)), message)
+            for key, message in export_problems(node.config)
+        ]
     if node.type == "condition" and node.config.get("condition") is None:
         problems.append(Problem(where(f"{config}.condition"), "a condition node needs a condition"))
     if node.type == "wait":
@@ -202,6 +235,17 @@ def _wait_problems(node: Node, config_path: str, where: Where) -> list[Problem]:
     if config.get("if_past", "continue") not in ("continue", "skip"):
         problems.append(
             Problem(where(f"{config_path}.if_past"), "if_past must be 'continue' or 'skip'")
+        )
+    reschedule_on = config.get("reschedule_on")
+    if reschedule_on is not None and not (
+        reschedule_on is False
+        or (isinstance(reschedule_on, list) and all(isinstance(t, str) for t in reschedule_on))
+    ):
+        problems.append(
+            Problem(
+                where(f"{config_path}.reschedule_on"),
+                "reschedule_on is a list of event types, or false",
+            )
         )
     return problems
 

@@ -116,6 +116,18 @@ class Run(SQLModel, table=True):
         Index("ix_runs_tenant_started", "tenant_id", "started_at"),
         Index("ix_runs_tenant_workflow", "tenant_id", "workflow_id", "started_at"),
         Index("ix_runs_tenant_entity", "tenant_id", "entity"),
+        # Covers the analytics' GROUP BY over a workflow's runs in a period (index-only scans).
+        Index(
+            "ix_runs_analytics",
+            "tenant_id",
+            "workflow_id",
+            "started_at",
+            "status",
+            "goal",
+            "version",
+            "variant",
+            "completed_at",
+        ),  # fmt: skip
     )
 
     id: str = Field(primary_key=True, max_length=200)
@@ -133,6 +145,8 @@ class Run(SQLModel, table=True):
     """The variant an A/B ``split`` sent the run down."""
     goal: str | None = Field(default=None, max_length=100)
     """The ``goal`` node the run reached."""
+    retry_of: str | None = Field(default=None, max_length=200)
+    """The run this one retries (``POST /v1/runs/{id}/retry``): same trigger, same version."""
 
 
 class RunWatch(SQLModel, table=True):
@@ -158,7 +172,25 @@ class RunWatch(SQLModel, table=True):
 
 class RunStep(SQLModel, table=True):
     __tablename__ = "run_steps"
-    __table_args__ = (UniqueConstraint("run_id", "step_key"),)
+    __table_args__ = (
+        UniqueConstraint("run_id", "step_key"),
+        # Covers every per-node figure of a workflow's steps, in GROUP BY order: analytics,
+        # step statistics and the flow picture read this index alone, with no join to runs.
+        Index(
+            "ix_run_steps_analytics",
+            "tenant_id",
+            "workflow_id",
+            "node_id",
+            "type",
+            "status",
+            "previous_node_id",
+            "run_status",
+            "run_started_at",
+            "seq",
+            "started_at",
+            "completed_at",
+        ),  # fmt: skip
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tenant_id: str = Field(max_length=64)
@@ -173,6 +205,13 @@ class RunStep(SQLModel, table=True):
     completed_at: datetime | None = _ts(nullable=True)
     output: Any = _json()
     error: dict[str, Any] | None = _json()
+    # Copies kept by the database itself (triggers, migration 0005_step_workflow), whoever
+    # writes the rows: the run's workflow, start and status, and the node of the run's
+    # previous step (``seq - 1``). They let analytics read steps without joining runs.
+    workflow_id: str | None = Field(default=None, max_length=64)
+    run_started_at: datetime | None = _ts(nullable=True)
+    run_status: str | None = Field(default=None, max_length=16)
+    previous_node_id: str | None = Field(default=None, max_length=200)
 
 
 class Delivery(SQLModel, table=True):
@@ -206,3 +245,209 @@ class Secret(SQLModel, table=True):
     name: str = Field(max_length=64)
     ciphertext: str
     updated_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+# --- email templates (send_email ``template``) ------------------------------------------------
+
+
+class EmailTemplate(SQLModel, table=True):
+    """A tenant's stored email, by name: Jinja templates rendered by ``send_email`` with the run
+    context and the step's ``variables``."""
+
+    __tablename__ = "email_templates"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=64)
+    name: str = Field(max_length=100)
+    subject: str = ""
+    text: str | None = None
+    html: str | None = None
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+# --- record store, its audit trail, and in-app notifications (SPEC §2.4) ---------------------
+
+
+class Record(SQLModel, table=True):
+    """A record of any type (contact, deal, task…): its fields in ``data``, plus tags and list
+    memberships. ``version`` counts its changes; ``uid`` never repeats, even when a deleted
+    record's id is used again, so the events of its changes keep distinct ids."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "type", "record_id"),
+        Index("ix_records_tenant_type_created", "tenant_id", "type", "created_at"),
+    )
+
+    uid: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    type: str = Field(max_length=64)
+    record_id: str = Field(max_length=200)
+    data: dict[str, Any] = _json(nullable=False)
+    tags: list[str] = _json(nullable=False)
+    lists: list[str] = _json(nullable=False)
+    version: int = 1
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class RecordChange(SQLModel, table=True):
+    """The audit trail: one row per change of a record, with the values it replaced. A change
+    made by a run's step carries the step's idempotency key, so a retried step finds its change
+    instead of making it twice."""
+
+    __tablename__ = "record_changes"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        Index("ix_record_changes_record", "tenant_id", "record_type", "record_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    record_uid: int
+    record_type: str = Field(max_length=64)
+    record_id: str = Field(max_length=200)
+    kind: str = Field(max_length=32)
+    """created, updated, deleted, tag_added, tag_removed, list_added, list_removed."""
+    version: int
+    changes: dict[str, Any] = _json(nullable=False)
+    """The new values (a tag or list name under ``tag``/``list``)."""
+    previous: dict[str, Any] = _json(nullable=False)
+    """The original values of the changed fields (null: the field was absent)."""
+    source: str = Field(default="api", max_length=300)
+    """``api``, or ``run:<run id>:<step key>``."""
+    idempotency_key: str | None = Field(default=None, max_length=300)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """An in-app notification for one recipient (a user id or email) of a tenant."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        Index("ix_notifications_recipient", "tenant_id", "recipient", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    recipient: str = Field(max_length=200)
+    message: str
+    link: str | None = Field(default=None, max_length=2000)
+    kind: str | None = Field(default=None, max_length=64)
+    data: dict[str, Any] | None = _json()
+    run_id: str | None = Field(default=None, max_length=200)
+    idempotency_key: str | None = Field(default=None, max_length=300)
+    read_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+# --- event catalog, event outcomes, incoming webhooks, run identity (SPEC §2.5, §3) -----------
+
+
+class EventType(SQLModel, table=True):
+    """A tenant's catalog entry (``definitions.catalog.EventTypeSpec``); it replaces a built-in
+    entry of the same type."""
+
+    __tablename__ = "event_types"
+    __table_args__ = (UniqueConstraint("tenant_id", "type"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(foreign_key="tenants.id", max_length=64)
+    type: str = Field(max_length=200)
+    description: str = ""
+    data_schema: dict[str, Any] | None = _json()
+    derived: dict[str, Any] = _json(nullable=False)
+    roles: dict[str, Any] = _json(nullable=False)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class EventOutcome(SQLModel, table=True):
+    """What one event did to one workflow that listens to its type: ``started`` a run, or why
+    not (``filtered_out``, ``deduped``, ``reenroll_refused``, ``rate_limited``…)."""
+
+    __tablename__ = "event_outcomes"
+    __table_args__ = (UniqueConstraint("tenant_id", "event_id", "workflow_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    event_id: str = Field(max_length=200)
+    workflow_id: str = Field(max_length=64)
+    outcome: str = Field(max_length=32)
+    run_id: str | None = Field(default=None, max_length=200)
+    detail: str = ""
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+class WorkflowHook(SQLModel, table=True):
+    """A workflow's incoming-webhook URL: the token only as its SHA-256, the optional signing
+    secret encrypted like tenant secrets."""
+
+    __tablename__ = "workflow_hooks"
+
+    workflow_id: str = Field(foreign_key="workflows.id", primary_key=True, max_length=64)
+    tenant_id: str = Field(max_length=64)
+    token_hash: str = Field(max_length=64)
+    secret_ciphertext: str | None = None
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+# Re-enrollment looks up a workflow's latest run for an entity.
+Index(
+    "ix_runs_workflow_entity",
+    Run.tenant_id,
+    Run.workflow_id,
+    Run.entity,  # type: ignore[arg-type]
+    Run.started_at,  # type: ignore[arg-type]
+)
+
+
+# --- maintenance: alerts and retention (worker/maintenance.py) --------------------------------
+
+
+class AlertMark(SQLModel, table=True):
+    """When the scheduled check last alerted a workflow of one kind: at most one alert per
+    workflow and kind within an hour (``storage.alerts``)."""
+
+    __tablename__ = "alert_marks"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    workflow_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=64)
+    alerted_at: datetime = _ts(nullable=False)
+
+
+# The alerts and retention find runs by when they ended.
+Index("ix_runs_completed", Run.completed_at)  # type: ignore[arg-type]
+
+
+# --- exports: the CSV files ``export`` steps make (SPEC §2.4) ---------------------------------
+
+
+class Export(SQLModel, table=True):
+    """A CSV export of records, its content kept in the row: one store for API and worker on
+    both databases, written in the same transaction as its metadata. At most one per step
+    idempotency key, so a retried step finds the export it made."""
+
+    __tablename__ = "exports"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "idempotency_key"),
+        Index("ix_exports_tenant_created", "tenant_id", "created_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(max_length=64)
+    idempotency_key: str = Field(max_length=300)
+    run_id: str | None = Field(default=None, max_length=200)
+    record_type: str = Field(max_length=64)
+    filter: dict[str, Any] | None = _json()
+    sort: str | None = Field(default=None, max_length=200)
+    columns: list[str] = _json(nullable=False)
+    row_count: int
+    truncated: bool = False
+    """More records matched than the export's row limit."""
+    content: str
+    created_at: datetime = _ts(nullable=False, default=utcnow)

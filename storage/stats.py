@@ -22,6 +22,7 @@ from storage.analytics import (
     rate,
     runs_in,
     seconds_between,
+    steps_in,
 )
 from storage.models import Run, RunStep, Workflow
 
@@ -127,8 +128,7 @@ def step_stats(
             count_if(status == "skipped"),
             func.max(RunStep.started_at),
         )
-        .join(Run, col(RunStep.run_id) == col(Run.id))
-        .where(runs_in(tenant_id, period, workflow_id), col(RunStep.type).in_(ACTION_TYPES))
+        .where(steps_in(tenant_id, period, workflow_id), col(RunStep.type).in_(ACTION_TYPES))
         .group_by(col(RunStep.node_id))
         .order_by(col(RunStep.node_id))
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from definitions.trigger_options import event_patterns
 from storage.models import Workflow, WorkflowVersion
 
 
@@ -77,10 +78,12 @@ def list_versions(session: Session, workflow_id: str) -> list[WorkflowVersion]:
 def active_listeners(
     session: Session, tenant_id: str, event_type: str
 ) -> list[tuple[Workflow, WorkflowVersion]]:
-    """Active workflows whose trigger listens to ``event_type``, with the version to run.
+    """Active workflows whose trigger listens to ``event_type`` — exactly or through a glob
+    (``deal.*``, ``*.created``, ``*``) — with the version to run.
 
-    One indexed lookup by (tenant, status, event type): the cost does not grow with the number
-    of workflows listening to other types.
+    One indexed lookup by (tenant, status, trigger event) for the type and the few globs that
+    can cover it (``definitions.trigger_options.event_patterns``): the cost does not grow with
+    the number of workflows listening to other types.
     """
     rows = session.exec(
         select(Workflow, WorkflowVersion)
@@ -92,10 +95,19 @@ def active_listeners(
         .where(
             Workflow.tenant_id == tenant_id,
             Workflow.status == "active",
-            Workflow.trigger_event == event_type,
+            col(Workflow.trigger_event).in_(event_patterns(event_type)),
         )
     )
     return [(workflow, version) for workflow, version in rows]
+
+
+def active_workflow(session: Session, workflow: Workflow) -> list[tuple[Workflow, WorkflowVersion]]:
+    """``[(workflow, its active version)]`` when it is active, else []: the one listener of
+    its incoming webhook."""
+    if workflow.status != "active" or workflow.active_version is None:
+        return []
+    version = get_version(session, workflow.id, workflow.active_version)
+    return [(workflow, version)] if version is not None else []
 
 
 def _apply(workflow: Workflow, canonical: dict[str, Any]) -> None:

@@ -27,6 +27,33 @@ def main(argv: list[str] | None = None) -> int:
         "validate", help="check a definition file (JSON or YAML): errors and warnings"
     )
     validate.add_argument("file", type=Path)
+    simulate = commands.add_parser(
+        "simulate", help="run a definition file with time skipped and nothing sent: its timeline"
+    )
+    simulate.add_argument("file", type=Path)
+    simulate.add_argument(
+        "--event", type=Path, help='the event (JSON/YAML: {"type", "entity", "data", "events"})'
+    )
+    simulate.add_argument("--json", action="store_true", help="print the raw report as JSON")
+    event = commands.add_parser("event", help="events: send one to the API")
+    event.add_argument("action", choices=["send"])
+    event.add_argument("--type", required=True, help="the event type, e.g. booking.created")
+    event.add_argument("--entity", help="the record the event is about")
+    event.add_argument("--data", help="the event's data: JSON, or @FILE")
+    event.add_argument("--id", help="the event id (a redelivery with the same id starts nothing)")
+    event.add_argument("--api-url", help="default: http://RELAY_API_HOST:RELAY_API_PORT")
+    runs = commands.add_parser("runs", help="runs: list them, or show one with its steps")
+    runs_commands = runs.add_subparsers(dest="action", required=True)
+    runs_list = runs_commands.add_parser("list", help="the newest runs, as a table")
+    runs_list.add_argument("--workflow", help="only this workflow's runs (its id)")
+    runs_list.add_argument(
+        "--status", help="running, waiting, completed, goal_reached, failed, cancelled, skipped"
+    )
+    runs_list.add_argument("--limit", type=int, default=20, help="how many (default 20, max 200)")
+    runs_show = runs_commands.add_parser("show", help="one run and its steps")
+    runs_show.add_argument("run_id")
+    for runs_command in (runs_list, runs_show):
+        runs_command.add_argument("--api-url", help="default: http://RELAY_API_HOST:RELAY_API_PORT")
     schema = commands.add_parser("schema", help="print the definition language's JSON Schema")
     schema.add_argument("--output", "-o", type=Path, help="write it to this file instead")
     args = parser.parse_args(argv)
@@ -34,6 +61,29 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     settings = Settings()
+    if args.command == "event":
+        from worker.send_event import send_event
+
+        return send_event(
+            settings,
+            args.type,
+            entity=args.entity,
+            data=args.data,
+            event_id=args.id,
+            api_url=args.api_url,
+        )
+    if args.command == "runs":
+        from worker.runs_cli import list_runs, show_run
+
+        if args.action == "show":
+            return show_run(settings, args.run_id, api_url=args.api_url)
+        return list_runs(
+            settings,
+            workflow=args.workflow,
+            status=args.status,
+            limit=args.limit,
+            api_url=args.api_url,
+        )
     if args.command == "dev":
         from worker.dev import run_dev
 
@@ -57,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args.file)
     if args.command == "schema":
         return _schema(args.output)
+    if args.command == "simulate":
+        return _simulate(args.file, args.event, as_json=args.json)
     return 2
 
 
@@ -106,6 +158,27 @@ def _validate(path: Path) -> int:
         return 1
     shape = f"{len(report.definition.nodes)} nodes, {len(report.definition.edges)} edges"
     print(f"{path}: valid ({shape}; {counts})")
+    return 0
+
+
+def _simulate(path: Path, event_path: Path | None, *, as_json: bool) -> int:
+    """The run's timeline (or, with ``as_json``, the report); 1 when the file is invalid."""
+    from definitions.errors import DefinitionError
+    from definitions.validation import load_definition
+    from worker.simulator import simulate_file, timeline_text
+
+    try:
+        definition = load_definition(_read_document(path))
+        event = _read_document(event_path) if event_path else None
+        report = asyncio.run(simulate_file(definition, event))
+    except OSError as exc:
+        print(f"{exc}", file=sys.stderr)
+        return 2
+    except DefinitionError as exc:
+        for problem in exc.problems:
+            print(f"{path}: error: {problem.path or '<root>'}: {problem.message}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2, default=str) if as_json else timeline_text(report))
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -13,15 +14,21 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.actions import Actions
 from activities.email import email_transport_from_url
+from activities.export import DEFAULT_PUBLIC_URL, Exports
 from activities.http import HttpCaller
 from activities.lookups import Lookups
+from activities.maintenance import DEFAULT_RETENTION_DAYS, Maintenance
 from activities.outbound import OutboundPolicy
 from activities.recording import Recorder
+from activities.records import EmitEvent, RecordActions
 from activities.sms import sms_transport_from_settings
 from api.app import create_app
 from api.deps import ApiDeps
+from api.schemas import EventIn
+from api.starter import accept_event
 from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
+from worker.simulator import Simulator
 from workflows.interpreter import RelayRun
 
 
@@ -71,10 +78,17 @@ def build_worker(
     engine: Engine,
     actions: Actions,
     extra_workflows: Sequence[type] = (),
+    *,
+    search_attributes: bool = True,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+    public_url: str = DEFAULT_PUBLIC_URL,
     **options: object,
 ) -> Worker:
     recorder = Recorder(engine)
+    maintenance = Maintenance(engine, retention_days)
     lookups = Lookups(engine)
+    records = RecordActions(engine, event_sink(client, task_queue, engine, search_attributes))
+    exports = Exports(engine, actions, public_url)
     return Worker(
         client,
         task_queue=task_queue,
@@ -83,11 +97,26 @@ def build_worker(
             actions.send_email,
             actions.send_sms,
             actions.http_request,
+            actions.slack,
+            records.create_record,
+            records.update_record,
+            records.delete_record,
+            records.query_records,
+            records.add_tag,
+            records.remove_tag,
+            records.add_to_list,
+            records.remove_from_list,
+            records.add_note,
+            records.notify,
+            exports.export,
             recorder.record_steps,
             recorder.finish_run,
             recorder.watch,
+            recorder.open_run,
             recorder.record_run_marks,
             lookups.load_definition,
+            maintenance.check_alerts,
+            maintenance.apply_retention,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=16),
         workflow_runner=SandboxedWorkflowRunner(
@@ -95,6 +124,28 @@ def build_worker(
         ),
         **options,  # type: ignore[arg-type]
     )
+
+
+def event_sink(
+    client: Client, task_queue: str, engine: Engine, search_attributes: bool = True
+) -> EmitEvent:
+    """Where the record actions' change events go: the API's own event path, so a change a run
+    makes starts and signals runs exactly as a posted event does."""
+
+    async def same_client() -> Client:
+        return client
+
+    deps = ApiDeps(
+        engine=engine,
+        connect_temporal=same_client,
+        task_queue=task_queue,
+        search_attributes=search_attributes,
+    )
+
+    async def emit(tenant_id: str, event: dict[str, Any]) -> None:
+        await accept_event(deps, tenant_id, EventIn.model_validate(event))
+
+    return emit
 
 
 def http_client() -> httpx.AsyncClient:
@@ -109,5 +160,7 @@ def build_api(settings: Settings, engine: Engine) -> object:
         task_queue=settings.task_queue,
         search_attributes=settings.search_attributes,
         secrets=secret_box(settings),
+        # Sub-workflows in a simulation read their definition (reads only, nothing written).
+        simulator=Simulator(load_definition=Lookups(engine).load_definition),
     )
     return create_app(deps)

@@ -7,9 +7,11 @@ import logging
 import signal
 
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from storage.db import make_engine
 from worker.composition import build_actions, build_worker, connect, http_client
+from worker.maintenance import ensure_system_schedules
 from worker.settings import Settings
 
 log = logging.getLogger("relay.worker")
@@ -20,8 +22,24 @@ async def run_worker(settings: Settings) -> None:
     client = await _connect_with_retry(settings)
     async with http_client() as http:
         worker = build_worker(
-            client, settings.task_queue, engine, build_actions(settings, engine, http)
+            client,
+            settings.task_queue,
+            engine,
+            build_actions(settings, engine, http),
+            search_attributes=settings.search_attributes,
+            retention_days=settings.retention_days,
+            public_url=settings.public_url,
         )
+        if settings.system_schedules:
+            try:
+                await ensure_system_schedules(
+                    client,
+                    engine,
+                    settings.task_queue,
+                    search_attributes=settings.search_attributes,
+                )
+            except RPCError as exc:  # runs matter more than maintenance: keep serving them
+                log.error("could not create Relay's system schedules: %s", exc.message)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -50,3 +50,17 @@ class Settings(BaseSettings):
         default=None,
         description="signs http_request calls of tenants without a RELAY_SIGNING_SECRET secret",
     )
+    retention_days: int = Field(
+        default=90,
+        ge=1,
+        description="run history (runs, steps, events, deliveries, notifications) older than "
+        "this many days is removed daily; open runs are kept",
+    )
+    public_url: str = Field(
+        default="http://localhost:8000",
+        description="the API's address as users reach it: links in emails (export downloads)",
+    )
+    system_schedules: bool = Field(
+        default=True,
+        description="workers create Relay's own schedules (alerts, retention) when they start",
+    )

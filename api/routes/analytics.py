@@ -18,6 +18,7 @@ from api.routes.workflows import find_workflow
 from storage.analytics import (
     Period,
     WorkflowAnalytics,
+    count_runs,
     rate,
     transitions,
     workflow_analytics,
@@ -196,7 +197,7 @@ def graph(
     version = get_version(session, workflow.id, workflow.latest_version)
     assert version is not None
     moves = transitions(session, tenant, workflow_id, period)
-    runs = sum(r.total for r in workflow_stats(session, tenant, period, workflow_id))
+    runs = count_runs(session, tenant, workflow_id, period)
     nodes, edges = flow_graph(version.definition, runs, moves.visits, moves.entries, moves.pairs)
     if format == "mermaid":
         return PlainTextResponse(to_mermaid(nodes, edges), media_type="text/vnd.mermaid")

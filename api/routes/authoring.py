@@ -7,6 +7,7 @@ from functools import cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlmodel import Session
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import ApiError
@@ -22,6 +23,7 @@ from definitions.documents import dump_json, dump_yaml, parse_yaml
 from definitions.errors import DefinitionError, Problem
 from definitions.schema import definition_json_schema
 from definitions.validation import check_definition
+from storage.event_types import get_event_type
 from storage.workflows import create_workflow, submitted_document
 
 router = APIRouter(tags=["authoring"])
@@ -77,7 +79,9 @@ Submitted = Annotated[Any, Depends(read_document)]
 
 
 @router.post("/v1/workflows/validate", openapi_extra=_DOCUMENT_BODY)
-async def validate_draft(request: Request, tenant: CurrentTenant) -> ValidationOut:
+async def validate_draft(
+    request: Request, tenant: CurrentTenant, session: SessionDep
+) -> ValidationOut:
     """Errors and warnings of a draft document, each at its path; stores nothing.
 
     Always 200: an invalid document is a report with ``valid: false``, not a failed request.
@@ -86,7 +90,7 @@ async def validate_draft(request: Request, tenant: CurrentTenant) -> ValidationO
         document = await read_document(request)
     except DefinitionError as exc:
         return _report(exc.problems, [])
-    return _validate(document)
+    return _validate(document, session, tenant)
 
 
 @router.post("/v1/workflows/{workflow_id}/validate")
@@ -94,13 +98,14 @@ def validate_stored(workflow_id: str, tenant: CurrentTenant, session: SessionDep
     """Errors and warnings of the workflow's latest version, as activation would see them."""
     workflow = find_workflow(session, tenant, workflow_id)
     latest = find_version(session, workflow, workflow.latest_version)
-    return _validate(submitted_document(latest))
+    return _validate(submitted_document(latest), session, tenant)
 
 
-def _validate(document: Any) -> ValidationOut:
+def _validate(document: Any, session: Session, tenant: str) -> ValidationOut:
     if problem := json_problem(document):
         return _report([problem], [])
-    report = check_definition(document)
+    # Conditions are checked against the trigger's event type in the tenant's catalog.
+    report = check_definition(document, lambda name: get_event_type(session, tenant, name))
     return _report(report.errors, report.warnings)
 
 

@@ -1,14 +1,23 @@
-"""Incoming events: each starts one run per matching active workflow."""
+"""Incoming events: each starts one run per matching active workflow; and what one event did."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
+from sqlmodel import Session
 
-from api.deps import CurrentTenant, Deps
-from api.schemas import EVENTS_SCHEMA, EventAccepted, parse_events
+from api.deps import CurrentTenant, Deps, SessionDep
+from api.errors import NotFound
+from api.schemas import EVENTS_SCHEMA, EventAccepted, EventIn, parse_events
 from api.starter import accept_event
+from definitions.catalog import EventTypeSpec, data_problems
+from storage.db import session_scope
+from storage.event_types import get_event_type
+from storage.events import get_event, outcomes_of
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -17,8 +26,96 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 async def post_events(
     body: Annotated[Any, Body(json_schema_extra=EVENTS_SCHEMA)], tenant: CurrentTenant, deps: Deps
 ) -> EventAccepted | list[EventAccepted]:
-    """One event, or a list of them (answered in the same order)."""
+    """One event, or a list of them (answered in the same order).
+
+    Data that violates its event type's schema (``GET /v1/event-types``) is refused with 422
+    and the paths of the violations (``[2].data.invitee_email`` in a list); nothing of a
+    refused list is accepted.
+    """
     events = parse_events(body)
-    if isinstance(events, list):
-        return [await accept_event(deps, tenant, event) for event in events]
-    return await accept_event(deps, tenant, events)
+    batch = events if isinstance(events, list) else [events]
+    with session_scope(deps.engine) as session:
+        specs = checked_specs(session, tenant, batch, listed=isinstance(events, list))
+    accepted = [await accept_event(deps, tenant, event, spec=specs[event.type]) for event in batch]
+    return accepted if isinstance(events, list) else accepted[0]
+
+
+def checked_specs(
+    session: Session, tenant_id: str, events: list[EventIn], *, listed: bool = False
+) -> dict[str, EventTypeSpec | None]:
+    """The catalog entry of each event's type, after checking every event's data against it;
+    raises a 422 with every violation (prefixed ``[i].`` for the items of a ``listed`` batch)."""
+    specs: dict[str, EventTypeSpec | None] = {}
+    errors = []
+    for index, event in enumerate(events):
+        if event.type not in specs:
+            specs[event.type] = get_event_type(session, tenant_id, event.type)
+        for problem in data_problems(specs[event.type], event.data):
+            loc = (index, *_loc(problem.path)) if listed else _loc(problem.path)
+            message = f"{problem.message} (schema of {event.type})"
+            errors.append({"loc": ("body", *loc), "msg": message})
+    if errors:
+        raise RequestValidationError(errors)
+    return specs
+
+
+def _loc(path: str) -> tuple[str | int, ...]:
+    """``data.items[2].sku`` → ``("data", "items", 2, "sku")``, the location FastAPI errors use."""
+    parts: list[str | int] = []
+    for segment in path.split("."):
+        name, _, rest = segment.partition("[")
+        if name:
+            parts.append(name)
+        for index in rest.rstrip("]").split("][") if rest else []:
+            parts.append(int(index) if index.isdigit() else index)
+    return tuple(parts)
+
+
+class OutcomeOut(BaseModel):
+    workflow_id: str
+    outcome: str = Field(
+        description="started · duplicate (this event started it before) · deduped (another "
+        "event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited · "
+        "cancelled (its open runs for the entity, by cancel_on)"
+    )
+    run_id: str | None
+    detail: str
+
+
+class EventOut(BaseModel):
+    id: str
+    type: str
+    entity: str | None
+    occurred_at: datetime
+    received_at: datetime
+    data: dict[str, Any]
+    runs: list[str] = Field(description="the runs this event started (or would have, again)")
+    outcomes: list[OutcomeOut] = Field(
+        description="per workflow listening to the event's type: what the event did to it"
+    )
+    note: str | None = Field(default=None, description="why no workflow was considered")
+
+
+@router.get("/{event_id}")
+def get_one(event_id: str, tenant: CurrentTenant, session: SessionDep) -> EventOut:
+    """An event, the runs it started, and why each workflow listening to its type did or did
+    not start one."""
+    event = get_event(session, tenant, event_id)
+    if event is None:
+        raise NotFound("event", event_id)
+    outcomes = [
+        OutcomeOut(workflow_id=o.workflow_id, outcome=o.outcome, run_id=o.run_id, detail=o.detail)
+        for o in outcomes_of(session, tenant, event_id)
+    ]
+    runs = [o.run_id for o in outcomes if o.outcome == "started" and o.run_id]
+    return EventOut(
+        id=event.event_id,
+        type=event.type,
+        entity=event.entity,
+        occurred_at=event.occurred_at,
+        received_at=event.received_at,
+        data=event.data,
+        runs=runs,
+        outcomes=outcomes,
+        note=None if outcomes else "no active workflow listens to this event type",
+    )

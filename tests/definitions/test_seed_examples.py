@@ -408,9 +408,7 @@ def test_crm_send_email_and_call_webhook_load_with_their_schemas():
         ),
     ],
 )
-def test_crm_actions_normalise_and_load_but_export_is_not_supported_yet(
-    action, config, canonical_type
-):
+def test_crm_actions_normalise_and_load(action, config, canonical_type):
     document = {
         "name": "n",
         "trigger": {"event_type": "lead.created"},
@@ -419,12 +417,7 @@ def test_crm_actions_normalise_and_load_but_export_is_not_supported_yet(
     node = canonical(document)["nodes"][0]
     assert node["type"] == canonical_type
     assert {k: v for k, v in node["config"].items() if k != "record_type"} == config
-    if canonical_type != "export":
-        assert load_definition(document).nodes[0].type == canonical_type
-        return
-    assert problems(document) == [
-        ("steps[0].action_type", f"node type {canonical_type!r} is not supported yet")
-    ]
+    assert load_definition(document).nodes[0].type == canonical_type
 
 
 # --------------------------------------------------------------------------- seed 003: ERP

@@ -295,13 +295,13 @@ async def test_sms_goes_through_the_twilio_sdk_to_a_twilio_speaking_endpoint(
             twilio.account_sid, twilio.auth_token, "+15550000000", twilio.base_url
         )
         async with relay_worker(time_env.client, engine, sms=sms) as worker:
-            data = {"invitee_phone": "+15557654321", "invitee_name": "Ann"}
+            data = {"invitee_phone": "+14155557654", "invitee_name": "Ann"}
             handle = await start_run(time_env.client, worker, run_input(document, data))
             assert (await handle.result()).status == "completed"
     assert [(m["To"], m["Body"]) for m in twilio.messages] == [
-        ("+15557654321", "Hi Ann, see you soon")
+        ("+14155557654", "Hi Ann, see you soon")
     ]
     step = steps_of(engine, handle.id)["text"]
     assert step.output["transport"] == "twilio"
     assert step.output["sid"].startswith("SM")
-    assert deliveries_of(engine, handle.id)[0].recipient == "+1555***21"
+    assert deliveries_of(engine, handle.id)[0].recipient == "+1415***54"

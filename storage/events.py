@@ -1,0 +1,50 @@
+"""Incoming events as stored, and what each did to the workflows listening to its type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from storage.models import Event, EventOutcome
+from storage.upsert import upsert
+
+OUTCOMES = ("started", "duplicate", "filtered_out", "deduped", "reenroll_refused", "rate_limited")
+"""``started`` a run; ``duplicate``: this event (its dedupe key) started it before;
+``filtered_out``: the trigger's filter was false; ``deduped``: another event with the same
+dedupe key started the run; ``reenroll_refused``: the entity ran already (``once``/``after``);
+``rate_limited``: the workflow's rate limit (SPEC §2.5) held it back."""
+
+
+def get_event(session: Session, tenant_id: str, event_id: str) -> Event | None:
+    return session.exec(
+        select(Event).where(Event.tenant_id == tenant_id, Event.event_id == event_id)
+    ).first()
+
+
+def record_outcomes(
+    session: Session, tenant_id: str, event_id: str, outcomes: list[dict[str, Any]]
+) -> None:
+    """One row per workflow (``workflow_id``, ``outcome``, ``run_id``, ``detail``). A
+    redelivered event's outcomes replace the earlier ones, except ``started``: the run that
+    event started stays its outcome."""
+    for outcome in outcomes:
+        values = {"tenant_id": tenant_id, "event_id": event_id, "detail": "", **outcome}
+        upsert(
+            session,
+            EventOutcome,
+            values,
+            ["tenant_id", "event_id", "workflow_id"],
+            update=["outcome", "run_id", "detail"],
+            where=lambda table, _: table.c.outcome != "started",
+        )
+
+
+def outcomes_of(session: Session, tenant_id: str, event_id: str) -> list[EventOutcome]:
+    return list(
+        session.exec(
+            select(EventOutcome)
+            .where(EventOutcome.tenant_id == tenant_id, EventOutcome.event_id == event_id)
+            .order_by(col(EventOutcome.id))
+        )
+    )
