@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.inputs import ActionInput, StepRecord
 from activities.recording import close_run, record_steps_in
+from definitions.chain import emitted_chain
 from definitions.errors import DefinitionError
 from definitions.record_actions import (
     ID_KEYS,
@@ -34,7 +35,7 @@ from definitions.record_actions import (
 )
 from definitions.record_filters import parse_filter, parse_sort
 from storage.db import session_scope
-from storage.models import Record, RecordChange
+from storage.models import Record, RecordChange, Run
 from storage.notifications import notify
 from storage.record_query import InvalidCursor
 from storage.records import (
@@ -250,7 +251,10 @@ class RecordActions:
                     raise _permanent(str(exc), "record_exists") from None
                 made = changes_under(session, tenant, key)
                 last, record = changed.change, changed.record
-            events = [change_event(c, record) for c in made]
+            # The events carry this run's chain, so workflows starting each other stop at a depth.
+            run = session.get(Run, input.run.run_id)
+            chain = emitted_chain(input.run.run_id, run.trigger if run is not None else None)
+            events = [{**change_event(c, record), "chain": chain} for c in made]
             if record is None or (last is not None and last.kind == "deleted"):
                 assert last is not None  # no record: the step's change deleted it
                 view = {**last.previous, "id": last.record_id, "record_type": last.record_type}

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from temporalio.client import Client
 
 from api.errors import Unavailable
+from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from storage.db import session_scope
 from storage.secrets import SecretBox
 from storage.tenants import tenant_for_key
@@ -39,6 +40,8 @@ class ApiDeps:
     """Encrypts tenant secrets; None when ``RELAY_SECRETS_KEY`` is unset."""
     simulator: Simulator | None = None
     """Simulations (``POST /v1/workflows/{id}/test``); starts its test server on first use."""
+    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
+    """Runs started by events that runs emitted, in a row, before no further one starts."""
     _client: Client | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 

@@ -18,6 +18,15 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+class EventChain(BaseModel):
+    """Set on an event a run emits (``definitions.chain``): the run's chain depth and id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    depth: int = Field(ge=0, le=1000)
+    origin_run: Key | None = None
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -27,6 +36,11 @@ class EventIn(BaseModel):
     occurred_at: UtcDatetime | None = None
     data: JsonObject = Field(default_factory=dict)
     previous: JsonObject | None = None
+    chain: EventChain | None = Field(
+        default=None,
+        description="for events a run posts: its chain (runs started past the depth limit "
+        "do not start)",
+    )
 
 
 MAX_EVENTS = 500

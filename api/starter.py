@@ -7,14 +7,21 @@ starts nothing new, and an acknowledged event always has its runs started.
 
 Waiting runs are found through their watches (``storage.watches``), in the database the runs
 write to, rather than through Temporal's visibility store, which lags behind by seconds.
+
+A trigger's ``rate_limit`` is claimed in the transaction that writes the run's row
+(``storage.rate_windows``); a deferred run is started at once with a Temporal start delay, so
+it needs nothing more to begin at its window. An event emitted by a run carries its chain
+(``definitions.chain``): past ``max_chain_depth`` the runs it would start do not start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import uuid
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
@@ -30,15 +37,20 @@ from api.enrollment import Enrollment, classify, plan, run_entity
 from api.errors import Unavailable
 from api.schemas import EventAccepted, EventIn, RunStarted
 from definitions.catalog import EventTypeSpec, derive, role_addresses
+from definitions.chain import started_chain
+from definitions.trigger_options import RateLimit, rate_limit
 from storage.db import session_scope
 from storage.events import record_outcomes
 from storage.models import Event, Run, Workflow, WorkflowVersion
+from storage.rate_windows import admit, window_counts
 from storage.runs import start_run
 from storage.upsert import upsert
 from storage.watches import runs_watching, unwatch
 from storage.workflows import active_listeners, active_workflow
 from workflows import search_attributes as sa
 from workflows.inputs import RunInput
+
+logger = logging.getLogger(__name__)
 
 
 def run_id_for(tenant_id: str, workflow_id: str, dedupe_key: str) -> str:
@@ -55,13 +67,15 @@ async def accept_event(
     only: Workflow | None = None,
 ) -> EventAccepted:
     """Store the event, cancel the runs it cancels (``cancel_on``), start one run per matching
-    active workflow by trigger priority, and signal the runs waiting for it.
+    active workflow by trigger priority (one priority's runs concurrently), and signal the runs
+    waiting for it.
 
     ``spec`` is the event type's catalog entry (its data already checked against it); ``only``
     restricts the listeners to one workflow (its incoming webhook). What the event did to each
     listening workflow is stored for ``GET /v1/events/{id}``.
     """
     trigger = _trigger_of(event)
+    trigger["chain"] = started_chain(event.chain.model_dump() if event.chain else None)
     if derived := derive(spec, trigger):
         trigger["derived"] = derived
     if spec is not None and spec.roles:
@@ -88,16 +102,27 @@ async def accept_event(
             else active_workflow(session, only)
         )
         enrollments = plan(session, listeners, trigger, now)
+    _stop_deep_chains(enrollments, trigger, deps.max_chain_depth)
     outcomes: list[dict[str, Any]] = []
     runs: list[RunStarted] = []
     try:
         outcomes += await cancel_open_runs(deps, tenant_id, trigger)
-        for enrollment in enrollments:
-            if enrollment.run_key is not None:
-                run = await _enroll(deps, enrollment, trigger)
-                if enrollment.outcome != "reenroll_refused":  # the entity's run, not this event's
+        outcomes += [_outcome(e) for e in enrollments if e.run_key is None]
+        for wave in _priority_waves([e for e in enrollments if e.run_key is not None]):
+            started = await asyncio.gather(
+                *(_enroll(deps, e, trigger) for e in wave), return_exceptions=True
+            )
+            for enrollment, run in zip(wave, started, strict=True):
+                if isinstance(run, BaseException):
+                    continue
+                # A refused enrollment names the entity's run, not this event's.
+                if enrollment.outcome not in ("reenroll_refused", "rate_limited"):
                     runs.append(run)
-            outcomes.append(_outcome(enrollment))
+                outcomes.append(_outcome(enrollment))
+            # The wave's other runs are started and recorded before a failure is reported.
+            for failure in started:
+                if isinstance(failure, BaseException):
+                    raise failure
         signalled = await signal_watchers(
             deps, tenant_id, _signalled_event(trigger), {r.id for r in runs}
         )
@@ -112,18 +137,61 @@ async def accept_event(
     return EventAccepted(event_id=trigger["id"], runs=runs, signalled=signalled)
 
 
+def _priority_waves(enrollments: list[Enrollment]) -> list[list[Enrollment]]:
+    """The enrollments (in priority order) grouped by priority: the runs of one wave start
+    concurrently, and every run of a higher priority has started before a lower one starts."""
+    waves: list[list[Enrollment]] = []
+    for enrollment in enrollments:
+        if waves and _priority(waves[-1][0]) == _priority(enrollment):
+            waves[-1].append(enrollment)
+        else:
+            waves.append([enrollment])
+    return waves
+
+
+def _priority(enrollment: Enrollment) -> int:
+    return int(enrollment.trigger.get("priority", 0))
+
+
+def _stop_deep_chains(enrollments: list[Enrollment], trigger: dict[str, Any], limit: int) -> None:
+    """No run starts from an event emitted by a run ``limit`` deep in a chain of runs."""
+    chain = trigger["chain"]
+    if chain["depth"] <= limit:
+        return
+    stopped = [e for e in enrollments if e.run_key is not None]
+    for enrollment in stopped:
+        enrollment.run_key = None
+        enrollment.outcome = "chain_depth_exceeded"
+        enrollment.detail = (
+            f"run {chain.get('origin_run')} emitted this event {limit} runs deep in a chain of "
+            f"runs starting each other; the limit is {limit}"
+        )
+    if stopped:
+        logger.warning(
+            "event %s from run %s exceeds the chain depth limit of %d: %d run(s) not started",
+            trigger["id"], chain.get("origin_run"), limit, len(stopped),
+        )  # fmt: skip
+
+
 async def _enroll(deps: ApiDeps, enrollment: Enrollment, trigger: dict[str, Any]) -> RunStarted:
     assert enrollment.run_key is not None
-    started = await start(
+    started, admission = await _start(
         deps,
         enrollment.workflow,
         enrollment.version,
         trigger,
         enrollment.run_key,
         event_key=enrollment.dedupe_key,
+        limit=rate_limit(enrollment.trigger),
     )
+    if admission is not None and admission.refused:
+        enrollment.outcome, enrollment.detail = "rate_limited", admission.detail
+        return started
     if started.status == "started":
         enrollment.outcome = "started"
+        if admission is not None and admission.deferred_to is not None:
+            enrollment.outcome, enrollment.detail = "deferred", admission.detail
+            return started.model_copy(update={"status": "deferred"})
         return started
     with session_scope(deps.engine) as session:
         enrollment.outcome, enrollment.detail = classify(
@@ -133,7 +201,7 @@ async def _enroll(deps: ApiDeps, enrollment: Enrollment, trigger: dict[str, Any]
 
 
 def _outcome(enrollment: Enrollment) -> dict[str, Any]:
-    started = enrollment.outcome in ("started", "duplicate", "deduped")
+    started = enrollment.outcome in ("started", "deferred", "duplicate", "deduped")
     return {
         "workflow_id": enrollment.workflow.id,
         "outcome": enrollment.outcome or "started",
@@ -147,9 +215,9 @@ def _outcome(enrollment: Enrollment) -> dict[str, Any]:
 
 
 def _signalled_event(trigger: dict[str, Any]) -> dict[str, Any]:
-    """The event as waiting runs receive it: without the catalog's additions, which belong to
-    the run the event starts."""
-    return {k: v for k, v in trigger.items() if k not in ("derived", "roles")}
+    """The event as waiting runs receive it: without the catalog's additions and the chain,
+    which belong to the run the event starts."""
+    return {k: v for k, v in trigger.items() if k not in ("derived", "roles", "chain")}
 
 
 async def signal_watchers(
@@ -221,39 +289,89 @@ async def start(
     """Start the run of ``workflow`` whose id derives from ``dedupe_key`` (the run key), unless
     it exists. ``event_key`` is the event's own dedupe key when the run key carries a
     re-enrollment rule (``api.enrollment``); both are kept on the run's row."""
+    started, _ = await _start(
+        deps, workflow, version, trigger, dedupe_key, retry_of, event_key=event_key
+    )
+    return started
+
+
+@dataclass
+class Admission:
+    """What a rate limit made of a new run: ``deferred_to`` a later window, or ``refused``."""
+
+    deferred_to: datetime | None = None
+    refused: bool = False
+    detail: str = ""
+
+
+async def _start(
+    deps: ApiDeps,
+    workflow: Workflow,
+    version: WorkflowVersion,
+    trigger: dict[str, Any],
+    dedupe_key: str,
+    retry_of: str | None = None,
+    *,
+    event_key: str | None = None,
+    limit: RateLimit | None = None,
+) -> tuple[RunStarted, Admission | None]:
     definition = version.definition
     run_id = run_id_for(workflow.tenant_id, workflow.id, dedupe_key)
     entity = run_entity(definition.get("trigger") or {}, trigger)
+    now = datetime.now(UTC)
+    row_trigger: dict[str, Any] = {
+        "type": trigger["type"],
+        "event_id": trigger["id"],
+        "key": dedupe_key,
+        "dedupe_key": event_key or dedupe_key,
+    }
+    if trigger.get("chain"):
+        row_trigger["chain"] = trigger["chain"]
+    admission: Admission | None = None
     # Connect first: a run row is only written when there is a Temporal to start it on.
     client = await deps.temporal()
     with session_scope(deps.engine) as session:
-        created = start_run(
-            session,
-            Run(
-                id=run_id,
-                tenant_id=workflow.tenant_id,
-                workflow_id=workflow.id,
-                version=version.version,
-                entity=entity,
-                event_id=trigger["id"],
-                trigger={
-                    "type": trigger["type"],
-                    "event_id": trigger["id"],
-                    "key": dedupe_key,
-                    "dedupe_key": event_key or dedupe_key,
-                },
-                started_at=datetime.now(UTC),
-                retry_of=retry_of,
-            ),
-        )
-        settled = not created and _settled(session, run_id, trigger["id"])
+        existing = session.get(Run, run_id)
+        if existing is None and limit is not None:
+            admission = _admit(session, workflow, limit, now)
+            if admission.deferred_to is not None:
+                row_trigger["deferred_to"] = admission.deferred_to.isoformat()
+        if admission is not None and admission.refused:
+            created = settled = False
+        else:
+            created = start_run(
+                session,
+                Run(
+                    id=run_id,
+                    tenant_id=workflow.tenant_id,
+                    workflow_id=workflow.id,
+                    version=version.version,
+                    entity=entity,
+                    event_id=trigger["id"],
+                    trigger=row_trigger,
+                    started_at=now,
+                    retry_of=retry_of,
+                ),
+            )
+            settled = not created and _settled(session, run_id, trigger["id"])
+            # A redelivery starts a deferred run (if its first start failed) as late as before.
+            row = session.get(Run, run_id) if not created else None
+            if row is not None and (row.trigger or {}).get("deferred_to"):
+                row_trigger["deferred_to"] = row.trigger["deferred_to"]  # type: ignore[index]
+    if admission is not None and admission.refused:
+        return RunStarted(
+            id=run_id, workflow_id=workflow.id, version=version.version, status="rate_limited"
+        ), admission
     if settled:
         # Temporal forgets closed runs after its retention period; the row is the lasting record
         # that this event already ran, so a late redelivery must not start it again.
         return RunStarted(
             id=run_id, workflow_id=workflow.id, version=version.version, status="duplicate"
-        )
+        ), admission
     attributes = run_attributes(workflow, version, entity)
+    delay = None
+    if deferred_to := row_trigger.get("deferred_to"):
+        delay = max(datetime.fromisoformat(deferred_to) - datetime.now(UTC), timedelta(0))
     try:
         await client.start_workflow(
             "RelayRun",
@@ -262,6 +380,7 @@ async def start(
             task_queue=deps.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=attributes if deps.search_attributes else None,
+            start_delay=delay or None,
         )
     except WorkflowAlreadyStartedError:
         created = False
@@ -276,6 +395,24 @@ async def start(
         workflow_id=workflow.id,
         version=version.version,
         status="started" if created else "duplicate",
+    ), admission
+
+
+def _admit(session: Session, workflow: Workflow, limit: RateLimit, now: datetime) -> Admission:
+    window = f"{limit.max} run(s) per {limit.per}"
+    claimed = admit(session, workflow.tenant_id, workflow.id, limit, now)
+    if claimed is None:
+        started, dropped = window_counts(session, workflow.tenant_id, workflow.id, limit, now)
+        return Admission(
+            refused=True,
+            detail=f"the workflow starts at most {window}: {started} started and {dropped} "
+            f"event(s) dropped in the window from {limit.window_start(now).isoformat()}",
+        )
+    if claimed == now:
+        return Admission()
+    return Admission(
+        deferred_to=claimed,
+        detail=f"the workflow starts at most {window}; the run starts at {claimed.isoformat()}",
     )
 
 

@@ -9,12 +9,17 @@
 - ``reenroll``: ``always`` (default), ``once`` per entity, or ``{"after": "P30D"}`` — per entity,
   no second run within the period after the last one started.
 - ``cancel_on``: event types (globs too) that cancel the workflow's open runs for the entity.
+- ``rate_limit``: ``{"max": 100, "per": "PT1H", "over": "defer"}`` — at most ``max`` runs start
+  in each fixed window of ``per`` (aligned to the Unix epoch, so ``P1D`` is a UTC day); the
+  events over it start their run at the next window with room (``defer``, the default) or
+  start none (``drop``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from definitions.durations import parse_duration
@@ -63,6 +68,31 @@ def reenroll_mode(value: Any) -> str:
     return value if value in ("once", "always") else "always"
 
 
+@dataclass(frozen=True)
+class RateLimit:
+    max: int
+    per: timedelta
+    over: str = "defer"
+
+    def window_start(self, at: datetime) -> datetime:
+        """The start of the window ``at`` falls in."""
+        seconds = int(self.per.total_seconds())
+        offset = int((at - _EPOCH).total_seconds()) // seconds * seconds
+        return _EPOCH + timedelta(seconds=offset)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+RATE_LIMIT_OVER = ("defer", "drop")
+
+
+def rate_limit(trigger: dict[str, Any]) -> RateLimit | None:
+    """The trigger's ``rate_limit`` (already validated), or None."""
+    value = trigger.get("rate_limit")
+    if not isinstance(value, dict):
+        return None
+    return RateLimit(int(value["max"]), parse_duration(value["per"]), value.get("over", "defer"))
+
+
 def option_problems(trigger: Trigger, where: Callable[[str], str]) -> list[Problem]:
     """Problems of the options above; ``where`` turns canonical paths into submitted ones."""
     extra = trigger.model_extra or {}
@@ -79,6 +109,8 @@ def option_problems(trigger: Trigger, where: Callable[[str], str]) -> list[Probl
         elif error := check_template_syntax(key):
             problems.append(Problem(where("trigger.dedupe_key"), f"template error: {error}"))
     problems += _reenroll_problems(extra.get("reenroll"), where("trigger.reenroll"))
+    if "rate_limit" in extra:
+        problems += _rate_limit_problems(extra["rate_limit"], where("trigger.rate_limit"))
     return problems
 
 
@@ -94,3 +126,30 @@ def _reenroll_problems(value: Any, path: str) -> list[Problem]:
     if period <= timedelta(0):
         return [Problem(join_path(path, "after"), "the period is positive")]
     return []
+
+
+def _rate_limit_problems(value: Any, path: str) -> list[Problem]:
+    shape = 'rate_limit is {"max": 100, "per": "PT1H", "over": "defer" or "drop"}'
+    if not isinstance(value, dict):
+        return [Problem(path, shape)]
+    problems = [
+        Problem(join_path(path, key), f"unknown key; {shape}")
+        for key in value
+        if key not in ("max", "per", "over")
+    ]
+    count = value.get("max")
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        problems.append(Problem(join_path(path, "max"), "a whole number of runs, at least 1"))
+    if "per" not in value:
+        problems.append(Problem(join_path(path, "per"), "a period, like PT1H or P1D"))
+    else:
+        try:
+            period = parse_duration(value["per"], join_path(path, "per"))
+        except DefinitionError as exc:
+            problems += exc.problems
+        else:
+            if period < timedelta(seconds=1) or period % timedelta(seconds=1):
+                problems.append(Problem(join_path(path, "per"), "whole seconds, at least one"))
+    if value.get("over", "defer") not in RATE_LIMIT_OVER:
+        problems.append(Problem(join_path(path, "over"), '"defer" (the default) or "drop"'))
+    return problems

@@ -62,7 +62,7 @@ def value_warnings(
     paths = field_paths or {}
     sample = _sample_of(definition)
     warnings = []
-    for canonical, leaf in _leaves_of(definition):
+    for canonical, leaf in condition_leaves(definition):
         message = mismatch(leaf, sample)
         if message:
             warnings.append(Problem(locate(paths, join_path(canonical, "value")), message))
@@ -203,7 +203,10 @@ def _sample_of(definition: Definition) -> dict[str, Any] | None:
     return trigger_sample(definition.trigger)
 
 
-def _leaves_of(definition: Definition) -> Iterator[tuple[str, dict[str, Any]]]:
+def condition_leaves(definition: Definition) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every comparison (a ``{"field": …}`` leaf) of the conditions that read the run context —
+    the trigger's filter, nodes' ``when``, condition/goal/wait_condition nodes, switch cases —
+    with its canonical path."""
     yield from _leaves(definition.trigger.filter, "trigger.filter")
     for index, node in enumerate(definition.nodes):
         base = f"nodes[{index}]"

@@ -9,11 +9,19 @@ from sqlmodel import Session, col, select
 from storage.models import Event, EventOutcome
 from storage.upsert import upsert
 
-OUTCOMES = ("started", "duplicate", "filtered_out", "deduped", "reenroll_refused", "rate_limited")
-"""``started`` a run; ``duplicate``: this event (its dedupe key) started it before;
+OUTCOMES = (
+    "started", "deferred", "duplicate", "filtered_out", "deduped", "reenroll_refused",
+    "rate_limited", "chain_depth_exceeded", "cancelled",
+)  # fmt: skip
+"""``started`` a run; ``deferred``: started a run that begins at a later window of the
+workflow's rate limit (SPEC §2.5); ``duplicate``: this event (its dedupe key) started it before;
 ``filtered_out``: the trigger's filter was false; ``deduped``: another event with the same
 dedupe key started the run; ``reenroll_refused``: the entity ran already (``once``/``after``);
-``rate_limited``: the workflow's rate limit (SPEC §2.5) held it back."""
+``rate_limited``: the rate limit dropped it (``over: drop``); ``chain_depth_exceeded``: a run
+emitted the event too deep in a chain of runs starting each other (``definitions.chain``);
+``cancelled``: it cancelled the workflow's open runs for the entity (``cancel_on``)."""
+KEPT = ("started", "deferred")
+"""Outcomes a redelivery of the event does not replace: the run it started stays its outcome."""
 
 
 def get_event(session: Session, tenant_id: str, event_id: str) -> Event | None:
@@ -26,8 +34,7 @@ def record_outcomes(
     session: Session, tenant_id: str, event_id: str, outcomes: list[dict[str, Any]]
 ) -> None:
     """One row per workflow (``workflow_id``, ``outcome``, ``run_id``, ``detail``). A
-    redelivered event's outcomes replace the earlier ones, except ``started``: the run that
-    event started stays its outcome."""
+    redelivered event's outcomes replace the earlier ones, except ``KEPT``."""
     for outcome in outcomes:
         values = {"tenant_id": tenant_id, "event_id": event_id, "detail": "", **outcome}
         upsert(
@@ -36,7 +43,7 @@ def record_outcomes(
             values,
             ["tenant_id", "event_id", "workflow_id"],
             update=["outcome", "run_id", "detail"],
-            where=lambda table, _: table.c.outcome != "started",
+            where=lambda table, _: table.c.outcome.not_in(KEPT),
         )
 
 

@@ -451,3 +451,27 @@ class Export(SQLModel, table=True):
     """More records matched than the export's row limit."""
     content: str
     created_at: datetime = _ts(nullable=False, default=utcnow)
+
+
+# --- rate limits: runs a workflow started per window of its trigger's rate_limit (SPEC §2.5) ---
+
+
+class RateWindow(SQLModel, table=True):
+    """How many runs of a workflow an event trigger started (or refused) in one fixed window of
+    ``period_seconds`` beginning at ``window_start``: a counter row, incremented by one
+    conditional UPDATE, so concurrent deliveries never start more than the limit."""
+
+    __tablename__ = "rate_windows"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "workflow_id", "period_seconds", "window_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    workflow_id: str = Field(max_length=64)
+    period_seconds: int
+    window_start: datetime = _ts(nullable=False)
+    started: int = 0
+    """Runs started (or deferred to start) in the window."""
+    dropped: int = 0
+    """Events refused in the window (``over: drop``)."""

@@ -26,6 +26,7 @@ from api.app import create_app
 from api.deps import ApiDeps
 from api.schemas import EventIn
 from api.starter import accept_event
+from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
 from worker.simulator import Simulator
@@ -82,12 +83,14 @@ def build_worker(
     search_attributes: bool = True,
     retention_days: int = DEFAULT_RETENTION_DAYS,
     public_url: str = DEFAULT_PUBLIC_URL,
+    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
     **options: object,
 ) -> Worker:
     recorder = Recorder(engine)
     maintenance = Maintenance(engine, retention_days)
     lookups = Lookups(engine)
-    records = RecordActions(engine, event_sink(client, task_queue, engine, search_attributes))
+    sink = event_sink(client, task_queue, engine, search_attributes, max_chain_depth)
+    records = RecordActions(engine, sink)
     exports = Exports(engine, actions, public_url)
     return Worker(
         client,
@@ -127,7 +130,11 @@ def build_worker(
 
 
 def event_sink(
-    client: Client, task_queue: str, engine: Engine, search_attributes: bool = True
+    client: Client,
+    task_queue: str,
+    engine: Engine,
+    search_attributes: bool = True,
+    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
 ) -> EmitEvent:
     """Where the record actions' change events go: the API's own event path, so a change a run
     makes starts and signals runs exactly as a posted event does."""
@@ -140,6 +147,7 @@ def event_sink(
         connect_temporal=same_client,
         task_queue=task_queue,
         search_attributes=search_attributes,
+        max_chain_depth=max_chain_depth,
     )
 
     async def emit(tenant_id: str, event: dict[str, Any]) -> None:
@@ -160,6 +168,7 @@ def build_api(settings: Settings, engine: Engine) -> object:
         task_queue=settings.task_queue,
         search_attributes=settings.search_attributes,
         secrets=secret_box(settings),
+        max_chain_depth=settings.max_chain_depth,
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(load_definition=Lookups(engine).load_definition),
     )

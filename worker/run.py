@@ -29,6 +29,7 @@ async def run_worker(settings: Settings) -> None:
             search_attributes=settings.search_attributes,
             retention_days=settings.retention_days,
             public_url=settings.public_url,
+            max_chain_depth=settings.max_chain_depth,
         )
         if settings.system_schedules:
             try:

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from worker.send_event import _api_key as api_key
+from worker.send_event import api_key
 from worker.settings import Settings
 
 OUTPUT_SHOWN = 60

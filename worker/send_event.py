@@ -32,7 +32,7 @@ def send_event(
     """
     try:
         payload = _data(data)
-        key = _api_key(settings)
+        key = api_key(settings)
     except (OSError, ValueError) as exc:
         print(f"relay event send: {exc}", file=sys.stderr)
         return 2
@@ -76,7 +76,8 @@ def _data(data: str | None) -> dict[str, Any]:
     return value
 
 
-def _api_key(settings: Settings) -> str:
+def api_key(settings: Settings) -> str:
+    """The API key the CLI authenticates with: ``RELAY_API_KEY``, else the dev stack's key."""
     key = os.environ.get(API_KEY_VARIABLE)
     if key:
         return key.strip()

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
+
 STATE_DIR = Path(".relay")
 
 
@@ -59,6 +61,12 @@ class Settings(BaseSettings):
     public_url: str = Field(
         default="http://localhost:8000",
         description="the API's address as users reach it: links in emails (export downloads)",
+    )
+    max_chain_depth: int = Field(
+        default=DEFAULT_MAX_CHAIN_DEPTH,
+        ge=1,
+        description="runs started by events that runs emitted (record changes), in a row, "
+        "before no further one starts (stops workflows that trigger each other forever)",
     )
     system_schedules: bool = Field(
         default=True,

@@ -74,9 +74,12 @@ def _loc(path: str) -> tuple[str | int, ...]:
 class OutcomeOut(BaseModel):
     workflow_id: str
     outcome: str = Field(
-        description="started · duplicate (this event started it before) · deduped (another "
-        "event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited · "
-        "cancelled (its open runs for the entity, by cancel_on)"
+        description="started · deferred (started, beginning at the next window of the "
+        "trigger's rate_limit) · duplicate (this event started it before) · deduped (another "
+        "event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited "
+        "(dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a "
+        "chain of runs starting each other) · cancelled (its open runs for the entity, by "
+        "cancel_on)"
     )
     run_id: str | None
     detail: str
@@ -107,7 +110,7 @@ def get_one(event_id: str, tenant: CurrentTenant, session: SessionDep) -> EventO
         OutcomeOut(workflow_id=o.workflow_id, outcome=o.outcome, run_id=o.run_id, detail=o.detail)
         for o in outcomes_of(session, tenant, event_id)
     ]
-    runs = [o.run_id for o in outcomes if o.outcome == "started" and o.run_id]
+    runs = [o.run_id for o in outcomes if o.outcome in ("started", "deferred") and o.run_id]
     return EventOut(
         id=event.event_id,
         type=event.type,

@@ -55,8 +55,19 @@ def _ms(start: datetime | None, end: datetime | None) -> int | None:
     return None if start is None or end is None else round((end - start).total_seconds() * 1000)
 
 
+def _readable(trigger: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The stored trigger with its run keys readable: the unit separators between their parts
+    (an internal detail of ``api.enrollment``) shown as ``/``."""
+    if trigger is None:
+        return None
+    return {
+        k: v.replace("\x1f", "/") if k in ("key", "dedupe_key") and isinstance(v, str) else v
+        for k, v in trigger.items()
+    }
+
+
 def run_out(run: Run, steps: list[RunStep] | None = None, event: Event | None = None) -> RunOut:
-    trigger = run.trigger
+    trigger = _readable(run.trigger)
     if event is not None:
         trigger = {
             **(trigger or {}),

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy.engine import Engine
 
 from api.deps import CurrentTenant, Deps, Simulator
 from api.errors import ApiError, Conflict
@@ -16,6 +17,7 @@ from api.schemas import MAX_VERSION, RunStarted
 from api.starter import execute
 from definitions.models import Definition
 from storage.db import session_scope
+from storage.event_types import get_event_type
 from storage.models import Workflow, WorkflowVersion
 from workflows.simulation import simulation_request
 
@@ -149,7 +151,7 @@ async def test_workflow(
             deps, workflow, version, event.data or {}, event.entity, body.idempotency_key
         )
     return await _simulate(
-        _simulator(deps), workflow, version, body.event, body.events, body.outputs
+        _simulator(deps), deps.engine, workflow, version, body.event, body.events, body.outputs
     )
 
 
@@ -164,13 +166,14 @@ async def bulk_test(body: BulkTestIn, tenant: CurrentTenant, deps: Deps) -> Bulk
             number = workflow.active_version or workflow.latest_version
             targets.append((workflow, find_version(session, workflow, number)))
     results = await asyncio.gather(
-        *(_simulate(simulator, w, v, body.event, body.events, {}) for w, v in targets)
+        *(_simulate(simulator, deps.engine, w, v, body.event, body.events, {}) for w, v in targets)
     )
     return BulkTestOut(results=list(results))
 
 
 async def _simulate(
     simulator: Simulator,
+    engine: Engine,
     workflow: Workflow,
     version: WorkflowVersion,
     event: TestEventIn | None,
@@ -182,7 +185,7 @@ async def _simulate(
         definition,
         event.model_dump(exclude_none=True) if event else None,
         [e.model_dump(exclude_none=True) for e in events],
-        schema=event_schema(workflow.tenant_id, definition),
+        schema=event_schema(engine, workflow.tenant_id, definition),
         outputs=outputs,
         tenant_id=workflow.tenant_id,
         workflow_id=workflow.id,
@@ -195,10 +198,18 @@ async def _simulate(
     return SimulationOut(workflow_id=workflow.id, version=version.version, **report)
 
 
-def event_schema(tenant_id: str, definition: Definition) -> dict[str, Any] | None:
-    """The JSON Schema of the trigger's event type, for sample data; None until the event
-    catalog supplies it (the trigger's own ``sample``/``schema`` is used meanwhile)."""
-    return None
+def event_schema(engine: Engine, tenant_id: str, definition: Definition) -> dict[str, Any] | None:
+    """The JSON Schema of the trigger's event type in the tenant's catalog (its own entry, else
+    the built-in one), for sample data. None when the trigger brings its own ``sample`` or
+    ``schema`` (the author's word is more specific than the catalog's), listens to a glob, or
+    its type has no schema."""
+    trigger = definition.trigger
+    own = trigger.model_extra or {}
+    if "sample" in own or "schema" in own or not trigger.event or "*" in trigger.event:
+        return None
+    with session_scope(engine) as session:
+        spec = get_event_type(session, tenant_id, trigger.event)
+    return spec.schema_ if spec is not None else None
 
 
 def _simulator(deps: Deps) -> Simulator:

@@ -6,7 +6,7 @@ silently never matches. When the trigger's event type has a schema, validation c
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from definitions.catalog import EventTypeSpec
@@ -14,12 +14,11 @@ from definitions.context import RESERVED
 from definitions.errors import Problem, join_path
 from definitions.locating import locate
 from definitions.models import Definition
+from definitions.validation_values import condition_leaves
 
 _ORDERED = frozenset({"gt", "gte", "lt", "lte", "between"})
 _TEXTUAL = frozenset({"contains", "not_contains", "startswith", "endswith", "regex"})
 _UNORDERABLE = frozenset({"boolean", "object", "array", "null"})
-_CONDITION_NODES = frozenset({"condition", "goal"})
-"""Nodes whose ``condition`` reads the run context (not a later event or a record)."""
 
 
 def schema_warnings(
@@ -34,36 +33,11 @@ def schema_warnings(
     paths = field_paths or {}
     known = set(spec.derived)
     warnings = []
-    for canonical, leaf in _leaves_of(definition):
+    for canonical, leaf in condition_leaves(definition):
         message = _leaf_message(leaf, spec.schema_, known, spec.type)
         if message:
             warnings.append(Problem(locate(paths, join_path(canonical, "field")), message))
     return warnings
-
-
-def _leaves_of(definition: Definition) -> Iterator[tuple[str, dict[str, Any]]]:
-    yield from _leaves(definition.trigger.filter, "trigger.filter")
-    for index, node in enumerate(definition.nodes):
-        base = f"nodes[{index}]"
-        yield from _leaves(node.when, f"{base}.when")
-        if node.type in _CONDITION_NODES:
-            yield from _leaves(node.config.get("condition"), f"{base}.config.condition")
-        cases = node.config.get("cases") if node.type == "switch" else None
-        for case_index, case in enumerate(cases if isinstance(cases, list) else []):
-            if isinstance(case, dict):
-                yield from _leaves(case.get("when"), f"{base}.config.cases[{case_index}].when")
-
-
-def _leaves(tree: Any, path: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    if not isinstance(tree, dict):
-        return
-    if "field" in tree:
-        yield path, tree
-    for key in ("and", "or"):
-        for index, child in enumerate(tree.get(key) or []):
-            yield from _leaves(child, join_path(join_path(path, key), index))
-    if "not" in tree:
-        yield from _leaves(tree["not"], join_path(path, "not"))
 
 
 def _leaf_message(

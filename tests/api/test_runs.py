@@ -179,3 +179,19 @@ async def test_events_are_stored_and_answered_503_while_temporal_is_down(
         [run] = retried.json()["runs"]
         assert run["status"] == "started"
     await dev_env.client.get_workflow_handle(run["id"]).terminate("test over")
+
+
+async def test_a_runs_keys_are_shown_without_control_characters(stack: Stack) -> None:
+    await stack.create_active({
+        "name": "Once", "trigger": {"event": "user.signed_up", "entity": "{{ user_id }}",
+                                    "reenroll": "once", "dedupe_key": "{{ user_id }}"},
+        "steps": [{"id": "mark", "type": "set", "values": {"seen": "yes"}}],
+    })  # fmt: skip
+    accepted = await stack.api.post(
+        "/v1/events", json={"type": "user.signed_up", "data": {"user_id": "u_1"}}
+    )
+    run_id = accepted.json()["runs"][0]["id"]
+    run = await stack.wait_run(run_id, finished)
+    assert (run["trigger"]["key"], run["trigger"]["dedupe_key"]) == ("once/u_1", "key/u_1")
+    listed = await stack.api.get("/v1/runs")
+    assert "\\u001f" not in listed.text and "\x1f" not in listed.text

@@ -83,6 +83,29 @@ async def test_without_an_event_the_triggers_sample_is_used(api: Any) -> None:
     assert [(s["node_id"], s["at"]) for s in body["steps"]][-1] == ("tips", "P3D")
 
 
+async def test_without_an_event_or_a_sample_the_catalogs_schema_gives_the_data(api: Any) -> None:
+    # A built-in entry: a lead.created event has a lead with an email.
+    lead = await create(api, {
+        "name": "Lead", "trigger": {"event": "lead.created"},
+        "steps": [{"id": "hi", "type": "send_email", "to": "{{ lead.email }}", "subject": "Hi",
+                   "body": "Hello"}],
+    })  # fmt: skip
+    body = (await api.post(f"/v1/workflows/{lead}/test", json={})).json()
+    assert body["sample_data"] is True
+    assert body["trigger"]["data"]["lead"]["email"] == body["steps"][0]["content"]["to"][0]
+    assert "@" in body["steps"][0]["content"]["to"][0]
+    # The tenant's own entry for its own type.
+    schema = {"type": "object", "required": ["plan"], "properties": {"plan": {"enum": ["gold"]}}}
+    created = await api.post("/v1/event-types", json={"type": "plan.chosen", "schema": schema})
+    assert created.status_code == 201, created.text
+    plan = await create(api, {
+        "name": "Plan", "trigger": {"event": "plan.chosen"},
+        "steps": [{"id": "gold", "type": "set", "values": {"plan": "{{ plan }}"}}],
+    })  # fmt: skip
+    body = (await api.post(f"/v1/workflows/{plan}/test", json={})).json()
+    assert body["trigger"]["data"] == {"plan": "gold"}
+
+
 async def test_bad_scripts_unknown_and_foreign_workflows_are_4xx(api: Any, engine: Engine) -> None:
     workflow_id = await create(api, WELCOME)
     bad = await api.post(

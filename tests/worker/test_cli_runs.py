@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.worker.test_cli_event import Api, _relay, api  # noqa: F401  (the served API)
+from tests.worker.conftest import Api, relay
 
 
 async def _started_run(served: Api, booking: str) -> str:
@@ -22,17 +22,17 @@ async def _started_run(served: Api, booking: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _key(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+def _key(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELAY_API_KEY", api.key)
 
 
 async def test_list_shows_the_tenants_runs_as_a_table(
-    api: Api,  # noqa: F811
+    api: Api,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     first, second = await _started_run(api, "bk_1"), await _started_run(api, "bk_2")
 
-    status, out, _ = await _relay(capsys, "runs", "list", "--api-url", api.url)
+    status, out, _ = await relay(capsys, "runs", "list", "--api-url", api.url)
 
     assert status == 0
     header, *rows = out.splitlines()
@@ -44,36 +44,36 @@ async def test_list_shows_the_tenants_runs_as_a_table(
     assert [row[entity:] for row in rows] == ["bk_2", "bk_1"]
     assert rows[0].split()[2:4] == ["v1", "waiting"]
 
-    status, out, _ = await _relay(capsys, "runs", "list", "--limit", "1", "--api-url", api.url)
+    status, out, _ = await relay(capsys, "runs", "list", "--limit", "1", "--api-url", api.url)
     assert (status, out.splitlines()[1].split()[0]) == (0, second)
     assert out.splitlines()[-1] == "(newest 1 shown; --limit shows more)"
 
 
 async def test_list_filters_by_workflow_and_status(
-    api: Api,  # noqa: F811
+    api: Api,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     run_id = await _started_run(api, "bk_3")
-    status, out, _ = await _relay(capsys, "runs", "show", run_id, "--api-url", api.url)
+    status, out, _ = await relay(capsys, "runs", "show", run_id, "--api-url", api.url)
     workflow = out.splitlines()[1].split()[1]
 
     argv = ["runs", "list", "--workflow", workflow, "--status", "waiting", "--api-url", api.url]
-    status, out, _ = await _relay(capsys, *argv)
+    status, out, _ = await relay(capsys, *argv)
     assert status == 0 and run_id in out
     argv = ["runs", "list", "--status", "completed", "--api-url", api.url]
-    assert await _relay(capsys, *argv) == (0, "no runs\n", "")
+    assert await relay(capsys, *argv) == (0, "no runs\n", "")
     argv = ["runs", "list", "--status", "done", "--api-url", api.url]
-    status, out, err = await _relay(capsys, *argv)
+    status, out, err = await relay(capsys, *argv)
     assert (status, out) == (1, "") and "status" in err
 
 
 async def test_show_prints_the_run_and_its_steps(
-    api: Api,  # noqa: F811
+    api: Api,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     run_id = await _started_run(api, "bk_4")
 
-    status, out, _ = await _relay(capsys, "runs", "show", run_id, "--api-url", api.url)
+    status, out, _ = await relay(capsys, "runs", "show", run_id, "--api-url", api.url)
 
     assert status == 0
     lines = out.splitlines()
@@ -88,9 +88,9 @@ async def test_show_prints_the_run_and_its_steps(
 
 
 async def test_an_unknown_run_exits_1_with_the_apis_reason(
-    api: Api,  # noqa: F811
+    api: Api,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    status, out, err = await _relay(capsys, "runs", "show", "run_nope", "--api-url", api.url)
+    status, out, err = await relay(capsys, "runs", "show", "run_nope", "--api-url", api.url)
     assert (status, out) == (1, "")
     assert "not found" in err.lower() and "run_nope" in err
