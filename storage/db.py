@@ -53,8 +53,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def upgrade(url: str) -> None:
-    """Apply every migration up to the heads (parallel branches of migrations are allowed)."""
+    """Apply every migration up to the head."""
     config = Config()
     config.set_main_option("script_location", str(_MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")

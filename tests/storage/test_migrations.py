@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlmodel import SQLModel
 
 import storage.models  # noqa: F401  (registers the tables)
+from storage import db
 from storage.db import upgrade
 
 
@@ -55,3 +58,10 @@ def test_the_migrated_schema_matches_the_models_exactly(tmp_path: Path) -> None:
     finally:
         engine.dispose()
     assert diffs == []
+
+
+def test_the_migrations_have_one_head() -> None:
+    """Branches written side by side are merged, so ``alembic upgrade head`` means everything."""
+    config = Config()
+    config.set_main_option("script_location", str(db._MIGRATIONS))
+    assert len(ScriptDirectory.from_config(config).get_heads()) == 1
