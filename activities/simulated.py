@@ -113,8 +113,12 @@ class SimulatedEffects:
 
     @activity.defn(name="relay.simulation_horizon")
     async def horizon(self, run_id: str) -> None:
-        """The run is still waiting at the horizon: its steps stay as they are now."""
+        """The run is still waiting at the horizon: its steps stay as they are now, and it is
+        cancelled. Through the server's API, while the driver's workflow task is open: the test
+        server then records the request at once, with its clock held, where a cancel command
+        of the driver reaches the run later, and the clock may jump to a run's deadline first."""
         self._trace(run_id).frozen = True
+        await activity.client().get_workflow_handle(run_id).cancel()
 
     @activity.defn(name="relay.load_definition")
     async def load_definition(self, input: LoadDefinitionInput) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +10,7 @@ from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.worker import Worker
 
 from activities.actions import Actions
@@ -52,7 +53,29 @@ async def relay_worker(
         actions = loopback_actions(engine, http, smtp_url=smtp_url, sms=sms)
         worker = build_worker(client, f"relay-test-{uuid.uuid4().hex[:8]}", engine, actions)
         async with worker:
-            yield worker
+            try:
+                yield worker
+                await _assert_no_open_runs(client, worker.task_queue)
+            finally:
+                _started.pop(worker.task_queue, None)
+
+
+# Workflow ids started on each test worker's queue. A run still open when its worker stops will
+# one day have a workflow task nobody polls, and the time-skipping server stops its clock while
+# one is outstanding (terminating the run does not release it): every later test that waits in
+# virtual time would hang. So a test ends its runs (awaits them) while its worker still runs.
+_started: dict[str, list[str]] = {}
+
+
+async def _assert_no_open_runs(client: Client, task_queue: str) -> None:
+    async def is_open(workflow_id: str) -> bool:
+        description = await client.get_workflow_handle(workflow_id).describe()
+        return description.status == WorkflowExecutionStatus.RUNNING
+
+    started = _started.get(task_queue, [])
+    flags = await asyncio.gather(*(is_open(run) for run in started))
+    still_open = [run for run, open_ in zip(started, flags, strict=True) if open_]
+    assert not still_open, f"runs left open when the test's worker stopped: {still_open}"
 
 
 def run_input(
@@ -85,9 +108,11 @@ def run_input(
 async def start_run(
     client: Client, worker: Worker, input: RunInput, run_id: str | None = None
 ) -> WorkflowHandle[Any, Any]:
-    return await client.start_workflow(
+    handle = await client.start_workflow(
         RelayRun.run,
         input,
         id=run_id or f"run_{uuid.uuid4().hex[:12]}",
         task_queue=worker.task_queue,
     )
+    _started.setdefault(worker.task_queue, []).append(handle.id)
+    return handle

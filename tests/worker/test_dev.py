@@ -41,7 +41,7 @@ def _wait_ready(api: str, timeout: float = 60) -> None:
                 return
         except httpx.HTTPError:
             pass
-        time.sleep(0.5)
+        time.sleep(0.1)
     raise AssertionError("the dev stack never became ready")
 
 
