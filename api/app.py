@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import access_log, errors
 from api.deps import ApiDeps
 from api.routes import (
     analytics,
@@ -45,6 +45,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     )
     app.state.deps = deps
     errors.install(app)
+    access_log.install(app)
     for module in (health, metrics, workflows, events, runs, secrets):
         app.include_router(module.router)
     app.include_router(authoring.router)

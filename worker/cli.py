@@ -58,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     schema.add_argument("--output", "-o", type=Path, help="write it to this file instead")
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging()
     settings = Settings()
     if args.command == "event":
         from worker.send_event import send_event
@@ -119,7 +118,14 @@ def _serve_api(settings: Settings) -> int:
     from worker.composition import build_api
 
     app = build_api(settings, make_engine(settings.database_url))
-    uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")  # type: ignore[arg-type]
+    # Requests are logged by ``api.access_log``, with tokens and query strings left out.
+    uvicorn.run(
+        app,  # type: ignore[arg-type]
+        host=settings.api_host,
+        port=settings.api_port,
+        log_level="info",
+        access_log=False,
+    )
     return 0
 
 
@@ -209,6 +215,14 @@ def _schema(output: Path | None) -> int:
         output.write_text(text, encoding="utf-8")
         print(f"wrote {output}")
     return 0
+
+
+def configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # httpx logs every request's full URL at INFO: outbound URLs can carry secrets (a Slack
+    # webhook's path, a token in a query string), and the CLI's own calls are noise.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 if __name__ == "__main__":
