@@ -19,10 +19,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.email import EmailMessage, EmailTransport
-from activities.errors import DeliveryError, PermanentDeliveryError
+from activities.errors import DeliveryError, PermanentDeliveryError, permanent
 from activities.http import HttpCaller
 from activities.inputs import ActionInput, StepRecord
-from activities.recording import close_run, record_steps_in
+from activities.recording import action_step, close_run, record_steps_in
 from activities.signing import SIGNING_SECRET_NAME
 from activities.slack import post_to_slack, slack_message
 from activities.sms import SmsTransport
@@ -79,7 +79,7 @@ class Actions:
             message_id=input.idempotency_key,
         )
         if message.text is None and message.html is None:
-            raise _permanent("an email needs a body or html", "invalid_config")
+            raise permanent("an email needs a body or html", "invalid_config")
         return await self._deliver(
             input,
             running,
@@ -115,7 +115,7 @@ class Actions:
             headers["Authorization"] = _authorization(config["auth"])
         form = config.get("body_format") == "form"
         if form and not isinstance(config.get("body") or {}, dict):
-            raise _permanent("a form body is an object of field names and values", "invalid_body")
+            raise permanent("a form body is an object of field names and values", "invalid_body")
         return await self._deliver(
             input,
             running,
@@ -167,13 +167,13 @@ class Actions:
             return subject, text, html
         stored = await asyncio.to_thread(self._email_template, tenant_id, name)
         if stored is None:
-            raise _permanent(f"email template {name!r} does not exist", "template_not_found")
+            raise permanent(f"email template {name!r} does not exist", "template_not_found")
         scope = dict(context or {})
         if isinstance(scope.get("now"), str):
             scope.update(template_context_clock(datetime.fromisoformat(scope["now"])))
         variables = config.get("variables") or {}
         if not isinstance(variables, dict):
-            raise _permanent("variables must be an object", "invalid_config")
+            raise permanent("variables must be an object", "invalid_config")
         scope.update(variables)
         try:
             return (
@@ -182,7 +182,7 @@ class Actions:
                 html if html is not None else _optional_text(render(stored[2], scope)),
             )
         except TemplateRenderError as exc:
-            raise _permanent(f"email template {name!r}: {exc}", "template_error") from exc
+            raise permanent(f"email template {name!r}: {exc}", "template_error") from exc
 
     def _email_template(
         self, tenant_id: str, name: str
@@ -199,17 +199,14 @@ class Actions:
         """The configuration with secrets resolved, the step records that mark it running
         (written in the delivery's first transaction), and the tenant's secrets (read only when
         the step names one, or `signing` needs the tenant's signing secret)."""
-        info = activity.info()
-        step = _step(input.step, "running", attempts=info.attempt)
-        if info.attempt == 1:
-            step.started_at = datetime.now(UTC)
+        step = action_step(input, "running")
         secrets: dict[str, str] = {}
         if signing or _mentions_secrets(input.config):
             secrets = await asyncio.to_thread(self._secrets, input.run.tenant_id)
         try:
             resolved: dict[str, Any] = resolve_secrets(input.config, secrets)
         except TemplateRenderError as exc:
-            raise _permanent(str(exc), "template_error") from exc
+            raise permanent(str(exc), "template_error") from exc
         return resolved, [*input.pending, step], secrets
 
     def _start(self, input: ActionInput, steps: list[StepRecord]) -> dict[str, Any] | None:
@@ -240,7 +237,7 @@ class Actions:
         else:
             receipt = await _send(send, values)
         delivery = _delivery(input, channel, transport, mask_secrets(recipient, values), receipt)
-        done = _step(input.step, "completed", attempts=activity.info().attempt)
+        done = action_step(input, "completed")
         done.completed_at = datetime.now(UTC)
         done.output = receipt
         await asyncio.to_thread(self._complete, input, delivery, done)
@@ -356,21 +353,6 @@ def _mentions_secrets(value: Any) -> bool:
     return False
 
 
-def _step(template: StepRecord, status: str, *, attempts: int | None) -> StepRecord:
-    return StepRecord(
-        step_key=template.step_key,
-        node_id=template.node_id,
-        type=template.type,
-        seq=template.seq,
-        status=status,
-        attempts=attempts,
-    )
-
-
-def _permanent(message: str, kind: str) -> ApplicationError:
-    return ApplicationError(message, type=kind, non_retryable=True)
-
-
 def _addresses(value: Any) -> list[str]:
     if value in (None, ""):
         return []
@@ -406,7 +388,7 @@ def _authorization(auth: Any) -> str:
         return "Basic " + base64.b64encode(pair).decode("ascii")
     if kind == "bearer" and auth.get("token"):
         return f"Bearer {_text(auth['token'])}"
-    raise _permanent("auth must be basic (username, password) or bearer (token)", "invalid_auth")
+    raise permanent("auth must be basic (username, password) or bearer (token)", "invalid_auth")
 
 
 def _statuses(expect: Any) -> list[int] | None:
@@ -415,7 +397,7 @@ def _statuses(expect: Any) -> list[int] | None:
     try:
         return [int(status) for status in (expect if isinstance(expect, list) else [expect])]
     except (TypeError, ValueError) as exc:
-        raise _permanent("expect must list HTTP status codes", "invalid_config") from exc
+        raise permanent("expect must list HTTP status codes", "invalid_config") from exc
 
 
 def _host(url: str) -> str:

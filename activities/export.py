@@ -20,12 +20,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
 from activities.actions import Actions
 from activities.email import EmailMessage
-from activities.inputs import ActionInput, StepRecord
-from activities.recording import close_run, record_steps_in
+from activities.errors import permanent
+from activities.inputs import ActionInput
+from activities.recording import action_step, close_run, record_steps_in
 from definitions.errors import DefinitionError
 from definitions.exports import (
     Column,
@@ -79,7 +79,7 @@ class Exports:
         try:
             spec = export_spec(input.config)
         except DefinitionError as exc:
-            raise _permanent(str(exc), "invalid_config") from exc
+            raise permanent(str(exc), "invalid_config") from exc
         made = await asyncio.to_thread(self._make, input, spec)
         url = download_url(self._public_url, made.export_id)
         if spec.email_to:
@@ -94,7 +94,7 @@ class Exports:
         """One transaction: the step is running, and the export is made (or found made)."""
         tenant, key = input.run.tenant_id, input.idempotency_key
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, [*input.pending, _state(input, "running")])
+            record_steps_in(session, input.run, [*input.pending, action_step(input, "running")])
             export = export_for_key(session, tenant, key)
             if export is None:
                 export = save_export(session, self._build(session, input, spec))
@@ -110,10 +110,10 @@ class Exports:
                 session, tenant, spec.record_type, spec.clauses, sort=spec.sort, limit=spec.limit
             )
         except DefinitionError as exc:
-            raise _permanent(str(exc), "invalid_filter") from exc
+            raise permanent(str(exc), "invalid_filter") from exc
         content, columns = records_csv(records, spec.columns)
         if len(content) > MAX_CSV_CHARS:
-            raise _permanent(
+            raise permanent(
                 f"the export would be over {MAX_CSV_CHARS:,} characters: "
                 "narrow the filter, name fewer columns or lower the limit",
                 "export_too_large",
@@ -135,7 +135,7 @@ class Exports:
 
     def _complete(self, input: ActionInput, output: dict[str, Any]) -> None:
         with session_scope(self._engine) as session:
-            done = _state(input, "completed")
+            done = action_step(input, "completed")
             done.completed_at = datetime.now(UTC)
             done.output = output
             record_steps_in(session, input.run, [done])
@@ -160,20 +160,3 @@ def _email(input: ActionInput, spec: ExportSpec, made: Made, url: str) -> EmailM
         "Download it with an API key of your workspace.\n",
         message_id=input.idempotency_key,
     )
-
-
-def _state(input: ActionInput, status: str) -> StepRecord:
-    attempt = activity.info().attempt
-    return StepRecord(
-        step_key=input.step.step_key,
-        node_id=input.step.node_id,
-        type=input.step.type,
-        seq=input.step.seq,
-        status=status,
-        attempts=attempt,
-        started_at=datetime.now(UTC) if status == "running" and attempt == 1 else None,
-    )
-
-
-def _permanent(message: str, kind: str) -> ApplicationError:
-    return ApplicationError(message, type=kind, non_retryable=True)

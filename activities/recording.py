@@ -17,6 +17,7 @@ from sqlmodel import Session
 from temporalio import activity
 
 from activities.inputs import (
+    ActionInput,
     FinishRunInput,
     OpenRunInput,
     RecordStepsInput,
@@ -29,6 +30,20 @@ from storage.db import session_scope
 from storage.models import Run
 from storage.runs import finish_run, record_step, set_run_status, start_run
 from storage.watches import unwatch, watch
+
+
+def action_step(input: ActionInput, status: str) -> StepRecord:
+    """An action's step record at ``status`` in this attempt (it started at the first one)."""
+    attempt = activity.info().attempt
+    return StepRecord(
+        step_key=input.step.step_key,
+        node_id=input.step.node_id,
+        type=input.step.type,
+        seq=input.step.seq,
+        status=status,
+        attempts=attempt,
+        started_at=datetime.now(UTC) if status == "running" and attempt == 1 else None,
+    )
 
 
 def record_steps_in(session: Session, run: RunRef, steps: list[StepRecord]) -> None:

@@ -18,10 +18,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.inputs import ActionInput, StepRecord
-from activities.recording import close_run, record_steps_in
+from activities.errors import permanent
+from activities.inputs import ActionInput
+from activities.recording import action_step, close_run, record_steps_in
 from definitions.chain import emitted_chain
 from definitions.errors import DefinitionError
 from definitions.record_actions import (
@@ -104,7 +104,7 @@ class RecordActions:
         record_type, record_id = _target(input.config)
         fields = _object(update_fields(input.config), "fields")
         if refused := disallowed_fields(record_type, fields):
-            raise _permanent(
+            raise permanent(
                 f"a {record_type} update may not change {', '.join(refused)}", "field_not_allowed"
             )
 
@@ -171,7 +171,7 @@ class RecordActions:
             clauses = parse_filter(config.get("filter") or config.get("filters"))
             sort = parse_sort(config.get("sort"))
         except DefinitionError as exc:
-            raise _permanent(str(exc), "invalid_filter") from exc
+            raise permanent(str(exc), "invalid_filter") from exc
         limit = min(int(_number(config.get("limit") or MAX_QUERY_LIMIT)), MAX_QUERY_LIMIT)
 
         def query(session: Session) -> list[dict[str, Any]]:
@@ -206,7 +206,7 @@ class RecordActions:
         record_type, record_id = _target(input.config)
         names = _names(input.config.get(kind) or input.config.get(f"{kind}s"))
         if not names:
-            raise _permanent(f"{input.step.type} needs a {kind} name", "invalid_config")
+            raise permanent(f"{input.step.type} needs a {kind} name", "invalid_config")
 
         def change(session: Session, source: str) -> Changed:
             changed = None
@@ -235,7 +235,7 @@ class RecordActions:
         """One transaction: the step is running, and the change is made (or found made)."""
         tenant, key = input.run.tenant_id, input.idempotency_key
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, [*input.pending, self._state(input, "running")])
+            record_steps_in(session, input.run, [*input.pending, action_step(input, "running")])
             made = changes_under(session, tenant, key)
             last: RecordChange | None
             if made:
@@ -246,9 +246,9 @@ class RecordActions:
                 try:
                     changed = change(session, f"run:{input.run.run_id}:{input.step.step_key}")
                 except RecordNotFound as exc:
-                    raise _permanent(str(exc), "record_not_found") from None
+                    raise permanent(str(exc), "record_not_found") from None
                 except RecordExists as exc:
-                    raise _permanent(str(exc), "record_exists") from None
+                    raise permanent(str(exc), "record_exists") from None
                 made = changes_under(session, tenant, key)
                 last, record = changed.change, changed.record
             # The events carry this run's chain, so workflows starting each other stop at a depth.
@@ -264,7 +264,7 @@ class RecordActions:
     def _read(self, input: ActionInput, work: Callable[[Session], Any]) -> Any:
         """A step whose work is one transaction: running, the work, completed, all at once."""
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, [*input.pending, self._state(input, "running")])
+            record_steps_in(session, input.run, [*input.pending, action_step(input, "running")])
             result = work(session)
             self._finish(session, input, result)
         return result
@@ -274,25 +274,12 @@ class RecordActions:
             self._finish(session, input, output)
 
     def _finish(self, session: Session, input: ActionInput, output: Any) -> None:
-        done = self._state(input, "completed")
+        done = action_step(input, "completed")
         done.completed_at = datetime.now(UTC)
         done.output = output
         record_steps_in(session, input.run, [done])
         if input.finishes_run:
             close_run(session, input.run, "completed", done.completed_at)
-
-    @staticmethod
-    def _state(input: ActionInput, status: str) -> StepRecord:
-        attempt = activity.info().attempt
-        return StepRecord(
-            step_key=input.step.step_key,
-            node_id=input.step.node_id,
-            type=input.step.type,
-            seq=input.step.seq,
-            status=status,
-            attempts=attempt,
-            started_at=datetime.now(UTC) if status == "running" and attempt == 1 else None,
-        )
 
 
 def changes_under(session: Session, tenant: str, key: str) -> list[RecordChange]:
@@ -324,13 +311,13 @@ def _derived_id(key: str) -> str:
 
 def _required(value: Any, name: str) -> Any:
     if value in (None, ""):
-        raise _permanent(f"the step needs {name!r}", "invalid_config")
+        raise permanent(f"the step needs {name!r}", "invalid_config")
     return value
 
 
 def _object(value: Any, name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _permanent(f"{name!r} must be an object of field names and values", "invalid_config")
+        raise permanent(f"{name!r} must be an object of field names and values", "invalid_config")
     return dict(value)
 
 
@@ -345,15 +332,11 @@ def _number(value: Any) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise _permanent(f"{value!r} is not a number", "invalid_config") from None
+        raise permanent(f"{value!r} is not a number", "invalid_config") from None
 
 
 def _optional(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
-
-
-def _permanent(message: str, kind: str) -> ApplicationError:
-    return ApplicationError(message, type=kind, non_retryable=True)
 
 
 __all__ = ["EmitEvent", "InvalidCursor", "RecordActions", "no_events", "record_view"]
