@@ -69,9 +69,9 @@ class Actions:
         config, running, secrets = await self._begin(input)
         subject, text, html = await self._email_content(input.run.tenant_id, config, context)
         message = EmailMessage(
-            to=_addresses(config.get("to")),
-            cc=_addresses(config.get("cc")),
-            bcc=_addresses(config.get("bcc")),
+            to=address_list(config.get("to")),
+            cc=address_list(config.get("cc")),
+            bcc=address_list(config.get("bcc")),
             sender=str(config.get("from") or ""),
             subject=subject,
             text=text,
@@ -93,7 +93,7 @@ class Actions:
     @activity.defn(name="send_sms")
     async def send_sms(self, input: ActionInput) -> dict[str, Any]:
         config, running, secrets = await self._begin(input)
-        to, body = _text(config.get("to")), _text(config.get("body"))
+        to, body = as_text(config.get("to")), as_text(config.get("body"))
         # The receipt (Twilio's message sid and status) is kept in the delivery log.
         return await self._deliver(
             input,
@@ -108,9 +108,9 @@ class Actions:
     @activity.defn(name="http_request")
     async def http_request(self, input: ActionInput) -> dict[str, Any]:
         config, running, secrets = await self._begin(input, signing=True)
-        url = _text(config.get("url"))
+        url = as_text(config.get("url"))
         signing_secret = secrets.get(SIGNING_SECRET_NAME) or self._signing_secret
-        headers = {str(k): _text(v) for k, v in (config.get("headers") or {}).items()}
+        headers = {str(k): as_text(v) for k, v in (config.get("headers") or {}).items()}
         if config.get("auth"):
             headers["Authorization"] = _authorization(config["auth"])
         form = config.get("body_format") == "form"
@@ -123,7 +123,7 @@ class Actions:
             transport="http",
             recipient=_host(url),
             send=lambda: self._http.request(
-                method=_text(config.get("method") or "POST").upper(),
+                method=as_text(config.get("method") or "POST").upper(),
                 url=url,
                 headers=headers,
                 query=config.get("query"),
@@ -141,7 +141,7 @@ class Actions:
     @activity.defn(name="slack")
     async def slack(self, input: ActionInput) -> dict[str, Any]:
         config, running, secrets = await self._begin(input)
-        url = _text(config.get("url"))
+        url = as_text(config.get("url"))
         return await self._deliver(
             input,
             running,
@@ -160,9 +160,9 @@ class Actions:
         """Subject, text and html: the step's own, else its stored ``template`` rendered with
         the run context and the step's ``variables`` (the step's fields win over the template's).
         """
-        subject = _text(config.get("subject"))
+        subject = as_text(config.get("subject"))
         text, html = _optional_text(config.get("body")), _optional_text(config.get("html"))
-        name = _text(config.get("template"))
+        name = as_text(config.get("template"))
         if not name:
             return subject, text, html
         stored = await asyncio.to_thread(self._email_template, tenant_id, name)
@@ -177,7 +177,7 @@ class Actions:
         scope.update(variables)
         try:
             return (
-                subject or _text(render(stored[0], scope)),
+                subject or as_text(render(stored[0], scope)),
                 text if text is not None else _optional_text(render(stored[1], scope)),
                 html if html is not None else _optional_text(render(stored[2], scope)),
             )
@@ -353,14 +353,15 @@ def _mentions_secrets(value: Any) -> bool:
     return False
 
 
-def _addresses(value: Any) -> list[str]:
+def address_list(value: Any) -> list[str]:
+    """A step's ``to``/``cc``/``bcc``: a list, or one comma-separated string."""
     if value in (None, ""):
         return []
     items = value if isinstance(value, list) else str(value).split(",")
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
@@ -384,10 +385,10 @@ def _authorization(auth: Any) -> str:
     ``{"type": "bearer", "token"}`` (values may come from secrets)."""
     kind = auth.get("type") if isinstance(auth, dict) else None
     if kind == "basic":
-        pair = f"{_text(auth.get('username'))}:{_text(auth.get('password'))}".encode()
+        pair = f"{as_text(auth.get('username'))}:{as_text(auth.get('password'))}".encode()
         return "Basic " + base64.b64encode(pair).decode("ascii")
     if kind == "bearer" and auth.get("token"):
-        return f"Bearer {_text(auth['token'])}"
+        return f"Bearer {as_text(auth['token'])}"
     raise permanent("auth must be basic (username, password) or bearer (token)", "invalid_auth")
 
 

@@ -83,18 +83,8 @@ class Recorder:
 
     def _open_run(self, input: OpenRunInput) -> None:
         with session_scope(self._engine) as session:
-            run = input.run
-            start_run(
-                session,
-                Run(
-                    id=run.run_id,
-                    tenant_id=run.tenant_id,
-                    workflow_id=run.workflow_id,
-                    version=run.version,
-                    trigger=input.trigger,
-                    started_at=run.started_at or datetime.now(UTC),
-                ),
-            )
+            started_at = input.run.started_at or datetime.now(UTC)
+            _add_row(session, input.run, started_at, trigger=input.trigger)
 
     @activity.defn(name="relay.watch")
     async def watch(self, input: WatchInput) -> None:
@@ -156,8 +146,10 @@ def _add_row(
     started_at: datetime,
     variant: str | None = None,
     goal: str | None = None,
+    *,
+    trigger: dict[str, Any] | None = None,
 ) -> None:
-    """The row of a run started outside the API (a test, a child run)."""
+    """The row of a run started outside the API (a test, a child run, a scheduled run)."""
     start_run(
         session,
         Run(
@@ -165,6 +157,7 @@ def _add_row(
             tenant_id=run.tenant_id,
             workflow_id=run.workflow_id,
             version=run.version,
+            trigger=trigger,
             started_at=started_at,
             variant=variant,
             goal=goal,

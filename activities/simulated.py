@@ -19,6 +19,7 @@ from temporalio import activity
 from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
+from activities.actions import address_list, as_text
 from activities.inputs import (
     ActionInput,
     FinishRunInput,
@@ -185,35 +186,24 @@ def rendered_content(kind: str, config: dict[str, Any], key: str) -> dict[str, A
     """What an action would send, as its activity would build it from ``config``."""
     if kind == "send_email":
         return {
-            "to": _addresses(config.get("to")),
-            "cc": _addresses(config.get("cc")),
-            "bcc": _addresses(config.get("bcc")),
+            "to": address_list(config.get("to")),
+            "cc": address_list(config.get("cc")),
+            "bcc": address_list(config.get("bcc")),
             "from": config.get("from") or None,
-            "subject": _text(config.get("subject")),
+            "subject": as_text(config.get("subject")),
             "text": config.get("body") or None,
             "html": config.get("html") or None,
             "message_id": key,
         }
     if kind == "send_sms":
-        return {"to": _text(config.get("to")), "body": _text(config.get("body"))}
+        return {"to": as_text(config.get("to")), "body": as_text(config.get("body"))}
     if kind == "http_request":
-        headers = {str(k): _text(v) for k, v in (config.get("headers") or {}).items()}
+        headers = {str(k): as_text(v) for k, v in (config.get("headers") or {}).items()}
         return {
-            "method": _text(config.get("method") or "POST").upper(),
-            "url": _text(config.get("url")),
+            "method": as_text(config.get("method") or "POST").upper(),
+            "url": as_text(config.get("url")),
             "headers": {**headers, "Idempotency-Key": key},
             "query": config.get("query"),
             "body": config.get("body"),
         }
     return dict(config)
-
-
-def _addresses(value: Any) -> list[str]:
-    if value in (None, ""):
-        return []
-    items = value if isinstance(value, list) else str(value).split(",")
-    return [str(item).strip() for item in items if str(item).strip()]
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)

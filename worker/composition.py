@@ -138,22 +138,34 @@ def event_sink(
 ) -> EmitEvent:
     """Where the record actions' change events go: the API's own event path, so a change a run
     makes starts and signals runs exactly as a posted event does."""
+    deps = client_deps(client, engine, task_queue, search_attributes, max_chain_depth)
+
+    async def emit(tenant_id: str, event: dict[str, Any]) -> None:
+        await accept_event(deps, tenant_id, EventIn.model_validate(event))
+
+    return emit
+
+
+def client_deps(
+    client: Client,
+    engine: Engine,
+    task_queue: str,
+    search_attributes: bool = True,
+    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
+) -> ApiDeps:
+    """The API's dependencies over a worker's connected client, for the API code a worker calls
+    (accepting events, building schedules)."""
 
     async def same_client() -> Client:
         return client
 
-    deps = ApiDeps(
+    return ApiDeps(
         engine=engine,
         connect_temporal=same_client,
         task_queue=task_queue,
         search_attributes=search_attributes,
         max_chain_depth=max_chain_depth,
     )
-
-    async def emit(tenant_id: str, event: dict[str, Any]) -> None:
-        await accept_event(deps, tenant_id, EventIn.model_validate(event))
-
-    return emit
 
 
 def http_client() -> httpx.AsyncClient:

@@ -28,11 +28,11 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from api.deps import ApiDeps
 from api.schedules import build_schedule, schedule_id_for
 from definitions.validation import load_definition
 from storage.alerts import SYSTEM_TENANT
 from storage.models import Workflow, WorkflowVersion
+from worker.composition import client_deps
 from workflows import search_attributes as sa
 
 ALERTS: dict[str, Any] = {
@@ -90,16 +90,7 @@ async def ensure_system_schedules(
     client: Client, engine: Engine, task_queue: str, *, search_attributes: bool = True
 ) -> list[str]:
     """Create or update the system schedules; returns their ids."""
-
-    async def same_client() -> Client:
-        return client
-
-    deps = ApiDeps(
-        engine=engine,
-        connect_temporal=same_client,
-        task_queue=task_queue,
-        search_attributes=search_attributes,
-    )
+    deps = client_deps(client, engine, task_queue, search_attributes)
     ids = []
     for workflow_id in SYSTEM_WORKFLOWS:
         workflow, version = system_workflow(workflow_id)
