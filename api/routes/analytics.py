@@ -14,7 +14,7 @@ from api.deps import CurrentTenant, SessionDep
 from api.errors import ApiError
 from api.flow_picture import flow_graph, to_mermaid, to_svg
 from api.inputs import UtcDatetime
-from api.routes.workflows import find_workflow
+from api.routes.workflows import find_version, find_workflow
 from storage.analytics import (
     Period,
     WorkflowAnalytics,
@@ -24,7 +24,6 @@ from storage.analytics import (
     workflow_analytics,
 )
 from storage.stats import StepStats, WorkflowStats, step_stats, workflow_stats
-from storage.workflows import get_version
 
 router = APIRouter(tags=["analytics"])
 
@@ -194,8 +193,7 @@ def graph(
     """The latest version's graph with the period's visits per node and runs per edge."""
     workflow = find_workflow(session, tenant, workflow_id)
     period = period_of(from_, to)
-    version = get_version(session, workflow.id, workflow.latest_version)
-    assert version is not None
+    version = find_version(session, workflow, workflow.latest_version)
     moves = transitions(session, tenant, workflow_id, period)
     runs = count_runs(session, tenant, workflow_id, period)
     nodes, edges = flow_graph(version.definition, runs, moves.visits, moves.entries, moves.pairs)

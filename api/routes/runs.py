@@ -13,11 +13,11 @@ from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
 from api.inputs import Text, UtcDatetime
 from api.pagination import Order, keyset_page, newest_first
+from api.routes.workflows import find_workflow
 from api.run_control import cancel_run, retry_run
 from api.schemas import DeliveryOut, Page, RetryIn, RunOut, RunStarted, StepOut
 from storage.db import session_scope
 from storage.models import Delivery, Event, Run, RunStep, UTCDateTime
-from storage.workflows import get_workflow
 
 router = APIRouter(tags=["runs"])
 
@@ -184,8 +184,7 @@ def workflow_runs(
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
-    if get_workflow(session, tenant, workflow_id) is None:
-        raise NotFound("workflow", workflow_id)
+    find_workflow(session, tenant, workflow_id)
     return _list_runs(
         session, tenant, workflow_id=workflow_id, status=status, sort=sort, limit=limit,
         cursor=cursor,

@@ -48,8 +48,7 @@ VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION)]
 
 
 def workflow_out(session: Session, workflow: Workflow) -> WorkflowOut:
-    version = get_version(session, workflow.id, workflow.latest_version)
-    assert version is not None  # every workflow has its first version from creation on
+    version = find_version(session, workflow, workflow.latest_version)
     return WorkflowOut(
         id=workflow.id,
         name=workflow.name,
@@ -129,8 +128,7 @@ async def patch(
     with session_scope(deps.engine) as session:
         workflow = find_workflow(session, tenant, workflow_id)
         _refuse_archived(workflow)
-        latest = get_version(session, workflow.id, workflow.latest_version)
-        assert latest is not None
+        latest = find_version(session, workflow, workflow.latest_version)
         document = merge_patch(latest.source or latest.definition, changes)
         definition = load_document(document)
         return await _new_version(deps, session, workflow, definition, document)
@@ -166,8 +164,7 @@ async def _change_status(
         workflow = find_workflow(session, tenant, workflow_id)
         if new_status != "archived":
             _refuse_archived(workflow)
-        latest = get_version(session, workflow.id, workflow.latest_version)
-        assert latest is not None
+        latest = find_version(session, workflow, workflow.latest_version)
         if new_status == "active":
             load_definition(latest.source or latest.definition)  # activation validates first
         was_scheduled = _owns_schedule(session, workflow)
@@ -271,10 +268,9 @@ async def execute_workflow(
         workflow = find_workflow(session, tenant, workflow_id)
         if workflow.status in ("archived", "paused"):
             raise Conflict(f"workflow {workflow_id!r} is {workflow.status}")
-        version = get_version(
-            session, workflow.id, workflow.active_version or workflow.latest_version
+        version = find_version(
+            session, workflow, workflow.active_version or workflow.latest_version
         )
-        assert version is not None
     return await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
 
 
