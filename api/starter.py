@@ -283,15 +283,10 @@ async def start(
     trigger: dict[str, Any],
     dedupe_key: str,
     retry_of: str | None = None,
-    *,
-    event_key: str | None = None,
 ) -> RunStarted:
-    """Start the run of ``workflow`` whose id derives from ``dedupe_key`` (the run key), unless
-    it exists. ``event_key`` is the event's own dedupe key when the run key carries a
-    re-enrollment rule (``api.enrollment``); both are kept on the run's row."""
-    started, _ = await _start(
-        deps, workflow, version, trigger, dedupe_key, retry_of, event_key=event_key
-    )
+    """Start the run of ``workflow`` whose id derives from ``dedupe_key``, unless it exists
+    (manual runs and retries; events go through ``accept_event``)."""
+    started, _ = await _start(deps, workflow, version, trigger, dedupe_key, retry_of)
     return started
 
 
