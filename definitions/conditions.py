@@ -18,6 +18,7 @@ import re2
 
 from definitions.durations import parse_instant
 from definitions.errors import DefinitionError, Problem, join_path
+from definitions.templates import has_expression
 
 
 class _Missing(enum.Enum):
@@ -157,7 +158,7 @@ def _leaf(node: Mapping[str, Any], path: str, problems: list[Problem]) -> dict[s
     elif (
         operator in ("days_ago", "days_from_now")
         and _number(value) is None
-        and not _templated(value)
+        and not has_expression(value)
     ):
         problems.append(Problem(value_path, f"{operator} takes a number of days"))
     ignore_case = node.get("ignore_case", False)
@@ -168,15 +169,10 @@ def _leaf(node: Mapping[str, Any], path: str, problems: list[Problem]) -> dict[s
     return {"field": field, "operator": operator, "value": value, "ignore_case": ignore_case}
 
 
-def _templated(value: Any) -> bool:
-    # Values may be templates rendered just before evaluation; they can only be checked then.
-    return isinstance(value, str) and "{{" in value
-
-
 def _regex_problem(value: Any) -> str | None:
     if not isinstance(value, str):
         return "regex takes a pattern string"
-    if _templated(value):
+    if has_expression(value):
         return None
     try:
         _compiled(value, False)

@@ -16,6 +16,7 @@ from typing import Any
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.record_actions import TYPE_KEYS, first
 from definitions.record_filters import Clause, SortKey, parse_field, parse_filter, parse_sort
+from definitions.templates import is_template
 
 FORMATS = ("csv",)
 MAX_ROWS = 10_000
@@ -82,30 +83,30 @@ def export_problems(config: dict[str, Any]) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     filter_key = _filter_key(config)
     for parse, name in ((parse_filter, filter_key), (parse_sort, "sort")):
-        if _template(config.get(name)):
+        if is_template(config.get(name)):
             continue
         try:
             parse(config.get(name), name)
         except DefinitionError as exc:
             problems += [(p.path, p.message) for p in exc.problems]
     record_type = first(config, TYPE_KEYS)
-    if not (record_type is None or _template(record_type) or _is_type_name(record_type)):
+    if not (record_type is None or is_template(record_type) or _is_type_name(record_type)):
         key = next(k for k in TYPE_KEYS if config.get(k) not in (None, ""))
         problems.append((key, "a record type is a name of at most 64 characters"))
     kind = config.get("format", config.get("export_type"))
-    if kind is not None and not _template(kind) and kind not in FORMATS:
+    if kind is not None and not is_template(kind) and kind not in FORMATS:
         key = "format" if "format" in config else "export_type"
         problems.append((key, f"an export's format is {' or '.join(FORMATS)}"))
-    if not _template(columns := config.get("columns")):
+    if not is_template(columns := config.get("columns")):
         try:
             _columns(columns)
         except DefinitionError as exc:
             problems += [(p.path, p.message) for p in exc.problems]
     limit = config.get("limit")
-    if not (limit is None or _template(limit) or (type(limit) is int and 1 <= limit <= MAX_ROWS)):
+    if not (limit is None or is_template(limit) or (type(limit) is int and 1 <= limit <= MAX_ROWS)):
         problems.append(("limit", f"limit is a whole number from 1 to {MAX_ROWS}"))
     email = config.get("email")
-    if not (email is None or _template(email) or (isinstance(email, dict) and email.get("to"))):
+    if not (email is None or is_template(email) or (isinstance(email, dict) and email.get("to"))):
         problems.append(("email", 'email is {"to": address(es), "subject": text}'))
     return problems
 
@@ -188,7 +189,3 @@ def _addresses(value: Any) -> list[str]:
 
 def _is_type_name(value: Any) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 64
-
-
-def _template(value: Any) -> bool:
-    return isinstance(value, str) and ("{{" in value or "{%" in value)

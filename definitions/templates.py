@@ -386,3 +386,14 @@ def check_template_syntax(source: str) -> str | None:
 def referenced_names(source: str) -> set[str]:
     """Top-level names ``source`` reads (``{{ lead.name }}`` → ``{"lead"}``); empty if invalid."""
     return DEFAULT_RENDERER.referenced_names(source)
+
+
+def has_expression(value: Any) -> bool:
+    """Whether ``value`` is a string holding a ``{{ }}`` expression: rendered just before use,
+    so it can only be checked then."""
+    return isinstance(value, str) and "{{" in value
+
+
+def is_template(value: Any) -> bool:
+    """Whether ``value`` is a string holding any template markup, ``{{ }}`` or ``{% %}``."""
+    return isinstance(value, str) and ("{{" in value or "{%" in value)

@@ -13,6 +13,7 @@ from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import pydantic_problems
 from definitions.models import Trigger
 from definitions.schedules import field_template, schedule_problems
+from definitions.templates import has_expression
 
 DATE_RELATIVE_KINDS = frozenset({"before", "after", "anniversary"})
 """Trigger types that are event triggers whose run starts relative to a date of the event."""
@@ -168,7 +169,7 @@ def timing_problems(trigger: Trigger, where: Callable[[str], str]) -> list[Probl
         return [*problems, Problem(where("trigger.start"), message)]
     if keys == ["duration"] or "offset" in start:
         key = "duration" if keys == ["duration"] else "offset"
-        if not _is_template(start[key]):
+        if not has_expression(start[key]):
             try:
                 parse_duration(start[key], where(f"trigger.start.{key}"))
             except DefinitionError as exc:
@@ -182,11 +183,6 @@ def timing_problems(trigger: Trigger, where: Callable[[str], str]) -> list[Probl
     if at is not None and anniversary_time(at) is None:
         problems.append(Problem(where("trigger.start.at"), 'at is a time of day such as "09:00"'))
     return problems
-
-
-def _is_template(value: Any) -> bool:
-    """Whether ``value`` is a template (checked when rendered) rather than a literal."""
-    return isinstance(value, str) and "{{" in value
 
 
 def anniversary_time(value: Any) -> time | None:

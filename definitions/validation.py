@@ -19,7 +19,7 @@ from definitions.normalise import locate, normalise_definition
 from definitions.record_actions import REQUIRED as RECORD_REQUIRED
 from definitions.record_actions import record_action_problems
 from definitions.scope import name_warnings
-from definitions.templates import check_template_syntax
+from definitions.templates import check_template_syntax, has_expression
 from definitions.trigger_options import option_problems
 from definitions.triggers import timing_problems
 from definitions.validation_flow import cycle_problems, flow_problems
@@ -185,7 +185,7 @@ def _node_problems(
 
 def _recipient_problems(node: Node, config: str, where: Where) -> list[Problem]:
     recipient = node.config.get("recipient")
-    if recipient in (None, "") or _is_template(recipient) or node.config.get("to"):
+    if recipient in (None, "") or has_expression(recipient) or node.config.get("to"):
         return []
     roles = ROLE_FIELDS[node.type]
     if recipient not in roles:
@@ -203,7 +203,7 @@ def _wait_problems(node: Node, config_path: str, where: Where) -> list[Problem]:
     problems: list[Problem] = []
     config = node.config
     for key in ("duration", "offset"):
-        if config.get(key) is None or _is_template(config[key]):
+        if config.get(key) is None or has_expression(config[key]):
             continue
         try:
             amount = parse_duration(config[key], where(f"{config_path}.{key}"))
@@ -219,7 +219,7 @@ def _wait_problems(node: Node, config_path: str, where: Where) -> list[Problem]:
                 )
             )
     has_until = config.get("until") not in (None, "")
-    if has_until and not _is_template(config["until"]):
+    if has_until and not has_expression(config["until"]):
         try:
             parse_instant(config["until"], where(f"{config_path}.until"))
         except DefinitionError as exc:
@@ -324,7 +324,3 @@ def _template_problems(value: Any, path: str, where: Where) -> Iterator[Problem]
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _template_problems(item, join_path(path, index), where)
-
-
-def _is_template(value: Any) -> bool:
-    return isinstance(value, str) and "{{" in value

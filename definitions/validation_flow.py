@@ -11,6 +11,7 @@ from typing import Any, TypeGuard
 
 from definitions.errors import Problem, join_path
 from definitions.models import START, STOP_STATUSES, WAIT_TYPES, Definition, Edge, Node
+from definitions.templates import has_expression
 
 Where = Callable[[str], str]
 """Turns a canonical path (``nodes[2].config.to``) into its path in the submitted document."""
@@ -37,7 +38,7 @@ def _for_each(node: Node, config: str, leaving: list[Edge]) -> Found:
     items = node.config.get("items")
     if items in (None, ""):
         found.append((f"{config}.items", "for_each needs 'items'"))
-    elif not (isinstance(items, list) or _is_template(items)):
+    elif not (isinstance(items, list) or has_expression(items)):
         found.append((f"{config}.items", 'items is a template giving a list ("{{ invoices }}")'))
     name = node.config.get("as", "item")
     if not (isinstance(name, str) and name.isidentifier()):
@@ -262,10 +263,6 @@ def _components(successors: dict[str, list[str]]) -> list[list[str]]:
             elif child in on_stack:
                 low[node] = min(low[node], order[child])
     return components
-
-
-def _is_template(value: Any) -> bool:
-    return isinstance(value, str) and "{{" in value
 
 
 def _is_int(value: Any) -> TypeGuard[int]:

@@ -22,6 +22,7 @@ from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import locate
 from definitions.models import Definition
 from definitions.sample_data import trigger_sample
+from definitions.templates import is_template
 
 Where = Callable[[str], str]
 _MISSING = object()
@@ -41,7 +42,7 @@ def value_problems(definition: Definition, where: Where) -> list[Problem]:
     """Errors: a trigger ``delay`` (its leading wait) that is negative."""
     start = getattr(definition.trigger, "start", None)
     duration = start.get("duration") if isinstance(start, dict) else None
-    if duration is None or _is_template(duration):
+    if duration is None or is_template(duration):
         return []
     try:
         amount = parse_duration(duration)
@@ -100,7 +101,7 @@ def mismatch(leaf: dict[str, Any], sample: Any) -> str | None:
     """Why a condition leaf can never hold, judged from its literal ``value`` and the kind of
     value its ``field`` has in ``sample`` (the trigger's sample data); None when it may."""
     operator, value = leaf.get("operator"), leaf.get("value")
-    if _is_template(value) or operator not in _ORDERED | _EQUALITY | _INSTANT_OPERATORS:
+    if is_template(value) or operator not in _ORDERED | _EQUALITY | _INSTANT_OPERATORS:
         return None  # between's [low, high] shape is checked as the condition normalises
     field = leaf.get("field")
     value_kind = _kind(value)
@@ -147,7 +148,7 @@ def _kind(value: Any) -> str | None:
     if isinstance(value, dict):
         return "object"
     if isinstance(value, str):
-        if _is_template(value):
+        if is_template(value):
             return None
         try:
             float(value)
@@ -244,7 +245,3 @@ def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address
     if host.isdigit() and int(host) < 2**32:
         return ipaddress.IPv4Address(int(host))
     return None
-
-
-def _is_template(value: Any) -> bool:
-    return isinstance(value, str) and ("{{" in value or "{%" in value)
