@@ -33,6 +33,9 @@ def parse_yaml(text: str | bytes) -> Any:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         reason = exc.problem or exc.context or "cannot be read"
+        if "nesting depth" in reason:  # newer libyaml stops deep nesting before our own check
+            message = f"the YAML nests deeper than {MAX_DEPTH} levels{where}"
+            raise DefinitionError.at("", message) from exc
         raise DefinitionError.at("", f"not valid YAML{where}: {reason}") from exc
     except yaml.YAMLError as exc:  # a character YAML refuses
         reason = str(exc).splitlines()[0]
