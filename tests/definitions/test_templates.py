@@ -189,11 +189,46 @@ def test_internals_render_as_nothing(source):
         "{{ '{:>99999999}'.format(1) }}",
         "{{ '%099999999d' % 1 }}",
         "{{ '%099999999d' | format(1) }}",
+        # Intermediate values: each allocates far past the limit before anything is printed.
+        "{{ range(100000) | join('x' * 100000) }}",
+        "{{ ','.join(['ab'] * 60000) }}",
+        "{{ ('x' * 100000).replace('x', 'yy') }}",
+        "{{ ('x' * 100000) | replace('x', 'yy') }}",
+        "{{ '%*d' | format(100000000, 1) }}",
+        "{{ '%*d' % (100000000, 1) }}",
+        "{{ '{:>{}}'.format('a', 100000000) }}",
+        "{{ '{:>{w}}'.format_map({'w': 100000000}) }}",
+        "{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+        "{% set big = 'x' * 99999 %}{% set y %}{% for i in range(99999) %}{{ big }}{% endfor %}{% endset %}",
     ],
 )
 def test_output_is_bounded(source):
     with pytest.raises(TemplateRenderError):
         render(source, CONTEXT)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+        "{% for a in range(1000) %}{% for b in range(1000) %}{{ '' }}{% endfor %}{% endfor %}",
+        "{% for a in 'x' * 99999 %}{% for b in 'y' * 99999 %}{% endfor %}{% endfor %}",
+    ],
+)
+def test_the_work_of_one_render_is_bounded(source):
+    # Counted, not timed: the same template fails the same way on every workflow replay.
+    with pytest.raises(TemplateRenderError, match="more than 200000 operations"):
+        render(source, CONTEXT)
+
+
+def test_bounds_leave_ordinary_templates_alone():
+    source = (
+        "{% for i in items %}{{ loop.index }}:{{ i.n }} {% endfor %}"
+        "{{ items | join(',', attribute='n') }} {{ 'a-b'.replace('-', '+') }} "
+        "{{ '{:>4}'.format('x') }}|{{ '%5.1f' | format(3.14159) }}|{{ 'a' | replace('a', 'b') }}"
+    )
+    items = [{"n": n} for n in range(3)]
+    assert render(source, {"items": items}) == "1:0 2:1 3:2 0,1,2 a+b    x|  3.1|b"
 
 
 def test_renderer_output_limit_is_configurable():
