@@ -68,7 +68,10 @@ def _session(deps: Annotated[ApiDeps, Depends(_deps)]) -> Iterator[Session]:
 
 
 Deps = Annotated[ApiDeps, Depends(_deps)]
-SessionDep = Annotated[Session, Depends(_session)]
+# "function" scope: the session commits when the route returns, before its response is sent,
+# so a client that reads straight back finds what it wrote (FastAPI's default, "request", would
+# commit after the response has gone out).
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 def _tenant(request: Request, deps: Deps) -> str:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -18,6 +16,7 @@ from api.app import create_app
 from api.deps import ApiDeps
 from storage.db import session_scope
 from storage.tenants import create_tenant
+from tests.helpers.serving import serving
 from tests.helpers.temporal import relay_worker
 from worker.cli import main
 
@@ -34,13 +33,6 @@ class Api:
     key: str
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 async def api(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Api]:
     """The real API served over HTTP on a loopback port, with a worker behind it."""
@@ -54,22 +46,12 @@ async def api(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Api
         app = create_app(
             ApiDeps(engine=engine, connect_temporal=connect, task_queue=worker.task_queue)
         )
-        port = free_port()
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-        serving = asyncio.create_task(server.serve())
-        for _ in range(1000):  # uvicorn only offers a flag to poll
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        url = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}) as c:
-            created = (await c.post("/v1/workflows", json=WAITS)).json()
-            assert (await c.post(f"/v1/workflows/{created['id']}/activate")).status_code == 200
-        try:
+        async with serving(app) as url:
+            headers = {"Authorization": f"Bearer {key}"}
+            async with httpx.AsyncClient(base_url=url, headers=headers) as c:
+                created = (await c.post("/v1/workflows", json=WAITS)).json()
+                assert (await c.post(f"/v1/workflows/{created['id']}/activate")).status_code == 200
             yield Api(url, key)
-        finally:
-            server.should_exit = True
-            await serving
 
 
 async def relay(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

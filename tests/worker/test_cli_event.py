@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.worker.conftest import Api, free_port, relay
+from tests.helpers.serving import free_port
+from tests.worker.conftest import Api, relay
 
 
 async def test_send_prints_the_runs_started(
