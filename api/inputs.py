@@ -75,7 +75,8 @@ def _storable_json(value: Any) -> Any:
     return value
 
 
-def _storable_text(value: str) -> str:
+def storable_text(value: str) -> str:
+    """``value`` if it can be stored and echoed; a 422 saying why otherwise."""
     if problem := _text_problem(value, ""):
         raise _invalid(problem)
     return value
@@ -90,10 +91,8 @@ def _utc(value: datetime) -> datetime:
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
 """A free-form JSON object (event data, run input) that can be stored and echoed."""
-Text = Annotated[str, StringConstraints(max_length=200), AfterValidator(_storable_text)]
+Text = Annotated[str, StringConstraints(max_length=200), AfterValidator(storable_text)]
 """An identifier-like string: an event type, id, entity, filter value."""
-Key = Annotated[
-    str, StringConstraints(min_length=1, max_length=200), AfterValidator(_storable_text)
-]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable_text)]
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 """An instant, naive ones read as UTC."""

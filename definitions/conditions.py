@@ -59,7 +59,7 @@ def get_path(context: Any, path: str, default: Any = MISSING) -> Any:
                 return default
             current = current[part]
         elif isinstance(current, Sequence) and not isinstance(current, str | bytes):
-            if not part.isdigit() or int(part) >= len(current):
+            if not (part.isascii() and part.isdigit()) or int(part) >= len(current):
                 return default
             current = current[int(part)]
         else:

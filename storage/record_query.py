@@ -66,7 +66,8 @@ class JsonField:
             self.text: ColumnElement[Any] = text
         else:
             self.json_path = "$" + "".join(
-                f"[{segment}]" if segment.isdigit() else f'."{segment}"' for segment in path
+                f"[{segment}]" if segment.isascii() and segment.isdigit() else f'."{segment}"'
+                for segment in path
             )
             self.raw_type = func.json_type(column, self.json_path)
             self.kind = case(

@@ -67,7 +67,7 @@ def _loc(path: str) -> tuple[str | int, ...]:
         if name:
             parts.append(name)
         for index in rest.rstrip("]").split("][") if rest else []:
-            parts.append(int(index) if index.isdigit() else index)
+            parts.append(int(index) if index.isascii() and index.isdigit() else index)
     return tuple(parts)
 
 

@@ -14,11 +14,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound, Unavailable
-from api.inputs import JsonObject, Key
+from api.inputs import JsonObject, Key, storable_text
 from api.schemas import EventIn, Page
 from api.starter import accept_event
 from definitions.errors import DefinitionError, Problem
@@ -45,8 +45,12 @@ router = APIRouter(prefix="/v1/records", tags=["records"])
 TYPE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 RecordType = Annotated[str, Path(pattern=TYPE_PATTERN, examples=["contact"])]
 RecordId = Annotated[str, Path(min_length=1, max_length=128, examples=["c_1"])]
-Name = Annotated[str, Path(min_length=1, max_length=100, examples=["vip"])]
-Names = list[Annotated[str, StringConstraints(min_length=1, max_length=100)]]
+Name = Annotated[
+    str, Path(min_length=1, max_length=100, examples=["vip"]), AfterValidator(storable_text)
+]
+Names = list[
+    Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(storable_text)]
+]
 
 
 class RecordIn(BaseModel):

@@ -76,7 +76,7 @@ def _resolve(schema: dict[str, Any], parts: list[str]) -> dict[str, Any] | None:
     A level that lists none (a free-form object) accepts any path below it."""
     current = schema
     for part in parts:
-        if part.isdigit() and isinstance(current.get("items"), dict):
+        if part.isascii() and part.isdigit() and isinstance(current.get("items"), dict):
             current = current["items"]
             continue
         properties = current.get("properties")

@@ -124,3 +124,28 @@ async def test_a_deal_update_signals_the_run_waiting_for_it(stack: Stack) -> Non
     assert [(n["data"]["about"], n["data"]["body"]) for n in notes] == [
         ("deal:d7", "Won after new")
     ]
+
+
+async def test_text_that_cannot_be_stored_is_refused_before_anything_is_written(
+    stack: Stack,
+) -> None:
+    api = stack.api
+    refused = await api.post(
+        "/v1/records/contact", json={"id": "nul", "data": {"name": "Ann"}, "tags": ["a\u0000b"]}
+    )
+    assert problem(refused, 422)["errors"][0]["path"] == "tags[0]"
+    problem(await api.get("/v1/records/contact/nul"), 404)  # nothing half-written
+    await api.post("/v1/records/contact", json={"id": "ok", "data": {"name": "Bo"}})
+    tagged = await api.post("/v1/records/contact/ok/tags/a%00b")
+    assert problem(tagged, 422)["errors"][0]["path"] == "path.tag"
+    patched = await api.patch("/v1/records/contact/ok", json={"data": {"score": 1}})
+    assert patched.status_code == 200, patched.text
+
+
+async def test_a_unicode_digit_in_a_sort_path_is_a_name_not_an_index(stack: Stack) -> None:
+    api = stack.api
+    await api.post("/v1/records/contact", json={"id": "d1", "data": {"a": [1, 2]}})
+    for sort in ("\u00b3", "a.\u00b3", "a.1", "-a.0"):
+        response = await api.get("/v1/records/contact", params={"sort": sort})
+        assert response.status_code == 200, (sort, response.text)
+        assert [r["id"] for r in response.json()["items"]] == ["d1"]

@@ -376,3 +376,10 @@ def test_get_path(path, expected):
 def test_get_path_default_and_missing_is_falsy():
     assert get_path({}, "a.b", default="fallback") == "fallback"
     assert not MISSING
+
+
+def test_a_unicode_digit_in_a_path_is_not_a_list_index():
+    # "³".isdigit() is True but int("³") raises: such a path simply finds nothing.
+    assert get_path({"items": [1, 2]}, "items.\u00b3", default=None) is None
+    condition = {"field": "items.\u00b3", "operator": "not_exists"}
+    assert evaluate_condition(condition, {"items": [1]}, today=date(2026, 1, 1))
