@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import access_log, errors
+from api.body_limit import BodyLimit
 from api.deps import ApiDeps
 from api.routes import (
     analytics,
@@ -45,7 +46,8 @@ def create_app(deps: ApiDeps) -> FastAPI:
     )
     app.state.deps = deps
     errors.install(app)
-    access_log.install(app)
+    app.add_middleware(BodyLimit, max_bytes=deps.max_body_bytes)
+    access_log.install(app)  # outermost: it logs the status the client got
     for module in (health, metrics, workflows, events, runs, secrets):
         app.include_router(module.router)
     app.include_router(authoring.router)

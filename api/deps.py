@@ -19,6 +19,9 @@ from storage.secrets import SecretBox
 from storage.tenants import tenant_for_key
 from workflows.simulation import SimulationRequest
 
+DEFAULT_MAX_BODY_BYTES = 2_000_000
+"""The largest request body any route reads, unless ``RELAY_MAX_BODY_BYTES`` says otherwise."""
+
 
 class Simulator(Protocol):
     """Runs a definition with every side effect recorded (``worker.simulator.Simulator``)."""
@@ -42,6 +45,8 @@ class ApiDeps:
     """Simulations (``POST /v1/workflows/{id}/test``); starts its test server on first use."""
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
     """Runs started by events that runs emitted, in a row, before no further one starts."""
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    """The largest request body any route reads (413 beyond it)."""
     _client: Client | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 

@@ -181,6 +181,7 @@ def build_api(settings: Settings, engine: Engine) -> object:
         search_attributes=settings.search_attributes,
         secrets=secret_box(settings),
         max_chain_depth=settings.max_chain_depth,
+        max_body_bytes=settings.max_body_bytes,
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(load_definition=Lookups(engine).load_definition),
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.deps import DEFAULT_MAX_BODY_BYTES
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 
 STATE_DIR = Path(".relay")
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
         ge=1,
         description="runs started by events that runs emitted (record changes), in a row, "
         "before no further one starts (stops workflows that trigger each other forever)",
+    )
+    max_body_bytes: int = Field(
+        default=DEFAULT_MAX_BODY_BYTES,
+        ge=1024,
+        description="the largest request body the API reads; larger ones answer 413",
     )
     system_schedules: bool = Field(
         default=True,
