@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import access_log, errors
+from api import access_log, errors, openapi
 from api.body_limit import BodyLimit
 from api.deps import ApiDeps
 from api.routes import (
@@ -46,6 +46,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     )
     app.state.deps = deps
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=deps.max_body_bytes)
     access_log.install(app)  # outermost: it logs the status the client got
     for module in (health, metrics, workflows, events, runs, secrets):

@@ -16,6 +16,7 @@ from definitions.errors import DefinitionError, join_path
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+_UNPARSEABLE_BODY = "There was an error parsing the body"
 
 
 class ApiError(Exception):
@@ -76,6 +77,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and exc.detail == _UNPARSEABLE_BODY:
+            # FastAPI's answer to a body that is not even text: the client's mistake like any
+            # invalid JSON, so the same 422 as a JSON syntax error rather than a bare 400.
+            error = {"path": "", "message": "the body is not valid JSON (not UTF-8 text)"}
+            return problem(422, "Invalid request", "the request body is invalid", errors=[error])
         response = problem(exc.status_code, str(exc.detail), "")
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value

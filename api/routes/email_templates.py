@@ -111,7 +111,7 @@ def read(name: NameInPath, tenant: CurrentTenant, session: SessionDep) -> EmailT
     return EmailTemplateOut.of(row)
 
 
-@router.put("/{name}")
+@router.put("/{name}", responses={201: {"model": EmailTemplateOut, "description": "created"}})
 def replace(
     name: NameInPath,
     body: EmailTemplateBody,

@@ -69,7 +69,7 @@ def get_one(event_type: EventTypeName, tenant: CurrentTenant, session: SessionDe
     return spec.public()
 
 
-@router.put("/{event_type}")
+@router.put("/{event_type}", responses={201: {"description": "created"}})
 def replace(
     event_type: EventTypeName,
     entry: Entry,
