@@ -13,6 +13,7 @@ from api.deps import ApiDeps
 from api.routes import (
     analytics,
     authoring,
+    codec,
     email_templates,
     event_types,
     events,
@@ -61,4 +62,5 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.include_router(records.router)
     app.include_router(notifications.router)
     app.include_router(exports.router)
+    app.include_router(codec.router)
     return app

@@ -15,6 +15,7 @@ from temporalio.client import Client
 from api.errors import Unavailable
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from storage.db import session_scope
+from storage.payload_codec import EncryptionCodec
 from storage.secrets import SecretBox
 from storage.tenants import tenant_for_key
 from workflows.simulation import SimulationRequest
@@ -45,6 +46,12 @@ class ApiDeps:
     """Simulations (``POST /v1/workflows/{id}/test``); starts its test server on first use."""
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
     """Runs started by events that runs emitted, in a row, before no further one starts."""
+    codec: EncryptionCodec | None = None
+    """Seals Temporal payloads; the codec server (``/codec``) decodes them for the Temporal UI."""
+    codec_token: str | None = None
+    """The codec server's bearer token; without one it answers loopback callers only."""
+    codec_origins: tuple[str, ...] = ("http://localhost:8233", "http://127.0.0.1:8233")
+    """Browser origins (the Temporal UI) allowed to call the codec server."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """The largest request body any route reads (413 beyond it)."""
     _client: Client | None = field(default=None, init=False)

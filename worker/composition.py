@@ -27,14 +27,24 @@ from api.deps import ApiDeps
 from api.schemas import EventIn
 from api.starter import accept_event
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
+from storage.payload_codec import EncryptionCodec, data_converter
 from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
 from worker.simulator import Simulator
 from workflows.interpreter import RelayRun
 
 
+def payload_codec(settings: Settings) -> EncryptionCodec | None:
+    """The codec sealing Temporal payloads, or None when ``RELAY_CODEC_KEYS`` is unset."""
+    return EncryptionCodec(settings.codec_keys) if settings.codec_keys else None
+
+
 async def connect(settings: Settings) -> Client:
-    return await Client.connect(settings.temporal_address, namespace=settings.temporal_namespace)
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=data_converter(payload_codec(settings)),
+    )
 
 
 def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -> Actions:
@@ -182,6 +192,9 @@ def build_api(settings: Settings, engine: Engine) -> object:
         secrets=secret_box(settings),
         max_chain_depth=settings.max_chain_depth,
         max_body_bytes=settings.max_body_bytes,
+        codec=payload_codec(settings),
+        codec_token=settings.codec_server_token,
+        codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(load_definition=Lookups(engine).load_definition),
     )

@@ -14,11 +14,13 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from activities.outbound import LOOPBACK_ALLOW
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Tenant
+from storage.payload_codec import EncryptionCodec
 from storage.secrets import SecretBox
 from storage.tenants import create_tenant, issue_key, tenant_for_key
 from worker.settings import Settings
@@ -84,16 +86,24 @@ def ensure_dev_key(settings: Settings, path: Path) -> str:
 
 def child_environment(settings: Settings, key_path: Path) -> dict[str, str]:
     """The worker's and API's environment: the dev peers on loopback are reachable, and
-    secrets work without set-up (a key generated once into ``key_path``)."""
+    secrets and payload encryption work without set-up (keys generated once into ``key_path``
+    and ``codec.key`` beside it)."""
     env = dict(os.environ)
     if not settings.outbound_allow:
         env["RELAY_OUTBOUND_ALLOW"] = LOOPBACK_ALLOW
     if not settings.secrets_key:
-        if not key_path.exists():
-            key_path.write_text(SecretBox.generate_key() + "\n")
-            key_path.chmod(0o600)
-        env["RELAY_SECRETS_KEY"] = key_path.read_text().strip()
+        env["RELAY_SECRETS_KEY"] = _generated_once(key_path, SecretBox.generate_key)
+    if not settings.codec_keys:
+        codec_path = key_path.with_name("codec.key")
+        env["RELAY_CODEC_KEYS"] = _generated_once(codec_path, EncryptionCodec.generate_key)
     return env
+
+
+def _generated_once(path: Path, generate: Callable[[], str]) -> str:
+    if not path.exists():
+        path.write_text(generate() + "\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def temporal_binary() -> str:
@@ -114,6 +124,8 @@ def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[by
         "--ui-port", str(settings.temporal_ui_port),
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
+        # The UI asks the API's codec server to decode the encrypted payloads it shows.
+        "--ui-codec-endpoint", f"http://localhost:{settings.api_port}/codec",
         *dev_server_flags(),
     ]  # fmt: skip
     # Its own process group: Ctrl-C reaches it through us, in order, not all at once.

@@ -49,6 +49,19 @@ class Settings(BaseSettings):
         default=None,
         description="Fernet key(s) encrypting tenant secrets; the first encrypts, any decrypts",
     )
+    codec_keys: str | None = Field(
+        default=None,
+        description="base64 AES-256 keys sealing every payload Relay sends to Temporal; "
+        "comma-separated to rotate: the first encrypts, any decrypts",
+    )
+    codec_server_token: str | None = Field(
+        default=None,
+        description="bearer token the codec server (/codec) asks for; unset: loopback only",
+    )
+    codec_origins: str = Field(
+        default="http://localhost:8233,http://127.0.0.1:8233",
+        description="browser origins (the Temporal UI) allowed to call the codec server",
+    )
     signing_secret: str | None = Field(
         default=None,
         description="signs http_request calls of tenants without a RELAY_SIGNING_SECRET secret",
