@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from api.inputs import JsonObject, Key, Text, UtcDatetime
+from runs.intake import received
+from workflows.trigger_event import TriggerEvent
 
 T = TypeVar("T")
 
@@ -42,6 +44,16 @@ class EventIn(BaseModel):
         "do not start)",
     )
 
+    def trigger_event(self) -> TriggerEvent:
+        return received(
+            self.type,
+            id=self.id,
+            occurred_at=self.occurred_at,
+            entity=self.entity,
+            data=self.data,
+            previous=self.previous,
+        )
+
 
 MAX_EVENTS = 500
 _EVENT_LIST = TypeAdapter(list[EventIn])
@@ -69,6 +81,10 @@ def parse_events(body: Any) -> EventIn | list[EventIn]:
 
 
 class RunStarted(BaseModel):
+    """A run a request started (``runs.starting.Started``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     workflow_id: str
     version: int
@@ -76,6 +92,10 @@ class RunStarted(BaseModel):
 
 
 class EventAccepted(BaseModel):
+    """What an event did (``runs.intake.Accepted``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     event_id: str
     runs: list[RunStarted]
     signalled: list[str] = Field(

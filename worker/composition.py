@@ -1,9 +1,10 @@
-"""The composition root: settings → clients → activities, worker and API."""
+"""The composition root: settings → clients → activities, worker, run intake and the API."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -22,11 +23,9 @@ from activities.outbound import OutboundPolicy
 from activities.recording import Recorder
 from activities.records import EmitEvent, RecordActions
 from activities.sms import sms_transport_from_settings
-from api.app import create_app
-from api.deps import ApiDeps
-from api.schemas import EventIn
-from api.starter import accept_event
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
+from runs.deps import RunsDeps
+from runs.intake import accept_event, received
 from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
 from worker.simulator import Simulator
@@ -136,36 +135,29 @@ def event_sink(
     search_attributes: bool = True,
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
 ) -> EmitEvent:
-    """Where the record actions' change events go: the API's own event path, so a change a run
-    makes starts and signals runs exactly as a posted event does."""
-    deps = client_deps(client, engine, task_queue, search_attributes, max_chain_depth)
+    """Where the record actions' change events go: run intake, as for a posted event, so a
+    change a run makes starts and signals runs exactly as a posted event does."""
+    deps = RunsDeps.over(client, engine, task_queue, search_attributes, max_chain_depth)
 
     async def emit(tenant_id: str, event: dict[str, Any]) -> None:
-        await accept_event(deps, tenant_id, EventIn.model_validate(event))
+        trigger = received(
+            event["type"],
+            id=event.get("id"),
+            occurred_at=_utc(event.get("occurred_at")),
+            entity=event.get("entity"),
+            data=event.get("data"),
+            previous=event.get("previous"),
+        )
+        await accept_event(deps, tenant_id, trigger, chain=event.get("chain"))
 
     return emit
 
 
-def client_deps(
-    client: Client,
-    engine: Engine,
-    task_queue: str,
-    search_attributes: bool = True,
-    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
-) -> ApiDeps:
-    """The API's dependencies over a worker's connected client, for the API code a worker calls
-    (accepting events, building schedules)."""
-
-    async def same_client() -> Client:
-        return client
-
-    return ApiDeps(
-        engine=engine,
-        connect_temporal=same_client,
-        task_queue=task_queue,
-        search_attributes=search_attributes,
-        max_chain_depth=max_chain_depth,
-    )
+def _utc(at: datetime | None) -> datetime | None:
+    """An instant in UTC; a naive one (SQLite keeps no zone) read as UTC."""
+    if at is None or at.tzinfo is None:
+        return at
+    return at.astimezone(UTC)
 
 
 def http_client() -> httpx.AsyncClient:
@@ -174,6 +166,11 @@ def http_client() -> httpx.AsyncClient:
 
 
 def build_api(settings: Settings, engine: Engine) -> object:
+    """The HTTP app over the same services; the one place the composition root touches
+    ``api`` (imported here, so the worker process never loads the HTTP layer)."""
+    from api.app import create_app
+    from api.deps import ApiDeps
+
     deps = ApiDeps(
         engine=engine,
         connect_temporal=lambda: connect(settings),

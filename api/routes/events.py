@@ -10,14 +10,15 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import CurrentTenant, Deps, SessionDep
+from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
 from api.schemas import EVENTS_SCHEMA, EventAccepted, EventIn, parse_events
-from api.starter import accept_event
 from definitions.catalog import EventTypeSpec, data_problems
+from runs.intake import accept_event
 from storage.db import session_scope
 from storage.event_types import get_event_type
 from storage.events import get_event, outcomes_of
+from storage.models import Workflow
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -36,8 +37,24 @@ async def post_events(
     batch = events if isinstance(events, list) else [events]
     with session_scope(deps.engine) as session:
         specs = checked_specs(session, tenant, batch, listed=isinstance(events, list))
-    accepted = [await accept_event(deps, tenant, event, spec=specs[event.type]) for event in batch]
+    accepted = [await accept(deps, tenant, event, spec=specs[event.type]) for event in batch]
     return accepted if isinstance(events, list) else accepted[0]
+
+
+async def accept(
+    deps: ApiDeps,
+    tenant_id: str,
+    event: EventIn,
+    *,
+    spec: EventTypeSpec | None = None,
+    only: Workflow | None = None,
+) -> EventAccepted:
+    """Hand a parsed event to run intake (``runs.intake.accept_event``)."""
+    chain = event.chain.model_dump() if event.chain else None
+    accepted = await accept_event(
+        deps, tenant_id, event.trigger_event(), chain=chain, spec=spec, only=only
+    )
+    return EventAccepted.model_validate(accepted)
 
 
 def checked_specs(

@@ -14,8 +14,8 @@ from api.errors import NotFound
 from api.inputs import Text, UtcDatetime
 from api.pagination import Order, keyset_page, newest_first
 from api.routes.workflows import find_workflow
-from api.run_control import cancel_run, retry_run
 from api.schemas import DeliveryOut, Page, RetryIn, RunOut, RunStarted, StepOut
+from runs.control import cancel_run, retry_run
 from storage.db import session_scope
 from storage.models import Delivery, Event, Run, RunStep, UTCDateTime
 
@@ -57,7 +57,7 @@ def _ms(start: datetime | None, end: datetime | None) -> int | None:
 
 def _readable(trigger: dict[str, Any] | None) -> dict[str, Any] | None:
     """The stored trigger with its run keys readable: the unit separators between their parts
-    (an internal detail of ``api.enrollment``) shown as ``/``."""
+    (an internal detail of ``runs.enrollment``) shown as ``/``."""
     if trigger is None:
         return None
     return {
@@ -231,7 +231,8 @@ async def retry(
 ) -> RunStarted:
     """A new run of an ended run's version with its trigger event; its ``retry_of`` names
     the original."""
-    return await retry_run(deps, tenant, run_id, body.idempotency_key if body else None)
+    started = await retry_run(deps, tenant, run_id, body.idempotency_key if body else None)
+    return RunStarted.model_validate(started)
 
 
 @router.get("/v1/deliveries")

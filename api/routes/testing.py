@@ -14,8 +14,8 @@ from api.errors import ApiError, Conflict
 from api.inputs import JsonObject, Key, Text
 from api.routes.workflows import find_version, find_workflow
 from api.schemas import MAX_VERSION, RunStarted
-from api.starter import execute
 from definitions.models import Definition
+from runs.intake import execute
 from storage.db import session_scope
 from storage.event_types import get_event_type
 from storage.models import Workflow, WorkflowVersion
@@ -147,9 +147,10 @@ async def test_workflow(
             raise Conflict(f"workflow {workflow_id!r} is {workflow.status}")
         event = body.event or TestEventIn()
         response.status_code = status.HTTP_202_ACCEPTED
-        return await execute(
+        started = await execute(
             deps, workflow, version, event.data or {}, event.entity, body.idempotency_key
         )
+        return RunStarted.model_validate(started)
     return await _simulate(
         _simulator(deps), deps.engine, workflow, version, body.event, body.events, body.outputs
     )

@@ -11,7 +11,6 @@ from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
 from api.inputs import Text, check_document
 from api.pagination import newest_first
-from api.schedules import follow_lifecycle, is_scheduled
 from api.schemas import (
     MAX_VERSION,
     DiffOut,
@@ -23,10 +22,11 @@ from api.schemas import (
     VersionOut,
     WorkflowOut,
 )
-from api.starter import execute
 from definitions.diff import diff_definitions
 from definitions.models import Definition
 from definitions.validation import load_definition
+from runs.intake import execute
+from runs.schedules import follow_lifecycle, is_scheduled
 from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion
 from storage.workflows import (
@@ -158,7 +158,7 @@ async def archive(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> Workfl
 async def _change_status(
     deps: ApiDeps, tenant: str, workflow_id: str, new_status: WorkflowStatus
 ) -> WorkflowOut:
-    """Lifecycle: the status, then the workflow's schedule (``api.schedules``) before the
+    """Lifecycle: the status, then the workflow's schedule (``runs.schedules``) before the
     commit, so a Temporal that cannot follow (503) leaves the workflow as it was."""
     with session_scope(deps.engine) as session:
         workflow = find_workflow(session, tenant, workflow_id)
@@ -271,7 +271,8 @@ async def execute_workflow(
         version = find_version(
             session, workflow, workflow.active_version or workflow.latest_version
         )
-    return await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
+    started = await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
+    return RunStarted.model_validate(started)
 
 
 def find_version(session: Session, workflow: Workflow, number: int) -> WorkflowVersion:
