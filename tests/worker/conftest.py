@@ -18,6 +18,7 @@ from api.app import create_app
 from api.deps import ApiDeps
 from storage.db import session_scope
 from storage.tenants import create_tenant
+from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker
 from worker.cli import main
 
@@ -57,10 +58,8 @@ async def api(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Api
         port = free_port()
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
         serving = asyncio.create_task(server.serve())
-        for _ in range(1000):  # uvicorn only offers a flag to poll
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
+        # uvicorn only offers a flag to poll
+        await eventually(lambda: server.started, timeout=10, interval=0.01, what="uvicorn up")
         url = f"http://127.0.0.1:{port}"
         async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {key}"}) as c:
             created = (await c.post("/v1/workflows", json=WAITS)).json()
