@@ -12,6 +12,7 @@ from api.deps import ApiDeps
 from api.routes import (
     analytics,
     authoring,
+    deliveries,
     email_templates,
     event_types,
     events,
@@ -23,10 +24,17 @@ from api.routes import (
     records,
     runs,
     secrets,
+    simulations,
     templates,
-    testing,
     workflows,
 )
+
+# One router per resource; a workflow's sub-resources (validation, simulations, webhook,
+# stats) have their own routers under /v1/workflows/{id}/….
+ROUTERS = (
+    health, metrics, workflows, events, runs, deliveries, secrets, authoring, templates,
+    analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
+)  # fmt: skip
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -46,16 +54,6 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.state.deps = deps
     errors.install(app)
     access_log.install(app)
-    for module in (health, metrics, workflows, events, runs, secrets):
+    for module in ROUTERS:
         app.include_router(module.router)
-    app.include_router(authoring.router)
-    app.include_router(templates.router)
-    app.include_router(analytics.router)
-    app.include_router(email_templates.router)
-    app.include_router(testing.router)
-    app.include_router(event_types.router)
-    app.include_router(hooks.router)
-    app.include_router(records.router)
-    app.include_router(notifications.router)
-    app.include_router(exports.router)
     return app

@@ -23,7 +23,7 @@ from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
 from api.routes.events import accept, checked_specs
 from api.routes.workflows import find_workflow
-from api.schemas import EventAccepted, EventIn, parse_events
+from api.schemas.events import EventAccepted, EventIn, parse_events
 from storage.db import session_scope
 from storage.hooks import delete_hook, get_hook, hook_for_token, issue_hook
 from storage.models import Workflow

@@ -18,9 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound, Unavailable
-from api.inputs import JsonObject, Key
 from api.routes.events import accept
-from api.schemas import EventIn, Page
+from api.schemas import Page
+from api.schemas.events import EventIn
+from api.storable import JsonObject, Key
 from definitions.errors import DefinitionError, Problem
 from definitions.record_filters import parse_filter, parse_sort
 from runs import errors as runs_errors

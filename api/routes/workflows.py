@@ -9,19 +9,19 @@ from sqlmodel import Session, select
 
 from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
-from api.inputs import Text, check_document
 from api.pagination import newest_first
-from api.schemas import (
+from api.schemas import Page
+from api.schemas.runs import RunStarted
+from api.schemas.workflows import (
     MAX_VERSION,
     DiffOut,
     DuplicateIn,
     ExecuteIn,
-    Page,
     RollbackIn,
-    RunStarted,
     VersionOut,
     WorkflowOut,
 )
+from api.storable import Text, check_document
 from definitions.diff import diff_definitions
 from definitions.models import Definition
 from definitions.validation import load_definition
