@@ -79,8 +79,7 @@ def parse_events(body: Any) -> EventIn | list[EventIn]:
 
 
 class EventAccepted(BaseModel):
-    """What an event did (``runs.intake.Accepted``)."""
-
+    # Serialises ``runs.intake.Accepted`` (no docstring: it would change the OpenAPI document).
     model_config = ConfigDict(from_attributes=True)
 
     event_id: str

@@ -11,8 +11,7 @@ from api.storable import Key
 
 
 class RunStarted(BaseModel):
-    """A run a request started (``runs.starting.Started``)."""
-
+    # Serialises ``runs.starting.Started`` (no docstring: it would change the OpenAPI document).
     model_config = ConfigDict(from_attributes=True)
 
     id: str
