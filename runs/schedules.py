@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from temporalio.client import (
     Client,
     Schedule,
@@ -39,6 +40,7 @@ from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from runs.starting import run_input
 from storage.models import Workflow, WorkflowVersion
+from storage.workflows import get_version
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent
 
@@ -61,6 +63,14 @@ def schedule_id_for(workflow: Workflow) -> str:
 
 def is_scheduled(version: WorkflowVersion | None) -> bool:
     return version is not None and _trigger(version).get("type") == SCHEDULED
+
+
+def owns_schedule(session: Session, workflow: Workflow) -> bool:
+    """Whether the workflow may have a Temporal Schedule now: it is active or paused on a
+    version with a schedule trigger (``follow_lifecycle``'s ``was_scheduled``)."""
+    if workflow.status not in ("active", "paused") or workflow.active_version is None:
+        return False
+    return is_scheduled(get_version(session, workflow.id, workflow.active_version))
 
 
 async def follow_lifecycle(

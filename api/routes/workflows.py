@@ -26,7 +26,7 @@ from definitions.diff import diff_definitions
 from definitions.models import Definition
 from definitions.validation import load_definition
 from runs.intake import execute
-from runs.schedules import follow_lifecycle, is_scheduled
+from runs.schedules import follow_lifecycle, owns_schedule
 from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion
 from storage.workflows import (
@@ -167,7 +167,7 @@ async def _change_status(
         latest = find_version(session, workflow, workflow.latest_version)
         if new_status == "active":
             load_definition(latest.source or latest.definition)  # activation validates first
-        was_scheduled = _owns_schedule(session, workflow)
+        was_scheduled = owns_schedule(session, workflow)
         set_status(session, workflow, new_status)
         await follow_lifecycle(deps, workflow, latest, was_scheduled=was_scheduled)
         return workflow_out(session, workflow)
@@ -181,19 +181,11 @@ async def _new_version(
     document: dict[str, Any],
 ) -> WorkflowOut:
     """A new version; an active workflow's schedule follows it before the commit."""
-    was_scheduled = _owns_schedule(session, workflow)
+    was_scheduled = owns_schedule(session, workflow)
     version = add_version(session, workflow, definition.canonical(), document)
     session.flush()
     await follow_lifecycle(deps, workflow, version, was_scheduled=was_scheduled)
     return workflow_out(session, workflow)
-
-
-def _owns_schedule(session: Session, workflow: Workflow) -> bool:
-    """Whether the workflow may have a Temporal Schedule now: it is active or paused on a
-    version with a schedule trigger."""
-    if workflow.status not in ("active", "paused") or workflow.active_version is None:
-        return False
-    return is_scheduled(get_version(session, workflow.id, workflow.active_version))
 
 
 @router.get("/{workflow_id}/versions")
