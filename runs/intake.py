@@ -21,7 +21,7 @@ from definitions.trigger_options import rate_limit
 from runs.cancel_on import cancel_open_runs
 from runs.deps import RunsDeps
 from runs.enrollment import Enrollment, classify, plan
-from runs.errors import Unavailable
+from runs.errors import Conflict, Unavailable
 from runs.signals import signal_watchers
 from runs.starting import Started, run_id_for, start, start_admitted
 from storage.db import session_scope
@@ -259,7 +259,10 @@ async def execute(
     entity: str | None,
     idempotency_key: str | None,
 ) -> Started:
-    """A manual run: its input is the trigger event's data; one run per idempotency key."""
+    """A manual run: its input is the trigger event's data; one run per idempotency key.
+    A paused or archived workflow starts none (``Conflict``); a draft does, for trying it."""
+    if workflow.status in ("archived", "paused"):
+        raise Conflict(f"workflow {workflow.id!r} is {workflow.status}")
     trigger = received("manual", id=idempotency_key, entity=entity, data=data)
     # Its own key space, so a manual key never collides with an event id.
     return await start(deps, workflow, version, trigger, f"manual\x1f{trigger.id}")

@@ -258,8 +258,6 @@ async def execute_workflow(
     """A manual run of the active version (or the latest one of a draft, for trying it out)."""
     with session_scope(deps.engine) as session:
         workflow = find_workflow(session, tenant, workflow_id)
-        if workflow.status in ("archived", "paused"):
-            raise Conflict(f"workflow {workflow_id!r} is {workflow.status}")
         version = find_version(
             session, workflow, workflow.active_version or workflow.latest_version
         )

@@ -10,7 +10,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from runs.deps import RunsDeps
-from runs.errors import Unavailable
+from runs.errors import Conflict, Unavailable
 from runs.intake import accept_event, execute, received
 from storage.db import session_scope
 from storage.events import get_event
@@ -77,3 +77,11 @@ async def test_without_temporal_the_event_is_stored_and_the_error_names_it(
     with session_scope(deps.engine) as session:
         stored = get_event(session, service.tenant_id, str(event.id))
         assert stored is not None and stored.data == {"contact_id": "c2"}
+
+
+async def test_a_paused_workflow_starts_no_manual_run(service: Service) -> None:
+    workflow, version = service.activate(GREETING)
+    workflow.status = "paused"
+
+    with pytest.raises(Conflict, match="is paused"):
+        await execute(service.deps, workflow, version, {}, None, None)
