@@ -53,10 +53,9 @@ def received(
     previous: dict[str, Any] | None = None,
 ) -> TriggerEvent:
     """An arriving event as a trigger: without an id it gets a new one, without a time it
-    occurred now (a time without a zone is UTC)."""
+    occurred now; the time is in UTC (one without a zone is read as UTC)."""
     occurred = occurred_at or datetime.now(UTC)
-    if occurred.tzinfo is None:
-        occurred = occurred.replace(tzinfo=UTC)
+    occurred = occurred.replace(tzinfo=UTC) if occurred.tzinfo is None else occurred.astimezone(UTC)
     return TriggerEvent(
         type=type,
         id=id or f"evt_{uuid.uuid4().hex}",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -143,7 +142,7 @@ def event_sink(
         trigger = received(
             event["type"],
             id=event.get("id"),
-            occurred_at=_utc(event.get("occurred_at")),
+            occurred_at=event.get("occurred_at"),
             entity=event.get("entity"),
             data=event.get("data"),
             previous=event.get("previous"),
@@ -151,13 +150,6 @@ def event_sink(
         await accept_event(deps, tenant_id, trigger, chain=event.get("chain"))
 
     return emit
-
-
-def _utc(at: datetime | None) -> datetime | None:
-    """An instant in UTC; a naive one (SQLite keeps no zone) read as UTC."""
-    if at is None or at.tzinfo is None:
-        return at
-    return at.astimezone(UTC)
 
 
 def http_client() -> httpx.AsyncClient:
