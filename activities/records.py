@@ -53,7 +53,7 @@ from storage.records import (
 
 EmitEvent = Callable[[str, dict[str, Any]], Awaitable[None]]
 """(tenant id, event as ``POST /v1/events`` takes it) → the event accepted: stored, the runs it
-triggers started, the runs waiting for it signalled (``api.starter.accept_event``)."""
+triggers started, the runs waiting for it signalled (``runs.intake.accept_event``)."""
 
 MAX_QUERY_LIMIT = 1000
 Change = Callable[[Session, str], Changed]

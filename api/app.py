@@ -14,6 +14,7 @@ from api.routes import (
     analytics,
     authoring,
     codec,
+    deliveries,
     email_templates,
     event_types,
     events,
@@ -25,10 +26,18 @@ from api.routes import (
     records,
     runs,
     secrets,
+    simulations,
     templates,
-    testing,
     workflows,
 )
+
+# One router per resource; a workflow's sub-resources (validation, simulations, webhook,
+# stats) have their own routers under /v1/workflows/{id}/….
+ROUTERS = (
+    health, metrics, workflows, events, runs, deliveries, secrets, authoring, templates,
+    analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
+    codec,
+)  # fmt: skip
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
@@ -50,17 +59,6 @@ def create_app(deps: ApiDeps) -> FastAPI:
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=deps.max_body_bytes)
     access_log.install(app)  # outermost: it logs the status the client got
-    for module in (health, metrics, workflows, events, runs, secrets):
+    for module in ROUTERS:
         app.include_router(module.router)
-    app.include_router(authoring.router)
-    app.include_router(templates.router)
-    app.include_router(analytics.router)
-    app.include_router(email_templates.router)
-    app.include_router(testing.router)
-    app.include_router(event_types.router)
-    app.include_router(hooks.router)
-    app.include_router(records.router)
-    app.include_router(notifications.router)
-    app.include_router(exports.router)
-    app.include_router(codec.router)
     return app

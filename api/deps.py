@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy.engine import Engine
 from sqlmodel import Session
-from temporalio.client import Client
 
-from api.errors import Unavailable
-from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
+from runs.deps import RunsDeps
 from storage.db import session_scope
 from storage.payload_codec import EncryptionCodec
 from storage.secrets import SecretBox
@@ -32,20 +28,16 @@ class Simulator(Protocol):
     async def close(self) -> None: ...
 
 
-@dataclass
-class ApiDeps:
-    """Everything the API needs from the outside, built by the composition root."""
+@dataclass(kw_only=True)
+class ApiDeps(RunsDeps):
+    """Everything the API needs from the outside, built by the composition root: what run
+    intake and control need (``runs.deps``, passed to the ``runs`` service as is), and the
+    API's own."""
 
-    engine: Engine
-    connect_temporal: Callable[[], Awaitable[Client]]
-    task_queue: str
-    search_attributes: bool = True
     secrets: SecretBox | None = None
     """Encrypts tenant secrets; None when ``RELAY_SECRETS_KEY`` is unset."""
     simulator: Simulator | None = None
     """Simulations (``POST /v1/workflows/{id}/test``); starts its test server on first use."""
-    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
-    """Runs started by events that runs emitted, in a row, before no further one starts."""
     codec: EncryptionCodec | None = None
     """Seals Temporal payloads; the codec server (``/codec``) decodes them for the Temporal UI."""
     codec_token: str | None = None
@@ -54,19 +46,6 @@ class ApiDeps:
     """Browser origins (the Temporal UI) allowed to call the codec server."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """The largest request body any route reads (413 beyond it)."""
-    _client: Client | None = field(default=None, init=False)
-    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
-
-    async def temporal(self) -> Client:
-        """The Temporal client, connected on first use so the API starts before Temporal."""
-        if self._client is None:
-            async with self._lock:
-                if self._client is None:
-                    try:
-                        self._client = await self.connect_temporal()
-                    except Exception as exc:  # connection refused, DNS, TLS…
-                        raise Unavailable("Temporal is not reachable") from exc
-        return self._client
 
 
 def _deps(request: Request) -> ApiDeps:

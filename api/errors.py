@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from definitions.errors import DefinitionError, join_path
+from runs import errors as runs_errors
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,25 @@ def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResp
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
 
 
+def from_service(exc: runs_errors.RunsError) -> ApiError:
+    """The HTTP answer to an error of run intake and control (``runs.errors``)."""
+    if isinstance(exc, runs_errors.NotFound):
+        return NotFound(exc.what, exc.ident)
+    if isinstance(exc, runs_errors.Conflict):
+        return Conflict(exc.detail)
+    if isinstance(exc, runs_errors.Unavailable) and exc.event_id is not None:
+        return Unavailable(exc.detail, event_id=exc.event_id)
+    return Unavailable(exc.detail)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return problem(exc.status, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(runs_errors.RunsError)
+    async def _service_error(_: Request, exc: runs_errors.RunsError) -> JSONResponse:
+        return await _api_error(_, from_service(exc))
 
     @app.exception_handler(DefinitionError)
     async def _definition_error(_: Request, exc: DefinitionError) -> JSONResponse:

@@ -6,7 +6,7 @@ event accepted to its run's first activity started.
 
 One process: a Temporal dev server, one worker, the API in-process over ASGI, SQLite.
 
-The runs of one event start concurrently per priority wave (``api.starter``). Measured
+The runs of one event start concurrently per priority wave (``runs.intake``). Measured
 back to back on a shared 2-core machine (load 1.5 → 5 from other work), sequential starts vs
 waves: 5.5 / 4.8 → 7.6 / 7.2 events/s single (55 → 76 runs/s), batch 4.7 → 8.2 events/s;
 posted → first activity p50 ~190 ms → ~1,070 ms, p99 ~450 ms → 6.4–7.6 s, because the one
@@ -34,14 +34,15 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.deps import ApiDeps
-from api.starter import run_input
 from definitions.validation import load_definition
+from runs.starting import run_input
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Workflow
 from storage.tenants import create_tenant
 from storage.workflows import create_workflow, get_version, set_status
 from tests.helpers.temporal import relay_worker
 from workflows import search_attributes
+from workflows.trigger_event import TriggerEvent
 
 BIN = Path(sys.executable).parent
 
@@ -138,7 +139,7 @@ async def _report(
     starts = events * matching
     began = time.perf_counter()
     for _ in range(starts):
-        trigger = {**event(), "occurred_at": datetime.now(UTC).isoformat(), "entity": None}
+        trigger = TriggerEvent(**event(), occurred_at=datetime.now(UTC).isoformat())
         await client.start_workflow(
             "RelayRun",
             run_input(workflow, version, trigger),

@@ -13,6 +13,12 @@ from worker.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    return _run(args, Settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="relay", description="Relay workflow automation")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dev", help="run Temporal dev server + UI, a worker and the API")
@@ -56,10 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         runs_command.add_argument("--api-url", help="default: http://RELAY_API_HOST:RELAY_API_PORT")
     schema = commands.add_parser("schema", help="print the definition language's JSON Schema")
     schema.add_argument("--output", "-o", type=Path, help="write it to this file instead")
-    args = parser.parse_args(argv)
+    return parser
 
-    configure_logging()
-    settings = Settings()
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "event":
         from worker.send_event import send_event
 

@@ -1,4 +1,4 @@
-"""The composition root: settings → clients → activities, worker and API."""
+"""The composition root: settings → clients → activities, worker, run intake and the API."""
 
 from __future__ import annotations
 
@@ -22,11 +22,9 @@ from activities.outbound import OutboundPolicy
 from activities.recording import Recorder
 from activities.records import EmitEvent, RecordActions
 from activities.sms import sms_transport_from_settings
-from api.app import create_app
-from api.deps import ApiDeps
-from api.schemas import EventIn
-from api.starter import accept_event
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
+from runs.deps import RunsDeps
+from runs.intake import accept_event, received
 from storage.payload_codec import EncryptionCodec, data_converter
 from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
@@ -146,36 +144,22 @@ def event_sink(
     search_attributes: bool = True,
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
 ) -> EmitEvent:
-    """Where the record actions' change events go: the API's own event path, so a change a run
-    makes starts and signals runs exactly as a posted event does."""
-    deps = client_deps(client, engine, task_queue, search_attributes, max_chain_depth)
+    """Where the record actions' change events go: run intake, as for a posted event, so a
+    change a run makes starts and signals runs exactly as a posted event does."""
+    deps = RunsDeps.over(client, engine, task_queue, search_attributes, max_chain_depth)
 
     async def emit(tenant_id: str, event: dict[str, Any]) -> None:
-        await accept_event(deps, tenant_id, EventIn.model_validate(event))
+        trigger = received(
+            event["type"],
+            id=event.get("id"),
+            occurred_at=event.get("occurred_at"),
+            entity=event.get("entity"),
+            data=event.get("data"),
+            previous=event.get("previous"),
+        )
+        await accept_event(deps, tenant_id, trigger, chain=event.get("chain"))
 
     return emit
-
-
-def client_deps(
-    client: Client,
-    engine: Engine,
-    task_queue: str,
-    search_attributes: bool = True,
-    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
-) -> ApiDeps:
-    """The API's dependencies over a worker's connected client, for the API code a worker calls
-    (accepting events, building schedules)."""
-
-    async def same_client() -> Client:
-        return client
-
-    return ApiDeps(
-        engine=engine,
-        connect_temporal=same_client,
-        task_queue=task_queue,
-        search_attributes=search_attributes,
-        max_chain_depth=max_chain_depth,
-    )
 
 
 def http_client() -> httpx.AsyncClient:
@@ -184,6 +168,11 @@ def http_client() -> httpx.AsyncClient:
 
 
 def build_api(settings: Settings, engine: Engine) -> object:
+    """The HTTP app over the same services; the one place the composition root touches
+    ``api`` (imported here, so the worker process never loads the HTTP layer)."""
+    from api.app import create_app
+    from api.deps import ApiDeps
+
     deps = ApiDeps(
         engine=engine,
         connect_temporal=lambda: connect(settings),
@@ -191,11 +180,12 @@ def build_api(settings: Settings, engine: Engine) -> object:
         search_attributes=settings.search_attributes,
         secrets=secret_box(settings),
         max_chain_depth=settings.max_chain_depth,
-        max_body_bytes=settings.max_body_bytes,
         codec=payload_codec(settings),
         codec_token=settings.codec_server_token,
         codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(load_definition=Lookups(engine).load_definition),
     )
+    if settings.max_body_bytes is not None:
+        deps.max_body_bytes = settings.max_body_bytes
     return create_app(deps)

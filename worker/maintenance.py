@@ -26,14 +26,12 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
-from api.schedules import build_schedule, schedule_id_for
 from definitions.validation import load_definition
+from runs.deps import RunsDeps
+from runs.schedules import build_schedule, schedule_attributes, schedule_id_for
 from storage.alerts import SYSTEM_TENANT
 from storage.models import Workflow, WorkflowVersion
-from worker.composition import client_deps
-from workflows import search_attributes as sa
 
 ALERTS: dict[str, Any] = {
     "name": "Relay: alerts",
@@ -90,7 +88,7 @@ async def ensure_system_schedules(
     client: Client, engine: Engine, task_queue: str, *, search_attributes: bool = True
 ) -> list[str]:
     """Create or update the system schedules; returns their ids."""
-    deps = client_deps(client, engine, task_queue, search_attributes)
+    deps = RunsDeps.over(client, engine, task_queue, search_attributes)
     ids = []
     for workflow_id in SYSTEM_WORKFLOWS:
         workflow, version = system_workflow(workflow_id)
@@ -100,7 +98,7 @@ async def ensure_system_schedules(
             await client.create_schedule(
                 schedule_id,
                 schedule,
-                search_attributes=_attributes(workflow) if search_attributes else None,
+                search_attributes=schedule_attributes(workflow) if search_attributes else None,
             )
         except ScheduleAlreadyRunningError:
             await client.get_schedule_handle(schedule_id).update(_keeping_pause(schedule))
@@ -119,12 +117,3 @@ def _keeping_pause(schedule: Schedule) -> Callable[[ScheduleUpdateInput], Schedu
         return ScheduleUpdate(schedule=replace(schedule, state=replace(state)))
 
     return update
-
-
-def _attributes(workflow: Workflow) -> TypedSearchAttributes:
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(sa.TENANT, workflow.tenant_id),
-            SearchAttributePair(sa.WORKFLOW, workflow.id),
-        ]
-    )

@@ -7,7 +7,6 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from api.deps import DEFAULT_MAX_BODY_BYTES
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 
 STATE_DIR = Path(".relay")
@@ -82,10 +81,11 @@ class Settings(BaseSettings):
         description="runs started by events that runs emitted (record changes), in a row, "
         "before no further one starts (stops workflows that trigger each other forever)",
     )
-    max_body_bytes: int = Field(
-        default=DEFAULT_MAX_BODY_BYTES,
+    max_body_bytes: int | None = Field(
+        default=None,
         ge=1024,
-        description="the largest request body the API reads; larger ones answer 413",
+        description="the largest request body the API reads, larger ones answer 413; "
+        "unset: the API's default (api.deps.DEFAULT_MAX_BODY_BYTES, 2 MB)",
     )
     system_schedules: bool = Field(
         default=True,

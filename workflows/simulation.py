@@ -19,14 +19,13 @@ from temporalio.exceptions import ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from activities.inputs import EVENT_SIGNAL
-    from definitions.context import event_context
     from definitions.durations import parse_duration, parse_instant
-    from definitions.errors import DefinitionError, Problem, TemplateRenderError
+    from definitions.errors import DefinitionError, Problem
     from definitions.models import Definition
     from definitions.sample_data import trigger_sample
-    from definitions.templates import render
     from workflows.inputs import RunInput, RunResult
     from workflows.run_base import error_of
+    from workflows.trigger_event import TriggerEvent, run_entity
 
 
 _LOCAL_TIMEOUT = timedelta(seconds=10)
@@ -169,20 +168,22 @@ def simulation_request(
     given = dict(event or {})
     sample = "data" not in given
     data = trigger_sample(definition.trigger, schema) if sample else given["data"]
-    trigger: dict[str, Any] = {
-        "type": given.get("type") or definition.trigger.event or definition.trigger.type,
-        "id": str(given.get("id") or "sim-event"),
-        "occurred_at": None,  # the simulated start, set by the driver
-        "entity": given.get("entity"),
-        "data": data if isinstance(data, dict) else {},
-        "previous": given.get("previous"),
-    }
-    # What the event catalog adds to a trigger (derived fields, recipient roles) passes through.
-    trigger.update({k: given[k] for k in ("derived", "roles") if given.get(k) is not None})
-    entity = trigger["entity"] = _entity(definition, trigger)
+    trigger = TriggerEvent(
+        type=given.get("type") or definition.trigger.event or definition.trigger.type,
+        id=str(given.get("id") or "sim-event"),
+        occurred_at=None,  # the simulated start, set by the driver
+        entity=given.get("entity"),
+        data=data if isinstance(data, dict) else {},
+        previous=given.get("previous"),
+        # What the event catalog adds to a trigger (derived fields, recipient roles) passes.
+        derived=given.get("derived"),
+        roles=given.get("roles"),
+    )
+    # The run's entity as intake derives it: the trigger's ``entity`` template.
+    entity = trigger.entity = run_entity(definition.trigger.entity, trigger.as_dict())
     return SimulationRequest(
         definition=definition.canonical(),
-        trigger=trigger,
+        trigger=trigger.as_dict(),
         events=scripted_events(events or [], entity),
         outputs=dict(outputs or {}),
         sample=sample,
@@ -231,17 +232,3 @@ def _placed(event: dict[str, Any], at: Any, path: str) -> ScriptedEvent:
     if offset.total_seconds() < 0:
         raise DefinitionError.at(path, "a scripted event cannot come before the start")
     return ScriptedEvent(event, after_seconds=offset.total_seconds())
-
-
-def _entity(definition: Definition, trigger: dict[str, Any]) -> str | None:
-    """The run's entity as the API would derive it: the trigger's ``entity`` template."""
-    template = definition.trigger.entity
-    if template:
-        try:
-            value = render(template, event_context(trigger))
-        except TemplateRenderError:
-            value = None
-        if value not in (None, ""):
-            return str(value)[:200]
-    entity = trigger.get("entity")
-    return None if entity in (None, "") else str(entity)

@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 from api.deps import CurrentTenant, SessionDep
 from api.errors import ApiError
 from api.flow_picture import flow_graph, to_mermaid, to_svg
-from api.inputs import UtcDatetime
 from api.routes.workflows import find_version, find_workflow
+from api.storable import UtcDatetime
 from storage.analytics import (
     Period,
     WorkflowAnalytics,

@@ -11,14 +11,14 @@ from sqlmodel import Session
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import ApiError
-from api.inputs import json_problem
 from api.routes.workflows import (
     find_version,
     find_workflow,
     load_document,
     workflow_out,
 )
-from api.schemas import MAX_VERSION, ProblemOut, ValidationOut, WorkflowOut
+from api.schemas.workflows import MAX_VERSION, ProblemOut, ValidationOut, WorkflowOut
+from api.storable import json_problem
 from definitions.documents import dump_json, dump_yaml, parse_yaml
 from definitions.errors import DefinitionError, Problem
 from definitions.schema import definition_json_schema

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Path, Response, status
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import Conflict, NotFound
-from api.inputs import check_document
+from api.storable import check_document
 from definitions.catalog import EventTypeSpec, parse_event_type
 from storage.event_types import (
     delete_event_type,

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from api.deps import CurrentTenant, Deps, SessionDep
+from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
-from api.schemas import EVENTS_SCHEMA, EventAccepted, EventIn, parse_events
-from api.starter import accept_event
+from api.schemas.events import (
+    EVENTS_SCHEMA,
+    EventAccepted,
+    EventIn,
+    EventOut,
+    OutcomeOut,
+    parse_events,
+)
 from definitions.catalog import EventTypeSpec, data_problems
+from runs.intake import accept_event
 from storage.db import session_scope
 from storage.event_types import get_event_type
 from storage.events import get_event, outcomes_of
+from storage.models import Workflow
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -36,8 +42,24 @@ async def post_events(
     batch = events if isinstance(events, list) else [events]
     with session_scope(deps.engine) as session:
         specs = checked_specs(session, tenant, batch, listed=isinstance(events, list))
-    accepted = [await accept_event(deps, tenant, event, spec=specs[event.type]) for event in batch]
+    accepted = [await accept(deps, tenant, event, spec=specs[event.type]) for event in batch]
     return accepted if isinstance(events, list) else accepted[0]
+
+
+async def accept(
+    deps: ApiDeps,
+    tenant_id: str,
+    event: EventIn,
+    *,
+    spec: EventTypeSpec | None = None,
+    only: Workflow | None = None,
+) -> EventAccepted:
+    """Hand a parsed event to run intake (``runs.intake.accept_event``)."""
+    chain = event.chain.model_dump() if event.chain else None
+    accepted = await accept_event(
+        deps, tenant_id, event.trigger_event(), chain=chain, spec=spec, only=only
+    )
+    return EventAccepted.model_validate(accepted)
 
 
 def checked_specs(
@@ -69,34 +91,6 @@ def _loc(path: str) -> tuple[str | int, ...]:
         for index in rest.rstrip("]").split("][") if rest else []:
             parts.append(int(index) if index.isascii() and index.isdigit() else index)
     return tuple(parts)
-
-
-class OutcomeOut(BaseModel):
-    workflow_id: str
-    outcome: str = Field(
-        description="started · deferred (started, beginning at the next window of the "
-        "trigger's rate_limit) · duplicate (this event started it before) · deduped (another "
-        "event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited "
-        "(dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a "
-        "chain of runs starting each other) · cancelled (its open runs for the entity, by "
-        "cancel_on)"
-    )
-    run_id: str | None
-    detail: str
-
-
-class EventOut(BaseModel):
-    id: str
-    type: str
-    entity: str | None
-    occurred_at: datetime
-    received_at: datetime
-    data: dict[str, Any]
-    runs: list[str] = Field(description="the runs this event started (or would have, again)")
-    outcomes: list[OutcomeOut] = Field(
-        description="per workflow listening to the event's type: what the event did to it"
-    )
-    note: str | None = Field(default=None, description="why no workflow was considered")
 
 
 @router.get("/{event_id}")

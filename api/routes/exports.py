@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import NotFound
-from api.inputs import Text
 from api.pagination import newest_first
 from api.schemas import Page
+from api.storable import Text
 from storage.exports import exports_query, get_export
 from storage.models import Export
 

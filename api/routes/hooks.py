@@ -21,10 +21,9 @@ from sqlmodel import Session
 from activities.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
-from api.routes.events import checked_specs
+from api.routes.events import accept, checked_specs
 from api.routes.workflows import find_workflow
-from api.schemas import EventAccepted, EventIn, parse_events
-from api.starter import accept_event
+from api.schemas.events import EventAccepted, EventIn, parse_events
 from storage.db import session_scope
 from storage.hooks import delete_hook, get_hook, hook_for_token, issue_hook
 from storage.models import Workflow
@@ -130,7 +129,7 @@ async def receive(workflow_id: str, token: str, request: Request, deps: Deps) ->
         )
         assert isinstance(event, EventIn)  # an object is one event
         spec = checked_specs(session, workflow.tenant_id, [event])[event.type]
-    return await accept_event(deps, workflow.tenant_id, event, spec=spec, only=workflow)
+    return await accept(deps, workflow.tenant_id, event, spec=spec, only=workflow)
 
 
 def _signed(deps: ApiDeps, ciphertext: str, request: Request, body: bytes) -> bool:

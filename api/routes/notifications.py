@@ -10,9 +10,9 @@ from pydantic import BaseModel
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import NotFound
-from api.inputs import Text
 from api.pagination import newest_first
 from api.schemas import Page
+from api.storable import Text
 from storage.models import Notification
 from storage.notifications import mark_read, notifications_query
 

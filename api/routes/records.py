@@ -18,11 +18,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound, Unavailable
-from api.inputs import JsonObject, Key, storable_text
-from api.schemas import EventIn, Page
-from api.starter import accept_event
+from api.routes.events import accept
+from api.schemas import Page
+from api.schemas.events import EventIn
+from api.storable import JsonObject, Key, storable_text
 from definitions.errors import DefinitionError, Problem
 from definitions.record_filters import parse_filter, parse_sort
+from runs import errors as runs_errors
 from storage.db import session_scope
 from storage.models import Record, RecordChange
 from storage.record_query import InvalidCursor
@@ -245,8 +247,8 @@ async def _change(deps: Deps, tenant: str, make: Callable[[Any], Changed]) -> Re
         raise Conflict(str(exc)) from exc
     if event is not None:
         try:
-            await accept_event(deps, tenant, EventIn.model_validate(event))
-        except Unavailable as exc:
+            await accept(deps, tenant, EventIn.model_validate(event))
+        except runs_errors.Unavailable as exc:
             # Saved; the stored event starts its runs when posted again under its id.
             raise Unavailable(
                 f"the change was saved but its event could not start runs: {exc.detail}",

@@ -11,13 +11,14 @@ from sqlmodel import Session, col, select
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
-from api.inputs import Text, UtcDatetime
-from api.pagination import Order, keyset_page, newest_first
+from api.pagination import Order, keyset_page
 from api.routes.workflows import find_workflow
-from api.run_control import cancel_run, retry_run
-from api.schemas import DeliveryOut, Page, RetryIn, RunOut, RunStarted, StepOut
+from api.schemas import Page
+from api.schemas.runs import RetryIn, RunOut, RunStarted, StepOut
+from api.storable import Text, UtcDatetime
+from runs.control import cancel_run, retry_run
 from storage.db import session_scope
-from storage.models import Delivery, Event, Run, RunStep, UTCDateTime
+from storage.models import Event, Run, RunStep, UTCDateTime
 
 router = APIRouter(tags=["runs"])
 
@@ -57,7 +58,7 @@ def _ms(start: datetime | None, end: datetime | None) -> int | None:
 
 def _readable(trigger: dict[str, Any] | None) -> dict[str, Any] | None:
     """The stored trigger with its run keys readable: the unit separators between their parts
-    (an internal detail of ``api.enrollment``) shown as ``/``."""
+    (an internal detail of ``runs.enrollment``) shown as ``/``."""
     if trigger is None:
         return None
     return {
@@ -231,27 +232,5 @@ async def retry(
 ) -> RunStarted:
     """A new run of an ended run's version with its trigger event; its ``retry_of`` names
     the original."""
-    return await retry_run(deps, tenant, run_id, body.idempotency_key if body else None)
-
-
-@router.get("/v1/deliveries")
-def list_deliveries(
-    tenant: CurrentTenant,
-    session: SessionDep,
-    run_id: Text | None = None,
-    channel: Text | None = None,
-    limit: Limit = 50,
-    cursor: str | None = None,
-) -> Page[DeliveryOut]:
-    query = select(Delivery).where(Delivery.tenant_id == tenant)
-    if run_id:
-        query = query.where(Delivery.run_id == run_id)
-    if channel:
-        query = query.where(Delivery.channel == channel)
-    rows, next_cursor = newest_first(
-        session, query, (Delivery.created_at, Delivery.id), int, limit, cursor
-    )
-    return Page(
-        items=[DeliveryOut.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=next_cursor,
-    )
+    started = await retry_run(deps, tenant, run_id, body.idempotency_key if body else None)
+    return RunStarted.model_validate(started)

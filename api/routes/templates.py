@@ -9,9 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import ApiError, NotFound
-from api.inputs import Key, Text
 from api.routes.workflows import load_document, merge_patch, workflow_out
-from api.schemas import Page, WorkflowOut
+from api.schemas import Page
+from api.schemas.workflows import WorkflowOut
+from api.storable import Key, Text
 from definitions.library import CATEGORIES, Template, get_template, list_templates
 from storage.workflows import create_workflow, template_usage
 

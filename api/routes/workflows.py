@@ -9,24 +9,24 @@ from sqlmodel import Session, select
 
 from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
-from api.inputs import Text, check_document
 from api.pagination import newest_first
-from api.schedules import follow_lifecycle, is_scheduled
-from api.schemas import (
+from api.schemas import Page
+from api.schemas.runs import RunStarted
+from api.schemas.workflows import (
     MAX_VERSION,
     DiffOut,
     DuplicateIn,
     ExecuteIn,
-    Page,
     RollbackIn,
-    RunStarted,
     VersionOut,
     WorkflowOut,
 )
-from api.starter import execute
+from api.storable import Text, check_document
 from definitions.diff import diff_definitions
 from definitions.models import Definition
 from definitions.validation import load_definition
+from runs.intake import execute
+from runs.schedules import follow_lifecycle, owns_schedule
 from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion
 from storage.workflows import (
@@ -158,7 +158,7 @@ async def archive(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> Workfl
 async def _change_status(
     deps: ApiDeps, tenant: str, workflow_id: str, new_status: WorkflowStatus
 ) -> WorkflowOut:
-    """Lifecycle: the status, then the workflow's schedule (``api.schedules``) before the
+    """Lifecycle: the status, then the workflow's schedule (``runs.schedules``) before the
     commit, so a Temporal that cannot follow (503) leaves the workflow as it was."""
     with session_scope(deps.engine) as session:
         workflow = find_workflow(session, tenant, workflow_id)
@@ -167,7 +167,7 @@ async def _change_status(
         latest = find_version(session, workflow, workflow.latest_version)
         if new_status == "active":
             load_definition(latest.source or latest.definition)  # activation validates first
-        was_scheduled = _owns_schedule(session, workflow)
+        was_scheduled = owns_schedule(session, workflow)
         set_status(session, workflow, new_status)
         await follow_lifecycle(deps, workflow, latest, was_scheduled=was_scheduled)
         return workflow_out(session, workflow)
@@ -181,19 +181,11 @@ async def _new_version(
     document: dict[str, Any],
 ) -> WorkflowOut:
     """A new version; an active workflow's schedule follows it before the commit."""
-    was_scheduled = _owns_schedule(session, workflow)
+    was_scheduled = owns_schedule(session, workflow)
     version = add_version(session, workflow, definition.canonical(), document)
     session.flush()
     await follow_lifecycle(deps, workflow, version, was_scheduled=was_scheduled)
     return workflow_out(session, workflow)
-
-
-def _owns_schedule(session: Session, workflow: Workflow) -> bool:
-    """Whether the workflow may have a Temporal Schedule now: it is active or paused on a
-    version with a schedule trigger."""
-    if workflow.status not in ("active", "paused") or workflow.active_version is None:
-        return False
-    return is_scheduled(get_version(session, workflow.id, workflow.active_version))
 
 
 @router.get("/{workflow_id}/versions")
@@ -266,12 +258,11 @@ async def execute_workflow(
     """A manual run of the active version (or the latest one of a draft, for trying it out)."""
     with session_scope(deps.engine) as session:
         workflow = find_workflow(session, tenant, workflow_id)
-        if workflow.status in ("archived", "paused"):
-            raise Conflict(f"workflow {workflow_id!r} is {workflow.status}")
         version = find_version(
             session, workflow, workflow.active_version or workflow.latest_version
         )
-    return await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
+    started = await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
+    return RunStarted.model_validate(started)
 
 
 def find_version(session: Session, workflow: Workflow, number: int) -> WorkflowVersion:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,7 @@ from api.deps import ApiDeps
 from storage.db import session_scope
 from storage.tenants import create_tenant
 from tests.helpers.peers import SmtpSink
+from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker
 
 
@@ -50,15 +50,15 @@ class Stack:
         self, run_id: str, until: Callable[[dict[str, Any]], bool], timeout: float = 20
     ) -> dict[str, Any]:
         """Poll ``GET /v1/runs/{id}`` as a user would, until ``until(run)`` holds."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while True:
+
+        async def probe() -> dict[str, Any]:
             response = await self.api.get(f"/v1/runs/{run_id}")
-            if response.status_code == 200 and until(response.json()):
-                body: dict[str, Any] = response.json()
-                return body
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"run never satisfied the condition: {response.text}")
-            await asyncio.sleep(0.1)
+            ok = response.status_code == 200 and until(response.json())
+            assert ok, f"run never satisfied the condition: {response.text}"
+            body: dict[str, Any] = response.json()
+            return body
+
+        return await eventually(probe, timeout=timeout, interval=0.1)
 
 
 def problem(response: httpx.Response, status: int) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from storage.db import session_scope
 from storage.models import RecordChange
 from tests.api.conftest import Stack, finished
+from tests.helpers.polling import eventually
 
 
 def _flip(name: str, seen: str, set_to: str) -> dict[str, Any]:
@@ -39,12 +40,12 @@ async def test_two_workflows_updating_one_contact_stop_at_the_chain_depth(stack:
     await stack.api.post("/v1/records/contact", json={"id": "c1", "data": {"stage": "new"}})
     await stack.api.patch("/v1/records/contact/c1", json={"data": {"stage": "ping"}})
 
-    deadline = asyncio.get_running_loop().time() + 60
-    while len(runs := await _runs(stack)) < DEFAULT_MAX_CHAIN_DEPTH or not all(
-        finished(r) for r in runs
-    ):
-        assert asyncio.get_running_loop().time() < deadline, runs
-        await asyncio.sleep(0.2)
+    async def chain_ended() -> bool:
+        runs = await _runs(stack)
+        assert len(runs) >= DEFAULT_MAX_CHAIN_DEPTH and all(finished(r) for r in runs), runs
+        return True
+
+    await eventually(chain_ended, timeout=60)
     await asyncio.sleep(1)  # nothing more starts
     runs = await _runs(stack)
     assert len(runs) == DEFAULT_MAX_CHAIN_DEPTH

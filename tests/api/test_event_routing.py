@@ -14,7 +14,7 @@ from temporalio.client import Client
 from activities.inputs import EVENT_SIGNAL
 from api.app import create_app
 from api.deps import ApiDeps
-from api.starter import run_id_for
+from runs.starting import run_id_for
 from storage.db import session_scope
 from storage.models import RunWatch
 from storage.watches import watch

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from tests.api.conftest import Stack, finished
 from tests.helpers.peers import RecordingHttpServer
+from tests.helpers.polling import eventually
 
 BOOKING_REMINDER = {
     "name": "Discovery call follow-up",
@@ -188,13 +189,12 @@ async def _visible_in_temporal(
 ) -> None:
     """Operators find runs in the Temporal UI by tenant, workflow and entity."""
     query = f"RelayTenant = '{tenant}' AND RelayWorkflowId = '{workflow_id}' AND RelayEntity = '{entity}'"
-    for _ in range(50):
-        found = [w.id async for w in client.list_workflows(query)]
-        if found:
-            assert found == [run_id]
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError("run not found by its search attributes")
+
+    async def found() -> list[str] | None:
+        return [w.id async for w in client.list_workflows(query)] or None
+
+    listed = await eventually(found, timeout=10, what="the run found by its search attributes")
+    assert listed == [run_id]
 
 
 async def test_an_event_redelivered_after_temporal_forgot_its_run_starts_nothing(

@@ -18,6 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.deps import ApiDeps
 from tests.api.conftest import Stack, api_client, finished, new_tenant, problem
+from tests.helpers.polling import eventually
 from workflows import search_attributes as sa
 
 TEMPORAL_CLI = Path(sys.executable).parent / "temporal"
@@ -40,13 +41,6 @@ def schedule_of(stack: Stack, workflow: dict[str, Any]) -> ScheduleHandle:
 
 async def listed(client: Client, schedule_id: str) -> bool:
     return schedule_id in [s.id async for s in await client.list_schedules()]
-
-
-async def eventually(check: Any, timeout: float = 20) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "never happened"
-        await asyncio.sleep(0.2)
 
 
 async def test_an_activated_schedule_is_listed_and_its_runs_carry_the_scheduled_time(

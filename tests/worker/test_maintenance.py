@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from temporalio.testing import WorkflowEnvironment
 from storage.alerts import SYSTEM_TENANT
 from storage.db import make_engine, upgrade
 from tests.helpers.db import run_row, steps_of
+from tests.helpers.polling import eventually
 from worker.maintenance import ensure_system_schedules
 from worker.run import run_worker
 from worker.settings import Settings
@@ -34,20 +35,6 @@ ALERTS = f"relay:{SYSTEM_TENANT}:relay.alerts"
 RETENTION = f"relay:{SYSTEM_TENANT}:relay.retention"
 
 T = TypeVar("T")
-
-
-async def _eventually(probe: Callable[[], Awaitable[T | None]], timeout: float = 30) -> T:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        try:
-            if (value := await probe()) is not None:
-                return value
-        except Exception:
-            if asyncio.get_running_loop().time() > deadline:
-                raise
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("not in time")
-        await asyncio.sleep(0.2)
 
 
 @pytest.fixture
@@ -87,7 +74,7 @@ async def _run_now(client: Client, handle: ScheduleHandle) -> dict[str, Any]:
         assert isinstance(action, ScheduleActionExecutionStartWorkflow)
         return action.workflow_id
 
-    run_id = await _eventually(started)
+    run_id = await eventually(started, timeout=30)
     result: dict[str, Any] = await client.get_workflow_handle(run_id).result()
     result["run_id"] = run_id
     return result
@@ -98,7 +85,7 @@ async def test_the_worker_creates_the_schedules_and_their_runs_complete(
 ) -> None:
     client = dev_env.client
     alerts = client.get_schedule_handle(ALERTS)
-    described = await _eventually(alerts.describe)
+    described = await eventually(alerts.describe, timeout=30)
     assert described.schedule.spec.intervals[0].every == timedelta(minutes=5)
     assert getattr(described.schedule.action, "task_queue", None) == worker.task_queue
     retention = await client.get_schedule_handle(RETENTION).describe()
@@ -130,7 +117,7 @@ async def test_starting_again_keeps_an_operators_pause(
 ) -> None:
     client = dev_env.client
     alerts = client.get_schedule_handle(ALERTS)
-    await _eventually(alerts.describe)
+    await eventually(alerts.describe, timeout=30)
     await alerts.pause(note="paused by an operator")
 
     engine = make_engine(worker.database_url)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -16,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from storage.db import session_scope
 from storage.models import RunStep
+from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker, run_input, start_run
 from workflows.inputs import RunResult
 
@@ -46,13 +44,6 @@ def event(kind: str, data: dict[str, Any], event_id: str | None = None) -> dict[
     }
 
 
-async def until(check: Callable[[], bool], within: float = 10.0) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await asyncio.sleep(0.02)
-
-
 async def step_waiting(engine: Engine, handle: WorkflowHandle[Any, Any], key: str) -> None:
     """The run reached ``key`` and waits there (so an event sent now is one it waits for)."""
 
@@ -60,7 +51,7 @@ async def step_waiting(engine: Engine, handle: WorkflowHandle[Any, Any], key: st
         step = step_rows(engine, handle.id).get(key)
         return step is not None and step.status == "waiting"
 
-    await until(waiting)
+    await eventually(waiting, timeout=10, interval=0.02, what=f"step {key} waiting")
 
 
 async def run_once(

@@ -13,8 +13,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.helpers.db import run_row
 from tests.helpers.peers import RecordingHttpServer
+from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker, run_input, start_run
-from tests.workflows.flow_helpers import ENTITY, call, step_rows, until
+from tests.workflows.flow_helpers import ENTITY, call, step_rows
 
 
 def reminder(trigger: dict[str, Any]) -> dict[str, Any]:
@@ -109,10 +110,10 @@ async def test_an_anniversary_fires_every_year(
                 time_env.client, worker, run_input(document, data, entity=ENTITY)
             )
             await time_env.sleep(timedelta(days=31))
-            await until(lambda: "greet" in step_rows(engine, handle.id))
+            await eventually(lambda: "greet" in step_rows(engine, handle.id), interval=0.02)
             assert "greet#2" not in step_rows(engine, handle.id)
             await time_env.sleep(timedelta(days=366))
-            await until(lambda: "greet#2" in step_rows(engine, handle.id))
+            await eventually(lambda: "greet#2" in step_rows(engine, handle.id), interval=0.02)
             await handle.cancel()
             # Wait for the run to end while its worker still polls: a cancellation left for a
             # queue nobody polls would hold the time-skipping server's clock for the session.

@@ -12,26 +12,27 @@ from typing import Any
 
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import ApiDeps
-from api.errors import Unavailable
 from definitions.trigger_options import pattern_matches
+from runs.deps import RunsDeps
+from runs.errors import Unavailable
 from storage.db import session_scope
 from storage.enrollments import open_runs
+from workflows.trigger_event import TriggerEvent
 
 
 async def cancel_open_runs(
-    deps: ApiDeps, tenant_id: str, event: dict[str, Any]
+    deps: RunsDeps, tenant_id: str, event: TriggerEvent
 ) -> list[dict[str, Any]]:
     """Cancel the runs ``event`` cancels; one outcome (``cancelled``) per workflow affected."""
-    entity = event.get("entity")
+    entity = event.entity
     if not entity:
         return []
     with session_scope(deps.engine) as session:
         targets = [
             run
             for run, trigger in open_runs(session, tenant_id, entity)
-            if any(pattern_matches(p, event["type"]) for p in trigger.get("cancel_on") or [])
-            and run.event_id != event["id"]
+            if any(pattern_matches(p, event.type) for p in trigger.get("cancel_on") or [])
+            and run.event_id != event.id
         ]
     if not targets:
         return []

@@ -1,4 +1,5 @@
-"""Checks on free-form client input, so that what the API accepts it can also store and echo.
+"""Field types and checks for free-form client input, so that what the API accepts it can also
+store and echo (``JsonObject``, ``Text``, ``Key``, ``UtcDatetime``, ``check_document``).
 
 Pydantic checks shapes; these check what shapes cannot say: a document nested thousands of
 levels deep, ``NaN``, a NUL character or a lone surrogate all parse as JSON, yet the database,

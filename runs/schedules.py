@@ -7,14 +7,15 @@ the interpreter on the pinned version with a ``schedule`` trigger, which the run
 its scheduled time (``workflows.interpreter``) and records as its row; it is tagged with the
 same search attributes as every run, so the Temporal UI shows and controls both.
 
-Routes call ``follow_lifecycle`` before committing their change, so a Temporal that cannot be
-reached answers 503 and leaves the workflow as it was.
+Callers (the workflow routes) call ``follow_lifecycle`` before committing their change, so a
+Temporal that cannot be reached (``Unavailable``) leaves the workflow as it was.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from temporalio.client import (
     Client,
     Schedule,
@@ -30,16 +31,18 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
+from temporalio.common import TypedSearchAttributes
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import ApiDeps
-from api.errors import Unavailable
-from api.starter import run_attributes, run_input
 from definitions.durations import parse_duration
 from definitions.schedules import calendar_ranges, calendars
+from runs.deps import RunsDeps
+from runs.errors import Unavailable
+from runs.starting import run_input
 from storage.models import Workflow, WorkflowVersion
-from workflows import search_attributes as sa
+from storage.workflows import get_version
+from workflows.search_attributes import run_attributes
+from workflows.trigger_event import TriggerEvent
 
 SCHEDULED = "schedule"
 """The trigger type of a scheduled run; the interpreter fills in its id and scheduled time."""
@@ -62,8 +65,16 @@ def is_scheduled(version: WorkflowVersion | None) -> bool:
     return version is not None and _trigger(version).get("type") == SCHEDULED
 
 
+def owns_schedule(session: Session, workflow: Workflow) -> bool:
+    """Whether the workflow may have a Temporal Schedule now: it is active or paused on a
+    version with a schedule trigger (``follow_lifecycle``'s ``was_scheduled``)."""
+    if workflow.status not in ("active", "paused") or workflow.active_version is None:
+        return False
+    return is_scheduled(get_version(session, workflow.id, workflow.active_version))
+
+
 async def follow_lifecycle(
-    deps: ApiDeps,
+    deps: RunsDeps,
     workflow: Workflow,
     version: WorkflowVersion,
     *,
@@ -91,7 +102,7 @@ async def follow_lifecycle(
 
 async def _upsert(
     client: Client,
-    deps: ApiDeps,
+    deps: RunsDeps,
     workflow: Workflow,
     version: WorkflowVersion,
 ) -> None:
@@ -100,7 +111,7 @@ async def _upsert(
         await client.create_schedule(
             schedule_id_for(workflow),
             schedule,
-            search_attributes=_schedule_attributes(workflow) if deps.search_attributes else None,
+            search_attributes=schedule_attributes(workflow) if deps.search_attributes else None,
         )
         return
     except ScheduleAlreadyRunningError:
@@ -115,17 +126,12 @@ async def _upsert(
     await handle.unpause(note="workflow activated in Relay")
 
 
-def build_schedule(deps: ApiDeps, workflow: Workflow, version: WorkflowVersion) -> Schedule:
+def build_schedule(deps: RunsDeps, workflow: Workflow, version: WorkflowVersion) -> Schedule:
     """The Schedule of ``version``'s trigger: its spec, overlap policy, and an action that starts
     a run of that version."""
     trigger = _trigger(version)
-    trigger_event: dict[str, Any] = {
-        "type": SCHEDULED,
-        "id": None,
-        "occurred_at": None,
-        "entity": None,
-        "data": {},
-    }
+    # A bare trigger: the interpreter fills in each run's id and scheduled time.
+    trigger_event = TriggerEvent(type=SCHEDULED, id=None, occurred_at=None)
     action = ScheduleActionStartWorkflow(
         "RelayRun",
         run_input(workflow, version, trigger_event),
@@ -133,7 +139,7 @@ def build_schedule(deps: ApiDeps, workflow: Workflow, version: WorkflowVersion) 
         id=f"run_{workflow.id}",
         task_queue=deps.task_queue,
         typed_search_attributes=(
-            run_attributes(workflow, version)
+            run_attributes(workflow.tenant_id, workflow.id, version.version)
             if deps.search_attributes
             else TypedSearchAttributes.empty
         ),
@@ -187,13 +193,9 @@ def _trigger(version: WorkflowVersion) -> dict[str, Any]:
     return trigger
 
 
-def _schedule_attributes(workflow: Workflow) -> TypedSearchAttributes:
-    return TypedSearchAttributes(
-        [
-            SearchAttributePair(sa.TENANT, workflow.tenant_id),
-            SearchAttributePair(sa.WORKFLOW, workflow.id),
-        ]
-    )
+def schedule_attributes(workflow: Workflow) -> TypedSearchAttributes:
+    """The search attributes of the workflow's Schedule itself (its runs carry their own)."""
+    return run_attributes(workflow.tenant_id, workflow.id)
 
 
 async def _ignore_missing(call: Any) -> None:

@@ -12,27 +12,26 @@ from __future__ import annotations
 import asyncio
 import uuid
 from datetime import timedelta
-from typing import Any
 
 from sqlmodel import Session, select
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.deps import ApiDeps
-from api.errors import Conflict, NotFound, Unavailable
-from api.schemas import RunStarted
-from api.starter import start
+from runs.deps import RunsDeps
+from runs.errors import Conflict, NotFound, Unavailable
+from runs.starting import Started, start
 from storage.db import session_scope
 from storage.models import Event, Run, Workflow
 from storage.workflows import get_version
 from workflows.inputs import RunInput
+from workflows.trigger_event import TriggerEvent
 
 OPEN = ("running", "waiting")
 CANCEL_WAIT = timedelta(seconds=5)
 """How long ``cancel`` waits for the run to record its end before answering 202 instead."""
 
 
-def find_run(deps: ApiDeps, tenant: str, run_id: str) -> Run:
+def find_run(deps: RunsDeps, tenant: str, run_id: str) -> Run:
     with session_scope(deps.engine) as session:
         run = session.get(Run, run_id)
     if run is None or run.tenant_id != tenant:
@@ -40,7 +39,7 @@ def find_run(deps: ApiDeps, tenant: str, run_id: str) -> Run:
     return run
 
 
-async def cancel_run(deps: ApiDeps, tenant: str, run_id: str) -> bool:
+async def cancel_run(deps: RunsDeps, tenant: str, run_id: str) -> bool:
     """Request the run's cancellation; True once it has ended (within ``CANCEL_WAIT``)."""
     run = find_run(deps, tenant, run_id)
     if run.status not in OPEN:
@@ -62,8 +61,8 @@ async def cancel_run(deps: ApiDeps, tenant: str, run_id: str) -> bool:
 
 
 async def retry_run(
-    deps: ApiDeps, tenant: str, run_id: str, idempotency_key: str | None
-) -> RunStarted:
+    deps: RunsDeps, tenant: str, run_id: str, idempotency_key: str | None
+) -> Started:
     """A new run of the original's version and trigger, ``retry_of`` the original. One retry
     per idempotency key (without one, every call retries again)."""
     run = find_run(deps, tenant, run_id)
@@ -85,13 +84,13 @@ async def retry_run(
     return await start(deps, workflow, version, trigger, dedupe_key, retry_of=run_id)
 
 
-async def _started_trigger(client: Client, run_id: str) -> dict[str, Any] | None:
+async def _started_trigger(client: Client, run_id: str) -> TriggerEvent | None:
     """The trigger the run's (latest) execution started with; None when Temporal forgot it."""
     try:
         async for event in client.get_workflow_handle(run_id).fetch_history_events():
             payloads = event.workflow_execution_started_event_attributes.input.payloads
             [input] = await client.data_converter.decode(payloads, [RunInput])
-            return dict(input.trigger)
+            return TriggerEvent.from_dict(input.trigger)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
@@ -99,7 +98,7 @@ async def _started_trigger(client: Client, run_id: str) -> dict[str, Any] | None
     return None
 
 
-def _stored_trigger(session: Session, run: Run) -> dict[str, Any] | None:
+def _stored_trigger(session: Session, run: Run) -> TriggerEvent | None:
     """The run's trigger rebuilt from the stored event, for runs that an event started."""
     if run.event_id is None:
         return None
@@ -108,11 +107,10 @@ def _stored_trigger(session: Session, run: Run) -> dict[str, Any] | None:
     ).first()
     if event is None:
         return None
-    return {
-        "type": event.type,
-        "id": event.event_id,
-        "occurred_at": event.occurred_at.isoformat(),
-        "entity": event.entity,
-        "data": event.data,
-        "previous": None,
-    }
+    return TriggerEvent(
+        type=event.type,
+        id=event.event_id,
+        occurred_at=event.occurred_at.isoformat(),
+        entity=event.entity,
+        data=event.data,
+    )

@@ -27,8 +27,7 @@ from definitions.templates import render
 from definitions.trigger_options import reenroll_mode, reenroll_period
 from storage.enrollments import latest_run
 from storage.models import Run, Workflow, WorkflowVersion
-
-MAX_KEY = 200
+from workflows.trigger_event import MAX_KEY, run_entity
 
 
 @dataclass
@@ -68,7 +67,7 @@ def plan(
             enrollment.detail = "the trigger's filter is false for this event"
             decided.append(enrollment)
             continue
-        enrollment.entity = run_entity(enrollment.trigger, event)
+        enrollment.entity = run_entity(enrollment.trigger.get("entity"), event)
         enrollment.dedupe_key = dedupe_key(enrollment.trigger, event, context)
         _choose_key(session, enrollment, now)
         (to_start if enrollment.run_key is not None else decided).append(enrollment)
@@ -131,17 +130,3 @@ def dedupe_key(trigger: dict[str, Any], event: dict[str, Any], context: dict[str
         if value not in (None, ""):
             return f"key\x1f{str(value)[:MAX_KEY]}"
     return str(event["id"])
-
-
-def run_entity(trigger: dict[str, Any], event: dict[str, Any]) -> str | None:
-    """The trigger's ``entity`` template rendered for ``event``, else the event's entity."""
-    template = trigger.get("entity")
-    if template:
-        try:
-            value = render(template, event_context(event))
-        except TemplateRenderError:
-            value = None
-        if value not in (None, ""):
-            return str(value)[:MAX_KEY]
-    entity = event.get("entity")
-    return str(entity) if entity else None

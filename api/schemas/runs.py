@@ -1,0 +1,80 @@
+"""Runs: a run started, a run and its steps, retries, deliveries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.storable import Key
+
+
+class RunStarted(BaseModel):
+    # Serialises ``runs.starting.Started`` (no docstring: it would change the OpenAPI document).
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    workflow_id: str
+    version: int
+    status: str = Field(description="'started', or 'duplicate' when this event already started it")
+
+
+class StepOut(BaseModel):
+    node_id: str
+    step_key: str | None = Field(
+        default=None, description="unique in the run: node id, loop index [i], pass #n"
+    )
+    type: str
+    status: str
+    attempts: int
+    started_at: datetime | None
+    completed_at: datetime | None
+    duration_ms: int | None = Field(default=None, description="completed_at - started_at")
+    output: Any = Field(description="secrets masked; long texts and lists truncated")
+    error: dict[str, Any] | None = Field(
+        description="type, message and retryable (whether retrying could have helped)"
+    )
+
+
+class RunOut(BaseModel):
+    id: str
+    workflow_id: str
+    version: int
+    status: str
+    entity: str | None
+    started_at: datetime
+    completed_at: datetime | None
+    duration_ms: int | None = None
+    trigger: dict[str, Any] | None = Field(
+        description="the trigger event: type, id and — in one run's detail — occurred_at, "
+        "entity and data (truncated)"
+    )
+    error: dict[str, Any] | None
+    variant: str | None = Field(default=None, description="the variant an A/B split took")
+    goal: str | None = Field(default=None, description="the goal node the run reached")
+    retry_of: str | None = Field(default=None, description="the run this one retries")
+    path: list[str] | None = Field(
+        default=None, description="the step keys in the order the run took them"
+    )
+    steps: list[StepOut] | None = None
+
+
+class RetryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    idempotency_key: Key | None = Field(
+        default=None, description="one retry per key; without one every call retries again"
+    )
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    run_id: str
+    step_key: str
+    channel: str
+    transport: str
+    recipient: str
+    status: str
+    receipt: dict[str, Any] | None
+    created_at: datetime

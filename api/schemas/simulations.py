@@ -1,0 +1,118 @@
+"""Simulations (``POST /v1/workflows/{id}/test``, ``/bulk-test``): scripted events in, the
+simulated run out.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas.workflows import MAX_VERSION
+from api.storable import JsonObject, Key, Text
+
+MAX_SCRIPTED_EVENTS = 100
+
+
+MAX_BULK = 50
+
+
+class TestEventIn(BaseModel):
+    """The event that starts the run; without ``data``, sample data stands in."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Key | None = Field(default=None, description="default: the trigger's event type")
+    id: Key | None = None
+    entity: Text | None = None
+    data: JsonObject | None = None
+    previous: JsonObject | None = None
+
+
+class ScriptedEventIn(BaseModel):
+    """An event that arrives during the simulation, for waits, conditions and goals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    at: str | float = Field(
+        default=0, description='after the start ("P2D", "48h", seconds) or an ISO 8601 instant'
+    )
+    type: Key
+    id: Key | None = None
+    entity: Text | None = Field(default=None, description="default: the run's entity")
+    data: JsonObject = Field(default_factory=dict)
+    previous: JsonObject | None = None
+
+
+class TestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mode: Literal["simulate", "live"] = "simulate"
+    event: TestEventIn | None = None
+    events: list[ScriptedEventIn] = Field(default_factory=list, max_length=MAX_SCRIPTED_EVENTS)
+    outputs: JsonObject = Field(
+        default_factory=dict,
+        description="node id → what its action returns in the simulation (a mocked response)",
+    )
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
+    idempotency_key: Key | None = Field(default=None, description="live runs: one run per key")
+
+    @model_validator(mode="after")
+    def _live_takes_no_script(self) -> TestIn:
+        if self.mode == "live" and (self.events or self.outputs):
+            raise ValueError("'events' and 'outputs' script a simulation; a live run takes neither")
+        return self
+
+
+class BulkTestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workflow_ids: list[Key] = Field(min_length=1, max_length=MAX_BULK)
+    event: TestEventIn | None = None
+    events: list[ScriptedEventIn] = Field(default_factory=list, max_length=MAX_SCRIPTED_EVENTS)
+
+
+class SimulatedStepOut(BaseModel):
+    step_key: str = Field(description="node id, [i] in a loop, #n on a later pass, sub-run/…")
+    node_id: str
+    type: str
+    status: str
+    at: str = Field(description="when it started, after the run's start (ISO 8601 duration)")
+    offset_seconds: float
+    ended: str | None = Field(description="when it ended, after the run's start")
+    output: Any
+    error: dict[str, Any] | None
+    content: dict[str, Any] | None = Field(
+        default=None, description="what the action would send; secrets stay placeholders"
+    )
+
+
+class DeliveredEventOut(BaseModel):
+    id: str
+    type: str
+    at: str
+    offset_seconds: float
+
+
+class SimulationOut(BaseModel):
+    workflow_id: str
+    version: int
+    mode: Literal["simulate"] = "simulate"
+    status: str = Field(description="how the run ended; 'waiting' if still waiting after a year")
+    error: dict[str, Any] | None
+    variant: str | None
+    goal: str | None
+    path: list[str] = Field(description="the node ids the run visited, in order")
+    started_at: str = Field(description="the simulated start (the test server's clock)")
+    ended_at: str
+    duration: str = Field(description="simulated time from start to end (ISO 8601)")
+    steps: list[SimulatedStepOut]
+    events: list[DeliveredEventOut] = Field(description="scripted events, when they arrived")
+    trigger: dict[str, Any] = Field(description="the starting event: type, entity, data")
+    sample_data: bool = Field(description="the event's data was generated, not given")
+    vars: dict[str, Any]
+    wall_seconds: float
+
+
+class BulkTestOut(BaseModel):
+    results: list[SimulationOut]

@@ -1,0 +1,106 @@
+"""Workflows: definitions, versions and their diffs, validation, copies and manual runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.storable import JsonObject, Key, Text
+
+MAX_VERSION = 2**31 - 1
+"""The largest version number a column holds; larger ones are 422, not a database error."""
+
+
+class WorkflowOut(BaseModel):
+    id: str
+    name: str
+    description: str
+    status: str
+    trigger_type: str
+    version: int
+    active_version: int | None
+    definition: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+
+
+class VersionOut(BaseModel):
+    version: int
+    created_at: datetime
+    definition: dict[str, Any] = Field(description="the canonical graph runs of it execute")
+    source: dict[str, Any] | None = Field(
+        default=None, description="the document as submitted (what export answers)"
+    )
+
+
+class ExecuteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input: JsonObject = Field(default_factory=dict)
+    entity: Text | None = None
+    idempotency_key: Key | None = None
+
+
+class RollbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = Field(
+        ge=1, le=MAX_VERSION, description="the version whose document becomes the new one"
+    )
+
+
+class DuplicateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Key | None = Field(default=None, description='default: "<name> (copy)"')
+
+
+class ProblemOut(BaseModel):
+    path: str = Field(description="where in the submitted document: steps[1].to")
+    message: str
+
+
+class ValidationOut(BaseModel):
+    valid: bool = Field(description="no errors (warnings do not count): it can be activated")
+    errors: list[ProblemOut]
+    warnings: list[ProblemOut]
+
+
+class Change(BaseModel):
+    keys: list[str]
+    from_: dict[str, Any] = Field(alias="from")
+    to: dict[str, Any]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class NodeChange(Change):
+    id: str
+
+
+class NodeDiff(BaseModel):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[NodeChange]
+
+
+class EdgeDiff(BaseModel):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+
+
+class DiffOut(BaseModel):
+    """What changed from version ``from`` to version ``to``, in their canonical graphs."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: int = Field(alias="from")
+    to: int
+    changed: bool
+    fields: dict[str, dict[str, Any]] = Field(description="name, description: {from, to}")
+    trigger: Change | None
+    settings: Change | None
+    nodes: NodeDiff
+    edges: EdgeDiff

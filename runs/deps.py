@@ -1,0 +1,59 @@
+"""What run intake and control need from outside, built by the composition root."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+from temporalio.client import Client
+
+from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
+from runs.errors import Unavailable
+
+
+@dataclass(kw_only=True)
+class RunsDeps:
+    engine: Engine
+    connect_temporal: Callable[[], Awaitable[Client]]
+    task_queue: str
+    search_attributes: bool = True
+    """Tag runs and schedules with Relay's search attributes (the server must know them)."""
+    max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
+    """Runs started by events that runs emitted, in a row, before no further one starts."""
+    _client: Client | None = field(default=None, init=False, repr=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    @classmethod
+    def over(
+        cls,
+        client: Client,
+        engine: Engine,
+        task_queue: str,
+        search_attributes: bool = True,
+        max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
+    ) -> RunsDeps:
+        """Over an already connected client (a worker's)."""
+
+        async def same_client() -> Client:
+            return client
+
+        return cls(
+            engine=engine,
+            connect_temporal=same_client,
+            task_queue=task_queue,
+            search_attributes=search_attributes,
+            max_chain_depth=max_chain_depth,
+        )
+
+    async def temporal(self) -> Client:
+        """The Temporal client, connected on first use so the API starts before Temporal."""
+        if self._client is None:
+            async with self._lock:
+                if self._client is None:
+                    try:
+                        self._client = await self.connect_temporal()
+                    except Exception as exc:  # connection refused, DNS, TLS…
+                        raise Unavailable("Temporal is not reachable") from exc
+        return self._client

@@ -1,0 +1,267 @@
+"""Accepting an event: store it, cancel what it cancels, start the runs it triggers, and signal
+the runs waiting for it; and manual runs.
+
+An event emitted by a run carries its chain (``definitions.chain``): past ``max_chain_depth``
+the runs it would start do not start. What the event did to each listening workflow is stored
+for ``GET /v1/events/{id}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from definitions.catalog import EventTypeSpec, derive, role_addresses
+from definitions.chain import started_chain
+from definitions.trigger_options import rate_limit
+from runs.cancel_on import cancel_open_runs
+from runs.deps import RunsDeps
+from runs.enrollment import Enrollment, classify, plan
+from runs.errors import Conflict, Unavailable
+from runs.signals import signal_watchers
+from runs.starting import Started, run_id_for, start, start_admitted
+from storage.db import session_scope
+from storage.events import record_outcomes
+from storage.models import Event, Run, Workflow, WorkflowVersion
+from storage.upsert import upsert
+from storage.workflows import active_listeners, active_workflow
+from workflows.trigger_event import TriggerEvent
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Accepted:
+    """What an event did: the runs it started (or found started) and the runs it signalled."""
+
+    event_id: str
+    runs: list[Started] = field(default_factory=list)
+    signalled: list[str] = field(default_factory=list)
+
+
+def received(
+    type: str,
+    *,
+    id: str | None = None,
+    occurred_at: datetime | None = None,
+    entity: str | None = None,
+    data: dict[str, Any] | None = None,
+    previous: dict[str, Any] | None = None,
+) -> TriggerEvent:
+    """An arriving event as a trigger: without an id it gets a new one, without a time it
+    occurred now; the time is in UTC (one without a zone is read as UTC)."""
+    occurred = occurred_at or datetime.now(UTC)
+    occurred = occurred.replace(tzinfo=UTC) if occurred.tzinfo is None else occurred.astimezone(UTC)
+    return TriggerEvent(
+        type=type,
+        id=id or f"evt_{uuid.uuid4().hex}",
+        occurred_at=occurred.isoformat(),
+        entity=entity,
+        data=data if data is not None else {},
+        previous=previous,
+    )
+
+
+async def accept_event(
+    deps: RunsDeps,
+    tenant_id: str,
+    event: TriggerEvent,
+    *,
+    chain: dict[str, Any] | None = None,
+    spec: EventTypeSpec | None = None,
+    only: Workflow | None = None,
+) -> Accepted:
+    """Store the event, cancel the runs it cancels (``cancel_on``), start one run per matching
+    active workflow by trigger priority (one priority's runs concurrently), and signal the runs
+    waiting for it.
+
+    ``chain`` is the chain of the run that emitted the event (None: from outside); ``spec`` the
+    event type's catalog entry (its data already checked against it); ``only`` restricts the
+    listeners to one workflow (its incoming webhook).
+    """
+    trigger = _as_trigger(event, chain, spec)
+    event_id = str(trigger.id)
+    enrollments = _store_and_plan(deps, tenant_id, trigger, only)
+    _stop_deep_chains(enrollments, trigger, deps.max_chain_depth)
+    outcomes: list[dict[str, Any]] = []
+    runs: list[Started] = []
+    try:
+        outcomes += await cancel_open_runs(deps, tenant_id, trigger)
+        outcomes += [_outcome(e) for e in enrollments if e.run_key is None]
+        for wave in _priority_waves([e for e in enrollments if e.run_key is not None]):
+            runs += await _start_wave(deps, wave, trigger, outcomes)
+        signalled = await signal_watchers(
+            deps, tenant_id, trigger.signalled(), {r.id for r in runs}
+        )
+    except Unavailable as exc:
+        # The event is stored; posting it again with this id starts exactly the missing runs
+        # (and signals the watchers again: a run ignores an event id it has seen).
+        raise Unavailable(exc.detail, event_id=event_id) from exc
+    finally:
+        if outcomes:
+            with session_scope(deps.engine) as session:
+                record_outcomes(session, tenant_id, event_id, outcomes)
+    return Accepted(event_id=event_id, runs=runs, signalled=signalled)
+
+
+def _as_trigger(
+    event: TriggerEvent, chain: dict[str, Any] | None, spec: EventTypeSpec | None
+) -> TriggerEvent:
+    """The event as the runs it starts receive it: with their chain, and what the event type's
+    catalog entry derives from it."""
+    trigger = replace(event, chain=started_chain(chain))
+    as_dict = trigger.as_dict()
+    if derived := derive(spec, as_dict):
+        trigger.derived = derived
+        as_dict["derived"] = derived
+    if spec is not None and spec.roles:
+        trigger.roles = role_addresses(spec, as_dict)
+    return trigger
+
+
+def _store_and_plan(
+    deps: RunsDeps, tenant_id: str, trigger: TriggerEvent, only: Workflow | None
+) -> list[Enrollment]:
+    """Store the event (once per id) and plan each listening workflow's enrollment."""
+    now = datetime.now(UTC)
+    with session_scope(deps.engine) as session:
+        upsert(
+            session,
+            Event,
+            {
+                "tenant_id": tenant_id,
+                "event_id": trigger.id,
+                "type": trigger.type,
+                "entity": trigger.entity,
+                "occurred_at": datetime.fromisoformat(str(trigger.occurred_at)),
+                "received_at": now,
+                "data": trigger.data,
+            },
+            ["tenant_id", "event_id"],
+        )
+        listeners = (
+            active_listeners(session, tenant_id, trigger.type)
+            if only is None
+            else active_workflow(session, only)
+        )
+        return plan(session, listeners, trigger.as_dict(), now)
+
+
+async def _start_wave(
+    deps: RunsDeps, wave: list[Enrollment], trigger: TriggerEvent, outcomes: list[dict[str, Any]]
+) -> list[Started]:
+    """Start one priority's runs concurrently; their outcomes go to ``outcomes``. The wave's
+    other runs are started and recorded before a failure is reported."""
+    runs: list[Started] = []
+    started = await asyncio.gather(
+        *(_enroll(deps, e, trigger) for e in wave), return_exceptions=True
+    )
+    for enrollment, run in zip(wave, started, strict=True):
+        if isinstance(run, BaseException):
+            continue
+        # A refused enrollment names the entity's run, not this event's.
+        if enrollment.outcome not in ("reenroll_refused", "rate_limited"):
+            runs.append(run)
+        outcomes.append(_outcome(enrollment))
+    for failure in started:
+        if isinstance(failure, BaseException):
+            raise failure
+    return runs
+
+
+def _priority_waves(enrollments: list[Enrollment]) -> list[list[Enrollment]]:
+    """The enrollments (in priority order) grouped by priority: the runs of one wave start
+    concurrently, and every run of a higher priority has started before a lower one starts."""
+    waves: list[list[Enrollment]] = []
+    for enrollment in enrollments:
+        if waves and _priority(waves[-1][0]) == _priority(enrollment):
+            waves[-1].append(enrollment)
+        else:
+            waves.append([enrollment])
+    return waves
+
+
+def _priority(enrollment: Enrollment) -> int:
+    return int(enrollment.trigger.get("priority", 0))
+
+
+def _stop_deep_chains(enrollments: list[Enrollment], trigger: TriggerEvent, limit: int) -> None:
+    """No run starts from an event emitted by a run ``limit`` deep in a chain of runs."""
+    chain = trigger.chain or {}
+    if chain["depth"] <= limit:
+        return
+    stopped = [e for e in enrollments if e.run_key is not None]
+    for enrollment in stopped:
+        enrollment.run_key = None
+        enrollment.outcome = "chain_depth_exceeded"
+        enrollment.detail = (
+            f"run {chain.get('origin_run')} emitted this event {limit} runs deep in a chain of "
+            f"runs starting each other; the limit is {limit}"
+        )
+    if stopped:
+        logger.warning(
+            "event %s from run %s exceeds the chain depth limit of %d: %d run(s) not started",
+            trigger.id, chain.get("origin_run"), limit, len(stopped),
+        )  # fmt: skip
+
+
+async def _enroll(deps: RunsDeps, enrollment: Enrollment, trigger: TriggerEvent) -> Started:
+    assert enrollment.run_key is not None
+    started, admission = await start_admitted(
+        deps,
+        enrollment.workflow,
+        enrollment.version,
+        trigger,
+        enrollment.run_key,
+        event_key=enrollment.dedupe_key,
+        limit=rate_limit(enrollment.trigger),
+    )
+    if admission is not None and admission.refused:
+        enrollment.outcome, enrollment.detail = "rate_limited", admission.detail
+        return started
+    if started.status == "started":
+        enrollment.outcome = "started"
+        if admission is not None and admission.deferred_to is not None:
+            enrollment.outcome, enrollment.detail = "deferred", admission.detail
+            return replace(started, status="deferred")
+        return started
+    with session_scope(deps.engine) as session:
+        enrollment.outcome, enrollment.detail = classify(
+            session.get(Run, started.id), enrollment, str(trigger.id)
+        )
+    return started
+
+
+def _outcome(enrollment: Enrollment) -> dict[str, Any]:
+    started = enrollment.outcome in ("started", "deferred", "duplicate", "deduped")
+    return {
+        "workflow_id": enrollment.workflow.id,
+        "outcome": enrollment.outcome or "started",
+        "run_id": run_id_for(
+            enrollment.workflow.tenant_id, enrollment.workflow.id, enrollment.run_key or ""
+        )
+        if started and enrollment.run_key is not None
+        else None,
+        "detail": enrollment.detail,
+    }
+
+
+async def execute(
+    deps: RunsDeps,
+    workflow: Workflow,
+    version: WorkflowVersion,
+    data: dict[str, Any],
+    entity: str | None,
+    idempotency_key: str | None,
+) -> Started:
+    """A manual run: its input is the trigger event's data; one run per idempotency key.
+    A paused or archived workflow starts none (``Conflict``); a draft does, for trying it."""
+    if workflow.status in ("archived", "paused"):
+        raise Conflict(f"workflow {workflow.id!r} is {workflow.status}")
+    trigger = received("manual", id=idempotency_key, entity=entity, data=data)
+    # Its own key space, so a manual key never collides with an event id.
+    return await start(deps, workflow, version, trigger, f"manual\x1f{trigger.id}")

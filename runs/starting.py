@@ -1,0 +1,221 @@
+"""Starting one run, idempotently: its row first, then its Temporal execution.
+
+A run's id is derived from (tenant, workflow, dedupe key), and its row is committed before its
+Temporal execution starts, so a redelivered event — or a client retrying after a timeout —
+starts nothing new, and an acknowledged event always has its runs started.
+
+A trigger's ``rate_limit`` is claimed in the transaction that writes the run's row
+(``storage.rate_windows``); a deferred run is started at once with a Temporal start delay, so
+it needs nothing more to begin at its window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
+
+from definitions.trigger_options import RateLimit
+from runs.deps import RunsDeps
+from runs.errors import Unavailable
+from storage.db import session_scope
+from storage.models import Run, Workflow, WorkflowVersion
+from storage.rate_windows import admit, window_counts
+from storage.runs import start_run
+from workflows.inputs import RunInput
+from workflows.search_attributes import run_attributes
+from workflows.trigger_event import TriggerEvent, run_entity
+
+
+@dataclass
+class Started:
+    """A run a request started — or found started: ``status`` is ``started``, ``deferred``
+    (started, beginning at its rate window), ``duplicate`` (this event started it before) or
+    ``rate_limited`` (not started)."""
+
+    id: str
+    workflow_id: str
+    version: int
+    status: str = "started"
+
+
+@dataclass
+class Admission:
+    """What a rate limit made of a new run: ``deferred_to`` a later window, or ``refused``."""
+
+    deferred_to: datetime | None = None
+    refused: bool = False
+    detail: str = ""
+
+
+def run_id_for(tenant_id: str, workflow_id: str, dedupe_key: str) -> str:
+    digest = hashlib.sha256(f"{tenant_id}\x1f{workflow_id}\x1f{dedupe_key}".encode()).hexdigest()
+    return f"run_{digest[:32]}"
+
+
+def run_input(workflow: Workflow, version: WorkflowVersion, trigger: TriggerEvent) -> RunInput:
+    """What the interpreter starts with: the pinned version and the triggering event."""
+    return RunInput(
+        tenant_id=workflow.tenant_id,
+        workflow_id=workflow.id,
+        workflow_name=workflow.name,
+        version=version.version,
+        definition=version.definition,
+        trigger=trigger.as_dict(),
+    )
+
+
+async def start(
+    deps: RunsDeps,
+    workflow: Workflow,
+    version: WorkflowVersion,
+    trigger: TriggerEvent,
+    dedupe_key: str,
+    retry_of: str | None = None,
+) -> Started:
+    """Start the run of ``workflow`` whose id derives from ``dedupe_key``, unless it exists
+    (manual runs and retries; events go through ``runs.intake.accept_event``)."""
+    started, _ = await start_admitted(deps, workflow, version, trigger, dedupe_key, retry_of)
+    return started
+
+
+async def start_admitted(
+    deps: RunsDeps,
+    workflow: Workflow,
+    version: WorkflowVersion,
+    trigger: TriggerEvent,
+    dedupe_key: str,
+    retry_of: str | None = None,
+    *,
+    event_key: str | None = None,
+    limit: RateLimit | None = None,
+) -> tuple[Started, Admission | None]:
+    """``start``, admitting a new run through the trigger's rate ``limit`` first; ``event_key``
+    is the event's own dedupe key when the run key carries more (re-enrollment)."""
+    run_id = run_id_for(workflow.tenant_id, workflow.id, dedupe_key)
+    entity = run_entity((version.definition.get("trigger") or {}).get("entity"), trigger.as_dict())
+    row_trigger: dict[str, Any] = {
+        "type": trigger.type,
+        "event_id": trigger.id,
+        "key": dedupe_key,
+        "dedupe_key": event_key or dedupe_key,
+    }
+    if trigger.chain:
+        row_trigger["chain"] = trigger.chain
+    # Connect first: a run row is only written when there is a Temporal to start it on.
+    client = await deps.temporal()
+    row = Run(
+        id=run_id,
+        tenant_id=workflow.tenant_id,
+        workflow_id=workflow.id,
+        version=version.version,
+        entity=entity,
+        event_id=trigger.id,
+        trigger=row_trigger,
+        started_at=datetime.now(UTC),
+        retry_of=retry_of,
+    )
+    with session_scope(deps.engine) as session:
+        admission, settled = _write_row(session, row, workflow, limit)
+    found = Started(id=run_id, workflow_id=workflow.id, version=version.version)
+    if admission is not None and admission.refused:
+        found.status = "rate_limited"
+    elif settled:
+        # Temporal forgets closed runs after its retention period; the row is the lasting record
+        # that this event already ran, so a late redelivery must not start it again.
+        found.status = "duplicate"
+    else:
+        run = run_input(workflow, version, replace(trigger, entity=entity))
+        deferred_to = row.trigger.get("deferred_to") if row.trigger else None
+        found.status = await _execute(client, deps, run, run_id, entity, deferred_to)
+    return found, admission
+
+
+def _write_row(
+    session: Session, row: Run, workflow: Workflow, limit: RateLimit | None
+) -> tuple[Admission | None, bool]:
+    """Write ``row`` unless it exists or the rate limit refuses it. Returns the admission and
+    whether an existing run must not be started by this request. ``row.trigger`` gains the
+    run's ``deferred_to`` — also a redelivery's, which starts a deferred run (if its first
+    start failed) as late as before."""
+    assert row.trigger is not None
+    existing = session.get(Run, row.id)
+    admission: Admission | None = None
+    if existing is None and limit is not None:
+        admission = _admit(session, workflow, limit, row.started_at)
+        if admission.refused:
+            return admission, False
+        if admission.deferred_to is not None:
+            row.trigger["deferred_to"] = admission.deferred_to.isoformat()
+    if start_run(session, row):
+        return admission, False
+    stored = session.get(Run, row.id)
+    if stored is not None and (stored.trigger or {}).get("deferred_to"):
+        row.trigger["deferred_to"] = stored.trigger["deferred_to"]  # type: ignore[index]
+    return admission, _settled(stored, row.event_id)
+
+
+async def _execute(
+    client: Client,
+    deps: RunsDeps,
+    run: RunInput,
+    run_id: str,
+    entity: str | None,
+    deferred_to: str | None,
+) -> str:
+    """Start the run's execution; ``started``, or ``duplicate`` when Temporal has it already."""
+    delay = None
+    if deferred_to:
+        delay = max(datetime.fromisoformat(deferred_to) - datetime.now(UTC), timedelta(0))
+    attributes = run_attributes(run.tenant_id, run.workflow_id, run.version, entity)
+    try:
+        await client.start_workflow(
+            "RelayRun",
+            run,
+            id=run_id,
+            task_queue=deps.task_queue,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            search_attributes=attributes if deps.search_attributes else None,
+            start_delay=delay or None,
+        )
+    except WorkflowAlreadyStartedError:
+        return "duplicate"
+    except RPCError as exc:
+        raise Unavailable(f"could not start the run: {exc.message}") from exc
+    # Whichever request wrote the row, the one whose start Temporal took started the run:
+    # of concurrent deliveries exactly one says "started".
+    return "started"
+
+
+def _admit(session: Session, workflow: Workflow, limit: RateLimit, now: datetime) -> Admission:
+    window = f"{limit.max} run(s) per {limit.per}"
+    claimed = admit(session, workflow.tenant_id, workflow.id, limit, now)
+    if claimed is None:
+        started, dropped = window_counts(session, workflow.tenant_id, workflow.id, limit, now)
+        return Admission(
+            refused=True,
+            detail=f"the workflow starts at most {window}: {started} started and {dropped} "
+            f"event(s) dropped in the window from {limit.window_start(now).isoformat()}",
+        )
+    if claimed == now:
+        return Admission()
+    return Admission(
+        deferred_to=claimed,
+        detail=f"the workflow starts at most {window}; the run starts at {claimed.isoformat()}",
+    )
+
+
+def _settled(run: Run | None, event_id: str | None) -> bool:
+    """Whether an existing run must not be started by this request: it has ended, or another
+    event wrote it (a run key shared by events, as re-enrollment makes): that event's own
+    request starts it, so the run always executes the event its row names."""
+    if run is None:
+        return False
+    return run.status not in ("running", "waiting") or run.event_id != event_id
