@@ -25,7 +25,7 @@ from api.starter import start
 from storage.db import session_scope
 from storage.models import Event, Run, Workflow
 from storage.workflows import get_version
-from workflows.inputs import RunInput
+from workflows.contract import RunInput
 
 OPEN = ("running", "waiting")
 CANCEL_WAIT = timedelta(seconds=5)

@@ -30,7 +30,6 @@ from temporalio.common import SearchAttributePair, TypedSearchAttributes, Workfl
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.inputs import EVENT_SIGNAL
 from api.cancellation import cancel_open_runs
 from api.deps import ApiDeps
 from api.enrollment import Enrollment, classify, plan, run_entity
@@ -48,7 +47,7 @@ from storage.upsert import upsert
 from storage.watches import runs_watching, unwatch
 from storage.workflows import active_listeners, active_workflow
 from workflows import search_attributes as sa
-from workflows.inputs import RunInput
+from workflows.contract import EVENT_SIGNAL, RunInput
 
 logger = logging.getLogger(__name__)
 
