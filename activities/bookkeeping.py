@@ -42,7 +42,7 @@ from workflows.contract import (
 )
 
 
-def action_step(input: ActionInput, status: str) -> StepRecord:
+def _action_step(input: ActionInput, status: str) -> StepRecord:
     """An action's step record at ``status`` in this attempt (it started at the first one)."""
     attempt = activity.info().attempt
     return StepRecord(
@@ -56,23 +56,23 @@ def action_step(input: ActionInput, status: str) -> StepRecord:
     )
 
 
-def record_steps_in(session: Session, run: RunRef, steps: list[StepRecord]) -> None:
+def _write_steps(session: Session, run: RunRef, steps: list[StepRecord]) -> None:
     for step in steps:
         record_step(session, run.tenant_id, run.run_id, asdict(step))
 
 
 def start_action(session: Session, input: ActionInput) -> None:
     """The action's step running (this attempt), with the steps the workflow queued before it."""
-    record_steps_in(session, input.run, [*input.pending, action_step(input, "running")])
+    _write_steps(session, input.run, [*input.pending, _action_step(input, "running")])
 
 
 def complete_action(session: Session, input: ActionInput, output: Any) -> None:
     """The action's step completed with ``output``; when nothing follows it in the run
     (``finishes_run``), the run's completion in the same transaction."""
-    done = action_step(input, "completed")
+    done = _action_step(input, "completed")
     done.completed_at = datetime.now(UTC)
     done.output = output
-    record_steps_in(session, input.run, [done])
+    _write_steps(session, input.run, [done])
     if input.finishes_run:
         close_run(session, input.run, "completed", done.completed_at)
 
@@ -87,7 +87,7 @@ class Recorder:
 
     def _record_steps(self, input: RecordStepsInput) -> None:
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, input.steps)
+            _write_steps(session, input.run, input.steps)
             if input.run_status == "waiting":
                 set_run_status(session, input.run.run_id, "waiting", only_from="running")
             elif input.run_status == "running":
@@ -99,7 +99,7 @@ class Recorder:
 
     def _finish_run(self, input: FinishRunInput) -> None:
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, input.steps)
+            _write_steps(session, input.run, input.steps)
             close_run(session, input.run, input.status, input.completed_at, input.error)
 
     @activity.defn(name=OPEN_RUN)
@@ -132,7 +132,7 @@ class Recorder:
 
     def _record_run_marks(self, input: RunMarksInput) -> None:
         with session_scope(self._engine) as session:
-            mark_run(session, input.run, variant=input.variant, goal=input.goal)
+            _mark_run(session, input.run, variant=input.variant, goal=input.goal)
 
 
 def close_run(
@@ -151,7 +151,7 @@ def close_run(
     finish_run(session, run.run_id, status, completed_at, error)
 
 
-def mark_run(
+def _mark_run(
     session: Session, run: RunRef, *, variant: str | None = None, goal: str | None = None
 ) -> None:
     """Set the run's variant and/or goal (None leaves one as it is); like ``close_run``, a run
