@@ -8,7 +8,8 @@ default), never renamed or removed, or running workflows stop replaying.
 
 One input object per workflow, activity and signal, named for what it carries. The action
 activities are named as their node types (``definitions.models.ACTION_TYPES``) and all take an
-``ActionInput``.
+``ActionInput``. The search attributes a run carries are set by whoever starts it
+(``workflows.search_attributes``); the interpreter sets none.
 """
 
 from __future__ import annotations
