@@ -1,4 +1,4 @@
-"""The action activities: one method per side effect, over injected clients (STYLE 5).
+"""The delivery actions: one method per side effect, over injected clients.
 
 Each action records its own step (running → completed) and its delivery in the database, so a
 Relay run needs no activity beyond the ones a hand-written workflow would call. A delivered
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import Awaitable, Callable, Collection
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,11 +18,10 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.bookkeeping import complete_action, start_action
 from activities.email import EmailMessage, EmailTransport
-from activities.errors import DeliveryError, PermanentDeliveryError, permanent
+from activities.errors import DeliveryError, PermanentDeliveryError
 from activities.http import HttpCaller
-from activities.inputs import ActionInput, StepRecord
-from activities.recording import action_step, close_run, record_steps_in
 from activities.signing import SIGNING_SECRET_NAME
 from activities.slack import post_to_slack, slack_message
 from activities.sms import SmsTransport
@@ -33,6 +32,7 @@ from storage.db import session_scope
 from storage.email_templates import get_email_template
 from storage.models import Delivery
 from storage.runs import delivered, save_delivery
+from workflows.contract import ActionInput, permanent
 
 SecretsLookup = Callable[[str], dict[str, str]]
 """tenant id → its secrets, decrypted (a blocking call: the actions run it in a thread)."""
@@ -66,7 +66,7 @@ class Actions:
         # Taken out before secrets are resolved: event data that merely looks like a secret
         # reference must stay text, not become the secret inside a template's output.
         context = input.config.pop(TEMPLATE_CONTEXT, None)
-        config, running, secrets = await self._begin(input)
+        config, secrets = await self._begin(input)
         subject, text, html = await self._email_content(input.run.tenant_id, config, context)
         message = EmailMessage(
             to=address_list(config.get("to")),
@@ -82,7 +82,6 @@ class Actions:
             raise permanent("an email needs a body or html", "invalid_config")
         return await self._deliver(
             input,
-            running,
             channel="email",
             transport=self._email.name,
             recipient=_email_recipient(message),
@@ -92,12 +91,11 @@ class Actions:
 
     @activity.defn(name="send_sms")
     async def send_sms(self, input: ActionInput) -> dict[str, Any]:
-        config, running, secrets = await self._begin(input)
+        config, secrets = await self._begin(input)
         to, body = as_text(config.get("to")), as_text(config.get("body"))
         # The receipt (Twilio's message sid and status) is kept in the delivery log.
         return await self._deliver(
             input,
-            running,
             channel="sms",
             transport=self._sms.name,
             recipient=_mask(to),
@@ -107,7 +105,7 @@ class Actions:
 
     @activity.defn(name="http_request")
     async def http_request(self, input: ActionInput) -> dict[str, Any]:
-        config, running, secrets = await self._begin(input, signing=True)
+        config, secrets = await self._begin(input, signing=True)
         url = as_text(config.get("url"))
         signing_secret = secrets.get(SIGNING_SECRET_NAME) or self._signing_secret
         headers = {str(k): as_text(v) for k, v in (config.get("headers") or {}).items()}
@@ -118,7 +116,6 @@ class Actions:
             raise permanent("a form body is an object of field names and values", "invalid_body")
         return await self._deliver(
             input,
-            running,
             channel="http",
             transport="http",
             recipient=_host(url),
@@ -140,11 +137,10 @@ class Actions:
 
     @activity.defn(name="slack")
     async def slack(self, input: ActionInput) -> dict[str, Any]:
-        config, running, secrets = await self._begin(input)
+        config, secrets = await self._begin(input)
         url = as_text(config.get("url"))
         return await self._deliver(
             input,
-            running,
             channel="slack",
             transport="slack",
             recipient=_host(url),
@@ -195,11 +191,9 @@ class Actions:
 
     async def _begin(
         self, input: ActionInput, *, signing: bool = False
-    ) -> tuple[dict[str, Any], list[StepRecord], dict[str, str]]:
-        """The configuration with secrets resolved, the step records that mark it running
-        (written in the delivery's first transaction), and the tenant's secrets (read only when
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The configuration with secrets resolved, and the tenant's secrets (read only when
         the step names one, or `signing` needs the tenant's signing secret)."""
-        step = action_step(input, "running")
         secrets: dict[str, str] = {}
         if signing or _mentions_secrets(input.config):
             secrets = await asyncio.to_thread(self._secrets, input.run.tenant_id)
@@ -207,19 +201,18 @@ class Actions:
             resolved: dict[str, Any] = resolve_secrets(input.config, secrets)
         except TemplateRenderError as exc:
             raise permanent(str(exc), "template_error") from exc
-        return resolved, [*input.pending, step], secrets
+        return resolved, secrets
 
-    def _start(self, input: ActionInput, steps: list[StepRecord]) -> dict[str, Any] | None:
+    def _start(self, input: ActionInput) -> dict[str, Any] | None:
         """One transaction: the step is running, and was it delivered already?"""
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, steps)
+            start_action(session, input)
             row = delivered(session, input.idempotency_key)
             return dict(row.receipt or {}) if row is not None else None
 
     async def _deliver(
         self,
         input: ActionInput,
-        running: list[StepRecord],
         *,
         channel: str,
         transport: str,
@@ -228,7 +221,7 @@ class Actions:
         secrets: dict[str, str],
     ) -> dict[str, Any]:
         values = _secret_values(secrets)
-        previous = await asyncio.to_thread(self._start, input, running)
+        previous = await asyncio.to_thread(self._start, input)
         if previous is not None:
             activity.logger.info(
                 "step %s already delivered; not sending again", input.step.step_key
@@ -237,10 +230,7 @@ class Actions:
         else:
             receipt = await _send(send, values)
         delivery = _delivery(input, channel, transport, mask_secrets(recipient, values), receipt)
-        done = action_step(input, "completed")
-        done.completed_at = datetime.now(UTC)
-        done.output = receipt
-        await asyncio.to_thread(self._complete, input, delivery, done)
+        await asyncio.to_thread(self._complete, input, delivery, receipt)
         return receipt
 
     async def deliver_email(self, input: ActionInput, message: EmailMessage) -> dict[str, Any]:
@@ -267,12 +257,11 @@ class Actions:
         with session_scope(self._engine) as session:
             save_delivery(session, delivery)
 
-    def _complete(self, input: ActionInput, delivery: Delivery, step: StepRecord) -> None:
+    def _complete(self, input: ActionInput, delivery: Delivery, receipt: dict[str, Any]) -> None:
+        """One transaction: the delivery logged, the step completed."""
         with session_scope(self._engine) as session:
             save_delivery(session, delivery)
-            record_steps_in(session, input.run, [step])
-            if input.finishes_run:
-                close_run(session, input.run, "completed", step.completed_at or datetime.now(UTC))
+            complete_action(session, input, receipt)
 
 
 async def _send(

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from temporalio.exceptions import ApplicationError
-
 
 class DeliveryError(Exception):
     """A send failed; `kind` is a short machine name such as "smtp_4xx" or "http_500"."""
@@ -34,8 +32,3 @@ class PermanentDeliveryError(DeliveryError):
     """Retrying the same send cannot succeed (invalid recipient, HTTP 4xx, SMTP 5xx)."""
 
     retryable = False
-
-
-def permanent(message: str, kind: str) -> ApplicationError:
-    """A failure the retry policy must not retry: bad configuration, a refused recipient."""
-    return ApplicationError(message, type=kind, non_retryable=True)

@@ -22,10 +22,8 @@ from sqlmodel import Session
 from temporalio import activity
 
 from activities.actions import Actions
+from activities.bookkeeping import complete_action, start_action
 from activities.email import EmailMessage
-from activities.errors import permanent
-from activities.inputs import ActionInput
-from activities.recording import action_step, close_run, record_steps_in
 from definitions.errors import DefinitionError
 from definitions.exports import (
     Column,
@@ -39,6 +37,7 @@ from storage.db import session_scope
 from storage.exports import export_for_key, save_export
 from storage.models import Export, Record
 from storage.records import query_records
+from workflows.contract import ActionInput, permanent
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 MAX_CSV_CHARS = 20_000_000
@@ -94,7 +93,7 @@ class Exports:
         """One transaction: the step is running, and the export is made (or found made)."""
         tenant, key = input.run.tenant_id, input.idempotency_key
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, [*input.pending, action_step(input, "running")])
+            start_action(session, input)
             export = export_for_key(session, tenant, key)
             if export is None:
                 export = save_export(session, self._build(session, input, spec))
@@ -135,12 +134,7 @@ class Exports:
 
     def _complete(self, input: ActionInput, output: dict[str, Any]) -> None:
         with session_scope(self._engine) as session:
-            done = action_step(input, "completed")
-            done.completed_at = datetime.now(UTC)
-            done.output = output
-            record_steps_in(session, input.run, [done])
-            if input.finishes_run:
-                close_run(session, input.run, "completed", done.completed_at)
+            complete_action(session, input, output)
 
 
 def _value(record: Record, column: Column) -> Any:

@@ -9,16 +9,16 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inputs import LoadDefinitionInput
 from storage.db import session_scope
 from storage.workflows import get_version, get_workflow
+from workflows.contract import LOAD_DEFINITION, LoadDefinitionInput
 
 
 class Lookups:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    @activity.defn(name="relay.load_definition")
+    @activity.defn(name=LOAD_DEFINITION)
     async def load_definition(self, input: LoadDefinitionInput) -> dict[str, Any]:
         """The definition a ``sub_workflow`` step runs: the named version, or the active one."""
         return await asyncio.to_thread(self._load, input)

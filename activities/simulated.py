@@ -1,10 +1,10 @@
 """Side effects replaced by a recorder, for simulations: nothing is sent, nothing is written.
 
-``SimulatedEffects`` registers the interpreter's recording local activities (``relay.*``) under
+``SimulatedEffects`` registers the interpreter's bookkeeping local activities (``relay.*``) under
 their real names, keeping what they are given in memory, and one dynamic activity that takes
-every other activity name. Any action type — the ones built today and the ones added later — is
-therefore recorded with its content rendered as it would be sent, without this module knowing
-it — a team's own ``activity`` steps too, on whichever task queue the simulator serves it.
+every other activity name. Any action type is therefore recorded with its content rendered as
+it would be sent, without this module knowing it — a team's own ``activity`` steps too, on
+whichever task queue the simulator serves it.
 ``{{ secrets.NAME }}`` stays a placeholder: secrets are never read here.
 """
 
@@ -20,7 +20,13 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from activities.actions import address_list, as_text
-from activities.inputs import (
+from workflows.contract import (
+    FINISH_RUN,
+    LOAD_DEFINITION,
+    RECORD_RUN_MARKS,
+    RECORD_STEPS,
+    SIMULATION_HORIZON,
+    WATCH,
     ActionInput,
     FinishRunInput,
     LoadDefinitionInput,
@@ -91,28 +97,28 @@ class SimulatedEffects:
         root = run_id.split(".", 1)[0]
         return self._traces.setdefault(root, Trace())
 
-    @activity.defn(name="relay.record_steps")
+    @activity.defn(name=RECORD_STEPS)
     async def record_steps(self, input: RecordStepsInput) -> None:
         self._trace(input.run.run_id).record(input.run.run_id, input.steps)
 
-    @activity.defn(name="relay.finish_run")
+    @activity.defn(name=FINISH_RUN)
     async def finish_run(self, input: FinishRunInput) -> None:
         trace = self._trace(input.run.run_id)
         trace.record(input.run.run_id, input.steps)
         if input.run.run_id == input.run.run_id.split(".", 1)[0]:
             trace.status = input.status
 
-    @activity.defn(name="relay.watch")
+    @activity.defn(name=WATCH)
     async def watch(self, input: WatchInput) -> None:
         """Events reach a simulated run from the simulation itself; there is nothing to index."""
 
-    @activity.defn(name="relay.record_run_marks")
+    @activity.defn(name=RECORD_RUN_MARKS)
     async def record_run_marks(self, input: RunMarksInput) -> None:
         trace = self._trace(input.run.run_id)
         trace.variant = trace.variant or input.variant
         trace.goal = trace.goal or input.goal
 
-    @activity.defn(name="relay.simulation_horizon")
+    @activity.defn(name=SIMULATION_HORIZON)
     async def horizon(self, run_id: str) -> None:
         """The run is still waiting at the horizon: its steps stay as they are now, and it is
         cancelled. Through the server's API, while the driver's workflow task is open: the test
@@ -121,7 +127,7 @@ class SimulatedEffects:
         self._trace(run_id).frozen = True
         await activity.client().get_workflow_handle(run_id).cancel()
 
-    @activity.defn(name="relay.load_definition")
+    @activity.defn(name=LOAD_DEFINITION)
     async def load_definition(self, input: LoadDefinitionInput) -> dict[str, Any]:
         """Reads only: a sub-workflow's definition, when the simulator was given a lookup."""
         if self._load is None:

@@ -25,7 +25,7 @@ from storage.db import make_engine, upgrade
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import loopback_actions
 from worker.composition import build_worker
-from workflows.inputs import RunInput
+from workflows.contract import RunInput
 from workflows.interpreter import RelayRun
 
 

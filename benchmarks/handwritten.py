@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inputs import ActionInput, RunRef, StepRecord
+    from workflows.contract import ActionInput, RunRef, StepRecord
 
 
 # The SDK's default is a sandboxed workflow; RELAY_BENCH_BASELINE_SANDBOX=0 compares with an

@@ -34,7 +34,7 @@ from storage.runs import start_run
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import loopback_actions
 from worker.composition import build_worker
-from workflows.inputs import RunInput
+from workflows.contract import RunInput
 from workflows.interpreter import RelayRun
 
 DEFINITION = {

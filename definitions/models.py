@@ -15,7 +15,7 @@ START = "trigger"
 """The implicit node every graph starts from."""
 
 ACTION_TYPES = frozenset({"send_email", "send_sms", "http_request", "slack", "activity"})
-# The record store's actions and in-app notifications (activities.records).
+# The record store's actions and in-app notifications (activities.record_actions).
 ACTION_TYPES |= frozenset(
     {
         "create_record", "update_record", "delete_record", "query_records", "add_tag",

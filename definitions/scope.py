@@ -28,7 +28,7 @@ from definitions.templates import DEFAULT_RENDERER
 DATALESS_TRIGGERS = frozenset({"schedule"})
 """Triggers whose runs start with no event data: every top-level name must come from the run."""
 TRIGGER_NAMES = {"schedule": frozenset({"scheduled_at"})}
-"""What such a trigger does provide (a scheduled run's time, ``workflows.trigger_start``)."""
+"""What such a trigger does provide (a scheduled run's time, ``workflows.nodes.trigger``)."""
 _GLOBALS = frozenset(DEFAULT_RENDERER.env.globals)
 """Jinja's own names (``range``, ``dict``, ``namespace``…)."""
 

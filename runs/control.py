@@ -23,7 +23,7 @@ from runs.starting import Started, start
 from storage.db import session_scope
 from storage.models import Event, Run, Workflow
 from storage.workflows import get_version
-from workflows.inputs import RunInput
+from workflows.contract import RunInput
 from workflows.trigger_event import TriggerEvent
 
 OPEN = ("running", "waiting")

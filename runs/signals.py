@@ -12,11 +12,11 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.inputs import EVENT_SIGNAL
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from storage.db import session_scope
 from storage.watches import runs_watching, unwatch
+from workflows.contract import EVENT_SIGNAL
 
 
 async def signal_watchers(

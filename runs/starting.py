@@ -29,7 +29,7 @@ from storage.db import session_scope
 from storage.models import Run, Workflow, WorkflowVersion
 from storage.rate_windows import admit, window_counts
 from storage.runs import start_run
-from workflows.inputs import RunInput
+from workflows.contract import RunInput
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent, run_entity
 

@@ -10,17 +10,16 @@ import httpx
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.actions import Actions
+from activities.bookkeeping import Recorder
 from activities.email import email_transport_from_url
 from activities.export import DEFAULT_PUBLIC_URL, Exports
 from activities.http import HttpCaller
 from activities.lookups import Lookups
 from activities.maintenance import DEFAULT_RETENTION_DAYS, Maintenance
 from activities.outbound import OutboundPolicy
-from activities.recording import Recorder
-from activities.records import EmitEvent, RecordActions
+from activities.record_actions import EmitEvent, RecordActions
 from activities.sms import sms_transport_from_settings
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from runs.deps import RunsDeps
@@ -64,21 +63,6 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
 def secret_box(settings: Settings) -> SecretBox | None:
     """The secrets cipher, or None when ``RELAY_SECRETS_KEY`` is unset (secrets unavailable)."""
     return SecretBox(settings.secrets_key) if settings.secrets_key else None
-
-
-# Pure, deterministic modules the interpreter uses, shared with the sandbox instead of being
-# re-imported for every run: templates compile once per process, not once per workflow.
-PASSTHROUGH = (
-    "definitions",
-    "activities.inputs",
-    "workflows.graph",
-    "workflows.inputs",
-    "workflows.policies",
-    "jinja2",
-    "markupsafe",
-    "re2",
-    "pydantic",
-)
 
 
 def build_worker(
@@ -130,9 +114,6 @@ def build_worker(
             maintenance.apply_retention,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=16),
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
         **options,  # type: ignore[arg-type]
     )
 

@@ -34,19 +34,18 @@ from pydantic import ValidationError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.inputs import LoadDefinitionInput, StepRecord
 from activities.simulated import DefinitionLoader, SimulatedEffects, Trace
 from definitions.errors import DefinitionError
 from definitions.models import Definition
-from workflows.inputs import RunInput
-from workflows.interpreter import RelayRun
-from workflows.simulation import (
-    RelaySimulation,
+from workflows.contract import (
+    LoadDefinitionInput,
+    RunInput,
     SimulationEnd,
     SimulationInput,
-    SimulationRequest,
-    simulation_request,
+    StepRecord,
 )
+from workflows.interpreter import RelayRun
+from workflows.simulation import RelaySimulation, SimulationRequest, simulation_request
 
 HORIZON = timedelta(days=366)
 """Simulated time a run gets before it is reported as still waiting."""

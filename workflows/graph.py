@@ -6,9 +6,6 @@ from collections import defaultdict
 
 from definitions.models import Definition, Node
 
-# Wait kinds: a cycle through one of these is a loop in time, not a busy loop.
-WAIT_TYPES = frozenset({"wait", "wait_for_event", "wait_condition"})
-
 
 class Graph:
     def __init__(self, definition: Definition) -> None:

@@ -1,4 +1,4 @@
-"""Timeouts and retry policies, per activity kind, in one place (STYLE 6)."""
+"""Timeouts and retry policies, per activity kind, in one place."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from temporalio.common import RetryPolicy
 
 from definitions.models import Node, RetrySpec
 
-DEFAULT_RETRY = RetrySpec()  # SPEC §3: 5 attempts, 1 s, ×2, capped at 1 min
+DEFAULT_RETRY = RetrySpec()  # 5 attempts, 1 s, ×2, capped at 1 min
 
 # Per attempt; a step's own ``timeout`` overrides it.
 ACTION_TIMEOUTS: dict[str, timedelta] = {

@@ -17,59 +17,29 @@ from typing import Any
 from temporalio import workflow
 from temporalio.exceptions import ChildWorkflowError
 
-with workflow.unsafe.imports_passed_through():
-    from activities.inputs import EVENT_SIGNAL
-    from definitions.durations import parse_duration, parse_instant
-    from definitions.errors import DefinitionError, Problem
-    from definitions.models import Definition
-    from definitions.sample_data import trigger_sample
-    from workflows.inputs import RunInput, RunResult
-    from workflows.run_base import error_of
-    from workflows.trigger_event import TriggerEvent, run_entity
-
+from definitions.durations import parse_duration, parse_instant
+from definitions.errors import DefinitionError, Problem
+from definitions.models import Definition
+from definitions.sample_data import trigger_sample
+from workflows.contract import (
+    EVENT_SIGNAL,
+    RUN_WORKFLOW,
+    SIMULATION_HORIZON,
+    SIMULATION_WORKFLOW,
+    DeliveredEvent,
+    RunResult,
+    ScriptedEvent,
+    SimulationEnd,
+    SimulationInput,
+)
+from workflows.errors import error_of
+from workflows.trigger_event import TriggerEvent, run_entity
 
 _LOCAL_TIMEOUT = timedelta(seconds=10)
 
 
-@dataclass
-class ScriptedEvent:
-    """An event delivered to the run during the simulation: ``after_seconds`` after the run
-    started, or at the instant ``at`` (ISO 8601); one of the two is set."""
-
-    event: dict[str, Any]
-    """``type``, ``id``, ``entity``, ``data``, ``previous`` — as ``POST /v1/events`` signals it."""
-    after_seconds: float | None = None
-    at: str | None = None
-
-
-@dataclass
-class SimulationInput:
-    run: RunInput
-    run_id: str
-    events: list[ScriptedEvent] = field(default_factory=list)
-    horizon_seconds: float = 366 * 86400
-    """How much simulated time the run gets; one still waiting then is reported ``waiting``."""
-
-
-@dataclass
-class DeliveredEvent:
-    id: str
-    type: str
-    at: datetime
-
-
-@dataclass
-class SimulationEnd:
-    started_at: datetime
-    ended_at: datetime
-    result: RunResult | None
-    """None when the run was still waiting at the horizon (it is then terminated)."""
-    delivered: list[DeliveredEvent] = field(default_factory=list)
-    error: dict[str, Any] | None = None
-    """Set when the run itself failed (not a step: the interpreter refused the definition)."""
-
-
-@workflow.defn(name="relay.Simulation", sandboxed=False)
+# Unsandboxed, as the interpreter it drives (``workflows.interpreter``).
+@workflow.defn(name=SIMULATION_WORKFLOW, sandboxed=False)
 class RelaySimulation:
     @workflow.run
     async def run(self, input: SimulationInput) -> SimulationEnd:
@@ -77,7 +47,7 @@ class RelaySimulation:
         horizon = started + timedelta(seconds=input.horizon_seconds)
         trigger = {**input.run.trigger, "occurred_at": started.isoformat()}
         child = await workflow.start_child_workflow(
-            "RelayRun",
+            RUN_WORKFLOW,
             replace(input.run, trigger=trigger),
             id=input.run_id,
             result_type=RunResult,
@@ -101,7 +71,7 @@ class RelaySimulation:
             # cancels it (see ``horizon``): a cancel command from here would reach the child
             # asynchronously, and the server's clock could jump to a 10-year run deadline first.
             await workflow.execute_local_activity(
-                "relay.simulation_horizon", input.run_id, start_to_close_timeout=_LOCAL_TIMEOUT
+                SIMULATION_HORIZON, input.run_id, start_to_close_timeout=_LOCAL_TIMEOUT
             )
             with contextlib.suppress(ChildWorkflowError, asyncio.CancelledError):
                 await child

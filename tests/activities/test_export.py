@@ -15,7 +15,6 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.export import Exports
-from activities.inputs import ActionInput, RunRef, StepRecord
 from storage.db import session_scope
 from storage.exports import get_export
 from storage.models import Export
@@ -23,6 +22,7 @@ from storage.records import create_record
 from tests.helpers.db import deliveries_of, steps_of
 from tests.helpers.peers import SmtpSink
 from tests.helpers.temporal import loopback_actions, relay_worker, run_input, start_run
+from workflows.contract import ActionInput, RunRef, StepRecord
 
 FAST_RETRY = {"initial_interval": 0.05, "max_interval": 0.1}
 

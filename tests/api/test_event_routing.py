@@ -11,7 +11,6 @@ from sqlmodel import select
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from activities.inputs import EVENT_SIGNAL
 from api.app import create_app
 from api.deps import ApiDeps
 from runs.starting import run_id_for
@@ -19,6 +18,7 @@ from storage.db import session_scope
 from storage.models import RunWatch
 from storage.watches import watch
 from tests.api.conftest import Stack, api_client, new_tenant, problem
+from workflows.contract import EVENT_SIGNAL
 
 WAITS_THREE_DAYS = {
     "name": "Booking follow-up",

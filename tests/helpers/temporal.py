@@ -20,7 +20,7 @@ from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import ConsoleSmsTransport, SmsTransport
 from definitions.validation import load_definition
 from worker.composition import build_worker
-from workflows.inputs import RunInput
+from workflows.contract import RunInput
 from workflows.interpreter import RelayRun
 
 

@@ -8,12 +8,12 @@ from datetime import UTC, datetime
 from sqlalchemy.engine import Engine
 from temporalio.testing import ActivityEnvironment
 
-from activities.inputs import RunMarksInput, RunRef
-from activities.recording import Recorder, close_run
+from activities.bookkeeping import Recorder, close_run
 from storage.db import session_scope
 from storage.models import Run
 from storage.runs import start_run
 from tests.helpers.db import run_row
+from workflows.contract import RunMarksInput, RunRef
 
 
 def _run(engine: Engine) -> RunRef:

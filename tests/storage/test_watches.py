@@ -9,11 +9,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
-from activities.inputs import RunRef, WatchInput
-from activities.recording import Recorder, close_run
+from activities.bookkeeping import Recorder, close_run
 from storage.db import session_scope
 from storage.models import RunWatch
 from storage.watches import runs_watching, unwatch, watch
+from workflows.contract import RunRef, WatchInput
 
 
 def _ids() -> tuple[str, str]:

@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from activities.inputs import LoadDefinitionInput
 from definitions.library import TEMPLATES
 from definitions.validation import load_definition
 from storage.models import Delivery, Run, RunStep
 from tests.helpers.peers import RecordingHttpServer, SmtpSink
 from worker.cli import main
 from worker.simulator import Simulator, timeline_text
+from workflows.contract import LoadDefinitionInput
 from workflows.simulation import simulation_request
 
 LEAD = {"lead_id": "ld_1", "email": "ann@example.com", "name": "Ann", "phone": "+15550001111"}

@@ -15,7 +15,7 @@ from storage.db import session_scope
 from storage.models import RunStep
 from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker, run_input, start_run
-from workflows.inputs import RunResult
+from workflows.contract import RunResult
 
 ENTITY = "booking-1"
 

@@ -36,7 +36,7 @@ MONTHLY_REMINDER = {
 async def test_a_year_of_monthly_cycles_sends_every_reminder_across_fresh_histories(
     time_env: WorkflowEnvironment, engine: Engine, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("workflows.run_base.CONTINUE_AS_NEW_AFTER_EVENTS", 40)
+    monkeypatch.setattr("workflows.nodes.base.CONTINUE_AS_NEW_AFTER_EVENTS", 40)
     with RecordingHttpServer() as peer:
         async with relay_worker(time_env.client, engine) as worker:
             handle = await start_run(

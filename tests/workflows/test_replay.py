@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from tests.workflows.history_cases import CASES
-from worker.composition import PASSTHROUGH
 from workflows.interpreter import RelayRun
+from workflows.simulation import RelaySimulation
 
 HISTORIES = Path(__file__).parent / "histories"
 
@@ -21,13 +20,13 @@ def test_every_case_has_a_committed_history() -> None:
     assert sorted(p.stem for p in HISTORIES.glob("*.json")) == sorted(CASES)
 
 
+def test_the_workflows_run_unsandboxed_so_the_replayer_runs_them_as_workers_do() -> None:
+    # The worker and the replayer pass no sandbox configuration: it would apply to neither.
+    for workflow_class in (RelayRun, RelaySimulation):
+        assert getattr(workflow_class, "__temporal_workflow_definition").sandboxed is False
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_history_replays_without_nondeterminism(name: str) -> None:
     history = WorkflowHistory.from_json(f"replay-{name}", (HISTORIES / f"{name}.json").read_text())
-    replayer = Replayer(
-        workflows=[RelayRun],
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
-    )
-    await replayer.replay_workflow(history)
+    await Replayer(workflows=[RelayRun]).replay_workflow(history)

@@ -1,7 +1,12 @@
-"""Recording of step and run state, run as local activities by the interpreter.
+"""A run's bookkeeping: its steps and its row, as the interpreter and the actions report them.
 
-Local activities cost no extra round trip through the server, which keeps a Relay run within a
-few percent of a hand-written workflow (see benchmarks/interpreter_overhead.py).
+``Recorder`` is the interpreter's local activities (``workflows.contract``: steps, the run's
+end, watches, marks). Local activities cost no extra round trip through the server, which keeps
+a Relay run within a few percent of a hand-written workflow (benchmarks/interpreter_overhead.py).
+
+An action records its own step instead, in its own transactions: ``start_action`` (the step
+running, with the steps the workflow queued) and ``complete_action`` (the step completed, and
+the run too when it was the last step) — so a run needs no activity beyond its actions.
 """
 
 from __future__ import annotations
@@ -16,7 +21,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from temporalio import activity
 
-from activities.inputs import (
+from storage.db import session_scope
+from storage.models import Run
+from storage.runs import finish_run, record_step, set_run_status, start_run
+from storage.watches import unwatch, watch
+from workflows.contract import (
+    FINISH_RUN,
+    OPEN_RUN,
+    RECORD_RUN_MARKS,
+    RECORD_STEPS,
+    WATCH,
     ActionInput,
     FinishRunInput,
     OpenRunInput,
@@ -26,13 +40,9 @@ from activities.inputs import (
     StepRecord,
     WatchInput,
 )
-from storage.db import session_scope
-from storage.models import Run
-from storage.runs import finish_run, record_step, set_run_status, start_run
-from storage.watches import unwatch, watch
 
 
-def action_step(input: ActionInput, status: str) -> StepRecord:
+def _action_step(input: ActionInput, status: str) -> StepRecord:
     """An action's step record at ``status`` in this attempt (it started at the first one)."""
     attempt = activity.info().attempt
     return StepRecord(
@@ -46,37 +56,53 @@ def action_step(input: ActionInput, status: str) -> StepRecord:
     )
 
 
-def record_steps_in(session: Session, run: RunRef, steps: list[StepRecord]) -> None:
+def _write_steps(session: Session, run: RunRef, steps: list[StepRecord]) -> None:
     for step in steps:
         record_step(session, run.tenant_id, run.run_id, asdict(step))
+
+
+def start_action(session: Session, input: ActionInput) -> None:
+    """The action's step running (this attempt), with the steps the workflow queued before it."""
+    _write_steps(session, input.run, [*input.pending, _action_step(input, "running")])
+
+
+def complete_action(session: Session, input: ActionInput, output: Any) -> None:
+    """The action's step completed with ``output``; when nothing follows it in the run
+    (``finishes_run``), the run's completion in the same transaction."""
+    done = _action_step(input, "completed")
+    done.completed_at = datetime.now(UTC)
+    done.output = output
+    _write_steps(session, input.run, [done])
+    if input.finishes_run:
+        close_run(session, input.run, "completed", done.completed_at)
 
 
 class Recorder:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    @activity.defn(name="relay.record_steps")
+    @activity.defn(name=RECORD_STEPS)
     async def record_steps(self, input: RecordStepsInput) -> None:
         await asyncio.to_thread(self._record_steps, input)
 
     def _record_steps(self, input: RecordStepsInput) -> None:
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, input.steps)
+            _write_steps(session, input.run, input.steps)
             if input.run_status == "waiting":
                 set_run_status(session, input.run.run_id, "waiting", only_from="running")
             elif input.run_status == "running":
                 set_run_status(session, input.run.run_id, "running", only_from="waiting")
 
-    @activity.defn(name="relay.finish_run")
+    @activity.defn(name=FINISH_RUN)
     async def finish_run(self, input: FinishRunInput) -> None:
         await asyncio.to_thread(self._finish_run, input)
 
     def _finish_run(self, input: FinishRunInput) -> None:
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, input.steps)
+            _write_steps(session, input.run, input.steps)
             close_run(session, input.run, input.status, input.completed_at, input.error)
 
-    @activity.defn(name="relay.open_run")
+    @activity.defn(name=OPEN_RUN)
     async def open_run(self, input: OpenRunInput) -> None:
         """The row of a run started by a Temporal Schedule, so it is listed from its start."""
         await asyncio.to_thread(self._open_run, input)
@@ -86,7 +112,7 @@ class Recorder:
             started_at = input.run.started_at or datetime.now(UTC)
             _add_row(session, input.run, started_at, trigger=input.trigger)
 
-    @activity.defn(name="relay.watch")
+    @activity.defn(name=WATCH)
     async def watch(self, input: WatchInput) -> None:
         """Start or stop routing the run's events (``POST /v1/events`` signals watchers)."""
         await asyncio.to_thread(self._watch, input)
@@ -100,13 +126,13 @@ class Recorder:
             else:
                 unwatch(session, input.run.run_id, input.event_types)
 
-    @activity.defn(name="relay.record_run_marks")
+    @activity.defn(name=RECORD_RUN_MARKS)
     async def record_run_marks(self, input: RunMarksInput) -> None:
         await asyncio.to_thread(self._record_run_marks, input)
 
     def _record_run_marks(self, input: RunMarksInput) -> None:
         with session_scope(self._engine) as session:
-            mark_run(session, input.run, variant=input.variant, goal=input.goal)
+            _mark_run(session, input.run, variant=input.variant, goal=input.goal)
 
 
 def close_run(
@@ -125,7 +151,7 @@ def close_run(
     finish_run(session, run.run_id, status, completed_at, error)
 
 
-def mark_run(
+def _mark_run(
     session: Session, run: RunRef, *, variant: str | None = None, goal: str | None = None
 ) -> None:
     """Set the run's variant and/or goal (None leaves one as it is); like ``close_run``, a run

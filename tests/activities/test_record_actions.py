@@ -11,12 +11,12 @@ from sqlalchemy.engine import Engine
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.inputs import ActionInput, RunRef, StepRecord
-from activities.records import RecordActions
+from activities.record_actions import RecordActions
 from storage.db import session_scope
 from storage.notifications import notifications_query
 from storage.records import changes_of, create_record, get_record
 from tests.helpers.db import steps_of
+from workflows.contract import ActionInput, RunRef, StepRecord
 
 
 class Sink:

@@ -205,7 +205,7 @@ async def test_parallel_join_any_ends_with_the_first_branch_and_cancels_the_wait
 async def test_a_long_loop_continues_as_new_and_stays_one_run(
     time_env: WorkflowEnvironment, engine: Engine, monkeypatch: Any
 ) -> None:
-    monkeypatch.setattr("workflows.run_base.CONTINUE_AS_NEW_AFTER_EVENTS", 40)
+    monkeypatch.setattr("workflows.nodes.base.CONTINUE_AS_NEW_AFTER_EVENTS", 40)
     document = {
         "name": "Tally",
         "steps": [

@@ -12,16 +12,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from temporalio import activity
 
-from activities.errors import permanent
-from activities.inputs import ActionInput
-from activities.recording import action_step, close_run, record_steps_in
+from activities.bookkeeping import complete_action, start_action
 from definitions.chain import emitted_chain
 from definitions.errors import DefinitionError
 from definitions.record_actions import (
@@ -50,6 +48,7 @@ from storage.records import (
     set_membership,
     update_record,
 )
+from workflows.contract import ActionInput, permanent
 
 EmitEvent = Callable[[str, dict[str, Any]], Awaitable[None]]
 """(tenant id, event as ``POST /v1/events`` takes it) → the event accepted: stored, the runs it
@@ -235,7 +234,7 @@ class RecordActions:
         """One transaction: the step is running, and the change is made (or found made)."""
         tenant, key = input.run.tenant_id, input.idempotency_key
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, [*input.pending, action_step(input, "running")])
+            start_action(session, input)
             made = changes_under(session, tenant, key)
             last: RecordChange | None
             if made:
@@ -264,22 +263,14 @@ class RecordActions:
     def _read(self, input: ActionInput, work: Callable[[Session], Any]) -> Any:
         """A step whose work is one transaction: running, the work, completed, all at once."""
         with session_scope(self._engine) as session:
-            record_steps_in(session, input.run, [*input.pending, action_step(input, "running")])
+            start_action(session, input)
             result = work(session)
-            self._finish(session, input, result)
+            complete_action(session, input, result)
         return result
 
     def _complete(self, input: ActionInput, output: Any) -> None:
         with session_scope(self._engine) as session:
-            self._finish(session, input, output)
-
-    def _finish(self, session: Session, input: ActionInput, output: Any) -> None:
-        done = action_step(input, "completed")
-        done.completed_at = datetime.now(UTC)
-        done.output = output
-        record_steps_in(session, input.run, [done])
-        if input.finishes_run:
-            close_run(session, input.run, "completed", done.completed_at)
+            complete_action(session, input, output)
 
 
 def changes_under(session: Session, tenant: str, key: str) -> list[RecordChange]:

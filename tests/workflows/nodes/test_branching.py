@@ -9,7 +9,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from storage.db import session_scope
 from storage.models import Run
@@ -21,7 +20,6 @@ from tests.workflows.flow_helpers import (
     run_once,
     step_rows,
 )
-from worker.composition import PASSTHROUGH
 from workflows.interpreter import RelayRun
 
 # --------------------------------------------------------------------------------- switch
@@ -130,13 +128,9 @@ async def test_split_records_its_variant_and_replays_to_the_same_choice(
     assert result.path == ["ab", variant.lower(), "after"]
     assert [r.path for r in peer.requests] == [f"/{variant.lower()}", "/after"]
     assert run_row(engine, handle.id).variant == variant  # type: ignore[union-attr]
-    replayer = Replayer(
-        workflows=[RelayRun],
-        workflow_runner=SandboxedWorkflowRunner(
-            restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
-        ),
-    )
-    await replayer.replay_workflow(history)  # a different choice would be non-determinism
+    await Replayer(workflows=[RelayRun]).replay_workflow(
+        history
+    )  # a different choice would be non-determinism
 
 
 async def test_split_spreads_runs_by_weight(time_env: WorkflowEnvironment, engine: Engine) -> None:
