@@ -35,7 +35,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.deps import ApiDeps
 from api.starter import run_input
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Workflow
 from storage.tenants import create_tenant

@@ -6,7 +6,8 @@ Accepted bodies: ``steps`` (an ordered list; flow steps may nest their sub-flows
 end), ``actions`` (the scheduling document's name for the same list), and ``nodes`` + ``edges``
 (the builder form, including the marketing document's ``node_type`` / ``configuration`` /
 ``source_node`` nodes and the ERP document's ``action`` + ``config`` nodes). Flow nodes' own
-configuration is shaped by ``definitions.normalise_flow``; triggers by ``definitions.triggers``.
+configuration is shaped by its type's declaration in ``definitions.nodes``; triggers by
+``definitions.triggers``.
 
 The normaliser never raises on the first problem: it collects every one, with the path it has in
 the *submitted* document, and also records where each canonical field came from so that later
@@ -18,24 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from definitions.aliases import (
-    CONFIG_KEY_ALIASES,
-    EDGE_LABEL_ALIASES,
-    canonical_node_type,
-    node_type_defaults,
-)
+from definitions.aliases import EDGE_LABEL_ALIASES
 from definitions.conditions import normalise_condition
 from definitions.durations import parse_duration
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import locate, pydantic_problems
 from definitions.models import START, Definition, Edge, Node, RetrySpec, Settings
-from definitions.normalise_flow import (
-    BRANCHING_TYPES,
-    CONDITION_TYPES,
-    TIMEOUT_TYPES,
-    Flow,
-    flow_config,
-)
+from definitions.nodes import alias_defaults, branch_names, canonical_node_type, node_type
+from definitions.nodes.spec import Flow, NodeType, rename
 from definitions.triggers import normalise_trigger
 
 # Keys that describe a node itself; everything else on a node is its configuration.
@@ -49,15 +40,9 @@ _NODE_KEYS = frozenset(
     }
 )  # fmt: skip
 _CONFIG_KEYS = ("config", "configuration", "action_config")
-_BRANCH_KEYS = (("true", ("then", "true_branch")), ("false", ("else", "false_branch")))
 _INLINE_KEYS = ("then", "else", "true_branch", "false_branch")
-# What a node whose condition is its purpose does with it, for the message refusing a guard.
-_CONDITION_VERBS = {
-    "condition": "branches on",
-    "wait_for_event": "filters events with",
-    "wait_condition": "waits on",
-    "goal": "is reached on",
-}
+_UNDECLARED = NodeType("", "action")
+"""What the normaliser assumes of a type the registry does not know (validation refuses it)."""
 # Sub-flows that never rejoin: an unlabelled edge the builder also drew to their entry is them.
 _ENCLOSED_LABELS = frozenset({"body", "branch"})
 
@@ -136,9 +121,10 @@ class _Builder:
         if not isinstance(type_name, str) or not type_name.strip():
             self.problem(join_path(path, type_key), "a node needs a type")
             return None, []
-        node_type = canonical_node_type(type_name)
+        canonical = canonical_node_type(type_name)
+        declared = node_type(canonical) or _UNDECLARED
         id_key = next((k for k in ("id", "node_id") if raw.get(k) not in (None, "")), None)
-        node_id = _reference(raw[id_key]) if id_key else self.fresh_id(node_type)
+        node_id = _reference(raw[id_key]) if id_key else self.fresh_id(canonical)
         id_path = join_path(path, id_key or "id")
         if node_id is None or node_id == START or "." in node_id or not node_id.strip():
             self.problem(id_path, f"invalid node id {raw.get(id_key or 'id')!r}")
@@ -147,22 +133,21 @@ class _Builder:
             self.problem(id_path, f"duplicate node id {node_id!r}")
             return None, []
 
-        config, where, container = self._config(raw, node_type, type_name, path)
+        config, where, container = self._config(raw, declared, type_name, path)
         name = raw.get("name") or raw.get("label")
-        if node_type == "set" and "value" in config and "name" in raw and "values" not in config:
-            # {"type": "set", "name": "total", "value": …}: the name is the variable's
+        if declared.name_in_config and "name" in raw and declared.name_in_config(config):
             config["name"], where["name"] = raw["name"], join_path(path, "name")
             name = raw.get("label")
         node_fields: dict[str, Any] = {
             "id": node_id,
-            "type": node_type,
+            "type": canonical,
             "name": name,
             "config": config,
             "output": _first(raw.get("output") or raw.get("outputs")),
         }
         when_key = next((k for k in ("when", "conditions") if k in raw), None)
-        if node_type in CONDITION_TYPES:
-            self._own_condition(raw, node_type, config, where, path, when_key)
+        if declared.condition_verb:
+            self._own_condition(raw, declared, config, where, path, when_key)
         elif when_key:
             node_fields["when"] = self._condition(raw[when_key], join_path(path, when_key))
         if raw.get("allow_failure") is True:
@@ -172,11 +157,11 @@ class _Builder:
         if "retry" in raw:
             node_fields["retry"] = self._retry(raw["retry"], join_path(path, "retry"))
         if "timeout" in raw:
-            if node_type in TIMEOUT_TYPES:  # how long to wait, not a per-attempt limit
+            if declared.timeout_is_wait:  # how long to wait, not a per-attempt limit
                 config["timeout"], where["timeout"] = raw["timeout"], join_path(path, "timeout")
             else:
                 node_fields["timeout"] = self._seconds(raw["timeout"], join_path(path, "timeout"))
-        flows = flow_config(node_type, config, where, self.problems)
+        flows = declared.shape(config, where, self.problems) if declared.shape else []
         try:
             node = Node.model_validate(node_fields)
         except ValueError as exc:
@@ -198,10 +183,10 @@ class _Builder:
         if "outputs" in raw and "output" not in raw:
             self.fields[f"{base}.output"] = join_path(path, "outputs")
         inline = [k for k in _INLINE_KEYS if k in raw]
-        if inline and node.type != "condition":
+        if inline and not declared.inline_branches:
             self.problem(join_path(path, inline[0]), "only condition nodes have then/else")
-        elif node.type == "condition":
-            for label, keys in _BRANCH_KEYS:
+        else:
+            for label, keys in declared.inline_branches:
                 key = next((k for k in keys if k in raw), keys[0])
                 flows.append(Flow(label, raw.get(key) or None, join_path(path, key), rejoins=True))
         return node, flows
@@ -209,7 +194,7 @@ class _Builder:
     def _own_condition(
         self,
         raw: dict[str, Any],
-        node_type: str,
+        declared: NodeType,
         config: dict[str, Any],
         where: dict[str, str],
         path: str,
@@ -220,17 +205,18 @@ class _Builder:
         if condition in (None, {}, []) and when_key:
             condition, condition_path = raw[when_key], join_path(path, when_key)
         elif when_key:
-            verb = _CONDITION_VERBS[node_type]
-            message = f"a {node_type} node {verb} 'condition'; it takes no guard"
+            verb = declared.condition_verb
+            message = f"a {declared.name} node {verb} 'condition'; it takes no guard"
             self.problem(join_path(path, when_key), message)
         condition_path = condition_path or join_path(path, "condition")
         normalised = self._condition(condition, condition_path)
-        if normalised is not None or node_type == "condition":
+        # A branching node keeps even a missing condition: validation reports it there.
+        if normalised is not None or declared.branching:
             config["condition"] = normalised
             where["condition"] = condition_path
 
     def _config(
-        self, raw: dict[str, Any], node_type: str, type_name: str, path: str
+        self, raw: dict[str, Any], declared: NodeType, type_name: str, path: str
     ) -> tuple[dict[str, Any], dict[str, str], str]:
         """The node's configuration, where each key was written, and the container's path."""
         config: dict[str, Any] = {}
@@ -245,18 +231,10 @@ class _Builder:
         extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
         config.update(extra)
         where.update({k: join_path(path, k) for k in extra})
-        for alias, canonical in CONFIG_KEY_ALIASES.get(node_type, {}).items():
-            _rename(config, where, alias, canonical)
-        for key, value in node_type_defaults(type_name).items():
+        for alias, canonical in declared.key_aliases.items():
+            rename(config, where, alias, canonical)
+        for key, value in alias_defaults(type_name).items():
             config.setdefault(key, value)
-        if node_type == "send_email":
-            # The meeting engine writes the body under "template"; a stored template's name is
-            # a single token, a body is prose.
-            template = config.get("template")
-            if isinstance(template, str) and ("{{" in template or " " in template.strip()):
-                _rename(config, where, "template", "body")
-        if node_type == "wait":
-            _wait_aliases(config, where)
         return config, where, container
 
     def _condition(self, value: Any, path: str) -> dict[str, Any] | None:
@@ -315,9 +293,10 @@ class _Builder:
 
     def _attach(self, node: Node, flows: list[Flow], path: str) -> Tails:
         """Chain a node's inline sub-flows; returns the ends that go on to the next step."""
-        if node.type == "stop" and node.when is None:
+        declared = node_type(node.type) or _UNDECLARED
+        if declared.ends_run and node.when is None:
             return []  # nothing after an unconditional stop runs
-        tails: Tails = [] if node.type in BRANCHING_TYPES else [(node.id, None)]
+        tails: Tails = [] if declared.branching else [(node.id, None)]
         for flow in flows:
             if flow.value is None:
                 tails += [(node.id, flow.label)] if flow.rejoins else []
@@ -353,7 +332,7 @@ class _Builder:
             # A graph without an edge from the trigger starts at its first node nobody points to
             # (a goal is entered by its condition, not by the flow).
             targets = {e.target for e in self.edges}
-            starts = [n.id for n in self.nodes if n.id not in targets and n.type != "goal"]
+            starts = [n.id for n in self.nodes if n.id not in targets and not _by_condition(n)]
             first = next(iter(starts), self.nodes[0].id)
             self.edge(START, first, None, self.paths[first])
 
@@ -391,7 +370,7 @@ class _Builder:
         called "yes" is not read as ``true``.
         """
         node = self.by_id.get(source)
-        own = node.branch_names() + (["default"] if node.type == "switch" else []) if node else []
+        own = _own_labels(node) if node else []
         key = written.strip().lower()
         match = next((n for n in own if n == written), None) or next(
             (n for n in own if n.lower() == key), None
@@ -444,27 +423,17 @@ def normalise_definition(document: Any) -> Normalised:
     return Normalised(definition, builder.paths, builder.fields)
 
 
-def _wait_aliases(config: dict[str, Any], where: dict[str, str]) -> None:
-    """The marketing and meeting documents' wait fields → ``duration``."""
-    for key, unit in (
-        ("wait_duration_hours", "hours"),
-        ("wait_duration_minutes", "minutes"),
-        ("wait_duration_days", "days"),
-        ("delay_minutes", "minutes"),
-        ("delay_hours", "hours"),
-        ("delay_days", "days"),
-    ):
-        if key in config and "duration" not in config:
-            config["duration"] = {unit: config.pop(key)}
-            where["duration"] = where.pop(key)
-    config.pop("wait_type", None)
-    where.pop("wait_type", None)
+def _by_condition(node: Node) -> bool:
+    """A goal is entered by its condition, not by the flow."""
+    declared = node_type(node.type)
+    return declared is not None and declared.entered_by_condition
 
 
-def _rename(config: dict[str, Any], where: dict[str, str], alias: str, canonical: str) -> None:
-    if alias in config and canonical not in config:
-        config[canonical] = config.pop(alias)
-        where[canonical] = where.pop(alias)
+def _own_labels(node: Node) -> list[str]:
+    """The labels a node names itself: its case or variant names and a switch's default."""
+    declared = node_type(node.type)
+    default = ["default"] if declared and "default" in declared.leaving else []
+    return branch_names(node) + default
 
 
 def _written_ids(bodies: list[Any]) -> set[str]:

@@ -23,6 +23,7 @@ from definitions.context import RESERVED
 from definitions.errors import Problem, join_path
 from definitions.locating import locate
 from definitions.models import START, Definition, Node
+from definitions.nodes import node_type
 from definitions.templates import DEFAULT_RENDERER
 
 DATALESS_TRIGGERS = frozenset({"schedule"})
@@ -68,9 +69,9 @@ class _Scope:
         for node in definition.nodes:
             if node.output:
                 self.variables.add(node.output)
-            values = node.config.get("values") if node.type == "set" else None
-            if isinstance(values, dict):
-                self.variables.update(str(name) for name in values)
+            declared = node_type(node.type)
+            if declared and declared.sets:
+                self.variables.update(declared.sets(node))
         successors: dict[str, list[tuple[str, str | None]]] = {}
         for edge in definition.edges:
             successors.setdefault(edge.source, []).append((edge.target, edge.when))
@@ -82,13 +83,15 @@ class _Scope:
         self.in_scope: dict[str, set[str]] = {node.id: set() for node in definition.nodes}
         """node id → the loop variables it can read"""
         for node in definition.nodes:
-            if node.type != "for_each":
+            declared = node_type(node.type)
+            if not (declared and declared.body_names):
                 continue
-            item = str(node.config.get("as") or "item")
-            self.loop_of.setdefault(item, []).append(node.id)
+            names = set(declared.body_names(node))
+            for item in names - {"loop"}:
+                self.loop_of.setdefault(item, []).append(node.id)
             entries = [t for t, label in successors.get(node.id, []) if label == "body"]
             for member in _reachable(entries, successors, stop=node.id):
-                self.in_scope.setdefault(member, set()).update({item, "loop"})
+                self.in_scope.setdefault(member, set()).update(names)
 
     def message(self, node_id: str, name: str, key: str | None, trigger_type: str) -> str | None:
         readable = self.in_scope.get(node_id, set())
@@ -146,10 +149,11 @@ def _node_references(node: Node, base: str) -> Iterator[tuple[str, set[Reference
     if node.when:
         yield f"{base}.when", _condition_references(node.when)
     condition = config.pop("condition", None)
+    declared = node_type(node.type)
     # A wait_for_event's condition reads the awaited event, whose fields are not the run's.
-    if isinstance(condition, dict) and node.type != "wait_for_event":
+    if isinstance(condition, dict) and not (declared and declared.condition_reads_event):
         yield f"{base}.config.condition", _condition_references(condition)
-    cases = config.get("cases") if node.type == "switch" else None
+    cases = config.get("cases") if declared and declared.branch_list == "cases" else None
     if isinstance(cases, list):
         for index, case in enumerate(cases):
             if isinstance(case, dict) and isinstance(case.get("when"), dict):

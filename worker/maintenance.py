@@ -29,7 +29,7 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from api.schedules import build_schedule, schedule_id_for
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.alerts import SYSTEM_TENANT
 from storage.models import Workflow, WorkflowVersion
 from worker.composition import client_deps

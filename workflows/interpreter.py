@@ -28,7 +28,8 @@ with workflow.unsafe.imports_passed_through():
     from definitions.actions import prepare_action_config
     from definitions.context import build_context
     from definitions.errors import TemplateRenderError
-    from definitions.models import ACTION_TYPES, START, Definition, Node
+    from definitions.models import START, Definition, Node
+    from definitions.nodes import ACTION_TYPES
     from definitions.templates import render, template_context_clock
     from workflows.graph import Graph
     from workflows.inputs import Resume, RunEnd, RunInput, RunResult

@@ -25,8 +25,8 @@ from api.schemas import (
 )
 from api.starter import execute
 from definitions.diff import diff_definitions
+from definitions.loading import load_definition
 from definitions.models import Definition
-from definitions.validation import load_definition
 from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion
 from storage.workflows import (

@@ -11,8 +11,8 @@ import pytest
 from definitions.actions import prepare_action_config
 from definitions.context import build_context
 from definitions.errors import DefinitionError
+from definitions.loading import load_definition
 from definitions.templates import template_context_clock
-from definitions.validation import load_definition
 
 BOOKING = {
     "invitee_email": "ann@example.com",

@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
+from definitions.loading import check_definition
 from definitions.scope import template_references
-from definitions.validation import check_definition
 
 
 def steps(*items: dict[str, Any], trigger: Any = None) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from definitions.errors import DefinitionError
+from definitions.loading import load_definition
 from definitions.normalise import normalise_definition
-from definitions.validation import load_definition
 
 
 def canonical(document: dict[str, Any]) -> dict[str, Any]:

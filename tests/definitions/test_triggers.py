@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from definitions.loading import check_definition, load_definition
 from definitions.schedules import calendar_ranges, next_anniversary
-from definitions.validation import check_definition, load_definition
 
 EMAIL = {"id": "e", "type": "send_email", "to": "a@example.com", "subject": "s", "body": "b"}
 

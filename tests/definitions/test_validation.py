@@ -5,8 +5,9 @@ from typing import Any
 import pytest
 
 from definitions.errors import DefinitionError
+from definitions.loading import load_definition
 from definitions.normalise import normalise_definition
-from definitions.validation import load_definition, validate
+from definitions.validation import validate
 
 EMAIL = {"type": "send_email", "to": "{{ invitee_email }}", "subject": "Hi", "body": "Hello"}
 LEAF = {"field": "lead.score", "operator": "gte", "value": 80}

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from activities.inputs import LoadDefinitionInput
 from definitions.library import TEMPLATES
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.models import Delivery, Run, RunStep
 from tests.helpers.peers import RecordingHttpServer, SmtpSink
 from worker.cli import main
