@@ -6,8 +6,8 @@ Accepted bodies: ``steps`` (an ordered list; flow steps may nest their sub-flows
 end), ``actions`` (the scheduling document's name for the same list), and ``nodes`` + ``edges``
 (the builder form, including the marketing document's ``node_type`` / ``configuration`` /
 ``source_node`` nodes and the ERP document's ``action`` + ``config`` nodes). Flow nodes' own
-configuration is shaped by its type's declaration in ``definitions.nodes``; triggers by
-``definitions.triggers``.
+nodes are read by ``definitions.normalise_node``, by their type's declaration in
+``definitions.nodes``; triggers by ``definitions.triggers``.
 
 The normaliser never raises on the first problem: it collects every one, with the path it has in
 the *submitted* document, and also records where each canonical field came from so that later
@@ -20,29 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from definitions.aliases import EDGE_LABEL_ALIASES
-from definitions.conditions import normalise_condition
-from definitions.durations import parse_duration
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import locate, pydantic_problems
-from definitions.models import START, Definition, Edge, Node, RetrySpec, Settings
-from definitions.nodes import alias_defaults, branch_names, canonical_node_type, node_type
-from definitions.nodes.spec import Flow, NodeType, rename
+from definitions.models import START, Definition, Edge, Node, Settings
+from definitions.nodes import branch_names, canonical_node_type, node_type
+from definitions.nodes.spec import Flow, NodeType
+from definitions.normalise_node import NodeSource, read_node
 from definitions.triggers import normalise_trigger
 
-# Keys that describe a node itself; everything else on a node is its configuration.
-_NODE_KEYS = frozenset(
-    {
-        "id", "node_id", "type", "node_type", "action_type", "action", "name", "label",
-        "when", "conditions", "retry", "timeout", "on_error", "allow_failure",
-        "output", "outputs", "is_active", "order", "ordering", "position_x", "position_y",
-        "position", "then", "else", "true_branch", "false_branch", "config", "configuration",
-        "action_config",
-    }
-)  # fmt: skip
-_CONFIG_KEYS = ("config", "configuration", "action_config")
-_INLINE_KEYS = ("then", "else", "true_branch", "false_branch")
-_UNDECLARED = NodeType("", "action")
-"""What the normaliser assumes of a type the registry does not know (validation refuses it)."""
 # Sub-flows that never rejoin: an unlabelled edge the builder also drew to their entry is them.
 _ENCLOSED_LABELS = frozenset({"body", "branch"})
 
@@ -122,7 +107,6 @@ class _Builder:
             self.problem(join_path(path, type_key), "a node needs a type")
             return None, []
         canonical = canonical_node_type(type_name)
-        declared = node_type(canonical) or _UNDECLARED
         id_key = next((k for k in ("id", "node_id") if raw.get(k) not in (None, "")), None)
         node_id = _reference(raw[id_key]) if id_key else self.fresh_id(canonical)
         id_path = join_path(path, id_key or "id")
@@ -133,139 +117,16 @@ class _Builder:
             self.problem(id_path, f"duplicate node id {node_id!r}")
             return None, []
 
-        config, where, container = self._config(raw, declared, type_name, path)
-        name = raw.get("name") or raw.get("label")
-        if declared.name_in_config and "name" in raw and declared.name_in_config(config):
-            config["name"], where["name"] = raw["name"], join_path(path, "name")
-            name = raw.get("label")
-        node_fields: dict[str, Any] = {
-            "id": node_id,
-            "type": canonical,
-            "name": name,
-            "config": config,
-            "output": _first(raw.get("output") or raw.get("outputs")),
-        }
-        when_key = next((k for k in ("when", "conditions") if k in raw), None)
-        if declared.condition_verb:
-            self._own_condition(raw, declared, config, where, path, when_key)
-        elif when_key:
-            node_fields["when"] = self._condition(raw[when_key], join_path(path, when_key))
-        if raw.get("allow_failure") is True:
-            node_fields["on_error"] = "continue"
-        if "on_error" in raw:
-            node_fields["on_error"] = raw["on_error"]
-        if "retry" in raw:
-            node_fields["retry"] = self._retry(raw["retry"], join_path(path, "retry"))
-        if "timeout" in raw:
-            if declared.timeout_is_wait:  # how long to wait, not a per-attempt limit
-                config["timeout"], where["timeout"] = raw["timeout"], join_path(path, "timeout")
-            else:
-                node_fields["timeout"] = self._seconds(raw["timeout"], join_path(path, "timeout"))
-        flows = declared.shape(config, where, self.problems) if declared.shape else []
-        try:
-            node = Node.model_validate(node_fields)
-        except ValueError as exc:
-            self.problems.extend(pydantic_problems(exc, path))
+        source = NodeSource(raw, path, node_id, id_path, type_key, type_name)
+        read = read_node(source, node_type(canonical) or _undeclared(canonical), self.problems)
+        if read is None:
             return None, []
-
         base = f"nodes[{len(self.nodes)}]"
-        self.nodes.append(node)
-        self.by_id[node_id] = node
+        self.nodes.append(read.node)
+        self.by_id[node_id] = read.node
         self.paths[node_id] = path
-        self.fields.update({base: path, f"{base}.type": join_path(path, type_key)})
-        self.fields[f"{base}.id"] = id_path
-        self.fields[f"{base}.config"] = container
-        self.fields.update({join_path(f"{base}.config", k): p for k, p in where.items()})
-        if when_key:
-            self.fields[f"{base}.when"] = join_path(path, when_key)
-        if "on_error" not in raw and "allow_failure" in raw:
-            self.fields[f"{base}.on_error"] = join_path(path, "allow_failure")
-        if "outputs" in raw and "output" not in raw:
-            self.fields[f"{base}.output"] = join_path(path, "outputs")
-        inline = [k for k in _INLINE_KEYS if k in raw]
-        if inline and not declared.inline_branches:
-            self.problem(join_path(path, inline[0]), "only condition nodes have then/else")
-        else:
-            for label, keys in declared.inline_branches:
-                key = next((k for k in keys if k in raw), keys[0])
-                flows.append(Flow(label, raw.get(key) or None, join_path(path, key), rejoins=True))
-        return node, flows
-
-    def _own_condition(
-        self,
-        raw: dict[str, Any],
-        declared: NodeType,
-        config: dict[str, Any],
-        where: dict[str, str],
-        path: str,
-        when_key: str | None,
-    ) -> None:
-        """The condition a node exists for: ``condition``, else ``when`` or ``conditions``."""
-        condition, condition_path = config.pop("condition", None), where.get("condition")
-        if condition in (None, {}, []) and when_key:
-            condition, condition_path = raw[when_key], join_path(path, when_key)
-        elif when_key:
-            verb = declared.condition_verb
-            message = f"a {declared.name} node {verb} 'condition'; it takes no guard"
-            self.problem(join_path(path, when_key), message)
-        condition_path = condition_path or join_path(path, "condition")
-        normalised = self._condition(condition, condition_path)
-        # A branching node keeps even a missing condition: validation reports it there.
-        if normalised is not None or declared.branching:
-            config["condition"] = normalised
-            where["condition"] = condition_path
-
-    def _config(
-        self, raw: dict[str, Any], declared: NodeType, type_name: str, path: str
-    ) -> tuple[dict[str, Any], dict[str, str], str]:
-        """The node's configuration, where each key was written, and the container's path."""
-        config: dict[str, Any] = {}
-        where: dict[str, str] = {}
-        container = path
-        for key in _CONFIG_KEYS:
-            if isinstance(raw.get(key), dict):
-                base = join_path(path, key)
-                container = base if container == path else container
-                config.update(raw[key])
-                where.update({str(k): join_path(base, str(k)) for k in raw[key]})
-        extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
-        config.update(extra)
-        where.update({k: join_path(path, k) for k in extra})
-        for alias, canonical in declared.key_aliases.items():
-            rename(config, where, alias, canonical)
-        for key, value in alias_defaults(type_name).items():
-            config.setdefault(key, value)
-        return config, where, container
-
-    def _condition(self, value: Any, path: str) -> dict[str, Any] | None:
-        try:
-            return normalise_condition(value, path)
-        except DefinitionError as exc:
-            self.problems.extend(exc.problems)
-            return None
-
-    def _seconds(self, value: Any, path: str) -> float | None:
-        try:
-            return parse_duration(value, path).total_seconds()
-        except DefinitionError as exc:
-            self.problems.extend(exc.problems)
-            return None
-
-    def _retry(self, value: Any, path: str) -> RetrySpec | None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = {"max_attempts": value}
-        if not isinstance(value, dict):
-            self.problem(path, "retry must be an object or a number of attempts")
-            return None
-        spec = dict(value)
-        for key in ("initial_interval", "max_interval"):
-            if key in spec:
-                spec[key] = self._seconds(spec[key], join_path(path, key))
-        try:
-            return RetrySpec.model_validate(spec)
-        except ValueError as exc:
-            self.problems.extend(pydantic_problems(exc, path))
-            return None
+        self.fields.update({base + suffix: written for suffix, written in read.fields.items()})
+        return read.node, read.flows
 
     # --- bodies -------------------------------------------------------------------------------
 
@@ -293,7 +154,7 @@ class _Builder:
 
     def _attach(self, node: Node, flows: list[Flow], path: str) -> Tails:
         """Chain a node's inline sub-flows; returns the ends that go on to the next step."""
-        declared = node_type(node.type) or _UNDECLARED
+        declared = node_type(node.type) or _undeclared(node.type)
         if declared.ends_run and node.when is None:
             return []  # nothing after an unconditional stop runs
         tails: Tails = [] if declared.branching else [(node.id, None)]
@@ -423,6 +284,12 @@ def normalise_definition(document: Any) -> Normalised:
     return Normalised(definition, builder.paths, builder.fields)
 
 
+def _undeclared(name: str) -> NodeType:
+    """What the normaliser assumes of a type the registry does not know (validation refuses
+    it): a step with no configuration of its own to shape."""
+    return NodeType(name, "action")
+
+
 def _by_condition(node: Node) -> bool:
     """A goal is entered by its condition, not by the flow."""
     declared = node_type(node.type)
@@ -466,10 +333,6 @@ def _is_reference(value: Any) -> bool:
 def _has_int(step: Any, key: str) -> bool:
     value = step.get(key) if isinstance(step, dict) else None
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) and value else value or None
 
 
 def _as_list(value: Any) -> list[Any]:
