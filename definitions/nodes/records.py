@@ -47,6 +47,18 @@ def _export_problems(node: Node) -> list[tuple[str, str]]:
 _RECORD = frozenset(TYPE_KEYS)
 _ONE_RECORD = _RECORD | frozenset(ID_KEYS)
 _CHECK = (keyed(_record_problems),)
+_RECORD_TYPE = param(str | Absent, optional("the record type: contact, lead, deal, task…"))
+_ENTITY_TYPE = param(str | Absent, optional("another name for record_type"))
+_ENTITY = param(str | Absent, optional("another name for record_type"))
+_RECORD_ID = param(str | Absent, optional("the record acted on (default: the run's entity)"))
+_ENTITY_ID = param(str | Absent, optional("another name for record_id"))
+_FIELDS = param(
+    dict[str, Any] | Template | Absent,
+    optional("the record's fields to set (an update merges; null removes a field)"),
+)
+_TAGS_PARAM = param(
+    Names | Absent, optional("tags (add_tag: several; create_record: the new record's)")
+)
 
 
 def _record_type(name: str, keys: frozenset[str], **declared: Any) -> NodeType:
@@ -65,22 +77,49 @@ CREATE_RECORD = _record_type(
     },
     needs=(TYPE_KEYS,),
     schema={
-        "record_type": param(str | Absent, optional("the record type: contact, lead, deal, task…")),
-        "entity_type": param(str | Absent, optional("another name for record_type")),
-        "entity": param(str | Absent, optional("another name for record_type")),
-        "record_id": param(
-            str | Absent, optional("the record acted on (default: the run's entity)")
+        "record_type": _RECORD_TYPE,
+        "entity_type": _ENTITY_TYPE,
+        "entity": _ENTITY,
+        "fields": _FIELDS,
+        "data": DATA,
+        "tags": _TAGS_PARAM,
+        "lists": param(Names | Absent, optional("create_record: the lists the new record is on")),
+        "title": param(str | Absent, optional("create_task: the task's title")),
+        "description": param(str | Absent, optional("create_task/create_ticket: the details")),
+        "assignee": param(str | Absent, optional("create_task: who does it")),
+        "due_date": param(str | Absent, optional('create_task: an ISO date, or "{{ today + 2 }}"')),
+        "due_days": param(
+            Template | int | Absent, optional("create_task: due this many days from today")
         ),
-        "entity_id": param(str | Absent, optional("another name for record_id")),
-        "fields": param(
-            dict[str, Any] | Template | Absent,
-            optional("the record's fields to set (an update merges; null removes a field)"),
-        ),
+        "priority": param(str | int | Absent, optional("create_task: low, normal, high…")),
+    },
+)
+UPDATE_RECORD = _record_type(
+    "update_record",
+    _ONE_RECORD | frozenset(FIELDS_KEYS) | {"field", "value"},
+    aliases={
+        "update_field": {},
+        "update_contact": {"record_type": "contact"},
+        "update_deal": {"record_type": "deal"},
+        "update_booking": {"record_type": "booking"},
+    },
+    needs=((*FIELDS_KEYS, "field"),),
+    schema={
+        "record_id": _RECORD_ID,
+        "entity_id": _ENTITY_ID,
+        "fields": _FIELDS,
         "update_booking_fields": param(
             dict[str, Any] | Absent, optional("a booking update's fields")
         ),
         "field": param(str | Absent, optional("update_field: the one field to set (to value)")),
-        "data": DATA,
+    },
+)
+DELETE_RECORD = _record_type("delete_record", _ONE_RECORD)
+QUERY_RECORDS = _record_type(
+    "query_records",
+    _RECORD | {"filter", "filters", "sort", "limit"},
+    needs=(TYPE_KEYS,),
+    schema={
         "filter": param(
             RecordFilter | Absent,
             optional(
@@ -97,52 +136,31 @@ CREATE_RECORD = _record_type(
             Annotated[int, Field(ge=1, le=MAX_ROWS)] | Template | Absent,
             optional("at most this many records"),
         ),
-        "tag": param(str | Absent, optional("add_tag/remove_tag: the tag")),
-        "tags": param(
-            Names | Absent, optional("tags (add_tag: several; create_record: the new record's)")
-        ),
-        "list": param(str | Absent, optional("add_to_list/remove_from_list: the list")),
-        "lists": param(Names | Absent, optional("create_record: the lists the new record is on")),
-        "title": param(str | Absent, optional("create_task: the task's title")),
-        "description": param(str | Absent, optional("create_task/create_ticket: the details")),
-        "assignee": param(str | Absent, optional("create_task: who does it")),
-        "due_date": param(str | Absent, optional('create_task: an ISO date, or "{{ today + 2 }}"')),
-        "due_days": param(
-            Template | int | Absent, optional("create_task: due this many days from today")
-        ),
-        "priority": param(str | int | Absent, optional("create_task: low, normal, high…")),
-        "note": param(str | Absent, optional("add_note: the note's text")),
-        "content": param(str | Absent, optional("add_note: another name for note")),
-        "visibility": param(
-            str | Absent, optional("add_note: who may see it", examples=["internal"])
-        ),
     },
 )
-UPDATE_RECORD = _record_type(
-    "update_record",
-    _ONE_RECORD | frozenset(FIELDS_KEYS) | {"field", "value"},
-    aliases={
-        "update_field": {},
-        "update_contact": {"record_type": "contact"},
-        "update_deal": {"record_type": "deal"},
-        "update_booking": {"record_type": "booking"},
-    },
-    needs=((*FIELDS_KEYS, "field"),),
-)
-DELETE_RECORD = _record_type("delete_record", _ONE_RECORD)
-QUERY_RECORDS = _record_type(
-    "query_records", _RECORD | {"filter", "filters", "sort", "limit"}, needs=(TYPE_KEYS,)
-)
-_TAGS = _ONE_RECORD | {"tag", "tags"}
+_TAG_KEYS = _ONE_RECORD | {"tag", "tags"}
 ADD_TAG = _record_type(
-    "add_tag", _TAGS, aliases={"contact_tag_added": {}}, needs=(("tag", "tags"),)
+    "add_tag",
+    _TAG_KEYS,
+    aliases={"contact_tag_added": {}},
+    needs=(("tag", "tags"),),
+    schema={
+        "tag": param(str | Absent, optional("add_tag/remove_tag: the tag")),
+        "tags": _TAGS_PARAM,
+    },
 )
 REMOVE_TAG = _record_type(
-    "remove_tag", _TAGS, aliases={"contact_tag_removed": {}}, needs=(("tag", "tags"),)
+    "remove_tag", _TAG_KEYS, aliases={"contact_tag_removed": {}}, needs=(("tag", "tags"),)
 )
 _LISTS = _ONE_RECORD | {"list"}
 ADD_TO_LIST = _record_type(
-    "add_to_list", _LISTS, aliases={"contact_list_added": {}}, needs=(("list",),)
+    "add_to_list",
+    _LISTS,
+    aliases={"contact_list_added": {}},
+    needs=(("list",),),
+    schema={
+        "list": param(str | Absent, optional("add_to_list/remove_from_list: the list")),
+    },
 )
 REMOVE_FROM_LIST = _record_type(
     "remove_from_list", _LISTS, aliases={"contact_list_removed": {}}, needs=(("list",),)
@@ -151,6 +169,13 @@ ADD_NOTE = _record_type(
     "add_note",
     _ONE_RECORD | frozenset(NOTE_KEYS) | {"visibility", "author", "title"},
     needs=(NOTE_KEYS,),
+    schema={
+        "note": param(str | Absent, optional("add_note: the note's text")),
+        "content": param(str | Absent, optional("add_note: another name for note")),
+        "visibility": param(
+            str | Absent, optional("add_note: who may see it", examples=["internal"])
+        ),
+    },
 )
 EXPORT = NodeType(
     "export",
