@@ -27,6 +27,7 @@ from definitions.nodes import branch_names, canonical_node_type, node_type
 from definitions.nodes.spec import Flow, NodeType
 from definitions.normalise_node import NodeSource, read_node
 from definitions.triggers import normalise_trigger
+from definitions.unknown_keys import document_key_problems
 
 # Sub-flows that never rejoin: an unlabelled edge the builder also drew to their entry is them.
 _ENCLOSED_LABELS = frozenset({"body", "branch"})
@@ -247,6 +248,7 @@ def normalise_definition(document: Any) -> Normalised:
         raise DefinitionError.at("", "a definition must be a JSON object")
     body_keys = [k for k in ("steps", "actions", "nodes") if k in document]
     builder = _Builder(_written_ids([document.get(k) for k in body_keys]))
+    builder.problems.extend(document_key_problems(document))
     trigger = normalise_trigger(document, builder.fields, builder.problems)
     if len(body_keys) > 1:
         builder.problem(body_keys[1], f"use either {body_keys[0]!r} or {body_keys[1]!r}, not both")

@@ -19,6 +19,7 @@ from definitions.locating import pydantic_problems
 from definitions.models import Node, RetrySpec
 from definitions.nodes import alias_defaults
 from definitions.nodes.spec import Flow, NodeType, rename
+from definitions.unknown_keys import PRESENTATION_KEYS
 
 NODE_KEYS = frozenset(
     {
@@ -137,6 +138,12 @@ def _own_condition(
     """The condition a node exists for: ``condition``, else ``when`` or ``conditions``."""
     raw, path = source.raw, source.path
     condition, condition_path = config.pop("condition", None), where.get("condition")
+    if condition is None and not when_key and _leaf_written_flat(declared, config):
+        # The marketing document's condition node: field, operator and value in its config.
+        condition = {key: config.pop(key) for key in _LEAF_KEYS if key in config}
+        condition_path = where["field"].rpartition(".")[0]
+        for key in _LEAF_KEYS:
+            where.pop(key, None)
     if condition in (None, {}, []) and when_key:
         condition, condition_path = raw[when_key], join_path(path, when_key)
     elif when_key:
@@ -149,6 +156,15 @@ def _own_condition(
     if normalised is not None or declared.branching:
         config["condition"] = normalised
         where["condition"] = condition_path
+
+
+_LEAF_KEYS = ("field", "operator", "value", "ignore_case")
+
+
+def _leaf_written_flat(declared: NodeType, config: dict[str, Any]) -> bool:
+    """A comparison written straight into the config of a node whose condition is its purpose
+    (not a goal's: its ``value`` is the goal's value)."""
+    return "field" in config and "operator" in config and "value" not in declared.keys
 
 
 def _config(
@@ -164,7 +180,9 @@ def _config(
             container = base if container == path else container
             config.update(raw[key])
             where.update({str(k): join_path(base, str(k)) for k in raw[key]})
-    extra = {k: v for k, v in raw.items() if k not in NODE_KEYS}
+    # Presentation metadata stays in the source document; a new record takes any key as data.
+    ignored = NODE_KEYS if declared.open_keys else NODE_KEYS | PRESENTATION_KEYS
+    extra = {k: v for k, v in raw.items() if k not in ignored}
     config.update(extra)
     where.update({k: join_path(path, k) for k in extra})
     for alias, canonical in declared.key_aliases.items():

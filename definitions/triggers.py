@@ -26,15 +26,28 @@ def normalise_trigger(
 
     A string is an event type (or a trigger kind: ``manual``, ``schedule``…); an object may nest
     its settings under ``config``/``configuration`` and name its event ``event_type`` or
-    ``trigger_type``. No trigger at all is a manual one.
+    ``trigger_type``. A document may instead give ``event_type`` and ``conditions`` (its filter)
+    at its top, as the CRM document does. No trigger at all is a manual one.
     """
     base = next((k for k in ("trigger", "trigger_type") if document.get(k) is not None), None)
-    if base is None:
+    if base is None and document.get("event_type") is not None:
+        # The CRM document's top-level event_type, filtered by its top-level conditions.
+        base, raw = "event_type", {"event_type": document["event_type"]}
+        if "conditions" in document:
+            raw["conditions"] = document["conditions"]
+    elif base is None:
         return Trigger(type="manual")
-    raw = document[base]
+    else:
+        raw = document[base]
+        for key in ("event_type", "conditions"):
+            if key in document:
+                problems.append(Problem(key, f"the trigger is given by {base!r}: move {key} there"))
     fields["trigger"] = base
-    if isinstance(raw, str):  # just the event type (or kind), as the scheduling document has it
-        data: dict[str, Any] = {"event": raw}
+    if base == "event_type":
+        data: dict[str, Any] = dict(raw)
+        where = {"event_type": "event_type", "conditions": "conditions"}
+    elif isinstance(raw, str):  # just the event type (or kind), as the scheduling document has it
+        data = {"event": raw}
         where = {"event": base, "type": base}
     elif isinstance(raw, dict):
         data = dict(raw)

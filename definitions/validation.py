@@ -20,6 +20,7 @@ from definitions.nodes.spec import NodeType
 from definitions.templates import check_template_syntax
 from definitions.trigger_options import option_problems
 from definitions.triggers import timing_problems
+from definitions.unknown_keys import definition_key_problems
 from definitions.validation_values import value_problems
 
 Where = Callable[[str], str]
@@ -51,6 +52,7 @@ def validate(definition: Definition, field_paths: Mapping[str, str] | None = Non
     problems += _reachability_problems(definition, where)
     problems += cycle_problems(definition, where)
     problems += value_problems(definition, where)
+    problems += definition_key_problems(definition, where)
     return problems
 
 
