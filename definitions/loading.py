@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from definitions.catalog import EventTypeSpec
-from definitions.catalog.fields import schema_warnings
+from definitions.catalog.fields import event_fields, schema_warnings
 from definitions.errors import DefinitionError, Problem
 from definitions.models import Definition
 from definitions.normalise import normalise_definition
@@ -54,8 +54,8 @@ def check_definition(
     except DefinitionError as exc:
         return Report(errors=exc.problems)
     definition, paths = normalised.definition, normalised.field_paths
-    warnings = name_warnings(definition, paths) + value_warnings(definition, paths)
     event = definition.trigger.event
-    if event_types is not None and event and "*" not in event:
-        warnings += schema_warnings(definition, event_types(event), paths)
+    spec = event_types(event) if event_types is not None and event and "*" not in event else None
+    warnings = name_warnings(definition, paths, event_fields(spec))
+    warnings += value_warnings(definition, paths) + schema_warnings(definition, spec, paths)
     return Report(validate(definition, paths), warnings, definition)

@@ -14,6 +14,7 @@ a loop's variable read outside the loop.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from difflib import get_close_matches
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
@@ -38,14 +39,19 @@ Reference = tuple[str, str | None]
 
 
 def name_warnings(
-    definition: Definition, field_paths: Mapping[str, str] | None = None
+    definition: Definition,
+    field_paths: Mapping[str, str] | None = None,
+    event_fields: frozenset[str] | None = None,
 ) -> list[Problem]:
     """One warning per name a template or condition reads that no context provides.
 
     ``field_paths`` (from ``normalise_definition``) turns canonical paths into submitted ones.
+    ``event_fields``: the names the trigger's event type is known to carry (its catalog schema
+    and derived fields); with them, any other top-level name is reported too, with the closest
+    known name.
     """
     paths = field_paths or {}
-    scope = _Scope(definition)
+    scope = _Scope(definition, event_fields)
     warnings: list[Problem] = []
     trigger = definition.trigger
     for canonical, refs in _trigger_references(definition):
@@ -63,7 +69,8 @@ def name_warnings(
 class _Scope:
     """What the graph makes available: node ids, variables set, and each loop's body."""
 
-    def __init__(self, definition: Definition) -> None:
+    def __init__(self, definition: Definition, event_fields: frozenset[str] | None) -> None:
+        self.event_fields = event_fields
         self.ids = {node.id for node in definition.nodes}
         self.variables: set[str] = set()
         for node in definition.nodes:
@@ -111,6 +118,11 @@ class _Scope:
                 f"no context provides {name!r}: a {trigger_type} trigger has no event data, "
                 "and no step sets it"
             )
+        if self.event_fields is not None and name not in self.event_fields:
+            known = self.event_fields | self.variables | readable | RESERVED
+            close = get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"no context provides {name!r}: the event has no such field{hint}"
         return None  # a field of the event (or of a manual run's input)
 
     def trigger_message(self, name: str, key: str | None) -> str | None:

@@ -64,7 +64,9 @@ def normalise_trigger(
     event = data.get(keys[0]) if keys else None
     for key in ("event_type", "trigger_type"):
         data.pop(key, None)
-    if isinstance(event, str):
+    if isinstance(event, str) and event.strip().lower() in MEETING_TRIGGERS:
+        _meeting_relative(event.strip().lower(), data, where, where[keys[0]])
+    elif isinstance(event, str):
         kind = TRIGGER_KIND_ALIASES.get(event.strip().lower())
         if kind is not None:  # trigger_type "manual" / "schedule" names a kind, not an event
             data.pop("event", None)
@@ -74,6 +76,7 @@ def normalise_trigger(
             data.setdefault("type", "event")
         where.setdefault("type", where[keys[0]])
         where["event"] = where[keys[0]]
+    _delay_minutes(document, data, where, problems)
     filter_key = next((k for k in ("filter", "conditions") if k in data), "filter")
     filter_path = where.get(filter_key, join_path(base, filter_key))
     try:
@@ -93,6 +96,42 @@ def normalise_trigger(
     except ValueError as exc:
         problems.extend(pydantic_problems(exc, base, where))
         return None
+
+
+MEETING_TRIGGERS = {
+    "before_meeting": ("before", "start_time"),
+    "after_meeting": ("after", "end_time"),
+}
+"""The scheduling document's meeting-relative triggers: a booking's start and end."""
+
+
+def _delay_minutes(
+    document: dict[str, Any], data: dict[str, Any], where: dict[str, str], problems: list[Problem]
+) -> None:
+    """The scheduling document's ``delay_minutes``: with before_meeting / after_meeting, how
+    long before the meeting's start / after its end; else how long after the trigger."""
+    minutes = document.get("delay_minutes")
+    meeting = data.get("type") in ("before", "after") and data.get("event") == "booking.created"
+    if meeting and "offset" not in data:
+        if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes < 0:
+            side = "before the start" if data["type"] == "before" else "after the end"
+            message = f"delay_minutes counts the minutes {side} of the meeting: give it positive"
+            problems.append(Problem("delay_minutes", message))
+        data["offset"] = {"minutes": 0 if minutes is None else minutes}
+        where["offset"] = "delay_minutes" if minutes is not None else where["type"]
+    elif minutes is not None:
+        data["delay"], where["delay"] = {"minutes": minutes}, "delay_minutes"
+
+
+def _meeting_relative(name: str, data: dict[str, Any], where: dict[str, str], path: str) -> None:
+    """``before_meeting`` / ``after_meeting`` (with the document's ``delay_minutes``, read by the
+    caller's document) → a date-relative trigger on ``booking.created``, cancelled with the
+    booking; its wait follows a reschedule as every wait until an event's instant does."""
+    kind, field = MEETING_TRIGGERS[name]
+    data.pop("event", None)
+    data.update(type=kind, event="booking.created", field=field)
+    data.setdefault("cancel_on", ["booking.cancelled"])
+    where.update(type=path, event=path, field=path)
 
 
 def _date_relative(data: dict[str, Any], where: dict[str, str], base: str) -> None:

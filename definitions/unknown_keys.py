@@ -25,8 +25,8 @@ PRESENTATION_KEYS = frozenset(
 )
 """Keys a builder may keep on a document, node or edge for people; the engine ignores them."""
 DOCUMENT_KEYS = frozenset(
-    {"$schema", "name", "trigger", "trigger_type", "event_type", "conditions", "steps", "actions",
-     "nodes", "edges", "settings"}
+    {"$schema", "name", "trigger", "trigger_type", "event_type", "conditions", "delay_minutes",
+     "steps", "actions", "nodes", "edges", "settings"}
 )  # fmt: skip
 EDGE_KEYS = frozenset(
     {"id", "from", "source", "source_node", "to", "target", "target_node", "when", "condition",
@@ -58,6 +58,20 @@ _REASONS = {
     "version": "Relay numbers a workflow's versions itself, one per change",
     "status": "a workflow's status changes by POST /v1/workflows/{id}/activate or /pause",
     "is_active": "a workflow is switched on and off by POST /v1/workflows/{id}/activate or /pause",
+    **dict.fromkeys(
+        (
+            "total_executions",
+            "successful_executions",
+            "failed_executions",
+            "last_executed_at",
+            "usage_count",
+        ),
+        "Relay counts a workflow's runs itself (GET /v1/workflows/{id}/stats)",
+    ),  # fmt: skip
+    "event_types": "filter on the booking's event type with the trigger's filter, e.g. "
+    '{"field": "event_type_name", "operator": "in", "value": [...]}',
+    "action_type": "a workflow's actions are its steps: put this action in steps",
+    "action_config": "a workflow's actions are its steps: put this action in steps",
 }
 """Keys of exported workflows that describe the stored workflow, not what it does."""
 

@@ -111,3 +111,50 @@ async def test_marketing_condition_with_its_comparison_in_the_configuration_choo
             ("score", "completed"),
             (taken, "completed"),
         ]
+
+
+REMINDER = {"action_type": "send_email", "recipient": "invitee", "subject": "Tomorrow",
+            "message": "See you tomorrow"}  # fmt: skip
+
+
+async def test_scheduling_before_meeting_with_delay_minutes_waits_until_a_day_before_the_start(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "24-hour reminder", "trigger": "before_meeting", "delay_minutes": 1440,
+         "actions": [{"name": "Remind", **REMINDER}]}
+    )  # fmt: skip
+    booking = {"booking_id": "bk_2030", "invitee_email": "ann@example.com",
+               "start_time": "2030-03-01T15:00:00+00:00", "end_time": "2030-03-01T15:30:00+00:00"}  # fmt: skip
+    event = {"type": "booking.created", "id": uuid.uuid4().hex, "entity": "bk_2030",
+             "data": booking}  # fmt: skip
+    response = await stack.api.post("/v1/events", json=event)
+    assert response.status_code == 202, response.text
+    (started,) = response.json()["runs"]
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "waiting")
+    (wait,) = run["steps"]
+    assert (wait["node_id"], wait["status"]) == ("trigger", "waiting"), wait
+    assert wait["output"] == {"until": "2030-02-28T15:00:00+00:00"}  # 24 hours before the start
+    assert stack.smtp.messages == []  # not sent at once, as it was before
+
+    cancel = {"type": "booking.cancelled", "id": uuid.uuid4().hex, "entity": "bk_2030", "data": {}}
+    assert (await stack.api.post("/v1/events", json=cancel)).status_code == 202
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "cancelled")
+    assert stack.smtp.messages == []
+
+
+async def test_scheduling_delay_minutes_on_a_booking_trigger_delays_the_actions(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "Follow-up", "trigger": "booking_created", "delay_minutes": 90,
+         "actions": [{"name": "Follow up", **REMINDER}]}
+    )  # fmt: skip
+    (started,) = await _event(stack, "booking.created", {"invitee_email": "ann@example.com"})
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "waiting")
+    assert [(s["node_id"], s["status"]) for s in run["steps"]] == [("trigger", "waiting")]
+    assert stack.smtp.messages == []
+    negative = {"name": "Back in time", "trigger": "booking_created", "delay_minutes": -5,
+                "actions": [REMINDER]}  # fmt: skip
+    body = problem(await stack.api.post("/v1/workflows", json=negative), 422)
+    assert body["errors"] == [{"path": "delay_minutes", "message": "a delay cannot be negative"}]

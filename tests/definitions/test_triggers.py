@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from definitions.errors import DefinitionError
 from definitions.loading import check_definition, load_definition
 from definitions.schedules import calendar_ranges, next_anniversary
 
@@ -172,3 +173,47 @@ def test_next_anniversary_in_a_time_zone():
     # 09:00 in Berlin in summer is 07:00 UTC.
     expected = datetime(2026, 7, 1, 7, tzinfo=UTC)
     assert next_anniversary("1980-07-01", after, time(9), "Europe/Berlin") == expected
+
+
+# --------------------------------------------------------------------------- the scheduling document
+
+
+REMIND = {"action_type": "send_email", "recipient": "invitee", "subject": "s", "message": "m"}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "minutes", "start"),
+    [
+        ("before_meeting", 1440, {"until": "{{ start_time }}", "offset": {"minutes": -1440}}),
+        ("after_meeting", 60, {"until": "{{ end_time }}", "offset": {"minutes": 60}}),
+        ("before_meeting", None, {"until": "{{ start_time }}", "offset": {"minutes": 0}}),
+        ("booking_created", 30, {"duration": {"minutes": 30}}),
+    ],
+)
+def test_scheduling_delay_minutes_is_relative_to_the_meeting_or_the_trigger(
+    trigger: str, minutes: int | None, start: dict[str, Any]
+) -> None:
+    document: dict[str, Any] = {"name": "n", "trigger": trigger, "actions": [REMIND]}
+    if minutes is not None:
+        document["delay_minutes"] = minutes
+    definition = load_definition(document)
+    assert (definition.trigger.event, definition.trigger.start) == ("booking.created", start)
+    meeting = trigger != "booking_created"
+    assert definition.trigger.cancel_on == (["booking.cancelled"] if meeting else [])
+
+
+@pytest.mark.parametrize(
+    ("trigger", "message"),
+    [
+        ("booking_created", "a delay cannot be negative"),
+        (
+            "before_meeting",
+            "delay_minutes counts the minutes before the start of the meeting: give it positive",
+        ),
+    ],
+)
+def test_a_negative_delay_minutes_is_refused_at_its_path(trigger: str, message: str) -> None:
+    document = {"name": "n", "trigger": trigger, "delay_minutes": -30, "actions": [REMIND]}
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(document)
+    assert [(p.path, p.message) for p in caught.value.problems] == [("delay_minutes", message)]

@@ -154,3 +154,22 @@ def test_presentation_metadata_is_accepted_everywhere_and_kept_out_of_the_engine
     }
     definition = load_definition(value)
     assert definition.nodes[0].config == {k: v for k, v in EMAIL.items() if k != "type"}
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("total_executions", "Relay counts a workflow's runs itself (GET /v1/workflows/{id}/stats)"),
+        ("is_active", "a workflow is switched on and off by POST /v1/workflows/{id}/activate or "
+         "/pause"),
+        ("action_type", "a workflow's actions are its steps: put this action in steps"),
+    ],
+)  # fmt: skip
+def test_the_reference_documents_workflow_record_keys_are_refused_with_the_reason(
+    key: str, reason: str
+) -> None:
+    assert problems(document({"id": "s", **EMAIL}, **{key: 1})) == [(key, reason)]
+    trigger_off = document({"id": "s", **EMAIL}) | {
+        "trigger": {"event": "lead.created", "is_active": False}
+    }
+    assert [path for path, _ in problems(trigger_off)] == ["trigger.is_active"]
