@@ -252,7 +252,9 @@ def normalise_definition(document: Any) -> Normalised:
     trigger = normalise_trigger(document, builder.fields, builder.problems)
     if len(body_keys) > 1:
         builder.problem(body_keys[1], f"use either {body_keys[0]!r} or {body_keys[1]!r}, not both")
-    if body_keys and body_keys[0] in ("steps", "actions"):
+    if "action_type" in document:
+        _single_action(builder, document, body_keys)
+    elif body_keys and body_keys[0] in ("steps", "actions"):
         builder.add_steps(document[body_keys[0]], body_keys[0], [(START, None)])
     elif body_keys:
         builder.add_graph(document["nodes"], document.get("edges"))
@@ -284,6 +286,21 @@ def normalise_definition(document: Any) -> Normalised:
     except ValueError as exc:
         raise DefinitionError(pydantic_problems(exc, "")) from exc
     return Normalised(definition, builder.paths, builder.fields)
+
+
+def _single_action(builder: _Builder, document: dict[str, Any], body_keys: list[str]) -> None:
+    """The meeting engine's ``MeetingWorkflow``: one action, ``action_type`` with its
+    ``action_config``, at the top of the document (its ``delay_minutes`` is the trigger's)."""
+    if body_keys:
+        builder.problem("action_type", f"give either {body_keys[0]!r} or action_type, not both")
+        return
+    raw: dict[str, Any] = {
+        k: document[k] for k in ("action_type", "action_config") if k in document
+    }
+    raw["id"] = "action"
+    node, _ = builder.add_node(raw, "")
+    if node is not None:
+        builder.edge(START, node.id, None, "action_type")
 
 
 def _undeclared(name: str) -> NodeType:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time
-from typing import Any
+from typing import Any, TypeGuard
 
 from definitions.aliases import TRIGGER_KIND_ALIASES, canonical_event_type
 from definitions.conditions import normalise_condition
@@ -119,8 +119,34 @@ def _delay_minutes(
             problems.append(Problem("delay_minutes", message))
         data["offset"] = {"minutes": 0 if minutes is None else minutes}
         where["offset"] = "delay_minutes" if minutes is not None else where["type"]
-    elif minutes is not None:
+    elif _is_number(minutes) and str(data.get("event", "")).startswith("appointment."):
+        _appointment_relative(minutes, data, where)
+    elif minutes is not None and minutes != 0:  # 0: at once
         data["delay"], where["delay"] = {"minutes": minutes}, "delay_minutes"
+
+
+def _appointment_relative(
+    minutes: int | float, data: dict[str, Any], where: dict[str, str]
+) -> None:
+    """The meeting engine's ``delay_minutes``: negative, before the appointment's start;
+    positive, after its end for ``appointment_completed``, else after the trigger. A time
+    already past skips the run, and so does the appointment's cancellation."""
+    data.setdefault("cancel_on", ["appointment.cancelled"])
+    where.setdefault("cancel_on", "trigger")
+    if minutes < 0:
+        data.update(type="before", field="appointment.start_time", offset={"minutes": -minutes})
+    elif data["event"] == "appointment.completed":
+        data.update(type="after", field="appointment.end_time", offset={"minutes": minutes})
+    else:
+        if minutes:
+            data["delay"], where["delay"] = {"minutes": minutes}, "delay_minutes"
+        return
+    data.setdefault("if_past", "skip")
+    where.update(offset="delay_minutes", field="delay_minutes")
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _meeting_relative(name: str, data: dict[str, Any], where: dict[str, str], path: str) -> None:

@@ -26,7 +26,7 @@ PRESENTATION_KEYS = frozenset(
 """Keys a builder may keep on a document, node or edge for people; the engine ignores them."""
 DOCUMENT_KEYS = frozenset(
     {"$schema", "name", "trigger", "trigger_type", "event_type", "conditions", "delay_minutes",
-     "steps", "actions", "nodes", "edges", "settings"}
+     "steps", "actions", "nodes", "edges", "settings", "action_type", "action_config"}
 )  # fmt: skip
 EDGE_KEYS = frozenset(
     {"id", "from", "source", "source_node", "to", "target", "target_node", "when", "condition",
@@ -70,8 +70,6 @@ _REASONS = {
     ),  # fmt: skip
     "event_types": "filter on the booking's event type with the trigger's filter, e.g. "
     '{"field": "event_type_name", "operator": "in", "value": [...]}',
-    "action_type": "a workflow's actions are its steps: put this action in steps",
-    "action_config": "a workflow's actions are its steps: put this action in steps",
 }
 """Keys of exported workflows that describe the stored workflow, not what it does."""
 

@@ -158,3 +158,29 @@ async def test_scheduling_delay_minutes_on_a_booking_trigger_delays_the_actions(
                 "actions": [REMINDER]}  # fmt: skip
     body = problem(await stack.api.post("/v1/workflows", json=negative), 422)
     assert body["errors"] == [{"path": "delay_minutes", "message": "a delay cannot be negative"}]
+
+
+async def test_meeting_engine_24_hour_reminder_waits_for_a_day_before_and_skips_a_past_one(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "24-Hour Reminder", "trigger": "appointment_created", "delay_minutes": -1440,
+         "action_type": "send_email",
+         "action_config": {"subject": "Appointment Reminder",
+                           "template": "Hi {{contact.name}}, your appointment is at "
+                                       "{{appointment.start_time}}",
+                           "to_email": "{{contact.email}}", "from_email": "noreply@firm.com"}}
+    )  # fmt: skip
+    contact = {"name": "Ann", "email": "ann@example.com"}
+    future = {"contact": contact, "appointment": {"start_time": "2030-05-02T14:00:00+00:00"}}
+    (started,) = await _event(stack, "appointment.created", future)
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "waiting")
+    (wait,) = run["steps"]
+    assert (wait["node_id"], wait["output"]) == ("trigger", {"until": "2030-05-01T14:00:00+00:00"})
+    assert stack.smtp.messages == []  # the worst case seen: it was emailed at once
+
+    past = {"contact": contact, "appointment": {"start_time": "2020-05-02T14:00:00+00:00"}}
+    (skipped,) = await _event(stack, "appointment.created", past)
+    run = await stack.wait_run(skipped["id"], finished)
+    assert run["status"] == "skipped"
+    assert stack.smtp.messages == []

@@ -217,3 +217,47 @@ def test_a_negative_delay_minutes_is_refused_at_its_path(trigger: str, message: 
     with pytest.raises(DefinitionError) as caught:
         load_definition(document)
     assert [(p.path, p.message) for p in caught.value.problems] == [("delay_minutes", message)]
+
+
+# --------------------------------------------------------------------------- the meeting engine
+
+MEETING_ACTION = {"subject": "Reminder", "template": "Hi {{contact.name}}, at {{appointment.start_time}}",
+                  "to_email": "{{contact.email}}", "from_email": "noreply@firm.com"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("trigger", "minutes", "start"),
+    [
+        ("appointment_created", -1440,
+         {"until": "{{ appointment.start_time }}", "offset": {"minutes": -1440}, "if_past": "skip"}),
+        ("appointment_completed", 60,
+         {"until": "{{ appointment.end_time }}", "offset": {"minutes": 60}, "if_past": "skip"}),
+        ("appointment_created", 30, {"duration": {"minutes": 30}}),
+        ("appointment_confirmed", 0, None),
+    ],
+)  # fmt: skip
+def test_a_meeting_workflow_is_one_action_after_its_delay_minutes(
+    trigger: str, minutes: int, start: dict[str, Any] | None
+) -> None:
+    document = {"name": "24-Hour Reminder", "trigger": trigger, "delay_minutes": minutes,
+                "action_type": "send_email", "action_config": MEETING_ACTION}  # fmt: skip
+    definition = load_definition(document)
+    assert definition.trigger.start == start
+    assert definition.trigger.cancel_on == ["appointment.cancelled"]
+    (action,) = definition.nodes
+    assert (action.type, action.config["to"], action.config["from"]) == (
+        "send_email", "{{contact.email}}", "noreply@firm.com",
+    )  # fmt: skip
+    assert action.config["body"].startswith("Hi {{contact.name}}")
+
+
+def test_a_meeting_workflow_points_at_its_own_keys() -> None:
+    document = {"name": "n", "trigger": "appointment_created", "action_type": "send_emial",
+                "action_config": {"subject": "s"}}  # fmt: skip
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(document)
+    assert [p.path for p in caught.value.problems] == ["action_type"]
+    both = {**document, "action_type": "send_email", "steps": []}
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(both)
+    assert [p.path for p in caught.value.problems] == ["action_type"]
