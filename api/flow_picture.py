@@ -7,7 +7,8 @@ and draws. How an edge is counted — runs record steps, not edges:
   body's);
 - an edge into a node with several ways in counts the times the target's step directly
   followed the source's step in a run (the trigger's edges: runs whose first step it was).
-A goal is reached by a jump from anywhere, so its edges are always counted the second way.
+A goal is reached by a jump from anywhere, so its edges are always counted the second way. How
+a node is drawn (action, branch, wait…) is its type's ``kind`` in ``definitions.nodes``.
 
 The SVG layout is layered top to bottom: a node's layer is the longest path to it from the
 trigger (edges that close a cycle are set aside and drawn on the right, going up), and nodes in
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-START = "trigger"
+from definitions.models import START
+from definitions.nodes import node_type
 
 
 @dataclass
@@ -62,7 +64,7 @@ def flow_graph(
     edges = []
     for edge in definition.get("edges", []):
         source, target = edge["from"], edge["to"]
-        if ways_in[target] == 1 and kinds.get(target) != "goal":
+        if ways_in[target] == 1 and not _entered_by_condition(kinds.get(target)):
             count = visits.get(target, 0)
         elif source == START:
             count = entries.get(target, 0)
@@ -70,6 +72,11 @@ def flow_graph(
             count = pairs.get((source, target), 0)
         edges.append(FlowEdge(source, target, edge.get("when"), count))
     return nodes, edges
+
+
+def _entered_by_condition(kind: str | None) -> bool:
+    declared = node_type(kind) if kind else None
+    return declared is not None and declared.entered_by_condition
 
 
 # --- Mermaid -----------------------------------------------------------------------------------
@@ -231,12 +238,6 @@ _FILL = {
     "stop": "#e5e7eb",
     "flow": "#f1f5f9",
 }
-_KIND = {
-    "condition": "branch", "switch": "branch", "split": "branch",
-    "wait": "wait", "wait_for_event": "wait", "wait_condition": "wait",
-    "goal": "goal", "stop": "stop",
-    "for_each": "flow", "parallel": "flow", "set": "flow", "sub_workflow": "flow",
-}  # fmt: skip
 
 
 def to_svg(nodes: list[FlowNode], edges: list[FlowEdge], title: str) -> str:
@@ -324,7 +325,8 @@ def _edge_label(x: float, y: float, text: str) -> str:
 
 
 def _node_box(node: FlowNode, x: float, y: float) -> str:
-    kind = "trigger" if node.type == "trigger" else _KIND.get(node.type, "action")
+    declared = node_type(node.type)
+    kind = "trigger" if node.type == "trigger" else declared.kind if declared else "action"
     unit = "runs" if node.type == "trigger" else "visits"
     label = node.label if len(node.label) <= 26 else node.label[:25] + "…"
     centre = x + NODE_W / 2

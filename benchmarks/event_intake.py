@@ -34,7 +34,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.deps import ApiDeps
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from runs.starting import run_input
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Workflow

@@ -20,7 +20,7 @@ import httpx
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.db import make_engine, upgrade
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import loopback_actions

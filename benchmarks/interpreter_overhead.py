@@ -27,7 +27,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from benchmarks.handwritten import SANDBOXED, HandWrittenThreeActions
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Run
 from storage.runs import start_run

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from definitions.library import get_template
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from worker.simulator import Simulator
 from workflows.simulation import simulation_request
 

@@ -1,11 +1,11 @@
-"""Turning an action node's configuration into what its activity receives, and checking it."""
+"""Turning an action node's configuration into what its activity receives (its checks are the
+node types' own, in ``definitions.nodes.actions``)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from definitions.models import Node
 from definitions.record_actions import TARGETED, with_record_target
 from definitions.templates import render
 
@@ -124,70 +124,3 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     return str(value)
-
-
-def action_problems(node: Node) -> list[tuple[str, str]]:
-    """Problems of an action's own fields as (config key, message); [] for other types.
-
-    Only literal values are checked: a templated value is known at run time only.
-    """
-    config = node.config
-    if node.type == "http_request":
-        return _http_problems(config)
-    if node.type == "activity":
-        name = config.get("activity") or node.name
-        if not isinstance(name, str) or not name.strip():
-            return [("activity", "an activity step needs the activity's name ('name')")]
-        if "{{" in name or "{%" in name:
-            return [("activity", "the activity's name cannot be a template")]
-        queue = config.get("task_queue")
-        if queue is not None and (not isinstance(queue, str) or not queue.strip()):
-            return [("task_queue", "task_queue must be a task queue's name")]
-    return []
-
-
-def _http_problems(config: dict[str, Any]) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    method = config.get("method")
-    if _literal(method) and str(method).upper() not in HTTP_METHODS:
-        allowed = ", ".join(sorted(HTTP_METHODS))
-        problems.append(("method", f"method must be one of {allowed}"))
-    body_format = config.get("body_format")
-    if body_format is not None and body_format not in BODY_FORMATS:
-        problems.append(("body_format", "body_format is 'json' or 'form'"))
-    elif body_format == "form" and not isinstance(_literal(config.get("body")) or {}, dict):
-        problems.append(("body", "a form body is an object of field names and values"))
-    preset = config.get("preset")
-    if preset is not None and preset not in PRESETS:
-        problems.append(("preset", f"preset is one of {', '.join(sorted(PRESETS))}"))
-    elif preset is not None and not isinstance(config.get("body") or {}, dict):
-        problems.append(("body", f"the {preset} preset merges an object body (webhook_data)"))
-    problems += _auth_problems(config.get("auth"))
-    expect = config.get("expect")
-    if expect is not None and not (
-        isinstance(expect, list)
-        and all(isinstance(s, int) and 100 <= s <= 599 for s in expect)
-        and expect
-    ):
-        problems.append(("expect", "expect is a list of HTTP status codes, e.g. [200, 201]"))
-    return problems
-
-
-def _auth_problems(auth: Any) -> list[tuple[str, str]]:
-    if auth is None:
-        return []
-    if not isinstance(auth, dict) or auth.get("type") not in AUTH_FIELDS:
-        kinds = " or ".join(repr(k) for k in AUTH_FIELDS)
-        return [("auth", f'auth is {{"type": {kinds}, ...}}')]
-    return [
-        (f"auth.{name}", f"{auth['type']} auth needs {name!r}")
-        for name in AUTH_FIELDS[auth["type"]]
-        if auth.get(name) in (None, "")
-    ]
-
-
-def _literal(value: Any) -> Any:
-    """``value`` unless it is a template (decided at run time), else None."""
-    if isinstance(value, str) and ("{{" in value or "{%" in value):
-        return None
-    return value

@@ -27,9 +27,6 @@ RECORD_FIELDS = frozenset({"id", "tags", "lists", "created_at", "updated_at"})
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A text cell starting so is a formula to a spreadsheet (CSV injection): it gets a ``'``."""
 
-REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {"export": (TYPE_KEYS,)}
-"""Keys an export needs (at least one of each tuple), as ``definitions.validation`` reads them."""
-
 
 @dataclass(frozen=True)
 class Column:

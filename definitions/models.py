@@ -14,45 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 START = "trigger"
 """The implicit node every graph starts from."""
 
-ACTION_TYPES = frozenset({"send_email", "send_sms", "http_request", "slack", "activity"})
-# The record store's actions and in-app notifications (activities.record_actions).
-ACTION_TYPES |= frozenset(
-    {
-        "create_record", "update_record", "delete_record", "query_records", "add_tag",
-        "remove_tag", "add_to_list", "remove_from_list", "add_note", "notify",
-    }
-)  # fmt: skip
-ACTION_TYPES |= frozenset({"export"})  # a CSV of records, stored and linked (activities.export)
-FLOW_TYPES = frozenset(
-    {
-        "condition", "switch", "wait", "wait_for_event", "wait_condition", "for_each",
-        "parallel", "split", "goal", "sub_workflow", "set", "stop",
-    }
-)  # fmt: skip
-NODE_TYPES = ACTION_TYPES | FLOW_TYPES
-WAIT_TYPES = frozenset({"wait", "wait_for_event", "wait_condition"})
-"""Nodes that pause a run; a cycle must pass through one of them."""
-
-EDGE_LABELS = frozenset(
-    {"true", "false", "error", "received", "timeout", "body", "branch", "default"}
-)
-"""Labels any node may use; a switch adds its case names and a split its variant names."""
-STOP_STATUSES = frozenset({"completed", "failed", "cancelled", "skipped", "goal_reached"})
 TRIGGER_TYPES = frozenset({"event", "manual", "schedule", "webhook"})
-
-# The labels of the edges that may leave a node of each type (None: the unlabelled edge).
-# A switch and a split add the names of their cases and variants (``Node.edge_labels``).
-_LEAVING: dict[str, frozenset[str | None]] = {
-    "condition": frozenset({"true", "false", "error"}),
-    "sub_workflow": frozenset({None, "error"}),
-    "wait_for_event": frozenset({None, "received", "timeout"}),
-    "wait_condition": frozenset({None, "timeout"}),
-    "for_each": frozenset({None, "body"}),
-    "parallel": frozenset({None, "branch"}),
-    "switch": frozenset({"default"}),
-    "split": frozenset({None}),
-    **{action: frozenset({None, "error"}) for action in ACTION_TYPES},
-}
 
 
 class RetrySpec(BaseModel):
@@ -68,7 +30,8 @@ class RetrySpec(BaseModel):
 
 class Node(BaseModel):
     """One step of the graph. Type-specific fields (``to``, ``subject``, ``duration``…) live in
-    ``config``; the fields every node shares are first-class."""
+    ``config``; the fields every node shares are first-class. What each type is and accepts is
+    declared in the node-type registry, ``definitions.nodes``."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -82,19 +45,6 @@ class Node(BaseModel):
     timeout: float | None = Field(default=None, gt=0, description="seconds per attempt")
     on_error: str | None = None
     output: str | None = None
-
-    def edge_labels(self) -> frozenset[str | None]:
-        """The labels an edge leaving this node may carry (None: the unlabelled edge)."""
-        labels = _LEAVING.get(self.type, frozenset({None}))
-        return labels | frozenset(self.branch_names())
-
-    def branch_names(self) -> list[str]:
-        """A switch's case names or a split's variant names, in order; [] for other types."""
-        key = {"switch": "cases", "split": "variants"}.get(self.type)
-        items = self.config.get(key) if key else None
-        if not isinstance(items, list):
-            return []
-        return [i["name"] for i in items if isinstance(i, dict) and isinstance(i.get("name"), str)]
 
 
 class Edge(BaseModel):

@@ -6,7 +6,8 @@ Accepted bodies: ``steps`` (an ordered list; flow steps may nest their sub-flows
 end), ``actions`` (the scheduling document's name for the same list), and ``nodes`` + ``edges``
 (the builder form, including the marketing document's ``node_type`` / ``configuration`` /
 ``source_node`` nodes and the ERP document's ``action`` + ``config`` nodes). Flow nodes' own
-configuration is shaped by ``definitions.normalise_flow``; triggers by ``definitions.triggers``.
+nodes are read by ``definitions.normalise_node``, by their type's declaration in
+``definitions.nodes``; triggers by ``definitions.triggers``.
 
 The normaliser never raises on the first problem: it collects every one, with the path it has in
 the *submitted* document, and also records where each canonical field came from so that later
@@ -18,46 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from definitions.aliases import (
-    CONFIG_KEY_ALIASES,
-    EDGE_LABEL_ALIASES,
-    canonical_node_type,
-    node_type_defaults,
-)
-from definitions.conditions import normalise_condition
-from definitions.durations import parse_duration
+from definitions.aliases import EDGE_LABEL_ALIASES
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import locate, pydantic_problems
-from definitions.models import START, Definition, Edge, Node, RetrySpec, Settings
-from definitions.normalise_flow import (
-    BRANCHING_TYPES,
-    CONDITION_TYPES,
-    TIMEOUT_TYPES,
-    Flow,
-    flow_config,
-)
+from definitions.models import START, Definition, Edge, Node, Settings
+from definitions.nodes import branch_names, canonical_node_type, node_type
+from definitions.nodes.spec import Flow, NodeType
+from definitions.normalise_node import NodeSource, read_node
 from definitions.triggers import normalise_trigger
+from definitions.unknown_keys import document_key_problems
 
-# Keys that describe a node itself; everything else on a node is its configuration.
-_NODE_KEYS = frozenset(
-    {
-        "id", "node_id", "type", "node_type", "action_type", "action", "name", "label",
-        "when", "conditions", "retry", "timeout", "on_error", "allow_failure",
-        "output", "outputs", "is_active", "order", "ordering", "position_x", "position_y",
-        "position", "then", "else", "true_branch", "false_branch", "config", "configuration",
-        "action_config",
-    }
-)  # fmt: skip
-_CONFIG_KEYS = ("config", "configuration", "action_config")
-_BRANCH_KEYS = (("true", ("then", "true_branch")), ("false", ("else", "false_branch")))
-_INLINE_KEYS = ("then", "else", "true_branch", "false_branch")
-# What a node whose condition is its purpose does with it, for the message refusing a guard.
-_CONDITION_VERBS = {
-    "condition": "branches on",
-    "wait_for_event": "filters events with",
-    "wait_condition": "waits on",
-    "goal": "is reached on",
-}
 # Sub-flows that never rejoin: an unlabelled edge the builder also drew to their entry is them.
 _ENCLOSED_LABELS = frozenset({"body", "branch"})
 
@@ -136,9 +107,9 @@ class _Builder:
         if not isinstance(type_name, str) or not type_name.strip():
             self.problem(join_path(path, type_key), "a node needs a type")
             return None, []
-        node_type = canonical_node_type(type_name)
+        canonical = canonical_node_type(type_name)
         id_key = next((k for k in ("id", "node_id") if raw.get(k) not in (None, "")), None)
-        node_id = _reference(raw[id_key]) if id_key else self.fresh_id(node_type)
+        node_id = _reference(raw[id_key]) if id_key else self.fresh_id(canonical)
         id_path = join_path(path, id_key or "id")
         if node_id is None or node_id == START or "." in node_id or not node_id.strip():
             self.problem(id_path, f"invalid node id {raw.get(id_key or 'id')!r}")
@@ -147,147 +118,16 @@ class _Builder:
             self.problem(id_path, f"duplicate node id {node_id!r}")
             return None, []
 
-        config, where, container = self._config(raw, node_type, type_name, path)
-        name = raw.get("name") or raw.get("label")
-        if node_type == "set" and "value" in config and "name" in raw and "values" not in config:
-            # {"type": "set", "name": "total", "value": …}: the name is the variable's
-            config["name"], where["name"] = raw["name"], join_path(path, "name")
-            name = raw.get("label")
-        node_fields: dict[str, Any] = {
-            "id": node_id,
-            "type": node_type,
-            "name": name,
-            "config": config,
-            "output": _first(raw.get("output") or raw.get("outputs")),
-        }
-        when_key = next((k for k in ("when", "conditions") if k in raw), None)
-        if node_type in CONDITION_TYPES:
-            self._own_condition(raw, node_type, config, where, path, when_key)
-        elif when_key:
-            node_fields["when"] = self._condition(raw[when_key], join_path(path, when_key))
-        if raw.get("allow_failure") is True:
-            node_fields["on_error"] = "continue"
-        if "on_error" in raw:
-            node_fields["on_error"] = raw["on_error"]
-        if "retry" in raw:
-            node_fields["retry"] = self._retry(raw["retry"], join_path(path, "retry"))
-        if "timeout" in raw:
-            if node_type in TIMEOUT_TYPES:  # how long to wait, not a per-attempt limit
-                config["timeout"], where["timeout"] = raw["timeout"], join_path(path, "timeout")
-            else:
-                node_fields["timeout"] = self._seconds(raw["timeout"], join_path(path, "timeout"))
-        flows = flow_config(node_type, config, where, self.problems)
-        try:
-            node = Node.model_validate(node_fields)
-        except ValueError as exc:
-            self.problems.extend(pydantic_problems(exc, path))
+        source = NodeSource(raw, path, node_id, id_path, type_key, type_name)
+        read = read_node(source, node_type(canonical) or _undeclared(canonical), self.problems)
+        if read is None:
             return None, []
-
         base = f"nodes[{len(self.nodes)}]"
-        self.nodes.append(node)
-        self.by_id[node_id] = node
+        self.nodes.append(read.node)
+        self.by_id[node_id] = read.node
         self.paths[node_id] = path
-        self.fields.update({base: path, f"{base}.type": join_path(path, type_key)})
-        self.fields[f"{base}.id"] = id_path
-        self.fields[f"{base}.config"] = container
-        self.fields.update({join_path(f"{base}.config", k): p for k, p in where.items()})
-        if when_key:
-            self.fields[f"{base}.when"] = join_path(path, when_key)
-        if "on_error" not in raw and "allow_failure" in raw:
-            self.fields[f"{base}.on_error"] = join_path(path, "allow_failure")
-        if "outputs" in raw and "output" not in raw:
-            self.fields[f"{base}.output"] = join_path(path, "outputs")
-        inline = [k for k in _INLINE_KEYS if k in raw]
-        if inline and node.type != "condition":
-            self.problem(join_path(path, inline[0]), "only condition nodes have then/else")
-        elif node.type == "condition":
-            for label, keys in _BRANCH_KEYS:
-                key = next((k for k in keys if k in raw), keys[0])
-                flows.append(Flow(label, raw.get(key) or None, join_path(path, key), rejoins=True))
-        return node, flows
-
-    def _own_condition(
-        self,
-        raw: dict[str, Any],
-        node_type: str,
-        config: dict[str, Any],
-        where: dict[str, str],
-        path: str,
-        when_key: str | None,
-    ) -> None:
-        """The condition a node exists for: ``condition``, else ``when`` or ``conditions``."""
-        condition, condition_path = config.pop("condition", None), where.get("condition")
-        if condition in (None, {}, []) and when_key:
-            condition, condition_path = raw[when_key], join_path(path, when_key)
-        elif when_key:
-            verb = _CONDITION_VERBS[node_type]
-            message = f"a {node_type} node {verb} 'condition'; it takes no guard"
-            self.problem(join_path(path, when_key), message)
-        condition_path = condition_path or join_path(path, "condition")
-        normalised = self._condition(condition, condition_path)
-        if normalised is not None or node_type == "condition":
-            config["condition"] = normalised
-            where["condition"] = condition_path
-
-    def _config(
-        self, raw: dict[str, Any], node_type: str, type_name: str, path: str
-    ) -> tuple[dict[str, Any], dict[str, str], str]:
-        """The node's configuration, where each key was written, and the container's path."""
-        config: dict[str, Any] = {}
-        where: dict[str, str] = {}
-        container = path
-        for key in _CONFIG_KEYS:
-            if isinstance(raw.get(key), dict):
-                base = join_path(path, key)
-                container = base if container == path else container
-                config.update(raw[key])
-                where.update({str(k): join_path(base, str(k)) for k in raw[key]})
-        extra = {k: v for k, v in raw.items() if k not in _NODE_KEYS}
-        config.update(extra)
-        where.update({k: join_path(path, k) for k in extra})
-        for alias, canonical in CONFIG_KEY_ALIASES.get(node_type, {}).items():
-            _rename(config, where, alias, canonical)
-        for key, value in node_type_defaults(type_name).items():
-            config.setdefault(key, value)
-        if node_type == "send_email":
-            # The meeting engine writes the body under "template"; a stored template's name is
-            # a single token, a body is prose.
-            template = config.get("template")
-            if isinstance(template, str) and ("{{" in template or " " in template.strip()):
-                _rename(config, where, "template", "body")
-        if node_type == "wait":
-            _wait_aliases(config, where)
-        return config, where, container
-
-    def _condition(self, value: Any, path: str) -> dict[str, Any] | None:
-        try:
-            return normalise_condition(value, path)
-        except DefinitionError as exc:
-            self.problems.extend(exc.problems)
-            return None
-
-    def _seconds(self, value: Any, path: str) -> float | None:
-        try:
-            return parse_duration(value, path).total_seconds()
-        except DefinitionError as exc:
-            self.problems.extend(exc.problems)
-            return None
-
-    def _retry(self, value: Any, path: str) -> RetrySpec | None:
-        if isinstance(value, int) and not isinstance(value, bool):
-            value = {"max_attempts": value}
-        if not isinstance(value, dict):
-            self.problem(path, "retry must be an object or a number of attempts")
-            return None
-        spec = dict(value)
-        for key in ("initial_interval", "max_interval"):
-            if key in spec:
-                spec[key] = self._seconds(spec[key], join_path(path, key))
-        try:
-            return RetrySpec.model_validate(spec)
-        except ValueError as exc:
-            self.problems.extend(pydantic_problems(exc, path))
-            return None
+        self.fields.update({base + suffix: written for suffix, written in read.fields.items()})
+        return read.node, read.flows
 
     # --- bodies -------------------------------------------------------------------------------
 
@@ -315,9 +155,10 @@ class _Builder:
 
     def _attach(self, node: Node, flows: list[Flow], path: str) -> Tails:
         """Chain a node's inline sub-flows; returns the ends that go on to the next step."""
-        if node.type == "stop" and node.when is None:
+        declared = node_type(node.type) or _undeclared(node.type)
+        if declared.ends_run and node.when is None:
             return []  # nothing after an unconditional stop runs
-        tails: Tails = [] if node.type in BRANCHING_TYPES else [(node.id, None)]
+        tails: Tails = [] if declared.branching else [(node.id, None)]
         for flow in flows:
             if flow.value is None:
                 tails += [(node.id, flow.label)] if flow.rejoins else []
@@ -353,7 +194,7 @@ class _Builder:
             # A graph without an edge from the trigger starts at its first node nobody points to
             # (a goal is entered by its condition, not by the flow).
             targets = {e.target for e in self.edges}
-            starts = [n.id for n in self.nodes if n.id not in targets and n.type != "goal"]
+            starts = [n.id for n in self.nodes if n.id not in targets and not _by_condition(n)]
             first = next(iter(starts), self.nodes[0].id)
             self.edge(START, first, None, self.paths[first])
 
@@ -391,7 +232,7 @@ class _Builder:
         called "yes" is not read as ``true``.
         """
         node = self.by_id.get(source)
-        own = node.branch_names() + (["default"] if node.type == "switch" else []) if node else []
+        own = _own_labels(node) if node else []
         key = written.strip().lower()
         match = next((n for n in own if n == written), None) or next(
             (n for n in own if n.lower() == key), None
@@ -407,10 +248,13 @@ def normalise_definition(document: Any) -> Normalised:
         raise DefinitionError.at("", "a definition must be a JSON object")
     body_keys = [k for k in ("steps", "actions", "nodes") if k in document]
     builder = _Builder(_written_ids([document.get(k) for k in body_keys]))
+    builder.problems.extend(document_key_problems(document))
     trigger = normalise_trigger(document, builder.fields, builder.problems)
     if len(body_keys) > 1:
         builder.problem(body_keys[1], f"use either {body_keys[0]!r} or {body_keys[1]!r}, not both")
-    if body_keys and body_keys[0] in ("steps", "actions"):
+    if "action_type" in document:
+        _single_action(builder, document, body_keys)
+    elif body_keys and body_keys[0] in ("steps", "actions"):
         builder.add_steps(document[body_keys[0]], body_keys[0], [(START, None)])
     elif body_keys:
         builder.add_graph(document["nodes"], document.get("edges"))
@@ -444,27 +288,38 @@ def normalise_definition(document: Any) -> Normalised:
     return Normalised(definition, builder.paths, builder.fields)
 
 
-def _wait_aliases(config: dict[str, Any], where: dict[str, str]) -> None:
-    """The marketing and meeting documents' wait fields → ``duration``."""
-    for key, unit in (
-        ("wait_duration_hours", "hours"),
-        ("wait_duration_minutes", "minutes"),
-        ("wait_duration_days", "days"),
-        ("delay_minutes", "minutes"),
-        ("delay_hours", "hours"),
-        ("delay_days", "days"),
-    ):
-        if key in config and "duration" not in config:
-            config["duration"] = {unit: config.pop(key)}
-            where["duration"] = where.pop(key)
-    config.pop("wait_type", None)
-    where.pop("wait_type", None)
+def _single_action(builder: _Builder, document: dict[str, Any], body_keys: list[str]) -> None:
+    """The meeting engine's ``MeetingWorkflow``: one action, ``action_type`` with its
+    ``action_config``, at the top of the document (its ``delay_minutes`` is the trigger's)."""
+    if body_keys:
+        builder.problem("action_type", f"give either {body_keys[0]!r} or action_type, not both")
+        return
+    raw: dict[str, Any] = {
+        k: document[k] for k in ("action_type", "action_config") if k in document
+    }
+    raw["id"] = "action"
+    node, _ = builder.add_node(raw, "")
+    if node is not None:
+        builder.edge(START, node.id, None, "action_type")
 
 
-def _rename(config: dict[str, Any], where: dict[str, str], alias: str, canonical: str) -> None:
-    if alias in config and canonical not in config:
-        config[canonical] = config.pop(alias)
-        where[canonical] = where.pop(alias)
+def _undeclared(name: str) -> NodeType:
+    """What the normaliser assumes of a type the registry does not know (validation refuses
+    it): a step with no configuration of its own to shape."""
+    return NodeType(name, "action")
+
+
+def _by_condition(node: Node) -> bool:
+    """A goal is entered by its condition, not by the flow."""
+    declared = node_type(node.type)
+    return declared is not None and declared.entered_by_condition
+
+
+def _own_labels(node: Node) -> list[str]:
+    """The labels a node names itself: its case or variant names and a switch's default."""
+    declared = node_type(node.type)
+    default = ["default"] if declared and "default" in declared.leaving else []
+    return branch_names(node) + default
 
 
 def _written_ids(bodies: list[Any]) -> set[str]:
@@ -497,10 +352,6 @@ def _is_reference(value: Any) -> bool:
 def _has_int(step: Any, key: str) -> bool:
     value = step.get(key) if isinstance(step, dict) else None
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _first(value: Any) -> Any:
-    return value[0] if isinstance(value, list) and value else value or None
 
 
 def _as_list(value: Any) -> list[Any]:

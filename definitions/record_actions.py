@@ -36,19 +36,6 @@ UPDATABLE_FIELDS: dict[str, frozenset[str]] = {
     ),
 }  # fmt: skip
 
-REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    # each inner tuple: at least one of these keys must be present (as ``definitions.validation``)
-    "create_record": (TYPE_KEYS,),
-    "update_record": ((*FIELDS_KEYS, "field"),),
-    "query_records": (TYPE_KEYS,),
-    "add_tag": (("tag", "tags"),),
-    "remove_tag": (("tag", "tags"),),
-    "add_to_list": (("list",),),
-    "remove_from_list": (("list",),),
-    "add_note": (NOTE_KEYS,),
-    "notify": (("recipient",), ("message", "body", "text")),
-}
-
 
 def first(config: dict[str, Any], keys: tuple[str, ...]) -> Any:
     """The value of the first of ``keys`` that ``config`` holds (not empty), else None."""

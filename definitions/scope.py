@@ -14,6 +14,7 @@ a loop's variable read outside the loop.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from difflib import get_close_matches
 from typing import Any
 
 from jinja2 import TemplateSyntaxError, meta
@@ -23,6 +24,7 @@ from definitions.context import RESERVED
 from definitions.errors import Problem, join_path
 from definitions.locating import locate
 from definitions.models import START, Definition, Node
+from definitions.nodes import node_type
 from definitions.templates import DEFAULT_RENDERER
 
 DATALESS_TRIGGERS = frozenset({"schedule"})
@@ -37,14 +39,19 @@ Reference = tuple[str, str | None]
 
 
 def name_warnings(
-    definition: Definition, field_paths: Mapping[str, str] | None = None
+    definition: Definition,
+    field_paths: Mapping[str, str] | None = None,
+    event_fields: frozenset[str] | None = None,
 ) -> list[Problem]:
     """One warning per name a template or condition reads that no context provides.
 
     ``field_paths`` (from ``normalise_definition``) turns canonical paths into submitted ones.
+    ``event_fields``: the names the trigger's event type is known to carry (its catalog schema
+    and derived fields); with them, any other top-level name is reported too, with the closest
+    known name.
     """
     paths = field_paths or {}
-    scope = _Scope(definition)
+    scope = _Scope(definition, event_fields)
     warnings: list[Problem] = []
     trigger = definition.trigger
     for canonical, refs in _trigger_references(definition):
@@ -62,15 +69,16 @@ def name_warnings(
 class _Scope:
     """What the graph makes available: node ids, variables set, and each loop's body."""
 
-    def __init__(self, definition: Definition) -> None:
+    def __init__(self, definition: Definition, event_fields: frozenset[str] | None) -> None:
+        self.event_fields = event_fields
         self.ids = {node.id for node in definition.nodes}
         self.variables: set[str] = set()
         for node in definition.nodes:
             if node.output:
                 self.variables.add(node.output)
-            values = node.config.get("values") if node.type == "set" else None
-            if isinstance(values, dict):
-                self.variables.update(str(name) for name in values)
+            declared = node_type(node.type)
+            if declared and declared.sets:
+                self.variables.update(declared.sets(node))
         successors: dict[str, list[tuple[str, str | None]]] = {}
         for edge in definition.edges:
             successors.setdefault(edge.source, []).append((edge.target, edge.when))
@@ -82,13 +90,15 @@ class _Scope:
         self.in_scope: dict[str, set[str]] = {node.id: set() for node in definition.nodes}
         """node id → the loop variables it can read"""
         for node in definition.nodes:
-            if node.type != "for_each":
+            declared = node_type(node.type)
+            if not (declared and declared.body_names):
                 continue
-            item = str(node.config.get("as") or "item")
-            self.loop_of.setdefault(item, []).append(node.id)
+            names = set(declared.body_names(node))
+            for item in names - {"loop"}:
+                self.loop_of.setdefault(item, []).append(node.id)
             entries = [t for t, label in successors.get(node.id, []) if label == "body"]
             for member in _reachable(entries, successors, stop=node.id):
-                self.in_scope.setdefault(member, set()).update({item, "loop"})
+                self.in_scope.setdefault(member, set()).update(names)
 
     def message(self, node_id: str, name: str, key: str | None, trigger_type: str) -> str | None:
         readable = self.in_scope.get(node_id, set())
@@ -108,6 +118,11 @@ class _Scope:
                 f"no context provides {name!r}: a {trigger_type} trigger has no event data, "
                 "and no step sets it"
             )
+        if self.event_fields is not None and name not in self.event_fields:
+            known = self.event_fields | self.variables | readable | RESERVED
+            close = get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            return f"no context provides {name!r}: the event has no such field{hint}"
         return None  # a field of the event (or of a manual run's input)
 
     def trigger_message(self, name: str, key: str | None) -> str | None:
@@ -146,10 +161,11 @@ def _node_references(node: Node, base: str) -> Iterator[tuple[str, set[Reference
     if node.when:
         yield f"{base}.when", _condition_references(node.when)
     condition = config.pop("condition", None)
+    declared = node_type(node.type)
     # A wait_for_event's condition reads the awaited event, whose fields are not the run's.
-    if isinstance(condition, dict) and node.type != "wait_for_event":
+    if isinstance(condition, dict) and not (declared and declared.condition_reads_event):
         yield f"{base}.config.condition", _condition_references(condition)
-    cases = config.get("cases") if node.type == "switch" else None
+    cases = config.get("cases") if declared and declared.branch_list == "cases" else None
     if isinstance(cases, list):
         for index, case in enumerate(cases):
             if isinstance(case, dict) and isinstance(case.get("when"), dict):

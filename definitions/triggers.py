@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time
-from typing import Any
+from typing import Any, TypeGuard
 
 from definitions.aliases import TRIGGER_KIND_ALIASES, canonical_event_type
 from definitions.conditions import normalise_condition
@@ -26,15 +26,28 @@ def normalise_trigger(
 
     A string is an event type (or a trigger kind: ``manual``, ``schedule``…); an object may nest
     its settings under ``config``/``configuration`` and name its event ``event_type`` or
-    ``trigger_type``. No trigger at all is a manual one.
+    ``trigger_type``. A document may instead give ``event_type`` and ``conditions`` (its filter)
+    at its top, as the CRM document does. No trigger at all is a manual one.
     """
     base = next((k for k in ("trigger", "trigger_type") if document.get(k) is not None), None)
-    if base is None:
+    if base is None and document.get("event_type") is not None:
+        # The CRM document's top-level event_type, filtered by its top-level conditions.
+        base, raw = "event_type", {"event_type": document["event_type"]}
+        if "conditions" in document:
+            raw["conditions"] = document["conditions"]
+    elif base is None:
         return Trigger(type="manual")
-    raw = document[base]
+    else:
+        raw = document[base]
+        for key in ("event_type", "conditions"):
+            if key in document:
+                problems.append(Problem(key, f"the trigger is given by {base!r}: move {key} there"))
     fields["trigger"] = base
-    if isinstance(raw, str):  # just the event type (or kind), as the scheduling document has it
-        data: dict[str, Any] = {"event": raw}
+    if base == "event_type":
+        data: dict[str, Any] = dict(raw)
+        where = {"event_type": "event_type", "conditions": "conditions"}
+    elif isinstance(raw, str):  # just the event type (or kind), as the scheduling document has it
+        data = {"event": raw}
         where = {"event": base, "type": base}
     elif isinstance(raw, dict):
         data = dict(raw)
@@ -51,7 +64,9 @@ def normalise_trigger(
     event = data.get(keys[0]) if keys else None
     for key in ("event_type", "trigger_type"):
         data.pop(key, None)
-    if isinstance(event, str):
+    if isinstance(event, str) and event.strip().lower() in MEETING_TRIGGERS:
+        _meeting_relative(event.strip().lower(), data, where, where[keys[0]])
+    elif isinstance(event, str):
         kind = TRIGGER_KIND_ALIASES.get(event.strip().lower())
         if kind is not None:  # trigger_type "manual" / "schedule" names a kind, not an event
             data.pop("event", None)
@@ -61,6 +76,7 @@ def normalise_trigger(
             data.setdefault("type", "event")
         where.setdefault("type", where[keys[0]])
         where["event"] = where[keys[0]]
+    _delay_minutes(document, data, where, problems)
     filter_key = next((k for k in ("filter", "conditions") if k in data), "filter")
     filter_path = where.get(filter_key, join_path(base, filter_key))
     try:
@@ -80,6 +96,68 @@ def normalise_trigger(
     except ValueError as exc:
         problems.extend(pydantic_problems(exc, base, where))
         return None
+
+
+MEETING_TRIGGERS = {
+    "before_meeting": ("before", "start_time"),
+    "after_meeting": ("after", "end_time"),
+}
+"""The scheduling document's meeting-relative triggers: a booking's start and end."""
+
+
+def _delay_minutes(
+    document: dict[str, Any], data: dict[str, Any], where: dict[str, str], problems: list[Problem]
+) -> None:
+    """The scheduling document's ``delay_minutes``: with before_meeting / after_meeting, how
+    long before the meeting's start / after its end; else how long after the trigger."""
+    minutes = document.get("delay_minutes")
+    meeting = data.get("type") in ("before", "after") and data.get("event") == "booking.created"
+    if meeting and "offset" not in data:
+        if isinstance(minutes, int | float) and not isinstance(minutes, bool) and minutes < 0:
+            side = "before the start" if data["type"] == "before" else "after the end"
+            message = f"delay_minutes counts the minutes {side} of the meeting: give it positive"
+            problems.append(Problem("delay_minutes", message))
+        data["offset"] = {"minutes": 0 if minutes is None else minutes}
+        where["offset"] = "delay_minutes" if minutes is not None else where["type"]
+    elif _is_number(minutes) and str(data.get("event", "")).startswith("appointment."):
+        _appointment_relative(minutes, data, where)
+    elif minutes is not None and minutes != 0:  # 0: at once
+        data["delay"], where["delay"] = {"minutes": minutes}, "delay_minutes"
+
+
+def _appointment_relative(
+    minutes: int | float, data: dict[str, Any], where: dict[str, str]
+) -> None:
+    """The meeting engine's ``delay_minutes``: negative, before the appointment's start;
+    positive, after its end for ``appointment_completed``, else after the trigger. A time
+    already past skips the run, and so does the appointment's cancellation."""
+    data.setdefault("cancel_on", ["appointment.cancelled"])
+    where.setdefault("cancel_on", "trigger")
+    if minutes < 0:
+        data.update(type="before", field="appointment.start_time", offset={"minutes": -minutes})
+    elif data["event"] == "appointment.completed":
+        data.update(type="after", field="appointment.end_time", offset={"minutes": minutes})
+    else:
+        if minutes:
+            data["delay"], where["delay"] = {"minutes": minutes}, "delay_minutes"
+        return
+    data.setdefault("if_past", "skip")
+    where.update(offset="delay_minutes", field="delay_minutes")
+
+
+def _is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _meeting_relative(name: str, data: dict[str, Any], where: dict[str, str], path: str) -> None:
+    """``before_meeting`` / ``after_meeting`` (with the document's ``delay_minutes``, read by the
+    caller's document) → a date-relative trigger on ``booking.created``, cancelled with the
+    booking; its wait follows a reschedule as every wait until an event's instant does."""
+    kind, field = MEETING_TRIGGERS[name]
+    data.pop("event", None)
+    data.update(type=kind, event="booking.created", field=field)
+    data.setdefault("cancel_on", ["booking.cancelled"])
+    where.update(type=path, event=path, field=path)
 
 
 def _date_relative(data: dict[str, Any], where: dict[str, str], base: str) -> None:

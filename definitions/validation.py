@@ -1,93 +1,33 @@
-"""Checks on a normalised definition, reported with paths into the submitted document."""
+"""Checks on a normalised definition, reported with paths into the submitted document.
+
+``validate`` is the generic driver: the trigger, then each node by its type's declaration in the
+registry (``definitions.nodes``: the keys it needs, its own checks, the edges that may leave it),
+then the graph (edges, reachability, cycles) and literal values. The entry points that parse a
+submitted document first are in ``definitions.loading``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from definitions.actions import ROLE_FIELDS, action_problems
-from definitions.catalog import EventTypeSpec
-from definitions.catalog.fields import schema_warnings
-from definitions.durations import parse_duration, parse_instant
-from definitions.errors import DefinitionError, Problem, join_path
-from definitions.exports import REQUIRED as EXPORT_REQUIRED
-from definitions.exports import export_problems
-from definitions.models import EDGE_LABELS, NODE_TYPES, START, TRIGGER_TYPES, Definition, Edge, Node
-from definitions.normalise import locate, normalise_definition
-from definitions.record_actions import REQUIRED as RECORD_REQUIRED
-from definitions.record_actions import record_action_problems
-from definitions.scope import name_warnings
-from definitions.templates import check_template_syntax, has_expression
+from definitions.cycles import cycle_problems
+from definitions.errors import Problem, join_path
+from definitions.locating import locate
+from definitions.models import START, TRIGGER_TYPES, Definition, Edge, Node
+from definitions.nodes import EDGE_LABELS, NODE_TYPES, edge_labels, node_type
+from definitions.nodes.spec import NodeType
+from definitions.templates import check_template_syntax
 from definitions.trigger_options import option_problems
 from definitions.triggers import timing_problems
-from definitions.validation_flow import cycle_problems, flow_problems
-from definitions.validation_values import value_problems, value_warnings
+from definitions.unknown_keys import definition_key_problems
+from definitions.validation_values import value_problems
 
-# Types the language names (SPEC §2.4) but this engine does not run yet: refused at validation
-# so that a workflow never fails at run time for it.
-PLANNED_NODE_TYPES: frozenset[str] = frozenset()
-PLANNED_TRIGGER_TYPES: frozenset[str] = frozenset()
-
-_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    # each inner tuple: at least one of these keys must be present
-    "send_email": (("to", "recipient"), ("subject", "template"), ("body", "html", "template")),
-    "send_sms": (("to", "recipient"), ("body",)),
-    "http_request": (("url",),),
-    "slack": (("url",), ("text", "blocks")),
-    **RECORD_REQUIRED,
-    **EXPORT_REQUIRED,
-    "wait": (("duration", "until"),),
-}
 Where = Callable[[str], str]
 """Turns a canonical path (``nodes[2].config.to``) into its path in the submitted document."""
 
 _MANY_LABELS = frozenset({"branch"})
 """Labels that may leave one node more than once (a parallel's branches)."""
-
-
-def load_definition(document: Any) -> Definition:
-    """Normalise and validate; raises ``DefinitionError`` with every problem found."""
-    normalised = normalise_definition(document)
-    problems = validate(normalised.definition, normalised.field_paths)
-    if problems:
-        raise DefinitionError(problems)
-    return normalised.definition
-
-
-@dataclass(frozen=True)
-class Report:
-    """What ``check_definition`` found: errors refuse the document, warnings only advise."""
-
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    definition: Definition | None = None
-    """The normalised definition, when the document normalised at all."""
-
-    @property
-    def valid(self) -> bool:
-        return not self.errors
-
-
-def check_definition(
-    document: Any, event_types: Callable[[str], EventTypeSpec | None] | None = None
-) -> Report:
-    """Every error and warning of a submitted document, at submitted paths; never raises.
-
-    ``event_types`` looks up the catalog entry of the trigger's event type (the caller's
-    catalog: definitions stay pure); with it, conditions are checked against its schema.
-    """
-    try:
-        normalised = normalise_definition(document)
-    except DefinitionError as exc:
-        return Report(errors=exc.problems)
-    definition, paths = normalised.definition, normalised.field_paths
-    warnings = name_warnings(definition, paths) + value_warnings(definition, paths)
-    event = definition.trigger.event
-    if event_types is not None and event and "*" not in event:
-        warnings += schema_warnings(definition, event_types(event), paths)
-    return Report(validate(definition, paths), warnings, definition)
 
 
 def validate(definition: Definition, field_paths: Mapping[str, str] | None = None) -> list[Problem]:
@@ -112,15 +52,14 @@ def validate(definition: Definition, field_paths: Mapping[str, str] | None = Non
     problems += _reachability_problems(definition, where)
     problems += cycle_problems(definition, where)
     problems += value_problems(definition, where)
+    problems += definition_key_problems(definition, where)
     return problems
 
 
 def _trigger_problems(definition: Definition, where: Where) -> list[Problem]:
     trigger = definition.trigger
-    if trigger.type in PLANNED_TRIGGER_TYPES:
-        return [Problem(where("trigger.type"), f"{trigger.type} triggers are not supported yet")]
     if trigger.type not in TRIGGER_TYPES:
-        known = ", ".join(sorted(TRIGGER_TYPES | PLANNED_TRIGGER_TYPES))
+        known = ", ".join(sorted(TRIGGER_TYPES))
         return [Problem(where("trigger.type"), f"unknown trigger type {trigger.type!r} ({known})")]
     if trigger.type == "event" and not trigger.event:
         return [
@@ -140,38 +79,15 @@ def _node_problems(
     leaving: dict[str, list[Edge]],
     where: Where,
 ) -> list[Problem]:
-    if node.type in PLANNED_NODE_TYPES:
-        return [Problem(where(f"{base}.type"), f"node type {node.type!r} is not supported yet")]
-    if node.type not in NODE_TYPES:
+    declared = node_type(node.type)
+    if declared is None:
         known = ", ".join(sorted(NODE_TYPES))
         return [Problem(where(f"{base}.type"), f"unknown node type {node.type!r} ({known})")]
-    problems: list[Problem] = []
     config = f"{base}.config"
-    for alternatives in _REQUIRED.get(node.type, ()):
-        if not any(node.config.get(key) not in (None, "", []) for key in alternatives):
-            wanted = " or ".join(repr(k) for k in alternatives)
-            problems.append(
-                Problem(where(join_path(config, alternatives[0])), f"{node.type} needs {wanted}")
-            )
-    if node.type in ROLE_FIELDS:
-        problems += _recipient_problems(node, config, where)
-    problems += [
-        Problem(where(join_path(config, key)), message) for key, message in action_problems(node)
-    ]
-    problems += [
-        Problem(where(join_path(config, key)), message)
-        for key, message in record_action_problems(node.type, node.config)
-    ]
-    if node.type == "export":
-        problems += [
-            Problem(where(join_path(config, key)), message)
-            for key, message in export_problems(node.config)
-        ]
-    if node.type == "condition" and node.config.get("condition") is None:
-        problems.append(Problem(where(f"{config}.condition"), "a condition node needs a condition"))
-    if node.type == "wait":
-        problems += _wait_problems(node, config, where)
-    problems += flow_problems(node, base, leaving.get(node.id, []), where)
+    found = _needs(declared, node, config)
+    for check in declared.checks:
+        found += check(node, config, leaving.get(node.id, []))
+    problems = [Problem(where(path), message) for path, message in found]
     if node.on_error not in (None, "continue", "stop") and node.on_error not in nodes:
         problems.append(
             Problem(
@@ -183,71 +99,14 @@ def _node_problems(
     return problems
 
 
-def _recipient_problems(node: Node, config: str, where: Where) -> list[Problem]:
-    recipient = node.config.get("recipient")
-    if recipient in (None, "") or has_expression(recipient) or node.config.get("to"):
-        return []
-    roles = ROLE_FIELDS[node.type]
-    if recipient not in roles:
-        choices = ", ".join(sorted(roles))
-        return [Problem(where(f"{config}.recipient"), f"recipient is one of {choices}")]
-    (custom_field,) = roles["custom"]
-    if recipient == "custom" and not node.config.get(custom_field):
-        return [
-            Problem(where(f"{config}.{custom_field}"), f"a custom recipient needs {custom_field}")
-        ]
-    return []
-
-
-def _wait_problems(node: Node, config_path: str, where: Where) -> list[Problem]:
-    problems: list[Problem] = []
-    config = node.config
-    for key in ("duration", "offset"):
-        if config.get(key) is None or has_expression(config[key]):
-            continue
-        try:
-            amount = parse_duration(config[key], where(f"{config_path}.{key}"))
-        except DefinitionError as exc:
-            problems += exc.problems
-            continue
-        if key == "duration" and amount < timedelta(0):
-            problems.append(
-                Problem(
-                    where(f"{config_path}.duration"),
-                    "a wait cannot be negative; to act before an instant use 'until' with a "
-                    'negative "offset"',
-                )
-            )
-    has_until = config.get("until") not in (None, "")
-    if has_until and not has_expression(config["until"]):
-        try:
-            parse_instant(config["until"], where(f"{config_path}.until"))
-        except DefinitionError as exc:
-            problems += exc.problems
-    if has_until and config.get("duration") is not None:
-        problems.append(
-            Problem(
-                where(f"{config_path}.duration"), "a wait takes 'duration' or 'until', not both"
-            )
-        )
-    if config.get("offset") is not None and not has_until:
-        problems.append(Problem(where(f"{config_path}.offset"), "an offset needs 'until'"))
-    if config.get("if_past", "continue") not in ("continue", "skip"):
-        problems.append(
-            Problem(where(f"{config_path}.if_past"), "if_past must be 'continue' or 'skip'")
-        )
-    reschedule_on = config.get("reschedule_on")
-    if reschedule_on is not None and not (
-        reschedule_on is False
-        or (isinstance(reschedule_on, list) and all(isinstance(t, str) for t in reschedule_on))
-    ):
-        problems.append(
-            Problem(
-                where(f"{config_path}.reschedule_on"),
-                "reschedule_on is a list of event types, or false",
-            )
-        )
-    return problems
+def _needs(declared: NodeType, node: Node, config: str) -> list[tuple[str, str]]:
+    """The type's ``needs``: at least one key of each group has a value."""
+    found = []
+    for alternatives in declared.needs:
+        if not any(node.config.get(key) not in (None, "", []) for key in alternatives):
+            wanted = " or ".join(repr(k) for k in alternatives)
+            found.append((join_path(config, alternatives[0]), f"{node.type} needs {wanted}"))
+    return found
 
 
 def _edge_problems(definition: Definition, nodes: dict[str, Node], where: Where) -> list[Problem]:
@@ -275,7 +134,7 @@ def _leaving_labels(node_id: str, nodes: dict[str, Node]) -> frozenset[str | Non
     if node_id == START:
         return frozenset({None})
     node = nodes.get(node_id)
-    return node.edge_labels() if node else None
+    return edge_labels(node) if node else None
 
 
 def _label_message(edge: Edge, nodes: dict[str, Node], allowed: frozenset[str | None]) -> str:
@@ -299,7 +158,7 @@ def _reachability_problems(definition: Definition, where: Where) -> list[Problem
         if node.on_error not in (None, "continue", "stop"):
             successors.setdefault(node.id, []).append(node.on_error)
     # A goal is entered whenever its condition holds, wherever the run is.
-    goals = [node.id for node in definition.nodes if node.type == "goal"]
+    goals = [node.id for node in definition.nodes if _by_condition(node)]
     seen, frontier = {START, *goals}, [START, *goals]
     while frontier:
         for target in successors.get(frontier.pop(), []):
@@ -311,6 +170,11 @@ def _reachability_problems(definition: Definition, where: Where) -> list[Problem
         for index, node in enumerate(definition.nodes)
         if node.id not in seen
     ]
+
+
+def _by_condition(node: Node) -> bool:
+    declared = node_type(node.type)
+    return declared is not None and declared.entered_by_condition
 
 
 def _template_problems(value: Any, path: str, where: Where) -> Iterator[Problem]:

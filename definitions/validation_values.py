@@ -21,6 +21,7 @@ from definitions.durations import parse_duration, parse_instant
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import locate
 from definitions.models import Definition
+from definitions.nodes import node_type
 from definitions.sample_data import trigger_sample
 from definitions.templates import is_template
 
@@ -30,8 +31,6 @@ _MISSING = object()
 _ORDERED = frozenset({"gt", "gte", "lt", "lte"})
 _EQUALITY = frozenset({"eq", "ne"})
 _INSTANT_OPERATORS = frozenset({"before", "after"})
-_CONDITION_NODES = frozenset({"condition", "goal", "wait_condition"})
-"""Nodes whose ``condition`` reads the run context (a wait_for_event's reads the event)."""
 _ENGINE_NAMES = frozenset({"steps", "vars", "loop", "now", "today", "workflow", "run", "previous"})
 
 
@@ -214,9 +213,11 @@ def condition_leaves(definition: Definition) -> Iterator[tuple[str, dict[str, An
     for index, node in enumerate(definition.nodes):
         base = f"nodes[{index}]"
         yield from _leaves(node.when, f"{base}.when")
-        if node.type in _CONDITION_NODES:
+        declared = node_type(node.type)
+        if declared and declared.condition_verb and not declared.condition_reads_event:
+            # its condition reads the run context (a wait_for_event's reads the awaited event)
             yield from _leaves(node.config.get("condition"), f"{base}.config.condition")
-        cases = node.config.get("cases") if node.type == "switch" else None
+        cases = node.config.get("cases") if declared and declared.branch_list == "cases" else None
         for case_index, case in enumerate(cases if isinstance(cases, list) else []):
             if isinstance(case, dict):
                 yield from _leaves(case.get("when"), f"{base}.config.cases[{case_index}].when")

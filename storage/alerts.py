@@ -28,7 +28,7 @@ from sqlalchemy import select as wide_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from definitions.models import ACTION_TYPES
+from definitions.nodes import ACTION_TYPES
 from storage.analytics import SUCCEEDED, count_if, seconds_between
 from storage.models import AlertMark, Run, RunStep, Workflow
 from storage.notifications import notify

@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlalchemy import select as wide_select
 from sqlmodel import Session, col, select
 
-from definitions.models import ACTION_TYPES
+from definitions.nodes import ACTION_TYPES
 from storage.analytics import (
     OPEN_STATUSES,
     SUCCEEDED,

@@ -150,7 +150,7 @@ def _create_tenant(settings: Settings, name: str) -> int:
 def _validate(path: Path) -> int:
     """Errors and warnings, one a line (``FILE: error: PATH: MESSAGE``); 1 when any error."""
     from definitions.errors import DefinitionError
-    from definitions.validation import Report, check_definition
+    from definitions.loading import Report, check_definition
 
     try:
         document = _read_document(path)
@@ -176,7 +176,7 @@ def _validate(path: Path) -> int:
 def _simulate(path: Path, event_path: Path | None, *, as_json: bool) -> int:
     """The run's timeline (or, with ``as_json``, the report); 1 when the file is invalid."""
     from definitions.errors import DefinitionError
-    from definitions.validation import load_definition
+    from definitions.loading import load_definition
     from worker.simulator import simulate_file, timeline_text
 
     try:

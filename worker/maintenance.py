@@ -27,7 +27,7 @@ from temporalio.client import (
     ScheduleUpdateInput,
 )
 
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from runs.deps import RunsDeps
 from runs.schedules import build_schedule, schedule_attributes, schedule_id_for
 from storage.alerts import SYSTEM_TENANT

@@ -7,7 +7,7 @@ written into workflow histories, so they are byte-stable: a field may be added (
 default), never renamed or removed, or running workflows stop replaying.
 
 One input object per workflow, activity and signal, named for what it carries. The action
-activities are named as their node types (``definitions.models.ACTION_TYPES``) and all take an
+activities are named as their node types (``definitions.nodes.ACTION_TYPES``) and all take an
 ``ActionInput``. The search attributes a run carries are set by whoever starts it
 (``workflows.search_attributes``); the interpreter sets none.
 """

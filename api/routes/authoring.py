@@ -21,8 +21,8 @@ from api.schemas.workflows import MAX_VERSION, ProblemOut, ValidationOut, Workfl
 from api.storable import json_problem
 from definitions.documents import dump_json, dump_yaml, parse_yaml
 from definitions.errors import DefinitionError, Problem
+from definitions.loading import check_definition
 from definitions.schema import definition_json_schema
-from definitions.validation import check_definition
 from storage.event_types import get_event_type
 from storage.workflows import create_workflow, submitted_document
 

@@ -23,8 +23,8 @@ from api.schemas.workflows import (
 )
 from api.storable import Text, check_document
 from definitions.diff import diff_definitions
+from definitions.loading import load_definition
 from definitions.models import Definition
-from definitions.validation import load_definition
 from runs.intake import execute
 from runs.schedules import follow_lifecycle, owns_schedule
 from storage.db import session_scope

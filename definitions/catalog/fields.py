@@ -40,6 +40,17 @@ def schema_warnings(
     return warnings
 
 
+def event_fields(spec: EventTypeSpec | None) -> frozenset[str] | None:
+    """The top-level names an event of ``spec``'s type carries: its schema's properties and
+    its derived fields; None when its data is not described (any name may be there)."""
+    if spec is None or spec.schema_ is None:
+        return None
+    properties = spec.schema_.get("properties")
+    if not isinstance(properties, dict):
+        return None
+    return frozenset(properties) | frozenset(spec.derived)
+
+
 def _leaf_message(
     leaf: dict[str, Any], schema: dict[str, Any], derived: set[str], event_type: str
 ) -> str | None:

@@ -1,9 +1,9 @@
 """The built-in workflow templates: ready-made definitions from the reference documents.
 
 Each template is a definition document (SPEC §2) plus what a person needs to pick and try it: a
-category, a description and sample event ``data``. Templates use only the node types this
-engine runs; where a reference document used one that is not built yet (``query_records``,
-``create_ticket``, ``notify``), the template says what stands in for it.
+category, a description and sample event ``data``. Where a reference document's template reads
+stored records or opens tickets, the built-in one takes the records from the event and calls an
+HTTP endpoint instead, so it runs without any stored data.
 """
 
 from __future__ import annotations

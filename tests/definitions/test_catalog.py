@@ -17,8 +17,8 @@ from definitions.catalog import (
 from definitions.catalog.builtins import BUILTINS, builtin_event_type
 from definitions.context import build_context
 from definitions.errors import DefinitionError, Problem
+from definitions.loading import check_definition, load_definition
 from definitions.trigger_options import event_patterns, pattern_matches, pattern_problem
-from definitions.validation import check_definition, load_definition
 
 
 def _event(data: dict[str, Any], event_type: str = "booking.created") -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 
 from definitions.errors import DefinitionError
 from definitions.exports import MAX_COLUMNS, Column, csv_cell, default_columns, export_spec
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 
 
 def export_step(**config: Any) -> dict[str, Any]:

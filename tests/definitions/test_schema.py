@@ -12,10 +12,7 @@ from typing import Any
 
 import pytest
 
-from definitions.aliases import NODE_TYPE_ALIASES
-from definitions.exports import REQUIRED as EXPORT_REQUIRED
-from definitions.models import NODE_TYPES
-from definitions.record_actions import REQUIRED as RECORD_REQUIRED
+from definitions.nodes import NODE_TYPES, REGISTRY, type_aliases
 from definitions.schema import definition_json_schema, definition_json_schema_text
 from tests.definitions import test_seed_examples as seeds
 
@@ -191,8 +188,8 @@ def test_the_actions_fields_conform_and_are_described():
     properties = SCHEMA["$defs"]["Step"]["properties"]
     written = {key for step in ACTION_STEPS for key in step} - {"id", "type"}
     assert written <= set(properties), written - set(properties)
-    required = {key for spec in (RECORD_REQUIRED, EXPORT_REQUIRED) for keys in spec.values()
-                for alternatives in keys for key in alternatives}  # fmt: skip
+    required = {key for declared in REGISTRY.values() for alternatives in declared.needs
+                for key in alternatives}  # fmt: skip
     assert required <= set(properties), required - set(properties)
     assert all(properties[key].get("description") for key in written - {"method", "value"})
 
@@ -216,7 +213,7 @@ def test_action_mistakes_an_editor_should_flag(step, where):
 
 def test_node_types_complete_with_canonical_names_and_aliases():
     step = SCHEMA["$defs"]["Step"]
-    assert set(step["properties"]["type"]["enum"]) >= NODE_TYPES | set(NODE_TYPE_ALIASES)
+    assert set(step["properties"]["type"]["enum"]) >= NODE_TYPES | set(type_aliases())
     common = {"id", "type", "name", "when", "retry", "timeout", "on_error", "output", "config"}
     assert common <= set(step["properties"])
     assert all(step["properties"][key].get("description") for key in common - {"retry"})

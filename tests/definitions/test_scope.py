@@ -4,8 +4,8 @@ from typing import Any
 
 import pytest
 
+from definitions.loading import check_definition
 from definitions.scope import template_references
-from definitions.validation import check_definition
 
 
 def steps(*items: dict[str, Any], trigger: Any = None) -> dict[str, Any]:
@@ -206,3 +206,18 @@ def test_a_trigger_without_data_warns_about_every_unknown_name():
             "and no step sets it",
         )
     ]
+
+
+def test_with_the_event_types_fields_a_name_it_lacks_is_a_warning_with_the_closest_one() -> None:
+    from definitions.catalog.builtins import builtin_event_type
+
+    document = {"name": "n", "trigger": "booking_created", "actions": [
+        {"action_type": "send_email", "recipient": "invitee", "subject": "Hi {{ invitee_nmae }}",
+         "message": "{{ start_time }} {{ booking_hour }} {{ zzz }}"}]}  # fmt: skip
+    report = check_definition(document, builtin_event_type)
+    assert [(w.path, w.message) for w in report.warnings] == [
+        ("actions[0].subject", "no context provides 'invitee_nmae': the event has no such field; "
+         "did you mean 'invitee_name'?"),
+        ("actions[0].message", "no context provides 'zzz': the event has no such field"),
+    ]  # fmt: skip
+    assert check_definition(document).warnings == []  # without its catalog, any name may be data

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from definitions.errors import DefinitionError
+from definitions.loading import load_definition
 from definitions.normalise import normalise_definition
-from definitions.validation import load_definition
 
 
 def canonical(document: dict[str, Any]) -> dict[str, Any]:
@@ -422,7 +422,7 @@ def test_crm_actions_normalise_and_load(action, config, canonical_type):
 
 # --------------------------------------------------------------------------- seed 003: ERP
 
-ERP_WORKFLOW = {
+ERP_DOCUMENT = {
     "id": "wf_001",
     "name": "Invoice Reminder Workflow",
     "description": "Send reminders for overdue invoices",
@@ -492,6 +492,21 @@ ERP_WORKFLOW = {
         {"from": "node_3", "to": "node_5", "condition": "false"},
     ],
 }
+
+
+# The document's id, version and status describe its stored workflow, which Relay keeps itself:
+# they are refused (below); the workflow is the rest.
+ERP_WORKFLOW = {k: v for k, v in ERP_DOCUMENT.items() if k not in ("id", "version", "status")}
+
+
+def test_erp_stored_workflow_fields_are_refused_with_where_relay_keeps_them():
+    with pytest.raises(DefinitionError) as caught:
+        normalise_definition(ERP_DOCUMENT)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("id", "Relay gives a workflow its id (POST /v1/workflows answers with it)"),
+        ("version", "Relay numbers a workflow's versions itself, one per change"),
+        ("status", "a workflow's status changes by POST /v1/workflows/{id}/activate or /pause"),
+    ]
 
 
 def test_erp_invoice_reminder_normalises_into_the_canonical_graph():

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from definitions.errors import DefinitionError
+from definitions.loading import check_definition, load_definition
 from definitions.schedules import calendar_ranges, next_anniversary
-from definitions.validation import check_definition, load_definition
 
 EMAIL = {"id": "e", "type": "send_email", "to": "a@example.com", "subject": "s", "body": "b"}
 
@@ -172,3 +173,91 @@ def test_next_anniversary_in_a_time_zone():
     # 09:00 in Berlin in summer is 07:00 UTC.
     expected = datetime(2026, 7, 1, 7, tzinfo=UTC)
     assert next_anniversary("1980-07-01", after, time(9), "Europe/Berlin") == expected
+
+
+# --------------------------------------------------------------------------- the scheduling document
+
+
+REMIND = {"action_type": "send_email", "recipient": "invitee", "subject": "s", "message": "m"}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "minutes", "start"),
+    [
+        ("before_meeting", 1440, {"until": "{{ start_time }}", "offset": {"minutes": -1440}}),
+        ("after_meeting", 60, {"until": "{{ end_time }}", "offset": {"minutes": 60}}),
+        ("before_meeting", None, {"until": "{{ start_time }}", "offset": {"minutes": 0}}),
+        ("booking_created", 30, {"duration": {"minutes": 30}}),
+    ],
+)
+def test_scheduling_delay_minutes_is_relative_to_the_meeting_or_the_trigger(
+    trigger: str, minutes: int | None, start: dict[str, Any]
+) -> None:
+    document: dict[str, Any] = {"name": "n", "trigger": trigger, "actions": [REMIND]}
+    if minutes is not None:
+        document["delay_minutes"] = minutes
+    definition = load_definition(document)
+    assert (definition.trigger.event, definition.trigger.start) == ("booking.created", start)
+    meeting = trigger != "booking_created"
+    assert definition.trigger.cancel_on == (["booking.cancelled"] if meeting else [])
+
+
+@pytest.mark.parametrize(
+    ("trigger", "message"),
+    [
+        ("booking_created", "a delay cannot be negative"),
+        (
+            "before_meeting",
+            "delay_minutes counts the minutes before the start of the meeting: give it positive",
+        ),
+    ],
+)
+def test_a_negative_delay_minutes_is_refused_at_its_path(trigger: str, message: str) -> None:
+    document = {"name": "n", "trigger": trigger, "delay_minutes": -30, "actions": [REMIND]}
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(document)
+    assert [(p.path, p.message) for p in caught.value.problems] == [("delay_minutes", message)]
+
+
+# --------------------------------------------------------------------------- the meeting engine
+
+MEETING_ACTION = {"subject": "Reminder", "template": "Hi {{contact.name}}, at {{appointment.start_time}}",
+                  "to_email": "{{contact.email}}", "from_email": "noreply@firm.com"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("trigger", "minutes", "start"),
+    [
+        ("appointment_created", -1440,
+         {"until": "{{ appointment.start_time }}", "offset": {"minutes": -1440}, "if_past": "skip"}),
+        ("appointment_completed", 60,
+         {"until": "{{ appointment.end_time }}", "offset": {"minutes": 60}, "if_past": "skip"}),
+        ("appointment_created", 30, {"duration": {"minutes": 30}}),
+        ("appointment_confirmed", 0, None),
+    ],
+)  # fmt: skip
+def test_a_meeting_workflow_is_one_action_after_its_delay_minutes(
+    trigger: str, minutes: int, start: dict[str, Any] | None
+) -> None:
+    document = {"name": "24-Hour Reminder", "trigger": trigger, "delay_minutes": minutes,
+                "action_type": "send_email", "action_config": MEETING_ACTION}  # fmt: skip
+    definition = load_definition(document)
+    assert definition.trigger.start == start
+    assert definition.trigger.cancel_on == ["appointment.cancelled"]
+    (action,) = definition.nodes
+    assert (action.type, action.config["to"], action.config["from"]) == (
+        "send_email", "{{contact.email}}", "noreply@firm.com",
+    )  # fmt: skip
+    assert action.config["body"].startswith("Hi {{contact.name}}")
+
+
+def test_a_meeting_workflow_points_at_its_own_keys() -> None:
+    document = {"name": "n", "trigger": "appointment_created", "action_type": "send_emial",
+                "action_config": {"subject": "s"}}  # fmt: skip
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(document)
+    assert [p.path for p in caught.value.problems] == ["action_type"]
+    both = {**document, "action_type": "send_email", "steps": []}
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(both)
+    assert [p.path for p in caught.value.problems] == ["action_type"]

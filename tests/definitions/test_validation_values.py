@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from definitions.errors import DefinitionError
-from definitions.validation import check_definition, load_definition
+from definitions.loading import check_definition, load_definition
 
 SAMPLE = {"lead": {"score": 80, "tier": "gold", "vip": True, "signed_at": "2030-01-02T10:00:00Z"}}
 

@@ -18,7 +18,7 @@ from activities.email import email_transport_from_url
 from activities.http import HttpCaller
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import ConsoleSmsTransport, SmsTransport
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from worker.composition import build_worker
 from workflows.contract import RunInput
 from workflows.interpreter import RelayRun

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from runs.deps import RunsDeps
 from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from definitions.library import TEMPLATES
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.models import Delivery, Run, RunStep
 from tests.helpers.peers import RecordingHttpServer, SmtpSink
 from worker.cli import main

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.db import make_engine, session_scope, upgrade
 from storage.workflows import create_workflow, set_status
 from tests.helpers.db import steps_of

@@ -6,7 +6,7 @@ scope) -> Outcome``, see ``workflows.nodes.base``) and add it to ``HANDLERS``.
 
 from __future__ import annotations
 
-from definitions.models import ACTION_TYPES
+from definitions.nodes import ACTION_TYPES
 from workflows.nodes import actions, branching, calls, goals, loops, variables, waits
 from workflows.nodes.base import Handler
 

@@ -139,3 +139,19 @@ async def test_an_unsupported_media_type_is_415(authoring: Authoring) -> None:
         "/v1/workflows/validate", content="name: x", headers={"content-type": "text/plain"}
     )
     problem(response, 415)
+
+
+async def test_a_template_name_the_catalog_event_does_not_carry_is_a_warning_with_the_close_one(
+    authoring: Authoring,
+) -> None:
+    document = reminder()
+    document["steps"][1]["subject"] = "See you, {{ invitee_nmae }}"
+    body = (await authoring.api.post("/v1/workflows/validate", json=document)).json()
+    assert body["valid"] is True
+    assert body["warnings"] == [
+        {
+            "path": "steps[1].subject",
+            "message": "no context provides 'invitee_nmae': the event has no such field; "
+            "did you mean 'invitee_name'?",
+        }
+    ]

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from definitions.validation import load_definition
+from definitions.loading import load_definition
 from storage.db import session_scope
 from storage.models import Tenant
 from storage.tenants import create_tenant

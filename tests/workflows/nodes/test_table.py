@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from definitions.models import ACTION_TYPES, NODE_TYPES
+from definitions.nodes import ACTION_TYPES, NODE_TYPES
 from workflows.nodes import HANDLERS, actions
 
 

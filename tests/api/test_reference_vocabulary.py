@@ -1,0 +1,186 @@
+"""The reference documents' vocabulary through the API (issue 12): a key Relay does not know is
+refused with its path, and the documents' own shapes run as they say."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.api.conftest import Stack, finished, problem
+
+SET = {"type": "set", "values": {"done": True}}
+
+
+async def _event(stack: Stack, event_type: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    response = await stack.api.post(
+        "/v1/events", json={"type": event_type, "id": uuid.uuid4().hex, "data": data}
+    )
+    assert response.status_code == 202, response.text
+    runs: list[dict[str, Any]] = response.json()["runs"]
+    return runs
+
+
+async def test_an_unknown_key_is_refused_at_its_path_with_the_close_known_one(
+    stack: Stack,
+) -> None:
+    document = {
+        "name": "Welcome",
+        "trigger": {"event": "contact.created", "dedupe_kye": "{{ id }}"},
+        "steps": [{"id": "hello", "type": "send_email", "to": "{{ email }}", "subjet": "Hi",
+                   "subject": "Hi", "body": "Hello", "colour": "red"}],
+    }  # fmt: skip
+    body = problem(await stack.api.post("/v1/workflows", json=document), 422)
+    assert body["errors"] == [
+        {"path": "trigger.dedupe_kye",
+         "message": "the trigger has no key 'dedupe_kye'; did you mean 'dedupe_key'?"},
+        {"path": "steps[0].subjet",
+         "message": "a send_email step has no key 'subjet'; did you mean 'subject'?"},
+        {"path": "steps[0].colour", "message": "a send_email step has no key 'colour'"},
+    ]  # fmt: skip
+    listed = (await stack.api.get("/v1/workflows")).json()
+    assert listed["items"] == []
+
+
+async def test_presentation_metadata_is_accepted_and_kept_in_the_stored_document(
+    stack: Stack,
+) -> None:
+    document = {
+        "name": "Drawn",
+        "description": "made in the builder",
+        "ui": {"zoom": 1.5},
+        "trigger": {"event": "contact.created"},
+        "nodes": [{"id": "mark", **SET, "label": "Mark", "position_x": 10, "color": "#fff"}],
+        "edges": [{"from": "trigger", "to": "mark", "label": "start"}],
+    }
+    created = await stack.api.post("/v1/workflows", json=document)
+    assert created.status_code == 201, created.text
+    workflow_id = created.json()["id"]
+    exported = await stack.api.get(f"/v1/workflows/{workflow_id}/export")
+    assert exported.status_code == 200, exported.text
+    assert '"position_x": 10' in exported.text and '"zoom": 1.5' in exported.text
+
+
+async def test_crm_top_level_event_type_and_conditions_start_only_the_matching_runs(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {
+            "name": "Auto-qualify high-value leads",
+            "event_type": "lead.created",
+            "conditions": {
+                "and": [
+                    {"field": "annual_revenue", "operator": "gte", "value": 1000000},
+                    {"field": "budget", "operator": "gte", "value": 50000},
+                ]
+            },
+            "steps": [{"id": "qualify", **SET}],
+        }
+    )
+    small = await _event(stack, "lead.created", {"annual_revenue": 2000000, "budget": 10000})
+    assert small == []
+    big = await _event(stack, "lead.created", {"annual_revenue": 2000000, "budget": 60000})
+    assert len(big) == 1
+    run = await stack.wait_run(big[0]["id"], finished)
+    assert [(s["node_id"], s["status"]) for s in run["steps"]] == [("qualify", "completed")]
+
+
+async def test_marketing_condition_with_its_comparison_in_the_configuration_chooses_the_branch(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {
+            "name": "Hot or cold",
+            "trigger": {"trigger_type": "contact_created", "configuration": {}},
+            "nodes": [
+                {"node_id": "score", "node_type": "condition",
+                 "configuration": {"field": "lead_score", "operator": "gte", "value": 50}},
+                {"node_id": "hot", "node_type": "set", "configuration": {"values": {"t": "hot"}}},
+                {"node_id": "cold", "node_type": "set", "configuration": {"values": {"t": "cold"}}},
+            ],
+            "edges": [
+                {"source_node": "score", "target_node": "hot", "label": "Yes"},
+                {"source_node": "score", "target_node": "cold", "label": "No"},
+            ],
+        }
+    )  # fmt: skip
+    for score, taken in ((70, "hot"), (10, "cold")):
+        (started,) = await _event(stack, "contact.created", {"lead_score": score})
+        run = await stack.wait_run(started["id"], finished)
+        assert run["status"] == "completed"
+        assert [(s["node_id"], s["status"]) for s in run["steps"]] == [
+            ("score", "completed"),
+            (taken, "completed"),
+        ]
+
+
+REMINDER = {"action_type": "send_email", "recipient": "invitee", "subject": "Tomorrow",
+            "message": "See you tomorrow"}  # fmt: skip
+
+
+async def test_scheduling_before_meeting_with_delay_minutes_waits_until_a_day_before_the_start(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "24-hour reminder", "trigger": "before_meeting", "delay_minutes": 1440,
+         "actions": [{"name": "Remind", **REMINDER}]}
+    )  # fmt: skip
+    booking = {"booking_id": "bk_2030", "invitee_email": "ann@example.com",
+               "start_time": "2030-03-01T15:00:00+00:00", "end_time": "2030-03-01T15:30:00+00:00"}  # fmt: skip
+    event = {"type": "booking.created", "id": uuid.uuid4().hex, "entity": "bk_2030",
+             "data": booking}  # fmt: skip
+    response = await stack.api.post("/v1/events", json=event)
+    assert response.status_code == 202, response.text
+    (started,) = response.json()["runs"]
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "waiting")
+    (wait,) = run["steps"]
+    assert (wait["node_id"], wait["status"]) == ("trigger", "waiting"), wait
+    assert wait["output"] == {"until": "2030-02-28T15:00:00+00:00"}  # 24 hours before the start
+    assert stack.smtp.messages == []  # not sent at once, as it was before
+
+    cancel = {"type": "booking.cancelled", "id": uuid.uuid4().hex, "entity": "bk_2030", "data": {}}
+    assert (await stack.api.post("/v1/events", json=cancel)).status_code == 202
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "cancelled")
+    assert stack.smtp.messages == []
+
+
+async def test_scheduling_delay_minutes_on_a_booking_trigger_delays_the_actions(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "Follow-up", "trigger": "booking_created", "delay_minutes": 90,
+         "actions": [{"name": "Follow up", **REMINDER}]}
+    )  # fmt: skip
+    (started,) = await _event(stack, "booking.created", {"invitee_email": "ann@example.com"})
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "waiting")
+    assert [(s["node_id"], s["status"]) for s in run["steps"]] == [("trigger", "waiting")]
+    assert stack.smtp.messages == []
+    negative = {"name": "Back in time", "trigger": "booking_created", "delay_minutes": -5,
+                "actions": [REMINDER]}  # fmt: skip
+    body = problem(await stack.api.post("/v1/workflows", json=negative), 422)
+    assert body["errors"] == [{"path": "delay_minutes", "message": "a delay cannot be negative"}]
+
+
+async def test_meeting_engine_24_hour_reminder_waits_for_a_day_before_and_skips_a_past_one(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "24-Hour Reminder", "trigger": "appointment_created", "delay_minutes": -1440,
+         "action_type": "send_email",
+         "action_config": {"subject": "Appointment Reminder",
+                           "template": "Hi {{contact.name}}, your appointment is at "
+                                       "{{appointment.start_time}}",
+                           "to_email": "{{contact.email}}", "from_email": "noreply@firm.com"}}
+    )  # fmt: skip
+    contact = {"name": "Ann", "email": "ann@example.com"}
+    future = {"contact": contact, "appointment": {"start_time": "2030-05-02T14:00:00+00:00"}}
+    (started,) = await _event(stack, "appointment.created", future)
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "waiting")
+    (wait,) = run["steps"]
+    assert (wait["node_id"], wait["output"]) == ("trigger", {"until": "2030-05-01T14:00:00+00:00"})
+    assert stack.smtp.messages == []  # the worst case seen: it was emailed at once
+
+    past = {"contact": contact, "appointment": {"start_time": "2020-05-02T14:00:00+00:00"}}
+    (skipped,) = await _event(stack, "appointment.created", past)
+    run = await stack.wait_run(skipped["id"], finished)
+    assert run["status"] == "skipped"
+    assert stack.smtp.messages == []
