@@ -31,6 +31,9 @@ from definitions.unknown_keys import document_key_problems
 
 # Sub-flows that never rejoin: an unlabelled edge the builder also drew to their entry is them.
 _ENCLOSED_LABELS = frozenset({"body", "branch"})
+MAX_NODES = 5_000
+"""Steps one definition may hold, nested ones included: far beyond any real automation, and a
+bound on what validating, storing and interpreting one costs."""
 
 Tails = list[tuple[str, str | None]]
 """Where a chain of steps ends: (node id, label of the edge to leave it by)."""
@@ -52,6 +55,10 @@ class _Builder:
     def __init__(self, reserved_ids: set[str]) -> None:
         self.nodes: list[Node] = []
         self.edges: list[Edge] = []
+        # (source, target, when) → index in ``edges``: a membership test per edge added must
+        # not scan the list (10,000 steps took minutes; building a definition is linear).
+        self._edge_index: dict[tuple[str, str, str | None], int] = {}
+        self.over_limit = False
         self.paths: dict[str, str] = {}
         self.fields: dict[str, str] = {}
         self.problems: list[Problem] = []
@@ -71,17 +78,19 @@ class _Builder:
         parts: dict[str, str] | None = None,
     ) -> None:
         """Add an edge once; ``path``/``parts`` say where it (and its from/to/when) was written."""
-        candidate = Edge.model_validate({"from": source, "to": target, "when": when})
-        if candidate in self.edges:
+        if (source, target, when) in self._edge_index:
             return
-        plain = Edge.model_validate({"from": source, "to": target})
-        if when in _ENCLOSED_LABELS and plain in self.edges:
+        candidate = Edge.model_validate({"from": source, "to": target, "when": when})
+        plain = self._edge_index.get((source, target, None))
+        if when in _ENCLOSED_LABELS and plain is not None:
             # The ERP builder draws a loop's body both inline and as a plain edge: one edge.
-            index = self.edges.index(plain)
-            self.edges[index] = candidate
-            self.fields[f"edges[{index}].when"] = (parts or {}).get("when", path)
+            del self._edge_index[(source, target, None)]
+            self._edge_index[(source, target, when)] = plain
+            self.edges[plain] = candidate
+            self.fields[f"edges[{plain}].when"] = (parts or {}).get("when", path)
             return
         base = f"edges[{len(self.edges)}]"
+        self._edge_index[(source, target, when)] = len(self.edges)
         self.edges.append(candidate)
         self.fields[base] = path
         for part in ("from", "to", "when"):
@@ -97,6 +106,11 @@ class _Builder:
 
     def add_node(self, raw: Any, path: str) -> tuple[Node | None, list[Flow]]:
         """Normalise one node; returns it and the sub-flows it names inline (then, body…)."""
+        if len(self.paths) >= MAX_NODES:
+            if not self.over_limit:  # said once, at the first step too many
+                self.problem(path, f"a definition holds at most {MAX_NODES} steps")
+                self.over_limit = True
+            return None, []
         if not isinstance(raw, dict):
             self.problem(path, "must be an object")
             return None, []

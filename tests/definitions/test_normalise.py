@@ -5,8 +5,9 @@ from typing import Any
 import pytest
 
 from definitions.errors import DefinitionError
+from definitions.loading import load_definition
 from definitions.nodes import NODE_TYPES, type_aliases
-from definitions.normalise import locate, normalise_definition
+from definitions.normalise import MAX_NODES, locate, normalise_definition
 
 EMAIL = {"to": "{{ invitee_email }}", "subject": "Hi", "body": "Hello"}
 LEAF = {"field": "lead.score", "operator": "gte", "value": 80}
@@ -873,3 +874,14 @@ def test_a_condition_node_takes_no_guard_besides_its_condition():
     assert problems(document) == [
         ("steps[0].when", "a condition node branches on 'condition'; it takes no guard")
     ]
+
+
+def test_a_definition_has_a_bounded_number_of_steps():
+    steps = [{"id": f"s{i}", "type": "set", "values": {"n": i}} for i in range(MAX_NODES + 50)]
+    with pytest.raises(DefinitionError) as raised:
+        load_definition({"name": "huge", "steps": steps})
+    # One problem, at the first step too many, not one per extra step.
+    assert [p.as_dict() for p in raised.value.problems] == [
+        {"path": f"steps[{MAX_NODES}]", "message": f"a definition holds at most {MAX_NODES} steps"}
+    ]
+    assert len(load_definition({"name": "big", "steps": steps[:MAX_NODES]}).nodes) == MAX_NODES
