@@ -1,7 +1,9 @@
 """Statistics per workflow and per action step, for a period: GROUP BY over runs and steps.
 
 Success rate is succeeded / (succeeded + failed): skipped and cancelled runs (and steps) did
-neither, and runs still open have not decided yet.
+neither, and runs still open have not decided yet. A run that went on past a failed step
+(``on_error: continue``) and ended ``completed`` did not succeed: it counts as failed
+(``storage.analytics.failed_run``).
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from sqlmodel import Session, col, select
 from definitions.models import ACTION_TYPES
 from storage.analytics import (
     OPEN_STATUSES,
-    SUCCEEDED,
     Period,
     count_if,
+    failed_run,
+    past_failed_steps,
     rate,
     runs_in,
     seconds_between,
     steps_in,
+    succeeded_run,
 )
 from storage.models import Run, RunStep, Workflow
 
@@ -36,7 +40,11 @@ class WorkflowStats:
     name: str
     total: int
     succeeded: int
+    """Runs that ended completed or goal_reached with no failed step."""
     failed: int
+    """Runs that ended failed, or completed/goal_reached past failed steps."""
+    with_failed_steps: int
+    """Of ``failed``, the runs that ended completed or goal_reached past failed steps."""
     skipped: int
     cancelled: int
     open: int
@@ -71,8 +79,9 @@ def workflow_stats(
         wide_select(
             col(Run.workflow_id),
             func.count(),
-            count_if(status.in_(SUCCEEDED)),
-            count_if(status == "failed"),
+            count_if(succeeded_run()),
+            count_if(failed_run()),
+            count_if(past_failed_steps()),
             count_if(status == "skipped"),
             count_if(status == "cancelled"),
             count_if(status.in_(OPEN_STATUSES)),
@@ -99,6 +108,7 @@ def workflow_stats(
             total=total,
             succeeded=ok,
             failed=failed,
+            with_failed_steps=past,
             skipped=skipped,
             cancelled=cancelled,
             open=open_,
@@ -108,7 +118,7 @@ def workflow_stats(
             average_seconds=None if average is None else round(float(average), 3),
             slow_runs=slow or 0,
         )  # fmt: skip
-        for wf, total, ok, failed, skipped, cancelled, open_, last, average, slow in found
+        for wf, total, ok, failed, past, skipped, cancelled, open_, last, average, slow in found
     ]
 
 

@@ -18,6 +18,7 @@ from api.run_control import cancel_run, retry_run
 from api.schemas import DeliveryOut, Page, RetryIn, RunOut, RunStarted, StepOut
 from storage.db import session_scope
 from storage.models import Delivery, Event, Run, RunStep, UTCDateTime
+from storage.step_counts import StepCounts, count_steps, counts_of, failed_step_exists
 
 router = APIRouter(tags=["runs"])
 
@@ -26,6 +27,10 @@ RunStatus = Literal[
     "running", "waiting", "completed", "goal_reached", "failed", "cancelled", "skipped"
 ]
 RunSort = Literal["started_at", "-started_at", "completed_at", "-completed_at"]
+HasFailedSteps = Annotated[
+    bool | None,
+    Query(description="true: only runs with a failed step (whatever their status); false: none"),
+]
 
 MAX_TEXT = 2000
 """Longer texts in a run's detail (step outputs, event data) are cut to this many characters."""
@@ -66,7 +71,15 @@ def _readable(trigger: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def run_out(run: Run, steps: list[RunStep] | None = None, event: Event | None = None) -> RunOut:
+def run_out(
+    run: Run,
+    steps: list[RunStep] | None = None,
+    event: Event | None = None,
+    counts: StepCounts | None = None,
+) -> RunOut:
+    """The run as the API shows it; its step counts are ``counts``, or those of ``steps``."""
+    if counts is None:
+        counts = counts_of(s.status for s in steps or [])
     trigger = _readable(run.trigger)
     if event is not None:
         trigger = {
@@ -89,6 +102,9 @@ def run_out(run: Run, steps: list[RunStep] | None = None, event: Event | None = 
         variant=run.variant,
         goal=run.goal,
         retry_of=run.retry_of,
+        steps_completed=counts.completed,
+        steps_failed=counts.failed,
+        steps_skipped=counts.skipped,
         path=None if steps is None else [s.step_key for s in steps],
         steps=None
         if steps is None
@@ -130,6 +146,7 @@ def _list_runs(
     entity: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    failed_steps: bool | None = None,
     sort: str = "-started_at",
     limit: int,
     cursor: str | None,
@@ -145,8 +162,11 @@ def _list_runs(
         query = query.where(col(Run.started_at) >= start)
     if end:
         query = query.where(col(Run.started_at) < end)
+    if failed_steps is not None:
+        query = query.where(failed_step_exists() if failed_steps else ~failed_step_exists())
     rows, next_cursor = keyset_page(session, query, _order(sort), str, limit, cursor)
-    return Page(items=[run_out(r) for r in rows], next_cursor=next_cursor)
+    counts = count_steps(session, [r.id for r in rows])
+    return Page(items=[run_out(r, counts=counts[r.id]) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/v1/runs")
@@ -162,6 +182,7 @@ def list_runs(
     to: Annotated[UtcDatetime | None, Query(description="started before")] = None,
     since: Annotated[UtcDatetime | None, Query(description="same as from")] = None,
     until: Annotated[UtcDatetime | None, Query(description="same as to")] = None,
+    has_failed_steps: HasFailedSteps = None,
     sort: Annotated[
         RunSort, Query(description="'-' for descending; open runs complete after all others")
     ] = "-started_at",
@@ -170,7 +191,8 @@ def list_runs(
 ) -> Page[RunOut]:
     return _list_runs(
         session, tenant, workflow_id=workflow_id, status=status, entity=entity,
-        start=from_ or since, end=to or until, sort=sort, limit=limit, cursor=cursor,
+        start=from_ or since, end=to or until, failed_steps=has_failed_steps, sort=sort,
+        limit=limit, cursor=cursor,
     )  # fmt: skip
 
 
@@ -180,14 +202,15 @@ def workflow_runs(
     tenant: CurrentTenant,
     session: SessionDep,
     status: RunStatus | None = None,
+    has_failed_steps: HasFailedSteps = None,
     sort: RunSort = "-started_at",
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
     find_workflow(session, tenant, workflow_id)
     return _list_runs(
-        session, tenant, workflow_id=workflow_id, status=status, sort=sort, limit=limit,
-        cursor=cursor,
+        session, tenant, workflow_id=workflow_id, status=status, failed_steps=has_failed_steps,
+        sort=sort, limit=limit, cursor=cursor,
     )  # fmt: skip
 
 
