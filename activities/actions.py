@@ -20,8 +20,8 @@ from temporalio.exceptions import ApplicationError
 
 from activities.email import EmailMessage, EmailTransport
 from activities.errors import DeliveryError, PermanentDeliveryError, permanent
-from activities.http import HttpCaller
-from activities.inputs import ActionInput, StepRecord
+from activities.http import EMPTY_TEMPLATE, HttpCaller, blank_fields, blank_template_problem
+from activities.inputs import ActionInput, RunRef, StepRecord
 from activities.recording import action_step, close_run, record_steps_in
 from activities.signing import SIGNING_SECRET_NAME
 from activities.slack import post_to_slack, slack_message
@@ -33,6 +33,7 @@ from storage.db import session_scope
 from storage.email_templates import get_email_template
 from storage.models import Delivery
 from storage.runs import delivered, save_delivery
+from storage.workflows import get_version
 
 SecretsLookup = Callable[[str], dict[str, str]]
 """tenant id → its secrets, decrypted (a blocking call: the actions run it in a thread)."""
@@ -113,6 +114,7 @@ class Actions:
         headers = {str(k): as_text(v) for k, v in (config.get("headers") or {}).items()}
         if config.get("auth"):
             headers["Authorization"] = _authorization(config["auth"])
+        await self._refuse_blank(input, running, url, headers)
         form = config.get("body_format") == "form"
         if form and not isinstance(config.get("body") or {}, dict):
             raise permanent("a form body is an object of field names and values", "invalid_body")
@@ -142,6 +144,7 @@ class Actions:
     async def slack(self, input: ActionInput) -> dict[str, Any]:
         config, running, secrets = await self._begin(input)
         url = as_text(config.get("url"))
+        await self._refuse_blank(input, running, url, {})
         return await self._deliver(
             input,
             running,
@@ -190,6 +193,43 @@ class Actions:
         with session_scope(self._engine) as session:
             row = get_email_template(session, tenant_id, name)
             return None if row is None else (row.subject, row.text, row.html)
+
+    async def _refuse_blank(
+        self, input: ActionInput, running: list[StepRecord], url: str, headers: dict[str, str]
+    ) -> None:
+        """Fail the step as a configuration error, naming the template's variables, when its
+        URL or a header rendered empty (``activities.http.blank_fields``): no retry can fill
+        them in. The step's templates are read only then; its one attempt is recorded."""
+        fields = blank_fields(url, headers)
+        if not fields:
+            return
+        config = await asyncio.to_thread(self._step_config, input.run, input.step.node_id)
+        rendered = {"url": url, **{f"headers.{name}": value for name, value in headers.items()}}
+        problems = [
+            problem
+            for field in fields
+            if (problem := blank_template_problem(field, _source(config, field), rendered[field]))
+        ]
+        if problems:
+            await asyncio.to_thread(self._record, input, running)
+            raise permanent("; ".join(problems), EMPTY_TEMPLATE)
+
+    def _record(self, input: ActionInput, steps: list[StepRecord]) -> None:
+        with session_scope(self._engine) as session:
+            record_steps_in(session, input.run, steps)
+
+    def _step_config(self, run: RunRef, node_id: str) -> dict[str, Any] | None:
+        """The step's configuration as its version defines it, templates unrendered; None for
+        a run of no stored version."""
+        with session_scope(self._engine) as session:
+            version = get_version(session, run.workflow_id, run.version)
+        if version is None or version.tenant_id != run.tenant_id:
+            return None
+        for node in version.definition.get("nodes") or []:
+            if isinstance(node, dict) and node.get("id") == node_id:
+                config = node.get("config")
+                return config if isinstance(config, dict) else {}
+        return None
 
     # --- the shared life of an action ---------------------------------------------------------
 
@@ -399,6 +439,16 @@ def _statuses(expect: Any) -> list[int] | None:
         return [int(status) for status in (expect if isinstance(expect, list) else [expect])]
     except (TypeError, ValueError) as exc:
         raise permanent("expect must list HTTP status codes", "invalid_config") from exc
+
+
+def _source(config: dict[str, Any] | None, field: str) -> Any:
+    """The template of ``field`` (``url``, ``headers.<name>``) in a step's configuration."""
+    if config is None:
+        return None
+    if field == "url":
+        return config.get("url")
+    headers = config.get("headers")
+    return headers.get(field.removeprefix("headers.")) if isinstance(headers, dict) else None
 
 
 def _host(url: str) -> str:
