@@ -12,6 +12,7 @@ from api.deps import ApiDeps
 from api.routes import (
     analytics,
     authoring,
+    bulk,
     email_templates,
     event_types,
     events,
@@ -46,7 +47,7 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.state.deps = deps
     errors.install(app)
     access_log.install(app)
-    for module in (health, metrics, workflows, events, runs, secrets):
+    for module in (health, metrics, bulk, workflows, events, runs, secrets):
         app.include_router(module.router)
     app.include_router(authoring.router)
     app.include_router(templates.router)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
@@ -137,8 +138,7 @@ def _order(sort: str) -> Order:
     return Order(sort, when, Run.id, sort.startswith("-"), value)
 
 
-def _list_runs(
-    session: Session,
+def run_query(
     tenant: str,
     *,
     workflow_id: str | None = None,
@@ -147,10 +147,9 @@ def _list_runs(
     start: datetime | None = None,
     end: datetime | None = None,
     failed_steps: bool | None = None,
-    sort: str = "-started_at",
-    limit: int,
-    cursor: str | None,
-) -> Page[RunOut]:
+) -> SelectOfScalar[Run]:
+    """The tenant's runs that match every filter given (``start``/``end``: when they started;
+    ``failed_steps``: whether any of their steps failed)."""
     query = select(Run).where(Run.tenant_id == tenant)
     if workflow_id:
         query = query.where(Run.workflow_id == workflow_id)
@@ -164,6 +163,12 @@ def _list_runs(
         query = query.where(col(Run.started_at) < end)
     if failed_steps is not None:
         query = query.where(failed_step_exists() if failed_steps else ~failed_step_exists())
+    return query
+
+
+def _page(
+    session: Session, query: SelectOfScalar[Run], sort: str, limit: int, cursor: str | None
+) -> Page[RunOut]:
     rows, next_cursor = keyset_page(session, query, _order(sort), str, limit, cursor)
     counts = count_steps(session, [r.id for r in rows])
     return Page(items=[run_out(r, counts=counts[r.id]) for r in rows], next_cursor=next_cursor)
@@ -189,11 +194,11 @@ def list_runs(
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
-    return _list_runs(
-        session, tenant, workflow_id=workflow_id, status=status, entity=entity,
-        start=from_ or since, end=to or until, failed_steps=has_failed_steps, sort=sort,
-        limit=limit, cursor=cursor,
+    query = run_query(
+        tenant, workflow_id=workflow_id, status=status, entity=entity, start=from_ or since,
+        end=to or until, failed_steps=has_failed_steps,
     )  # fmt: skip
+    return _page(session, query, sort, limit, cursor)
 
 
 @router.get("/v1/workflows/{workflow_id}/runs")
@@ -208,13 +213,11 @@ def workflow_runs(
     cursor: str | None = None,
 ) -> Page[RunOut]:
     find_workflow(session, tenant, workflow_id)
-    return _list_runs(
-        session, tenant, workflow_id=workflow_id, status=status, failed_steps=has_failed_steps,
-        sort=sort, limit=limit, cursor=cursor,
-    )  # fmt: skip
+    query = run_query(tenant, workflow_id=workflow_id, status=status, failed_steps=has_failed_steps)
+    return _page(session, query, sort, limit, cursor)
 
 
-def _detail(session: Session, tenant: str, run_id: str) -> RunOut:
+def run_detail(session: Session, tenant: str, run_id: str) -> RunOut:
     run = session.get(Run, run_id)
     if run is None or run.tenant_id != tenant:
         raise NotFound("run", run_id)
@@ -232,7 +235,7 @@ def _detail(session: Session, tenant: str, run_id: str) -> RunOut:
 @router.get("/v1/runs/{run_id}")
 def read_run(run_id: str, tenant: CurrentTenant, session: SessionDep) -> RunOut:
     """One run with its trigger event, every step in the order taken, and its path."""
-    return _detail(session, tenant, run_id)
+    return run_detail(session, tenant, run_id)
 
 
 @router.post(
@@ -245,7 +248,7 @@ async def cancel(run_id: str, tenant: CurrentTenant, deps: Deps, response: Respo
     if not await cancel_run(deps, tenant, run_id):
         response.status_code = status.HTTP_202_ACCEPTED
     with session_scope(deps.engine) as session:
-        return _detail(session, tenant, run_id)
+        return run_detail(session, tenant, run_id)
 
 
 @router.post("/v1/runs/{run_id}/retry", status_code=status.HTTP_202_ACCEPTED)
