@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from definitions.models import ACTION_TYPES
-from storage.analytics import count_if, failed_run, seconds_between, succeeded_run
+from storage.analytics import count_if, outcome_counts, outcomes, seconds_between
 from storage.models import AlertMark, Run, RunStep, Workflow
 from storage.notifications import notify
 from storage.stats import SLOW_AFTER_SECONDS
@@ -74,18 +74,18 @@ def failing_workflows(session: Session, start: datetime, end: datetime) -> list[
         wide_select(
             col(Run.tenant_id),
             col(Run.workflow_id),
-            count_if(failed_run()),
-            count_if(succeeded_run()),
+            *outcome_counts(),
         )
         .where(_ended_in(start, end))
         .group_by(col(Run.tenant_id), col(Run.workflow_id))
         .order_by(col(Run.tenant_id), col(Run.workflow_id))
     )
-    return [
-        Alert(tenant, workflow, FAILING, failed + ok, failed)
-        for tenant, workflow, failed, ok in rows
-        if failed and failed / (failed + ok) > FAILURE_RATE_ABOVE
-    ]
+    alerts = []
+    for tenant, workflow, *counts in rows:
+        ok, failed = outcomes(*counts)
+        if failed and failed / (failed + ok) > FAILURE_RATE_ABOVE:
+            alerts.append(Alert(tenant, workflow, FAILING, failed + ok, failed))
+    return alerts
 
 
 def slow_workflows(session: Session, start: datetime, end: datetime) -> list[Alert]:

@@ -3,7 +3,7 @@
 A run whose action failed under ``on_error: continue`` ends ``completed``: its failed steps are
 what tell the truth about it. The counts are read live from the steps here (the API's lists and
 details), and kept on the run's row by the database for the aggregates (``Run.steps_failed``,
-``storage.analytics.succeeded_run``).
+``storage.analytics.outcome_counts``).
 """
 
 from __future__ import annotations
