@@ -21,7 +21,7 @@ from temporalio.exceptions import ApplicationError
 from activities.bookkeeping import complete_action, start_action
 from activities.email import EmailMessage, EmailTransport
 from activities.errors import DeliveryError, PermanentDeliveryError
-from activities.http import HttpCaller
+from activities.http import EMPTY_TEMPLATE, HttpCaller, blank_fields, blank_template_problem
 from activities.signing import SIGNING_SECRET_NAME
 from activities.slack import post_to_slack, slack_message
 from activities.sms import SmsTransport
@@ -32,7 +32,8 @@ from storage.db import session_scope
 from storage.email_templates import get_email_template
 from storage.models import Delivery
 from storage.runs import delivered, save_delivery
-from workflows.contract import ActionInput, permanent
+from storage.workflows import get_version
+from workflows.contract import ActionInput, RunRef, permanent
 
 SecretsLookup = Callable[[str], dict[str, str]]
 """tenant id → its secrets, decrypted (a blocking call: the actions run it in a thread)."""
@@ -111,6 +112,7 @@ class Actions:
         headers = {str(k): as_text(v) for k, v in (config.get("headers") or {}).items()}
         if config.get("auth"):
             headers["Authorization"] = _authorization(config["auth"])
+        await self._refuse_blank(input, url, headers)
         form = config.get("body_format") == "form"
         if form and not isinstance(config.get("body") or {}, dict):
             raise permanent("a form body is an object of field names and values", "invalid_body")
@@ -139,6 +141,7 @@ class Actions:
     async def slack(self, input: ActionInput) -> dict[str, Any]:
         config, secrets = await self._begin(input)
         url = as_text(config.get("url"))
+        await self._refuse_blank(input, url, {})
         return await self._deliver(
             input,
             channel="slack",
@@ -186,6 +189,42 @@ class Actions:
         with session_scope(self._engine) as session:
             row = get_email_template(session, tenant_id, name)
             return None if row is None else (row.subject, row.text, row.html)
+
+    async def _refuse_blank(self, input: ActionInput, url: str, headers: dict[str, str]) -> None:
+        """Fail the step as a configuration error, naming the template's variables, when its
+        URL or a header rendered empty (``activities.http.blank_fields``): no retry can fill
+        them in. The step's templates are read only then."""
+        fields = blank_fields(url, headers)
+        if not fields:
+            return
+        config = await asyncio.to_thread(self._step_config, input.run, input.step.node_id)
+        rendered = {"url": url, **{f"headers.{name}": value for name, value in headers.items()}}
+        problems = [
+            problem
+            for field in fields
+            if (problem := blank_template_problem(field, _source(config, field), rendered[field]))
+        ]
+        if problems:
+            # Its one attempt is on record, as for a step that failed while sending.
+            await asyncio.to_thread(self._mark_started, input)
+            raise permanent("; ".join(problems), EMPTY_TEMPLATE)
+
+    def _mark_started(self, input: ActionInput) -> None:
+        with session_scope(self._engine) as session:
+            start_action(session, input)
+
+    def _step_config(self, run: RunRef, node_id: str) -> dict[str, Any] | None:
+        """The step's configuration as its version defines it, templates unrendered; None for
+        a run of no stored version."""
+        with session_scope(self._engine) as session:
+            version = get_version(session, run.workflow_id, run.version)
+        if version is None or version.tenant_id != run.tenant_id:
+            return None
+        for node in version.definition.get("nodes") or []:
+            if isinstance(node, dict) and node.get("id") == node_id:
+                config = node.get("config")
+                return config if isinstance(config, dict) else {}
+        return None
 
     # --- the shared life of an action ---------------------------------------------------------
 
@@ -388,6 +427,16 @@ def _statuses(expect: Any) -> list[int] | None:
         return [int(status) for status in (expect if isinstance(expect, list) else [expect])]
     except (TypeError, ValueError) as exc:
         raise permanent("expect must list HTTP status codes", "invalid_config") from exc
+
+
+def _source(config: dict[str, Any] | None, field: str) -> Any:
+    """The template of ``field`` (``url``, ``headers.<name>``) in a step's configuration."""
+    if config is None:
+        return None
+    if field == "url":
+        return config.get("url")
+    headers = config.get("headers")
+    return headers.get(field.removeprefix("headers.")) if isinstance(headers, dict) else None
 
 
 def _host(url: str) -> str:

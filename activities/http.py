@@ -300,3 +300,77 @@ def _decode(body: bytes, charset: str | None) -> str:
         return body.decode(charset or "utf-8", errors="replace")
     except LookupError:  # an unknown charset name in Content-Type
         return body.decode("utf-8", errors="replace")
+
+
+# --- templates that rendered empty ----------------------------------------------------------
+# A missing variable renders as empty text (SPEC §2.2). In a URL or a header that is a
+# configuration error, not a network fault: ``https://{{ tenant }}.example.com`` would otherwise
+# fail to resolve, and be retried, as "unreachable". The activity receives its configuration
+# rendered; the template it came from is the step's own (``blank_template_problem``).
+
+_EXPRESSION = re.compile(r"{{(.*?)}}", re.DOTALL)
+EMPTY_TEMPLATE = "empty_template"
+"""The error type of a step whose URL or header a template left empty."""
+
+
+def blank_fields(url: str, headers: Mapping[str, str]) -> list[str]:
+    """The fields of a request that look as if a template left them empty: ``url`` when it is
+    empty, has no host, an empty label in its host (``https://.example.com``) or an empty
+    path segment (``/users//notify``); ``headers.<name>`` for each empty header value."""
+    found = ["url"] if _looks_blank(url) else []
+    return found + [f"headers.{name}" for name, value in headers.items() if not value.strip()]
+
+
+def _looks_blank(url: str) -> bool:
+    try:
+        return not _has_host(url) or "//" in httpx.URL(url.strip()).path
+    except (httpx.InvalidURL, TypeError):
+        return False  # not an emptiness; ``_parse_url`` reports it
+
+
+def _has_host(url: str) -> bool:
+    try:
+        host = httpx.URL(url.strip()).host
+    except (httpx.InvalidURL, TypeError):
+        return True  # not an emptiness; ``_parse_url`` reports it
+    return bool(host) and not host.startswith(".") and ".." not in host
+
+
+def blank_template_problem(field: str, source: Any, rendered: str) -> str | None:
+    """Why ``field`` (``url``, ``headers.<name>``), rendered as ``rendered`` from the step's
+    template ``source`` (None: unknown), is a configuration error: the expressions that
+    rendered empty, by name. None when no expression of a known template rendered empty."""
+    if source is None:
+        # Unknown template: only what cannot be meant (an empty header, a URL without a
+        # proper host), not an empty path segment, which a literal URL may hold.
+        if field == "url" and _has_host(rendered):
+            return None
+        return f"{field} rendered empty or incomplete: a variable in its template has no value"
+    if not isinstance(source, str) or "{{" not in source:
+        return None  # written as it is: not a template's doing
+    empty = empty_expressions(source, rendered)
+    if empty is None:
+        return f"{field} rendered empty or incomplete: a variable in its template has no value"
+    if not empty:
+        return None
+    named = ", ".join(f"{{{{ {expression} }}}}" for expression in empty)
+    return f"{field} rendered empty where its template reads {named}: the run has no value there"
+
+
+def empty_expressions(source: str, rendered: str) -> list[str] | None:
+    """The ``{{ … }}`` expressions of ``source`` that rendered as empty text in ``rendered``,
+    found by matching the template's literal text around them; None when the two cannot be
+    matched (a ``{% %}`` block, a filter that changed the surrounding text)."""
+    if "{%" in source:
+        return None
+    pieces = _EXPRESSION.split(source)
+    literals, expressions = pieces[0::2], pieces[1::2]
+    pattern = "(.*?)".join(re.escape(literal) for literal in literals)
+    match = re.fullmatch(pattern, rendered, re.DOTALL)
+    if match is None:
+        return None
+    return [
+        expression.strip()
+        for expression, value in zip(expressions, match.groups(), strict=True)
+        if not value.strip()
+    ]

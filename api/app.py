@@ -13,6 +13,7 @@ from api.deps import ApiDeps
 from api.routes import (
     analytics,
     authoring,
+    bulk,
     codec,
     deliveries,
     email_templates,
@@ -34,7 +35,7 @@ from api.routes import (
 # One router per resource; a workflow's sub-resources (validation, simulations, webhook,
 # stats) have their own routers under /v1/workflows/{id}/….
 ROUTERS = (
-    health, metrics, workflows, events, runs, deliveries, secrets, authoring, templates,
+    health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
     codec,
 )  # fmt: skip

@@ -42,8 +42,12 @@ class Unavailable(ApiError):
 
 
 def problem(status: int, title: str, detail: str = "", **extra: Any) -> JSONResponse:
-    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    body = problem_body(status, title, detail, **extra)
     return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def problem_body(status: int, title: str, detail: str = "", **extra: Any) -> dict[str, Any]:
+    return {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
 
 
 def from_service(exc: runs_errors.RunsError) -> ApiError:
@@ -57,23 +61,31 @@ def from_service(exc: runs_errors.RunsError) -> ApiError:
     return Unavailable(exc.detail)
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, **exc.extra)
-
-    @app.exception_handler(runs_errors.RunsError)
-    async def _service_error(_: Request, exc: runs_errors.RunsError) -> JSONResponse:
-        return await _api_error(_, from_service(exc))
-
-    @app.exception_handler(DefinitionError)
-    async def _definition_error(_: Request, exc: DefinitionError) -> JSONResponse:
-        return problem(
+def problem_of(exc: Exception) -> dict[str, Any] | None:
+    """The problem document the API answers for ``exc`` (an ``ApiError``, a service error or a
+    refused definition); None for any other exception. Bulk operations report one per item."""
+    if isinstance(exc, runs_errors.RunsError):
+        exc = from_service(exc)
+    if isinstance(exc, ApiError):
+        return problem_body(exc.status, exc.title, exc.detail, **exc.extra)
+    if isinstance(exc, DefinitionError):
+        return problem_body(
             422,
             "Invalid definition",
             f"{len(exc.problems)} problem(s) in the definition",
             errors=[p.as_dict() for p in exc.problems],
         )
+    return None
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    @app.exception_handler(runs_errors.RunsError)
+    @app.exception_handler(DefinitionError)
+    async def _known_error(_: Request, exc: Exception) -> JSONResponse:
+        body = problem_of(exc)
+        assert body is not None  # the types registered here
+        return JSONResponse(body, status_code=body["status"], media_type=PROBLEM)
 
     @app.exception_handler(RequestValidationError)
     async def _request_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,7 +2,8 @@
 
 Pure: no clock, no environment — "now" is always the caller's. Accepts the forms found in the
 reference systems' documents (ISO-8601 ``PT48H``, shorthand ``48h``, plain seconds, unit dicts),
-so their examples load unchanged.
+so their examples load unchanged — down to milliseconds (``"100ms"``, ``"1.5s"``, ``PT0.1S``,
+``{"milliseconds": 100}``): retry intervals of 100 ms are common.
 """
 
 from __future__ import annotations
@@ -29,13 +30,15 @@ _UNITS = {
     "h": "hours", "hr": "hours", "hrs": "hours", "hour": "hours", "hours": "hours",
     "m": "minutes", "min": "minutes", "mins": "minutes", "minute": "minutes", "minutes": "minutes",
     "s": "seconds", "sec": "seconds", "secs": "seconds", "second": "seconds", "seconds": "seconds",
+    "ms": "milliseconds", "msec": "milliseconds", "msecs": "milliseconds",
+    "millisecond": "milliseconds", "milliseconds": "milliseconds",
 }  # fmt: skip
 _SHORTHAND_PART = re.compile(rf"\s*({_NUMBER})\s*([a-z]+)\s*,?", re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(rf"^[+-]?{_NUMBER}$")
-_DICT_KEYS = frozenset({"weeks", "days", "hours", "minutes", "seconds"})
+_DICT_KEYS = frozenset({"weeks", "days", "hours", "minutes", "seconds", "milliseconds"})
 _MAX_TEXT = 100  # a duration is a short string; refuse to scan anything longer
 
-_EXAMPLES = 'e.g. "PT48H", "P2D", "48h", "1h30m", "2 days", 3600 or {"hours": 48}'
+_EXAMPLES = 'e.g. "PT48H", "P2D", "48h", "1h30m", "2 days", "100ms", 3600 or {"hours": 48}'
 
 
 def parse_duration(value: Any, path: str = "") -> timedelta:
@@ -62,7 +65,8 @@ def _from_dict(value: dict[Any, Any], path: str) -> timedelta:
     if unknown or not value:
         raise DefinitionError.at(
             path,
-            f"a duration object takes only weeks, days, hours, minutes, seconds; got {value!r}",
+            "a duration object takes only weeks, days, hours, minutes, seconds, milliseconds; "
+            f"got {value!r}",
         )
     parts: dict[str, float] = {}
     for key, amount in value.items():

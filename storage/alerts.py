@@ -4,7 +4,8 @@ A run counts for the hour in which it *ended*: failure and slowness are facts ab
 runs, and a run that waited two days before failing fails now.
 
 - Failing: more than half of the workflow's decided runs (succeeded + failed, as in
-  ``storage.stats``) ended ``failed``.
+  ``storage.stats``) failed — ended ``failed``, or went on past a failed step
+  (``on_error: continue``) and ended ``completed``.
 - Slow: a run whose *active time* exceeds ``SLOW_AFTER_SECONDS``. Active time is the sum of the
   durations of the run's action steps (``ACTION_TYPES``: sends, HTTP calls, record actions,
   custom activities) — the time spent doing the run's work. Waits are left out (a run that
@@ -29,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from definitions.nodes import ACTION_TYPES
-from storage.analytics import SUCCEEDED, count_if, seconds_between
+from storage.analytics import count_if, outcome_counts, outcomes, seconds_between
 from storage.models import AlertMark, Run, RunStep, Workflow
 from storage.notifications import notify
 from storage.stats import SLOW_AFTER_SECONDS
@@ -68,24 +69,23 @@ def _ended_in(start: datetime, end: datetime) -> ColumnElement[bool]:
 
 
 def failing_workflows(session: Session, start: datetime, end: datetime) -> list[Alert]:
-    """Workflows with more than half of their decided runs ending ``failed`` in [start, end)."""
-    status = col(Run.status)
+    """Workflows with more than half of their decided runs failing in [start, end)."""
     rows = session.execute(
         wide_select(
             col(Run.tenant_id),
             col(Run.workflow_id),
-            count_if(status == "failed"),
-            count_if(status.in_(SUCCEEDED)),
+            *outcome_counts(),
         )
         .where(_ended_in(start, end))
         .group_by(col(Run.tenant_id), col(Run.workflow_id))
         .order_by(col(Run.tenant_id), col(Run.workflow_id))
     )
-    return [
-        Alert(tenant, workflow, FAILING, failed + ok, failed)
-        for tenant, workflow, failed, ok in rows
-        if failed and failed / (failed + ok) > FAILURE_RATE_ABOVE
-    ]
+    alerts = []
+    for tenant, workflow, *counts in rows:
+        ok, failed = outcomes(*counts)
+        if failed and failed / (failed + ok) > FAILURE_RATE_ABOVE:
+            alerts.append(Alert(tenant, workflow, FAILING, failed + ok, failed))
+    return alerts
 
 
 def slow_workflows(session: Session, start: datetime, end: datetime) -> list[Alert]:
@@ -191,7 +191,7 @@ def _message(alert: Alert, name: str) -> str:
 
 def _link(alert: Alert) -> str:
     if alert.kind == FAILING:
-        return f"/v1/runs?workflow_id={alert.workflow_id}&status=failed"
+        return f"/v1/runs?workflow_id={alert.workflow_id}&has_failed_steps=true"
     return f"/v1/workflows/{alert.workflow_id}/analytics"
 
 

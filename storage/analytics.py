@@ -23,7 +23,33 @@ from storage.models import Run, RunStep, WorkflowVersion
 
 OPEN_STATUSES = ("running", "waiting")
 SUCCEEDED = ("completed", "goal_reached")
-"""Run statuses that count as success; ``failed`` is the failure, the rest are neither."""
+"""Run statuses that end a run as it was meant to end; it succeeded when none of its steps
+failed. ``failed`` is a failure, and so is a run that went on past a failed step (``on_error:
+continue``); the other statuses are neither (``outcome_counts``)."""
+
+
+def past_failed_steps() -> ColumnElement[bool]:
+    """The run ended ``completed``/``goal_reached``, but some of its steps failed."""
+    # The integer test first: it is false for nearly every run, and spares the IN.
+    return and_(col(Run.steps_failed) > 0, col(Run.status).in_(SUCCEEDED))
+
+
+def outcome_counts() -> tuple[Any, Any, Any]:
+    """Aggregates over runs: those that ended completed or goal_reached, those that ended
+    failed, and those of the first that went on past failed steps — ``outcomes`` turns them
+    into (succeeded, failed)."""
+    status = col(Run.status)
+    return (
+        count_if(status.in_(SUCCEEDED)),
+        count_if(status == "failed"),
+        count_if(past_failed_steps()),
+    )
+
+
+def outcomes(ended: int | None, failed: int | None, past: int | None) -> tuple[int, int]:
+    """(succeeded, failed) from ``outcome_counts``: a run past failed steps is a failure."""
+    past = past or 0
+    return (ended or 0) - past, (failed or 0) + past
 
 
 @dataclass(frozen=True)
@@ -109,6 +135,7 @@ class VariantFigures:
     conversions: int
     conversion_rate: float | None
     failed: int
+    """Runs that ended failed, or completed/goal_reached past failed steps."""
 
 
 @dataclass
@@ -118,6 +145,14 @@ class WorkflowAnalytics:
     end: datetime
     runs: int
     by_status: dict[str, int]
+    succeeded: int
+    """Runs that ended completed or goal_reached with no failed step."""
+    failed: int
+    """Runs that ended failed, or completed/goal_reached past failed steps."""
+    with_failed_steps: int
+    """Of ``failed``, the runs that ended completed or goal_reached past failed steps."""
+    success_rate: float | None
+    """succeeded / (succeeded + failed)."""
     conversions: int
     conversion_rate: float | None
     goal_value: float | None
@@ -137,6 +172,9 @@ def workflow_analytics(
     for group in groups:
         by_status[group.status] += group.count
     runs = sum(by_status.values())
+    past_failures = sum(g.with_failed_steps for g in groups if g.status in SUCCEEDED)
+    succeeded = sum(g.count for g in groups if g.status in SUCCEEDED) - past_failures
+    failed = by_status.get("failed", 0) + past_failures
     goals = _goals(session, groups, workflow_id)
     conversions = sum(g.conversions for g in goals)
     values = [g.value for g in goals if g.value is not None]
@@ -147,6 +185,10 @@ def workflow_analytics(
         end=period.end,
         runs=runs,
         by_status=dict(by_status),
+        succeeded=succeeded,
+        failed=failed,
+        with_failed_steps=past_failures,
+        success_rate=rate(succeeded, succeeded + failed),
         conversions=conversions,
         conversion_rate=rate(conversions, runs),
         goal_value=sum(values) if values else None,
@@ -167,6 +209,8 @@ class _RunGroup:
     count: int
     seconds: float
     """The summed durations of the group's runs that have ended."""
+    with_failed_steps: int
+    """The group's runs with a failed step."""
 
 
 def _run_groups(session: Session, where: ColumnElement[bool]) -> list[_RunGroup]:
@@ -174,11 +218,11 @@ def _run_groups(session: Session, where: ColumnElement[bool]) -> list[_RunGroup]
     the statuses, the goals and the variants."""
     duration = seconds_between(session, Run.started_at, Run.completed_at)
     return [
-        _RunGroup(status, goal, version, variant, count, float(seconds or 0))
-        for status, goal, version, variant, count, seconds in session.execute(
+        _RunGroup(status, goal, version, variant, count, float(seconds or 0), int(failing or 0))
+        for status, goal, version, variant, count, seconds, failing in session.execute(
             wide_select(
                 col(Run.status), col(Run.goal), col(Run.version), col(Run.variant),
-                func.count(), func.sum(duration),
+                func.count(), func.sum(duration), count_if(col(Run.steps_failed) > 0),
             )
             .where(where)
             .group_by(col(Run.status), col(Run.goal), col(Run.version), col(Run.variant))
@@ -258,6 +302,7 @@ def _variants(groups: list[_RunGroup]) -> list[VariantFigures]:
         figure.runs += group.count
         figure.conversions += group.count if group.goal is not None else 0
         figure.failed += group.count if group.status == "failed" else 0
+        figure.failed += group.with_failed_steps if group.status in SUCCEEDED else 0
     for figure in figures.values():
         figure.conversion_rate = rate(figure.conversions, figure.runs)
     return sorted(figures.values(), key=lambda v: v.variant)

@@ -127,6 +127,7 @@ class Run(SQLModel, table=True):
             "version",
             "variant",
             "completed_at",
+            "steps_failed",
         ),  # fmt: skip
     )
 
@@ -147,6 +148,12 @@ class Run(SQLModel, table=True):
     """The ``goal`` node the run reached."""
     retry_of: str | None = Field(default=None, max_length=200)
     """The run this one retries (``POST /v1/runs/{id}/retry``): same trigger, same version."""
+    # Counts of the run's steps by status, kept by the database itself (triggers, migration
+    # 0008_runtruth_step_counts): exact once the run has ended; while it is open, as of its
+    # last status change (``storage.runs.step_counts`` reads an open run's steps instead).
+    steps_completed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    steps_failed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    steps_skipped: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RunWatch(SQLModel, table=True):

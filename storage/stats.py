@@ -1,13 +1,16 @@
 """Statistics per workflow and per action step, for a period: GROUP BY over runs and steps.
 
 Success rate is succeeded / (succeeded + failed): skipped and cancelled runs (and steps) did
-neither, and runs still open have not decided yet.
+neither, and runs still open have not decided yet. A run that went on past a failed step
+(``on_error: continue``) and ended ``completed`` did not succeed: it counts as failed
+(``storage.analytics.outcomes``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as wide_select
@@ -15,10 +18,10 @@ from sqlmodel import Session, col, select
 
 from definitions.nodes import ACTION_TYPES
 from storage.analytics import (
-    OPEN_STATUSES,
-    SUCCEEDED,
     Period,
     count_if,
+    outcome_counts,
+    outcomes,
     rate,
     runs_in,
     seconds_between,
@@ -36,7 +39,11 @@ class WorkflowStats:
     name: str
     total: int
     succeeded: int
+    """Runs that ended completed or goal_reached with no failed step."""
     failed: int
+    """Runs that ended failed, or completed/goal_reached past failed steps."""
+    with_failed_steps: int
+    """Of ``failed``, the runs that ended completed or goal_reached past failed steps."""
     skipped: int
     cancelled: int
     open: int
@@ -71,11 +78,9 @@ def workflow_stats(
         wide_select(
             col(Run.workflow_id),
             func.count(),
-            count_if(status.in_(SUCCEEDED)),
-            count_if(status == "failed"),
+            *outcome_counts(),
             count_if(status == "skipped"),
             count_if(status == "cancelled"),
-            count_if(status.in_(OPEN_STATUSES)),
             func.max(Run.started_at),
             func.avg(duration),
             count_if(duration > SLOW_AFTER_SECONDS),
@@ -92,24 +97,30 @@ def workflow_stats(
             )
         ).all()
     )
-    return [
-        WorkflowStats(
-            workflow_id=wf,
-            name=names.get(wf, ""),
-            total=total,
-            succeeded=ok,
-            failed=failed,
-            skipped=skipped,
-            cancelled=cancelled,
-            open=open_,
-            last_executed=_utc(last),
-            success_rate=rate(ok, ok + failed),
-            failure_rate=rate(failed, ok + failed),
-            average_seconds=None if average is None else round(float(average), 3),
-            slow_runs=slow or 0,
-        )  # fmt: skip
-        for wf, total, ok, failed, skipped, cancelled, open_, last, average, slow in found
-    ]
+    return [_workflow_stats(row, names.get(row[0], "")) for row in found]
+
+
+def _workflow_stats(row: Any, name: str) -> WorkflowStats:
+    wf, total, ended, failed_status, past, skipped, cancelled, last, average, slow = row
+    ok, failed = outcomes(ended, failed_status, past)
+    # Every status but the open ones is counted above (one aggregate fewer over every run).
+    open_ = total - (ended or 0) - (failed_status or 0) - (skipped or 0) - (cancelled or 0)
+    return WorkflowStats(
+        workflow_id=wf,
+        name=name,
+        total=total,
+        succeeded=ok,
+        failed=failed,
+        with_failed_steps=past or 0,
+        skipped=skipped,
+        cancelled=cancelled,
+        open=open_,
+        last_executed=_utc(last),
+        success_rate=rate(ok, ok + failed),
+        failure_rate=rate(failed, ok + failed),
+        average_seconds=None if average is None else round(float(average), 3),
+        slow_runs=slow or 0,
+    )
 
 
 def step_stats(

@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     runs_list.add_argument(
         "--status", help="running, waiting, completed, goal_reached, failed, cancelled, skipped"
     )
+    runs_list.add_argument(
+        "--failed-steps",
+        action="store_true",
+        help="only runs with a failed step (those that went on past one included)",
+    )
     runs_list.add_argument("--limit", type=int, default=20, help="how many (default 20, max 200)")
     runs_show = runs_commands.add_parser("show", help="one run and its steps")
     runs_show.add_argument("run_id")
@@ -86,6 +91,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             settings,
             workflow=args.workflow,
             status=args.status,
+            failed_steps=args.failed_steps,
             limit=args.limit,
             api_url=args.api_url,
         )

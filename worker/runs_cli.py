@@ -22,15 +22,20 @@ def list_runs(
     *,
     workflow: str | None = None,
     status: str | None = None,
+    failed_steps: bool = False,
     limit: int = 20,
     api_url: str | None = None,
 ) -> int:
-    """The newest runs, one a line; 0 when listed, 1 when the API refused, 2 when unreachable."""
+    """The newest runs, one a line; 0 when listed, 1 when the API refused, 2 when unreachable.
+    A run's steps column puts its failed steps first, in capitals: a run that went on past a
+    failed step ended ``completed`` but did not succeed."""
     params: dict[str, Any] = {"limit": limit}
     if workflow:
         params["workflow_id"] = workflow
     if status:
         params["status"] = status
+    if failed_steps:
+        params["has_failed_steps"] = "true"
     body = _get(settings, "/v1/runs", params, api_url)
     if body is None:
         return 2
@@ -42,13 +47,14 @@ def list_runs(
         return 0
     print(
         table(
-            ("RUN", "WORKFLOW", "VERSION", "STATUS", "STARTED", "DURATION", "ENTITY"),
+            ("RUN", "WORKFLOW", "VERSION", "STATUS", "STEPS", "STARTED", "DURATION", "ENTITY"),
             [
                 (
                     run["id"],
                     run["workflow_id"],
                     f"v{run['version']}",
                     run["status"],
+                    step_counts(run),
                     _when(run["started_at"]),
                     _duration(run.get("duration_ms")),
                     run.get("entity") or "",
@@ -74,6 +80,7 @@ def show_run(settings: Settings, run_id: str, *, api_url: str | None = None) -> 
         ("run", run["id"]),
         ("workflow", f"{run['workflow_id']} v{run['version']}"),
         ("status", run["status"]),
+        ("steps", step_counts(run, long=True)),
         ("entity", run.get("entity")),
         ("trigger", " ".join(str(v) for v in (trigger.get("type"), trigger.get("event_id")) if v)),
         ("started", _when(run["started_at"])),
@@ -108,6 +115,18 @@ def show_run(settings: Settings, run_id: str, *, api_url: str | None = None) -> 
             )
         )
     return 0
+
+
+def step_counts(run: dict[str, Any], *, long: bool = False) -> str:
+    """``2 FAILED, 3 ok, 1 skipped`` (``long``: ``… 3 completed …``): failed steps first and
+    loud, only the counts there are."""
+    parts = [
+        f"{run.get('steps_failed') or 0} FAILED",
+        f"{run.get('steps_completed') or 0} {'completed' if long else 'ok'}",
+        f"{run.get('steps_skipped') or 0} skipped",
+    ]
+    shown = [part for part in parts if not part.startswith("0 ")]
+    return ", ".join(shown) or "none"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

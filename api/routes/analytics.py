@@ -48,8 +48,13 @@ def period_of(start: datetime | None, end: datetime | None) -> Period:
 
 class Overall(BaseModel):
     runs: int
-    succeeded: int
-    failed: int
+    succeeded: int = Field(description="ended completed or goal_reached with no failed step")
+    failed: int = Field(
+        description="ended failed, or completed/goal_reached past failed steps (on_error: continue)"
+    )
+    with_failed_steps: int = Field(
+        description="of failed, the runs that ended completed or goal_reached past failed steps"
+    )
     open: int
     success_rate: float | None = Field(description="succeeded / (succeeded + failed)")
     slow_runs: int
@@ -95,7 +100,10 @@ def stats(
     for row in rows:
         reasons = []
         if row.failure_rate is not None and row.failure_rate > FAILURE_RATE_LIMIT:
-            reasons.append(f"{row.failure_rate:.0%} of ended runs failed")
+            reason = f"{row.failure_rate:.0%} of ended runs failed"
+            if row.with_failed_steps:
+                reason += f" ({row.with_failed_steps} went on past failed steps)"
+            reasons.append(reason)
         if row.slow_runs:
             reasons.append(f"{row.slow_runs} run(s) took longer than 60 s")
         if reasons:
@@ -108,6 +116,7 @@ def stats(
                 runs=sum(r.total for r in rows),
                 succeeded=succeeded,
                 failed=failed,
+                with_failed_steps=sum(r.with_failed_steps for r in rows),
                 open=sum(r.open for r in rows),
                 success_rate=rate(succeeded, succeeded + failed),
                 slow_runs=sum(r.slow_runs for r in rows),

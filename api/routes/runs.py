@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
@@ -19,6 +20,7 @@ from api.storable import Text, UtcDatetime
 from runs.control import cancel_run, retry_run
 from storage.db import session_scope
 from storage.models import Event, Run, RunStep, UTCDateTime
+from storage.step_counts import StepCounts, count_steps, counts_of, failed_step_exists
 
 router = APIRouter(tags=["runs"])
 
@@ -27,6 +29,10 @@ RunStatus = Literal[
     "running", "waiting", "completed", "goal_reached", "failed", "cancelled", "skipped"
 ]
 RunSort = Literal["started_at", "-started_at", "completed_at", "-completed_at"]
+HasFailedSteps = Annotated[
+    bool | None,
+    Query(description="true: only runs with a failed step (whatever their status); false: none"),
+]
 
 MAX_TEXT = 2000
 """Longer texts in a run's detail (step outputs, event data) are cut to this many characters."""
@@ -67,7 +73,15 @@ def _readable(trigger: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def run_out(run: Run, steps: list[RunStep] | None = None, event: Event | None = None) -> RunOut:
+def run_out(
+    run: Run,
+    steps: list[RunStep] | None = None,
+    event: Event | None = None,
+    counts: StepCounts | None = None,
+) -> RunOut:
+    """The run as the API shows it; its step counts are ``counts``, or those of ``steps``."""
+    if counts is None:
+        counts = counts_of(s.status for s in steps or [])
     trigger = _readable(run.trigger)
     if event is not None:
         trigger = {
@@ -90,6 +104,9 @@ def run_out(run: Run, steps: list[RunStep] | None = None, event: Event | None = 
         variant=run.variant,
         goal=run.goal,
         retry_of=run.retry_of,
+        steps_completed=counts.completed,
+        steps_failed=counts.failed,
+        steps_skipped=counts.skipped,
         path=None if steps is None else [s.step_key for s in steps],
         steps=None
         if steps is None
@@ -122,8 +139,7 @@ def _order(sort: str) -> Order:
     return Order(sort, when, Run.id, sort.startswith("-"), value)
 
 
-def _list_runs(
-    session: Session,
+def run_query(
     tenant: str,
     *,
     workflow_id: str | None = None,
@@ -131,10 +147,10 @@ def _list_runs(
     entity: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
-    sort: str = "-started_at",
-    limit: int,
-    cursor: str | None,
-) -> Page[RunOut]:
+    failed_steps: bool | None = None,
+) -> SelectOfScalar[Run]:
+    """The tenant's runs that match every filter given (``start``/``end``: when they started;
+    ``failed_steps``: whether any of their steps failed)."""
     query = select(Run).where(Run.tenant_id == tenant)
     if workflow_id:
         query = query.where(Run.workflow_id == workflow_id)
@@ -146,8 +162,17 @@ def _list_runs(
         query = query.where(col(Run.started_at) >= start)
     if end:
         query = query.where(col(Run.started_at) < end)
+    if failed_steps is not None:
+        query = query.where(failed_step_exists() if failed_steps else ~failed_step_exists())
+    return query
+
+
+def _page(
+    session: Session, query: SelectOfScalar[Run], sort: str, limit: int, cursor: str | None
+) -> Page[RunOut]:
     rows, next_cursor = keyset_page(session, query, _order(sort), str, limit, cursor)
-    return Page(items=[run_out(r) for r in rows], next_cursor=next_cursor)
+    counts = count_steps(session, [r.id for r in rows])
+    return Page(items=[run_out(r, counts=counts[r.id]) for r in rows], next_cursor=next_cursor)
 
 
 @router.get("/v1/runs")
@@ -163,16 +188,18 @@ def list_runs(
     to: Annotated[UtcDatetime | None, Query(description="started before")] = None,
     since: Annotated[UtcDatetime | None, Query(description="same as from")] = None,
     until: Annotated[UtcDatetime | None, Query(description="same as to")] = None,
+    has_failed_steps: HasFailedSteps = None,
     sort: Annotated[
         RunSort, Query(description="'-' for descending; open runs complete after all others")
     ] = "-started_at",
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
-    return _list_runs(
-        session, tenant, workflow_id=workflow_id, status=status, entity=entity,
-        start=from_ or since, end=to or until, sort=sort, limit=limit, cursor=cursor,
+    query = run_query(
+        tenant, workflow_id=workflow_id, status=status, entity=entity, start=from_ or since,
+        end=to or until, failed_steps=has_failed_steps,
     )  # fmt: skip
+    return _page(session, query, sort, limit, cursor)
 
 
 @router.get("/v1/workflows/{workflow_id}/runs")
@@ -181,18 +208,17 @@ def workflow_runs(
     tenant: CurrentTenant,
     session: SessionDep,
     status: RunStatus | None = None,
+    has_failed_steps: HasFailedSteps = None,
     sort: RunSort = "-started_at",
     limit: Limit = 50,
     cursor: str | None = None,
 ) -> Page[RunOut]:
     find_workflow(session, tenant, workflow_id)
-    return _list_runs(
-        session, tenant, workflow_id=workflow_id, status=status, sort=sort, limit=limit,
-        cursor=cursor,
-    )  # fmt: skip
+    query = run_query(tenant, workflow_id=workflow_id, status=status, failed_steps=has_failed_steps)
+    return _page(session, query, sort, limit, cursor)
 
 
-def _detail(session: Session, tenant: str, run_id: str) -> RunOut:
+def run_detail(session: Session, tenant: str, run_id: str) -> RunOut:
     run = session.get(Run, run_id)
     if run is None or run.tenant_id != tenant:
         raise NotFound("run", run_id)
@@ -210,7 +236,7 @@ def _detail(session: Session, tenant: str, run_id: str) -> RunOut:
 @router.get("/v1/runs/{run_id}")
 def read_run(run_id: str, tenant: CurrentTenant, session: SessionDep) -> RunOut:
     """One run with its trigger event, every step in the order taken, and its path."""
-    return _detail(session, tenant, run_id)
+    return run_detail(session, tenant, run_id)
 
 
 @router.post(
@@ -223,7 +249,7 @@ async def cancel(run_id: str, tenant: CurrentTenant, deps: Deps, response: Respo
     if not await cancel_run(deps, tenant, run_id):
         response.status_code = status.HTTP_202_ACCEPTED
     with session_scope(deps.engine) as session:
-        return _detail(session, tenant, run_id)
+        return run_detail(session, tenant, run_id)
 
 
 @router.post("/v1/runs/{run_id}/retry", status_code=status.HTTP_202_ACCEPTED)

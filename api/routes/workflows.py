@@ -137,25 +137,25 @@ async def patch(
 @router.delete("/{workflow_id}", status_code=status.HTTP_200_OK)
 async def delete(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
     """Archives: the workflow stops starting runs; its runs and history are kept."""
-    return await _change_status(deps, tenant, workflow_id, "archived")
+    return await change_status(deps, tenant, workflow_id, "archived")
 
 
 @router.post("/{workflow_id}/activate")
 async def activate(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
-    return await _change_status(deps, tenant, workflow_id, "active")
+    return await change_status(deps, tenant, workflow_id, "active")
 
 
 @router.post("/{workflow_id}/pause")
 async def pause(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
-    return await _change_status(deps, tenant, workflow_id, "paused")
+    return await change_status(deps, tenant, workflow_id, "paused")
 
 
 @router.post("/{workflow_id}/archive")
 async def archive(workflow_id: str, tenant: CurrentTenant, deps: Deps) -> WorkflowOut:
-    return await _change_status(deps, tenant, workflow_id, "archived")
+    return await change_status(deps, tenant, workflow_id, "archived")
 
 
-async def _change_status(
+async def change_status(
     deps: ApiDeps, tenant: str, workflow_id: str, new_status: WorkflowStatus
 ) -> WorkflowOut:
     """Lifecycle: the status, then the workflow's schedule (``runs.schedules``) before the

@@ -54,6 +54,13 @@ class RunOut(BaseModel):
     variant: str | None = Field(default=None, description="the variant an A/B split took")
     goal: str | None = Field(default=None, description="the goal node the run reached")
     retry_of: str | None = Field(default=None, description="the run this one retries")
+    steps_completed: int = Field(default=0, description="steps that completed")
+    steps_failed: int = Field(
+        default=0,
+        description="steps that failed; a run with failed steps did not succeed, even when "
+        "it went on past them (on_error: continue) and ended completed",
+    )
+    steps_skipped: int = Field(default=0, description="steps that were skipped")
     path: list[str] | None = Field(
         default=None, description="the step keys in the order the run took them"
     )

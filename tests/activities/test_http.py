@@ -13,7 +13,13 @@ from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
 from activities.errors import PermanentDeliveryError, TransientDeliveryError
-from activities.http import HttpCaller, encode_json
+from activities.http import (
+    HttpCaller,
+    blank_fields,
+    blank_template_problem,
+    empty_expressions,
+    encode_json,
+)
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from storage.db import session_scope
 from storage.models import Delivery
@@ -343,3 +349,62 @@ async def test_a_key_already_delivered_is_not_sent_again(
 
     assert server.requests == []
     assert steps_of(engine, run_id)["hook"].output == {"status": 200, "json": {"first": True}}
+
+
+@pytest.mark.parametrize(
+    ("url", "headers", "blank"),
+    [
+        ("https://api.example.com/hooks/1", {"X-Key": "k"}, []),
+        ("", {}, ["url"]),
+        ("   ", {}, ["url"]),
+        ("/hooks/1", {}, ["url"]),
+        ("https:///hooks/1", {}, ["url"]),
+        ("https://.example.com/hooks", {}, ["url"]),
+        ("https://api..example.com/hooks", {}, ["url"]),
+        ("https://api.example.com/users//notify", {}, ["url"]),
+        ("https://api.example.com/x", {"X-Key": "", "X-Other": "v", "X-Space": " "},
+         ["headers.X-Key", "headers.X-Space"]),
+    ],
+)  # fmt: skip
+def test_blank_fields_are_the_url_and_headers_a_template_may_have_emptied(
+    url: str, headers: dict[str, str], blank: list[str]
+) -> None:
+    assert blank_fields(url, headers) == blank
+
+
+@pytest.mark.parametrize(
+    ("source", "rendered", "empty"),
+    [
+        ("{{ hook_url }}", "", ["hook_url"]),
+        ("https://{{ tenant }}.example.com/x", "https://.example.com/x", ["tenant"]),
+        ("https://api.example.com/users/{{ user.id }}/notify/{{ kind }}",
+         "https://api.example.com/users//notify/sms", ["user.id"]),
+        ("https://{{ host }}/{{ path }}", "https:///", ["host", "path"]),
+        ("https://{{ host }}/x", "https://api.example.com/x", []),
+        ("Bearer {{ token }}", "Bearer ", ["token"]),
+        ("{% if a %}x{% endif %}", "", None),
+        ("https://{{ host }}/x", "https://api.example.com/y", None),
+    ],
+)  # fmt: skip
+def test_empty_expressions_are_found_between_the_templates_literal_text(
+    source: str, rendered: str, empty: list[str] | None
+) -> None:
+    assert empty_expressions(source, rendered) == empty
+
+
+def test_a_blank_template_problem_names_what_rendered_empty() -> None:
+    assert blank_template_problem(
+        "url", "https://{{ sub }}.example.com", "https://.example.com"
+    ) == ("url rendered empty where its template reads {{ sub }}: the run has no value there")
+    # Written so by the author, not a template's doing: the request goes as written.
+    assert (
+        blank_template_problem("url", "https://api.example.com//x", "https://api.example.com//x")
+        is None
+    )
+    assert blank_template_problem("headers.X-Key", "{{ key }}", "") == (
+        "headers.X-Key rendered empty where its template reads {{ key }}: the run has no value there"
+    )
+    # Without the step's template (a run of no stored version): what cannot be meant only.
+    assert blank_template_problem("headers.X-Key", None, "") is not None
+    assert blank_template_problem("url", None, "https://.example.com/") is not None
+    assert blank_template_problem("url", None, "https://api.example.com//x") is None

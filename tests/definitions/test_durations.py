@@ -42,10 +42,45 @@ def test_parse_duration_accepts_documented_forms(value, expected):
     assert parse_duration(value) == expected
 
 
+MS = timedelta(milliseconds=1)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("100ms", 100 * MS),
+        ("100 ms", 100 * MS),
+        ("250msec", 250 * MS),
+        ("1 millisecond", MS),
+        ("100 milliseconds", 100 * MS),
+        ("1.5s", 1500 * MS),
+        ("0.25 seconds", 250 * MS),
+        ("1s500ms", 1500 * MS),
+        ("1m 30s 250ms", timedelta(seconds=90.25)),
+        ("-100ms", -100 * MS),
+        ("PT0.1S", 100 * MS),
+        ("PT1.5S", 1500 * MS),
+        ("pt0.001s", MS),
+        ("0.1", 100 * MS),
+        (0.1, 100 * MS),
+        ({"milliseconds": 100}, 100 * MS),
+        ({"seconds": 1, "milliseconds": 500}, 1500 * MS),
+    ],
+)
+def test_parse_duration_accepts_sub_second_units(value, expected):
+    assert parse_duration(value) == expected
+
+
+def test_minutes_and_milliseconds_are_not_confused():
+    assert (parse_duration("1m"), parse_duration("1ms")) == (timedelta(minutes=1), MS)
+
+
 @pytest.mark.parametrize(
     "value",
     [
         "",
+        "100mss",
+        "1ms1ms",
         "P",
         "PT",
         "P1DT",

@@ -31,8 +31,11 @@ def _run(
     *,
     ended: datetime = AT - timedelta(minutes=10),
     steps: tuple[tuple[str, float], ...] = (("send_email", 1.0),),
+    step_status: str | None = None,
 ) -> None:
-    """A run that ended at ``ended`` after its steps ``(type, seconds)``, one after another."""
+    """A run that ended at ``ended`` after its steps ``(type, seconds)``, one after another;
+    its steps end ``step_status`` (by default: failed in a failed run, else completed)."""
+    step_status = step_status or ("failed" if status == "failed" else "completed")
     run_id = f"run_{uuid.uuid4().hex[:12]}"
     started = ended - timedelta(seconds=sum(seconds for _, seconds in steps) + 1)
     session.add(
@@ -46,7 +49,7 @@ def _run(
         session.add(
             RunStep(
                 tenant_id=tenant, run_id=run_id, step_key=f"s{seq}", seq=seq, node_id=f"s{seq}",
-                type=kind, status="completed", attempts=1, started_at=at,
+                type=kind, status=step_status, attempts=1, started_at=at,
                 completed_at=at + timedelta(seconds=seconds),
             )
         )  # fmt: skip
@@ -108,8 +111,24 @@ def test_a_failing_and_a_slow_workflow_are_alerted_not_the_healthy_ones(
          "hour (longest 61.5 s)"),
     ]  # fmt: skip
     by_kind = {n.kind: n for n in inbox}
-    assert by_kind[FAILING].link == f"/v1/runs?workflow_id={seeded['failing']}&status=failed"
+    link = f"/v1/runs?workflow_id={seeded['failing']}&has_failed_steps=true"
+    assert by_kind[FAILING].link == link
     assert (by_kind[SLOW].data or {})["workflow_id"] == seeded["slow"]
+
+
+def test_runs_that_went_on_past_failed_steps_count_as_failures(engine: Engine) -> None:
+    """``on_error: continue``: the runs ended ``completed``, but their only action failed."""
+    at = AT + timedelta(days=30)
+    with session_scope(engine) as session:
+        tenant = create_tenant(session, "Acme")[0].id
+        continuing = _workflow(session, tenant, "Best effort")
+        for _ in range(2):
+            _run(session, tenant, continuing, "completed", ended=at - timedelta(minutes=5),
+                 step_status="failed")  # fmt: skip
+        _run(session, tenant, continuing, "completed", ended=at - timedelta(minutes=5))
+    with session_scope(engine) as session:
+        sent = raise_alerts(session, at)
+    assert [(a.workflow_id, a.kind, a.runs, a.count) for a in sent] == [(continuing, FAILING, 3, 2)]
 
 
 def test_a_workflow_is_not_alerted_twice_within_the_hour(

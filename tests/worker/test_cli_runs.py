@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import httpx
 import pytest
 
+from tests.helpers.serving import free_port
 from tests.worker.conftest import Api, relay
 
 
@@ -36,8 +40,8 @@ async def test_list_shows_the_tenants_runs_as_a_table(
 
     assert status == 0
     header, *rows = out.splitlines()
-    assert header.split() == ["RUN", "WORKFLOW", "VERSION", "STATUS", "STARTED", "DURATION",
-                              "ENTITY"]  # fmt: skip
+    assert header.split() == ["RUN", "WORKFLOW", "VERSION", "STATUS", "STEPS", "STARTED",
+                              "DURATION", "ENTITY"]  # fmt: skip
     # Newest first, each column starting where its header does.
     assert [row.split()[0] for row in rows] == [second, first]
     entity = header.index("ENTITY")
@@ -85,6 +89,53 @@ async def test_show_prints_the_run_and_its_steps(
     assert steps[0].split() == ["STEP", "TYPE", "STATUS", "ATTEMPTS", "STARTED", "DURATION",
                                 "OUTPUT", "/", "ERROR"]  # fmt: skip
     assert steps[1].split()[:3] == ["pause", "wait", "waiting"]
+
+
+BEST_EFFORT = {
+    "name": "Best effort",
+    "trigger": {"type": "manual"},
+    "steps": [
+        {"id": "notify", "type": "http_request", "url": "http://127.0.0.1:{port}/hook",
+         "retry": {"max_attempts": 1}},
+        {"id": "note", "type": "set", "values": {"done": True}},
+    ],
+}  # fmt: skip
+
+
+async def test_a_run_past_a_failed_step_shows_it_and_is_listed_by_failed_steps(
+    api: Api,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    waiting = await _started_run(api, "bk_5")
+    document = json.loads(json.dumps(BEST_EFFORT).replace("{port}", str(free_port())))
+    async with httpx.AsyncClient(
+        base_url=api.url, headers={"Authorization": f"Bearer {api.key}"}
+    ) as client:
+        workflow = (await client.post("/v1/workflows", json=document)).json()["id"]
+        run_id = (await client.post(f"/v1/workflows/{workflow}/execute", json={})).json()["id"]
+        for _ in range(200):
+            run = (await client.get(f"/v1/runs/{run_id}")).json()
+            if run["status"] == "completed":
+                break
+            await asyncio.sleep(0.1)
+    assert (run["status"], run["steps_failed"], run["steps_completed"]) == ("completed", 1, 1)
+
+    argv = ["runs", "list", "--failed-steps", "--api-url", api.url]
+    status, out, _ = await relay(capsys, *argv)
+    header, *rows = out.splitlines()
+    assert status == 0 and [row.split()[0] for row in rows] == [run_id]
+    status_at, steps_at, started_at = (header.index(h) for h in ("STATUS", "STEPS", "STARTED"))
+    assert rows[0][status_at:steps_at].strip() == "completed"
+    assert rows[0][steps_at:started_at].strip() == "1 FAILED, 1 ok"
+
+    status, out, _ = await relay(capsys, "runs", "list", "--api-url", api.url)
+    listed = {row.split()[0]: row for row in out.splitlines()[1:]}
+    assert "FAILED" in listed[run_id] and "FAILED" not in listed[waiting]
+
+    status, out, _ = await relay(capsys, "runs", "show", run_id, "--api-url", api.url)
+    lines = out.splitlines()
+    facts = dict(line.split(None, 1) for line in lines[: lines.index("")])
+    assert (facts["status"], facts["steps"]) == ("completed", "1 FAILED, 1 completed")
 
 
 async def test_an_unknown_run_exits_1_with_the_apis_reason(
