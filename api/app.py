@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import access_log, errors
+from api import access_log, console, errors
 from api.deps import ApiDeps
 from api.routes import (
     analytics,
@@ -58,4 +58,5 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.include_router(records.router)
     app.include_router(notifications.router)
     app.include_router(exports.router)
+    console.install(app)  # last: its catch-all must not shadow an API route
     return app

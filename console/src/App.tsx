@@ -1,0 +1,27 @@
+import { Navigate, Route, Routes } from "react-router-dom";
+import { useAuth } from "./api/auth";
+import { Layout } from "./components/Layout";
+import { Empty } from "./components/feedback";
+import { SignInPage } from "./features/auth/pages/SignInPage";
+import { WorkflowsPage } from "./features/workflows/pages/WorkflowsPage";
+
+export function App() {
+  const { signedIn } = useAuth();
+  if (!signedIn) return <SignInPage />;
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route index element={<Navigate to="/workflows" replace />} />
+        <Route path="workflows" element={<WorkflowsPage />} />
+        <Route
+          path="*"
+          element={
+            <Empty title="Page not found">
+              <p>Choose a section above.</p>
+            </Empty>
+          }
+        />
+      </Route>
+    </Routes>
+  );
+}
