@@ -3,6 +3,8 @@ import { useAuth } from "./api/auth";
 import { Layout } from "./components/Layout";
 import { Empty } from "./components/feedback";
 import { SignInPage } from "./features/auth/pages/SignInPage";
+import { VersionsTab } from "./features/workflows/pages/VersionsTab";
+import { WorkflowFlowTab, WorkflowPage, WorkflowRunsTab } from "./features/workflows/pages/WorkflowPage";
 import { WorkflowsPage } from "./features/workflows/pages/WorkflowsPage";
 
 export function App() {
@@ -13,6 +15,11 @@ export function App() {
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/workflows" replace />} />
         <Route path="workflows" element={<WorkflowsPage />} />
+        <Route path="workflows/:workflowId" element={<WorkflowPage />}>
+          <Route index element={<WorkflowFlowTab />} />
+          <Route path="runs" element={<WorkflowRunsTab />} />
+          <Route path="versions" element={<VersionsTab />} />
+        </Route>
         <Route
           path="*"
           element={

@@ -7,6 +7,19 @@ export type Workflow = Schemas["WorkflowOut"];
 export type Run = Schemas["RunOut"];
 export type Step = Schemas["StepOut"];
 
+/** ``GET /v1/workflows/{id}/graph`` (JSON). Written here because the route declares only its
+ * media types (JSON, Mermaid, SVG), so its OpenAPI document carries no schema for it; this
+ * mirrors ``GraphOut`` in api/routes/analytics.py. */
+export interface Graph {
+  workflow_id: string;
+  version: number;
+  from: string;
+  to: string;
+  runs: number;
+  nodes: { id: string; type: string; label: string; visits: number }[];
+  edges: { from: string; to: string; when: string | null; count: number }[];
+}
+
 const KEY_STORAGE = "relay.apiKey";
 
 export function storedKey(): string | null {

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap, type Workflow } from "../../../api/client";
+import { api, unwrap, type Graph, type Workflow } from "../../../api/client";
 
 export type Lifecycle = "activate" | "pause" | "archive";
 
@@ -29,6 +29,7 @@ export function useWorkflow(id: string) {
     queryKey: ["workflows", id],
     queryFn: async () =>
       unwrap(await api.GET("/v1/workflows/{workflow_id}", { params: { path: { workflow_id: id } } })),
+    refetchInterval: 5_000,
   });
 }
 
@@ -64,6 +65,107 @@ export function useLifecycle() {
       }
       if (failures.length) throw failures[0]!.error;
     },
+    onSettled: () => queries.invalidateQueries({ queryKey: ["workflows"] }),
+  });
+}
+
+/** The latest version's graph with the last ``days`` days' visits and edge counts. */
+export function useGraph(id: string, days = 30) {
+  return useQuery({
+    queryKey: ["graph", id, days],
+    queryFn: async () => {
+      const from = new Date(Date.now() - days * DAY).toISOString();
+      const answer = await api.GET("/v1/workflows/{workflow_id}/graph", {
+        params: { path: { workflow_id: id }, query: { from, format: "json" } },
+        parseAs: "json",
+      });
+      return unwrap(answer) as unknown as Graph;
+    },
+    refetchInterval: 5_000,
+  });
+}
+
+export function useWorkflowStats(id: string, days = 30) {
+  return useQuery({
+    queryKey: ["workflow-stats", id, days],
+    queryFn: async () => {
+      const from = new Date(Date.now() - days * DAY).toISOString();
+      return unwrap(
+        await api.GET("/v1/workflows/{workflow_id}/stats", {
+          params: { path: { workflow_id: id }, query: { from } },
+        }),
+      );
+    },
+    refetchInterval: 5_000,
+  });
+}
+
+export function useWorkflowRuns(id: string) {
+  return useQuery({
+    queryKey: ["runs", "of", id],
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/v1/workflows/{workflow_id}/runs", {
+          params: { path: { workflow_id: id }, query: { limit: 50 } },
+        }),
+      ),
+    refetchInterval: 2_000,
+  });
+}
+
+export function useVersions(id: string) {
+  return useQuery({
+    queryKey: ["workflows", id, "versions"],
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/v1/workflows/{workflow_id}/versions", {
+          params: { path: { workflow_id: id } },
+        }),
+      ),
+  });
+}
+
+export function useDiff(id: string, from: number | null, to: number | null) {
+  return useQuery({
+    queryKey: ["workflows", id, "diff", from, to],
+    enabled: from !== null && to !== null && from !== to,
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/v1/workflows/{workflow_id}/diff", {
+          params: { path: { workflow_id: id }, query: { from: from!, to: to! } },
+        }),
+      ),
+  });
+}
+
+export function useRollback(id: string) {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (version: number) =>
+      unwrap(
+        await api.POST("/v1/workflows/{workflow_id}/rollback", {
+          params: { path: { workflow_id: id } },
+          body: { version },
+        }),
+      ),
+    onSettled: () => {
+      void queries.invalidateQueries({ queryKey: ["workflows"] });
+      void queries.invalidateQueries({ queryKey: ["graph", id] });
+      setTimeout(() => void queries.invalidateQueries({ queryKey: ["workflows", id, "versions"] }));
+    },
+  });
+}
+
+export function useDuplicate() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (id: string) =>
+      unwrap(
+        await api.POST("/v1/workflows/{workflow_id}/duplicate", {
+          params: { path: { workflow_id: id } },
+          body: {},
+        }),
+      ),
     onSettled: () => queries.invalidateQueries({ queryKey: ["workflows"] }),
   });
 }
