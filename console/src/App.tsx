@@ -3,6 +3,8 @@ import { useAuth } from "./api/auth";
 import { Layout } from "./components/Layout";
 import { Empty } from "./components/feedback";
 import { SignInPage } from "./features/auth/pages/SignInPage";
+import { RunPage } from "./features/runs/pages/RunPage";
+import { RunsPage } from "./features/runs/pages/RunsPage";
 import { VersionsTab } from "./features/workflows/pages/VersionsTab";
 import { WorkflowFlowTab, WorkflowPage, WorkflowRunsTab } from "./features/workflows/pages/WorkflowPage";
 import { WorkflowsPage } from "./features/workflows/pages/WorkflowsPage";
@@ -20,6 +22,8 @@ export function App() {
           <Route path="runs" element={<WorkflowRunsTab />} />
           <Route path="versions" element={<VersionsTab />} />
         </Route>
+        <Route path="runs" element={<RunsPage />} />
+        <Route path="runs/:runId" element={<RunPage />} />
         <Route
           path="*"
           element={

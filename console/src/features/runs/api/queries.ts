@@ -17,7 +17,8 @@ export interface RunFilters {
   workflow_id?: string;
   status?: RunStatus;
   entity?: string;
-  from?: string;
+  /** Started within the last this many days. */
+  days?: number;
 }
 
 /** Runs across workflows, newest first, a page at a time (cursor pagination as you scroll);
@@ -26,12 +27,15 @@ export function useRuns(filters: RunFilters) {
   return useInfiniteQuery({
     queryKey: ["runs", filters],
     initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      unwrap(
+    queryFn: async ({ pageParam }) => {
+      const { days, ...rest } = cleaned(filters);
+      const from = days ? new Date(Date.now() - days * 86_400_000).toISOString() : undefined;
+      return unwrap(
         await api.GET("/v1/runs", {
-          params: { query: { ...cleaned(filters), limit: 50, cursor: pageParam } },
+          params: { query: { ...rest, from, limit: 50, cursor: pageParam } },
         }),
-      ),
+      );
+    },
     getNextPageParam: (page) => page.next_cursor ?? undefined,
     placeholderData: keepPreviousData,
     refetchInterval: 2_000,

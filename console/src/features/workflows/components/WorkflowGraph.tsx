@@ -128,6 +128,7 @@ export function WorkflowGraph({
         edges={edges}
         nodeTypes={NODE_TYPES}
         fitView
+        fitViewOptions={{ maxZoom: 1 }}
         nodesDraggable={false}
         nodesConnectable={false}
         onNodeClick={(_, node) => onSelect?.(node.id)}
