@@ -13,6 +13,7 @@ from api.routes import (
     analytics,
     authoring,
     email_templates,
+    event_log,
     event_types,
     events,
     exports,
@@ -58,5 +59,6 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.include_router(records.router)
     app.include_router(notifications.router)
     app.include_router(exports.router)
+    app.include_router(event_log.router)
     console.install(app)  # last: its catch-all must not shadow an API route
     return app

@@ -3,6 +3,7 @@ import { useAuth } from "./api/auth";
 import { Layout } from "./components/Layout";
 import { Empty } from "./components/feedback";
 import { SignInPage } from "./features/auth/pages/SignInPage";
+import { EventsPage } from "./features/events/pages/EventsPage";
 import { RunPage } from "./features/runs/pages/RunPage";
 import { RunsPage } from "./features/runs/pages/RunsPage";
 import { VersionsTab } from "./features/workflows/pages/VersionsTab";
@@ -23,6 +24,7 @@ export function App() {
           <Route path="versions" element={<VersionsTab />} />
         </Route>
         <Route path="runs" element={<RunsPage />} />
+        <Route path="events" element={<EventsPage />} />
         <Route path="runs/:runId" element={<RunPage />} />
         <Route
           path="*"

@@ -171,6 +171,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/event-types/{event_type}/sample": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Event Sample
+         * @description Sample data for a test event of ``event_type``, built from its catalog schema.
+         */
+        get: operations["event_sample_v1_event_types__event_type__sample_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -178,7 +198,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Recent Events
+         * @description Events as received, newest first, each with its outcomes (``GET /v1/events/{id}`` adds
+         *     its data).
+         */
+        get: operations["recent_events_v1_events_get"];
         put?: never;
         /**
          * Post Events
@@ -1337,6 +1362,40 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** EventSample */
+        EventSample: {
+            /**
+             * Data
+             * @description data that the event type's schema accepts
+             */
+            data: unknown;
+            /** Type */
+            type: string;
+        };
+        /** EventSummary */
+        EventSummary: {
+            /** Entity */
+            entity: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /**
+             * Outcomes
+             * @description per workflow listening to its type: what the event did to it (empty: no active workflow listened)
+             */
+            outcomes: components["schemas"]["OutcomeOut"][];
+            /**
+             * Received At
+             * Format: date-time
+             */
+            received_at: string;
+            /** Type */
+            type: string;
+        };
         /** ExecuteIn */
         ExecuteIn: {
             /** Entity */
@@ -1576,6 +1635,13 @@ export interface components {
         Page_EmailTemplateOut_: {
             /** Items */
             items: components["schemas"]["EmailTemplateOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[EventSummary] */
+        Page_EventSummary_: {
+            /** Items */
+            items: components["schemas"]["EventSummary"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -2683,6 +2749,71 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    event_sample_v1_event_types__event_type__sample_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_type: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventSample"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    recent_events_v1_events_get: {
+        parameters: {
+            query?: {
+                type?: string | null;
+                entity?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EventSummary_"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -50,11 +50,8 @@ export function percent(rate: number | null | undefined): string {
   return rate === null || rate === undefined ? "—" : `${Math.round(rate * 100)}%`;
 }
 
-const LABELS: Record<string, string> = {
-  goal_reached: "goal reached",
-};
 
 /** A workflow, run or step status as a labelled badge (colour is never the only cue). */
 export function StatusBadge({ status }: { status: string }) {
-  return <span className={`badge badge-${status}`}>{LABELS[status] ?? status}</span>;
+  return <span className={`badge badge-${status}`}>{status.replace(/_/g, " ")}</span>;
 }
