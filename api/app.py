@@ -11,6 +11,7 @@ from api import access_log, console, errors
 from api.deps import ApiDeps
 from api.routes import (
     analytics,
+    analytics_series,
     authoring,
     email_templates,
     event_log,
@@ -60,5 +61,6 @@ def create_app(deps: ApiDeps) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(exports.router)
     app.include_router(event_log.router)
+    app.include_router(analytics_series.router)
     console.install(app)  # last: its catch-all must not shadow an API route
     return app

@@ -3,7 +3,10 @@ import { useAuth } from "./api/auth";
 import { Layout } from "./components/Layout";
 import { Empty } from "./components/feedback";
 import { SignInPage } from "./features/auth/pages/SignInPage";
+import { AnalyticsPage } from "./features/analytics/pages/AnalyticsPage";
+import { WorkflowAnalyticsTab } from "./features/analytics/pages/WorkflowAnalyticsTab";
 import { EventsPage } from "./features/events/pages/EventsPage";
+import { TemplatesPage } from "./features/templates/pages/TemplatesPage";
 import { RunPage } from "./features/runs/pages/RunPage";
 import { RunsPage } from "./features/runs/pages/RunsPage";
 import { VersionsTab } from "./features/workflows/pages/VersionsTab";
@@ -22,9 +25,12 @@ export function App() {
           <Route index element={<WorkflowFlowTab />} />
           <Route path="runs" element={<WorkflowRunsTab />} />
           <Route path="versions" element={<VersionsTab />} />
+          <Route path="analytics" element={<WorkflowAnalyticsTab />} />
         </Route>
         <Route path="runs" element={<RunsPage />} />
         <Route path="events" element={<EventsPage />} />
+        <Route path="analytics" element={<AnalyticsPage />} />
+        <Route path="templates" element={<TemplatesPage />} />
         <Route path="runs/:runId" element={<RunPage />} />
         <Route
           path="*"

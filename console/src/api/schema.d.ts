@@ -613,6 +613,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/stats/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Tenant Series
+         * @description Every workflow's runs in the period (default: the last 30 days), bucket by bucket.
+         */
+        get: operations["tenant_series_v1_stats_series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/templates": {
         parameters: {
             query?: never;
@@ -994,6 +1014,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/{workflow_id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Workflow Series
+         * @description The workflow's runs in the period (default: the last 30 days), bucket by bucket.
+         */
+        get: operations["workflow_series_v1_workflows__workflow_id__series_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/{workflow_id}/stats": {
         parameters: {
             query?: never;
@@ -1098,6 +1138,38 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Bucket */
+        Bucket: {
+            /** Failed */
+            failed: number;
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /**
+             * Open
+             * @description running or waiting now
+             */
+            open: number;
+            /** Runs */
+            runs: number;
+            /**
+             * Succeeded
+             * @description ended completed or goal_reached
+             */
+            succeeded: number;
+            /**
+             * Success Rate
+             * @description succeeded / (succeeded + failed)
+             */
+            success_rate: number | null;
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
+        };
         /** BulkTestIn */
         BulkTestIn: {
             event?: components["schemas"]["TestEventIn"] | null;
@@ -1897,6 +1969,21 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** SeriesOut */
+        SeriesOut: {
+            /** Buckets */
+            buckets: components["schemas"]["Bucket"][];
+            /**
+             * From
+             * Format: date-time
+             */
+            from: string;
+            /**
+             * To
+             * Format: date-time
+             */
+            to: string;
         };
         /** SimulatedStepOut */
         SimulatedStepOut: {
@@ -3793,6 +3880,42 @@ export interface operations {
             };
         };
     };
+    tenant_series_v1_stats_series_get: {
+        parameters: {
+            query?: {
+                /** @description runs started at or after; default: 30 days before `to` */
+                from?: string | null;
+                /** @description runs started before; default: now */
+                to?: string | null;
+                /** @description how many equal parts the period is cut into */
+                buckets?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     templates_v1_templates_get: {
         parameters: {
             query?: {
@@ -4605,6 +4728,44 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_RunOut_"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    workflow_series_v1_workflows__workflow_id__series_get: {
+        parameters: {
+            query?: {
+                /** @description runs started at or after; default: 30 days before `to` */
+                from?: string | null;
+                /** @description runs started before; default: now */
+                to?: string | null;
+                /** @description how many equal parts the period is cut into */
+                buckets?: number;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeriesOut"];
                 };
             };
             /** @description Validation Error */

@@ -5,6 +5,8 @@ const SECTIONS = [
   ["/workflows", "Workflows"],
   ["/runs", "Runs"],
   ["/events", "Events"],
+  ["/analytics", "Analytics"],
+  ["/templates", "Templates"],
 ] as const;
 
 export function Layout() {

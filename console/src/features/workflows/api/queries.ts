@@ -169,3 +169,23 @@ export function useDuplicate() {
     onSettled: () => queries.invalidateQueries({ queryKey: ["workflows"] }),
   });
 }
+
+/** Imports a JSON or YAML document (by the file's extension) as a new draft. */
+export function useImport() {
+  const queries = useQueryClient();
+  return useMutation({
+    mutationFn: async (file: File) => {
+      const yaml = /\.ya?ml$/i.test(file.name) || /yaml/.test(file.type);
+      const text = await file.text();
+      return unwrap(
+        await api.POST("/v1/workflows/import", {
+          // The route reads the raw body: JSON, or YAML sent as application/yaml.
+          body: text as never,
+          bodySerializer: (body: unknown) => body as string,
+          headers: { "Content-Type": yaml ? "application/yaml" : "application/json" },
+        }),
+      );
+    },
+    onSettled: () => queries.invalidateQueries({ queryKey: ["workflows"] }),
+  });
+}

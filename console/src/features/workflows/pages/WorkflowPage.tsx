@@ -68,6 +68,7 @@ export function WorkflowPage() {
           Flow
         </NavLink>
         <NavLink to={`/workflows/${w.id}/runs`}>Runs</NavLink>
+        <NavLink to={`/workflows/${w.id}/analytics`}>Analytics</NavLink>
         <NavLink to={`/workflows/${w.id}/versions`}>Versions</NavLink>
       </nav>
       <Outlet context={w} />

@@ -1,9 +1,9 @@
 import { useMemo, useState } from "react";
-import { Link } from "react-router-dom";
+import { Link, useNavigate } from "react-router-dom";
 import type { Schemas, Workflow } from "../../../api/client";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
 import { percent, StatusBadge, When } from "../../../components/format";
-import { useLifecycle, useStats, useWorkflows, type Lifecycle } from "../api/queries";
+import { useImport, useLifecycle, useStats, useWorkflows, type Lifecycle } from "../api/queries";
 import { triggerWords } from "../components/triggerWords";
 
 type Stats = Schemas["WorkflowStats"];
@@ -15,6 +15,8 @@ export function WorkflowsPage() {
   const week = useStats(7);
   const ever = useStats(null);
   const lifecycle = useLifecycle();
+  const importing = useImport();
+  const navigate = useNavigate();
   const [search, setSearch] = useState("");
   const [status, setStatus] = useState("");
   const [trigger, setTrigger] = useState("");
@@ -55,7 +57,25 @@ export function WorkflowsPage() {
     <section aria-labelledby="workflows-title">
       <header className="page-header">
         <h1 id="workflows-title">Workflows</h1>
+        <div className="actions">
+          <Link className="button" to="/templates">
+            Create from a template
+          </Link>
+          <label className="button file">
+            Import a JSON or YAML file
+            <input
+              type="file"
+              accept=".json,.yaml,.yml,application/json,application/yaml"
+              onChange={(e) => {
+                const file = e.target.files?.[0];
+                e.target.value = "";
+                if (file) importing.mutate(file, { onSuccess: (w) => navigate(`/workflows/${w.id}`) });
+              }}
+            />
+          </label>
+        </div>
       </header>
+      <ProblemAlert error={importing.error} title="The file could not be imported" />
       <div className="toolbar" role="search">
         <label>
           Search
@@ -105,8 +125,8 @@ export function WorkflowsPage() {
       ) : workflows.data && workflows.data.length === 0 ? (
         <Empty title="No workflows yet">
           <p>
-            Create one with <code>POST /v1/workflows</code>, from a template, or by importing a
-            JSON or YAML document.
+            <Link to="/templates">Start from a template</Link>, import a JSON or YAML document
+            above, or create one with <code>POST /v1/workflows</code>.
           </p>
         </Empty>
       ) : shown.length === 0 ? (
