@@ -7,6 +7,7 @@ import { AnalyticsPage } from "./features/analytics/pages/AnalyticsPage";
 import { WorkflowAnalyticsTab } from "./features/analytics/pages/WorkflowAnalyticsTab";
 import { EventsPage } from "./features/events/pages/EventsPage";
 import { TemplatesPage } from "./features/templates/pages/TemplatesPage";
+import { NotificationsPage } from "./features/notifications/pages/NotificationsPage";
 import { RunPage } from "./features/runs/pages/RunPage";
 import { RunsPage } from "./features/runs/pages/RunsPage";
 import { VersionsTab } from "./features/workflows/pages/VersionsTab";
@@ -31,6 +32,7 @@ export function App() {
         <Route path="events" element={<EventsPage />} />
         <Route path="analytics" element={<AnalyticsPage />} />
         <Route path="templates" element={<TemplatesPage />} />
+        <Route path="notifications" element={<NotificationsPage />} />
         <Route path="runs/:runId" element={<RunPage />} />
         <Route
           path="*"

@@ -110,3 +110,16 @@ async def test_signing_out_forgets_the_key(page: Page, console: Console) -> None
     await page.reload()
     await expect(page.get_by_role("heading", name="Sign in to Relay")).to_be_visible()
     assert await page.evaluate("() => window.localStorage.length") == 0
+
+
+async def test_on_a_phone_every_section_stays_reachable(page: Page, console: Console) -> None:
+    await console.create(BOOKING_FOLLOW_UP)
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await sign_in(page, console.key)
+    sections = page.get_by_role("navigation", name="Sections")
+    for name in ("Workflows", "Runs", "Events", "Analytics", "Templates", "Notifications"):
+        await expect(sections.get_by_role("link", name=name)).to_be_visible()
+    await expect(page.get_by_role("link", name="Discovery call follow-up")).to_be_visible()
+    width = await page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"the page scrolls sideways ({width}px)"  # the table scrolls, not the page
+    await shoot(page, "phone-workflows")

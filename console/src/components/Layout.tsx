@@ -7,6 +7,7 @@ const SECTIONS = [
   ["/events", "Events"],
   ["/analytics", "Analytics"],
   ["/templates", "Templates"],
+  ["/notifications", "Notifications"],
 ] as const;
 
 export function Layout() {
