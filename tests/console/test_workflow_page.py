@@ -76,3 +76,36 @@ async def test_the_flow_shows_how_runs_went_through_it(page: Page, console: Cons
     await expect(page.get_by_role("row", name="v3 (latest)")).to_be_visible()
     exported = (await console.api.get(f"/v1/workflows/{workflow['id']}/export")).json()
     assert exported["nodes"][2]["subject"] == "Welcome"
+
+
+HOOKED = {
+    "name": "Form submissions",
+    "trigger": {"type": "webhook", "reenroll": "once", "entity": "{{ email }}",
+                "rate_limit": {"max": 100, "per": "PT1H", "over": "drop"}},
+    "steps": [{"id": "done", "type": "end"}],
+}  # fmt: skip
+
+
+async def test_a_webhook_workflow_shows_how_it_starts_and_issues_its_url(
+    page: Page, console: Console
+) -> None:
+    workflow = await console.create(HOOKED)
+    await sign_in(page, console.key)
+    await page.goto(f"/workflows/{workflow['id']}")
+    starts = page.get_by_role("region", name="How it starts")
+    await expect(starts).to_contain_text("when its webhook is called")
+    await expect(starts).to_contain_text("once per entity")
+    await expect(starts).to_contain_text("at most 100 runs per 1 h; over it, events are dropped")
+    await expect(starts).to_contain_text("No URL yet.")
+    await starts.get_by_role("button", name="Issue a URL").click()
+    issued = starts.get_by_role("status")
+    await expect(issued).to_contain_text("/v1/hooks/")
+    url = (await issued.locator("code").inner_text()).strip()
+    await shoot(page, "workflow-webhook")
+
+    posted = await console.api.post(url, json={"email": "ann@example.com"})
+    assert posted.status_code == 202, posted.text
+    await page.get_by_role("navigation", name="Workflow").get_by_role("link", name="Runs").click()
+    await expect(page.get_by_role("table", name="Runs of Form submissions")).to_contain_text(
+        "ann@example.com"
+    )

@@ -94,11 +94,18 @@ async def test_the_dashboard_lists_workflows_with_their_figures(
     await page.get_by_role("checkbox", name="Select Day-before reminder").check()
     await page.get_by_role("button", name="Archive").click()
     await expect(reminder.get_by_role("cell").nth(1)).to_have_text("archived")
+    await page.get_by_role("checkbox", name="Select Weekly digest").check()
+    await page.get_by_role("checkbox", name="Select Discovery call follow-up").check()
+    await page.get_by_role("button", name="Duplicate").click()
+    await expect(table.get_by_role("row", name="Weekly digest (copy)")).to_contain_text("draft")
+    await expect(table.get_by_role("row", name="Discovery call follow-up (copy)")).to_be_visible()
     listed = (await console.api.get("/v1/workflows")).json()["items"]
     assert {w["name"]: w["status"] for w in listed} == {
         "Discovery call follow-up": "active",
         "Weekly digest": "paused",
         "Day-before reminder": "archived",
+        "Weekly digest (copy)": "draft",
+        "Discovery call follow-up (copy)": "draft",
     }
 
 

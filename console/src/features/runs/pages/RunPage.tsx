@@ -8,6 +8,13 @@ import { WorkflowGraph } from "../../workflows/components/WorkflowGraph";
 import { OPEN, useDeliveries, useRun, useRunControl } from "../api/queries";
 import { StepTimeline } from "../components/StepTimeline";
 
+/** The run's execution in the Temporal web UI: the dev server's (``make dev``: port 8233 on the
+ * same host) unless ``relay.temporalUi`` in the browser's storage names another. */
+function temporalUi(runId: string): string {
+  const base = window.localStorage.getItem("relay.temporalUi") ?? `${window.location.protocol}//${window.location.hostname}:8233`;
+  return `${base}/namespaces/default/workflows/${encodeURIComponent(runId)}`;
+}
+
 /** One run, live: its steps as they happen, what its actions sent, its path on the graph. */
 export function RunPage() {
   const { runId = "" } = useParams();
@@ -47,6 +54,9 @@ function RunView({ run }: { run: Run }) {
           </p>
         </div>
         <div className="actions">
+          <a href={temporalUi(run.id)} target="_blank" rel="noreferrer" className="button">
+            Open in the Temporal UI
+          </a>
           {open ? (
             <button type="button" className="danger" disabled={cancel.isPending} onClick={() => cancel.mutate()}>
               {cancel.isPending ? "Cancelling…" : "Cancel run"}

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, unwrap, type Graph, type Workflow } from "../../../api/client";
 
-export type Lifecycle = "activate" | "pause" | "archive";
+export type Lifecycle = "activate" | "pause" | "archive" | "duplicate";
 
 const DAY = 24 * 3600 * 1000;
 
@@ -58,7 +58,12 @@ export function useLifecycle() {
       const failures: { id: string; error: unknown }[] = [];
       for (const id of ids) {
         try {
-          unwrap(await api.POST(paths[action], { params: { path: { workflow_id: id } } }));
+          const path = { params: { path: { workflow_id: id } } };
+          if (action === "duplicate") {
+            unwrap(await api.POST("/v1/workflows/{workflow_id}/duplicate", { ...path, body: {} }));
+          } else {
+            unwrap(await api.POST(paths[action], path));
+          }
         } catch (error) {
           failures.push({ id, error });
         }

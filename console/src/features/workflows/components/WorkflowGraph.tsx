@@ -29,7 +29,7 @@ const HEIGHT = 64;
  * logic yellow, ends red); the type is always written too. */
 export function family(type: string): "trigger" | "action" | "logic" | "end" {
   if (type === "trigger") return "trigger";
-  if (type === "end" || type === "goal") return "end";
+  if (type === "end" || type === "stop" || type === "goal") return "end";
   if (/^(send_|http|notify|create_|update_|delete_|add_|remove_|tag|record|export|custom|slack|webhook)/.test(type)) {
     return "action";
   }

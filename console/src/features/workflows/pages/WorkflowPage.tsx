@@ -6,6 +6,7 @@ import { duration, percent, StatusBadge, When } from "../../../components/format
 import { RunsTable } from "../../runs/components/RunsTable";
 import { useDuplicate, useGraph, useLifecycle, useWorkflow, useWorkflowRuns, useWorkflowStats } from "../api/queries";
 import { NodePanel } from "../components/NodePanel";
+import { TriggerDetails } from "../components/TriggerDetails";
 import { triggerWords } from "../components/triggerWords";
 import { WorkflowGraph } from "../components/WorkflowGraph";
 
@@ -123,6 +124,7 @@ export function WorkflowFlowTab() {
         )}
         <NodePanel workflow={w} nodeId={selected} steps={stats.data?.steps ?? []} />
       </div>
+      <TriggerDetails workflow={w} />
     </>
   );
 }

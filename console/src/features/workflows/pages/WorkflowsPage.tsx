@@ -107,7 +107,7 @@ export function WorkflowsPage() {
       </div>
       <div className="bulk" role="group" aria-label="Change the selected workflows">
         <span>{chosen.length ? `${chosen.length} selected` : "Select workflows to change them"}</span>
-        {(["activate", "pause", "archive"] as const).map((action) => (
+        {(["activate", "pause", "archive", "duplicate"] as const).map((action) => (
           <button
             key={action}
             type="button"
