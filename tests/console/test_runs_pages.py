@@ -54,6 +54,10 @@ async def test_a_runs_steps_appear_live_and_a_waiting_run_can_be_cancelled(
     await expect(sent).to_contain_text("Welcome, {{ name }}")
     await expect(steps.get_by_role("listitem", name="Step profile")).to_contain_text("waiting")
     await expect(page.get_by_role("figure", name="Path of this run")).to_be_visible()
+    temporal = page.get_by_role("link", name="Open in the Temporal UI")
+    assert (await temporal.get_attribute("href") or "").endswith(
+        f":8233/namespaces/default/workflows/{run_id}"
+    )
     assert [m.message["Subject"] for m in console.smtp.messages] == ["Welcome, Ann"]
     await shoot(page, "run-waiting")
 

@@ -20,6 +20,7 @@ type FlowData = {
   runs: number;
   onPath: boolean;
   selected: boolean;
+  onSelect?: (id: string) => void;
 };
 
 const WIDTH = 190;
@@ -36,21 +37,35 @@ export function family(type: string): "trigger" | "action" | "logic" | "end" {
   return "logic";
 }
 
-function FlowNodeView({ data }: NodeProps<Node<FlowData>>) {
+function FlowNodeView({ id, data }: NodeProps<Node<FlowData>>) {
   const share = data.runs ? ` · ${Math.round((data.visits / data.runs) * 100)}% of runs` : "";
-  return (
-    <div
-      className={`flow-node kind-${family(data.type)}${data.onPath ? " on-path" : ""}${data.selected ? " selected" : ""}`}
-    >
-      <Handle type="target" position={Position.Top} />
+  const className = `flow-node kind-${family(data.type)}${data.onPath ? " on-path" : ""}${data.selected ? " selected" : ""}`;
+  const content = (
+    <>
       <strong>{data.label}</strong>
       <span className="muted">{data.type}</span>
-      <div className="count">
+      <span className="count">
         {data.visits} {data.visits === 1 ? "visit" : "visits"}
         {share}
-      </div>
+      </span>
+    </>
+  );
+  const name = `${data.label} (${data.type}): ${data.visits} visits`;
+  return (
+    <>
+      <Handle type="target" position={Position.Top} />
+      {data.onSelect ? (
+        // A button, so a node is reached with Tab and opened with Enter like any control.
+        <button type="button" className={className} aria-label={name} aria-pressed={data.selected} onClick={() => data.onSelect?.(id)}>
+          {content}
+        </button>
+      ) : (
+        <div className={className} aria-label={name} role="img">
+          {content}
+        </div>
+      )}
       <Handle type="source" position={Position.Bottom} />
-    </div>
+    </>
   );
 }
 
@@ -94,7 +109,6 @@ export function WorkflowGraph({
       id: n.id,
       type: "relay",
       position: positions.get(n.id) ?? { x: 0, y: 0 },
-      ariaLabel: `${n.label} (${n.type}): ${n.visits} visits`,
       data: {
         label: n.label,
         type: n.type,
@@ -102,6 +116,7 @@ export function WorkflowGraph({
         runs: graph.runs,
         onPath: path?.has(n.id) ?? false,
         selected: selected === n.id,
+        onSelect,
       },
     }));
     const edges: Edge[] = graph.edges.map((e, i) => {
@@ -119,7 +134,7 @@ export function WorkflowGraph({
       };
     });
     return { nodes, edges };
-  }, [graph, path, selected]);
+  }, [graph, path, selected, onSelect]);
 
   return (
     <div className="graph" role="figure" aria-label={label}>
@@ -131,7 +146,8 @@ export function WorkflowGraph({
         fitViewOptions={{ maxZoom: 1 }}
         nodesDraggable={false}
         nodesConnectable={false}
-        onNodeClick={(_, node) => onSelect?.(node.id)}
+        nodesFocusable={false}
+        elementsSelectable={false}
         minZoom={0.2}
       >
         <Background />
