@@ -40,6 +40,10 @@ class SeriesOut(BaseModel):
     start: datetime = Field(alias="from")
     end: datetime = Field(alias="to")
     buckets: list[Bucket]
+    per_workflow: dict[str, list[int]] | None = Field(
+        default=None,
+        description="with per_workflow=true: each workflow's runs per bucket (its trend)",
+    )
 
 
 @router.get("/v1/stats/series", response_model_by_alias=True)
@@ -49,9 +53,12 @@ def tenant_series(
     from_: From = None,
     to: To = None,
     buckets: Buckets = 30,
+    per_workflow: Annotated[
+        bool, Query(description="also each workflow's runs per bucket (its trend)")
+    ] = False,
 ) -> SeriesOut:
     """Every workflow's runs in the period (default: the last 30 days), bucket by bucket."""
-    return _series(session, tenant, None, period_of(from_, to), buckets)
+    return _series(session, tenant, None, period_of(from_, to), buckets, per_workflow)
 
 
 @router.get("/v1/workflows/{workflow_id}/series", response_model_by_alias=True)
@@ -69,7 +76,12 @@ def workflow_series(
 
 
 def _series(
-    session: Session, tenant: str, workflow_id: str | None, period: Period, count: int
+    session: Session,
+    tenant: str,
+    workflow_id: str | None,
+    period: Period,
+    count: int,
+    per_workflow: bool = False,
 ) -> SeriesOut:
     width = (period.end - period.start) / count
     edges = [period.start + width * i for i in range(count + 1)]
@@ -113,4 +125,15 @@ def _series(
                 }
             )
         )
-    return SeriesOut.model_validate({"from": period.start, "to": period.end, "buckets": items})
+    trends: dict[str, list[int]] | None = None
+    if per_workflow:
+        trends = {}
+        for bucket_index, workflow, runs in session.execute(
+            wide_select(bucket.label("bucket"), col(Run.workflow_id), func.count())
+            .where(runs_in(tenant, period, workflow_id))
+            .group_by(literal_column("bucket"), col(Run.workflow_id))
+        ).all():
+            trends.setdefault(workflow, [0] * count)[int(bucket_index)] = runs
+    return SeriesOut.model_validate(
+        {"from": period.start, "to": period.end, "buckets": items, "per_workflow": trends}
+    )

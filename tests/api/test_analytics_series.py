@@ -51,6 +51,13 @@ async def test_runs_are_counted_in_the_bucket_they_started_in(stack: Stack) -> N
     assert [(b["runs"], b["succeeded"], b["failed"], b["open"]) for b in tenant["buckets"]] == [
         (3, 2, 1, 0)
     ]
+    assert tenant["per_workflow"] is None
+    trends = (
+        await stack.api.get(
+            "/v1/stats/series", params={**period, "buckets": 3, "per_workflow": "true"}
+        )
+    ).json()["per_workflow"]
+    assert trends == {workflow["id"]: [0, 0, 3]}
     default = (await stack.api.get("/v1/stats/series")).json()
     assert len(default["buckets"]) == 30
     assert sum(b["runs"] for b in default["buckets"]) == 3

@@ -1980,6 +1980,13 @@ export interface components {
              */
             from: string;
             /**
+             * Per Workflow
+             * @description with per_workflow=true: each workflow's runs per bucket (its trend)
+             */
+            per_workflow?: {
+                [key: string]: number[];
+            } | null;
+            /**
              * To
              * Format: date-time
              */
@@ -3889,6 +3896,8 @@ export interface operations {
                 to?: string | null;
                 /** @description how many equal parts the period is cut into */
                 buckets?: number;
+                /** @description also each workflow's runs per bucket (its trend) */
+                per_workflow?: boolean;
             };
             header?: never;
             path?: never;

@@ -194,3 +194,22 @@ export function useImport() {
     onSettled: () => queries.invalidateQueries({ queryKey: ["workflows"] }),
   });
 }
+
+/** Each workflow's runs per day over the last 7 days (whole local days ending today). */
+export function useWeekTrends() {
+  return useQuery({
+    queryKey: ["trends", 7],
+    queryFn: async () => {
+      const end = new Date();
+      end.setHours(24, 0, 0, 0);
+      const from = new Date(end.getTime() - 7 * DAY).toISOString();
+      const series = unwrap(
+        await api.GET("/v1/stats/series", {
+          params: { query: { from, to: end.toISOString(), buckets: 7, per_workflow: true } },
+        }),
+      );
+      return series.per_workflow ?? {};
+    },
+    refetchInterval: 10_000,
+  });
+}

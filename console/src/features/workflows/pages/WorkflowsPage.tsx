@@ -3,7 +3,8 @@ import { Link, useNavigate } from "react-router-dom";
 import type { Schemas, Workflow } from "../../../api/client";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
 import { percent, StatusBadge, When } from "../../../components/format";
-import { useImport, useLifecycle, useStats, useWorkflows, type Lifecycle } from "../api/queries";
+import { useImport, useLifecycle, useStats, useWeekTrends, useWorkflows, type Lifecycle } from "../api/queries";
+import { Trend } from "../components/Trend";
 import { triggerWords } from "../components/triggerWords";
 
 type Stats = Schemas["WorkflowStats"];
@@ -14,6 +15,7 @@ export function WorkflowsPage() {
   const workflows = useWorkflows();
   const week = useStats(7);
   const ever = useStats(null);
+  const trends = useWeekTrends();
   const lifecycle = useLifecycle();
   const importing = useImport();
   const navigate = useNavigate();
@@ -157,6 +159,7 @@ export function WorkflowsPage() {
                   workflow={w}
                   week={weekly.get(w.id)}
                   ever={lastRuns.get(w.id)}
+                  trend={trends.data?.[w.id]}
                   selected={selected.has(w.id)}
                   onToggle={() => toggle(w.id)}
                 />
@@ -173,6 +176,7 @@ function WorkflowRow(props: {
   workflow: Workflow;
   week: Stats | undefined;
   ever: Stats | undefined;
+  trend: number[] | undefined;
   selected: boolean;
   onToggle: () => void;
 }) {
@@ -195,7 +199,12 @@ function WorkflowRow(props: {
         <StatusBadge status={w.status} />
       </td>
       <td>{triggerWords(w.definition)}</td>
-      <td className="number">{week?.total ?? 0}</td>
+      <td className="number">
+        <span className="runs-cell">
+          {props.trend && <Trend counts={props.trend} />}
+          {week?.total ?? 0}
+        </span>
+      </td>
       <td className="number">{percent(week?.success_rate)}</td>
       <td>
         <When at={ever?.last_executed} />
