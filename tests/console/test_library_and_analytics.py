@@ -65,7 +65,9 @@ async def test_a_yaml_file_is_imported_and_a_broken_one_is_explained(
     good = {"name": "thanks.yaml", "mimeType": "application/yaml", "buffer": IMPORTED}
     await upload.set_input_files(files=[good])  # type: ignore[list-item]
     await expect(page.get_by_role("heading", name="Imported from YAML", level=1)).to_be_visible()
-    await expect(page.get_by_text("when invoice.paid")).to_be_visible()
+    await expect(page.get_by_role("region", name="How it starts")).to_contain_text(
+        "when invoice.paid"
+    )
     exported = (await console.api.get("/v1/workflows")).json()["items"][0]
     assert exported["name"] == "Imported from YAML"
 
