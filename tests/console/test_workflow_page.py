@@ -72,6 +72,12 @@ async def test_the_flow_shows_how_runs_went_through_it(page: Page, console: Cons
     )
     await expect(page.get_by_role("row", name="v2 (latest)")).to_be_visible()
     await expect(page.get_by_label("Changes")).to_contain_text("node mail changed: subject")
+    await expect(page.get_by_role("figure", name="v1").locator(".removed")).to_have_text(
+        ['removed: "subject": "Welcome",']
+    )
+    await expect(page.get_by_role("figure", name="v2").locator(".added")).to_have_text(
+        ['added: "subject": "Hello",']
+    )
     await shoot(page, "workflow-versions")
     await page.get_by_role("button", name="Roll back to v1").click()
     await expect(page.get_by_role("row", name="v3 (latest)")).to_be_visible()

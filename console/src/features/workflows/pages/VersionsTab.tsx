@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Loading, ProblemAlert } from "../../../components/feedback";
 import { exactTime } from "../../../components/format";
 import { useDiff, useRollback, useVersions } from "../api/queries";
+import { SideBySide } from "../components/SideBySide";
 import { useCurrentWorkflow } from "./WorkflowPage";
 
 /** Every version; two of them side by side with what changed; rollback to an older one. */
@@ -120,16 +121,7 @@ export function VersionsTab() {
               )}
             </div>
           )}
-          <div className="grid">
-            <figure className="card">
-              <figcaption>v{from}</figcaption>
-              <pre className="json">{documentOf(from)}</pre>
-            </figure>
-            <figure className="card">
-              <figcaption>v{to}</figcaption>
-              <pre className="json">{documentOf(to)}</pre>
-            </figure>
-          </div>
+          <SideBySide before={documentOf(from)} after={documentOf(to)} labels={[`v${from}`, `v${to}`]} />
         </>
       )}
     </>
