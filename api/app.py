@@ -7,16 +7,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import access_log, errors, openapi
+from api import access_log, console, errors, openapi
 from api.body_limit import BodyLimit
 from api.deps import ApiDeps
 from api.routes import (
     analytics,
+    analytics_series,
     authoring,
     bulk,
     codec,
     deliveries,
     email_templates,
+    event_log,
     event_types,
     events,
     exports,
@@ -37,7 +39,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    codec,
+    event_log, analytics_series, codec,
 )  # fmt: skip
 
 
@@ -62,4 +64,5 @@ def create_app(deps: ApiDeps) -> FastAPI:
     access_log.install(app)  # outermost: it logs the status the client got
     for module in ROUTERS:
         app.include_router(module.router)
+    console.install(app)  # last: its catch-all must not shadow an API route
     return app

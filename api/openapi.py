@@ -20,8 +20,10 @@ PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/v1/hooks/")
 """Routes that take no API key: health and metrics, and incoming webhooks (their URL holds a
 token of its own)."""
 
+PROBLEM_NAME = "ProblemDetails"
+"""The error body's schema name: RFC 9457's "problem details"."""
 PROBLEM_SCHEMA: dict[str, Any] = {
-    "title": "Problem",
+    "title": "ProblemDetails",
     "type": "object",
     "required": ["type", "title", "status"],
     "properties": {
@@ -71,7 +73,9 @@ def install(app: FastAPI) -> None:
 def with_errors_and_security(document: dict[str, Any]) -> dict[str, Any]:
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    schemas["Problem"] = PROBLEM_SCHEMA
+    # Named apart from every model's schema (analytics has a "Problem" of its own).
+    assert PROBLEM_NAME not in schemas, f"a model's schema is already named {PROBLEM_NAME}"
+    schemas[PROBLEM_NAME] = PROBLEM_SCHEMA
     components["securitySchemes"] = {
         BEARER: {"type": "http", "scheme": "bearer", "description": "a tenant's API key"}
     }
@@ -98,7 +102,9 @@ def _declare(path: str, method: str, operation: dict[str, Any]) -> None:
         codes.add("400")
     for code in sorted(codes):
         described = responses.setdefault(code, {"description": _ERRORS[code]})
-        described["content"] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        described["content"] = {
+            PROBLEM: {"schema": {"$ref": f"#/components/schemas/{PROBLEM_NAME}"}}
+        }
 
 
 def _hoist_local_definitions(document: dict[str, Any], schemas: dict[str, Any]) -> None:

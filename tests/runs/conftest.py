@@ -3,7 +3,6 @@ real database, a real worker on the dev server, no HTTP."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +15,7 @@ from definitions.loading import load_definition
 from runs.deps import RunsDeps
 from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion
+from storage.tenants import create_tenant
 from storage.workflows import create_workflow, get_version, set_status
 from tests.helpers.temporal import relay_worker
 
@@ -42,4 +42,6 @@ class Service:
 async def service(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Service]:
     async with relay_worker(dev_env.client, engine) as worker:
         deps = RunsDeps.over(dev_env.client, engine, worker.task_queue)
-        yield Service(deps, f"t_{uuid.uuid4().hex[:8]}")
+        with session_scope(engine) as session:  # a real tenant: PostgreSQL checks the key
+            tenant, _ = create_tenant(session, "Runs")
+        yield Service(deps, tenant.id)

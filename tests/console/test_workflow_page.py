@@ -1,0 +1,118 @@
+"""A workflow's page: its flow drawn from /graph with per-node visits and branch shares, a node's
+configuration and figures, its runs, and its versions compared and rolled back."""
+
+from __future__ import annotations
+
+from playwright.async_api import Page, expect
+
+from tests.console.conftest import Console, ended, shoot, sign_in
+
+WELCOME = {
+    "name": "Welcome by tier",
+    "trigger": {"type": "event", "event": "customer.created", "entity": "{{ customer_id }}"},
+    "nodes": [
+        {"id": "check", "type": "condition",
+         "condition": {"field": "vip", "operator": "eq", "value": True}},
+        {"id": "vip_mail", "type": "send_email", "to": "{{ email }}", "subject": "Welcome, VIP", "body": "Hi"},
+        {"id": "mail", "type": "send_email", "to": "{{ email }}", "subject": "Welcome", "body": "Hi"},
+    ],
+    "edges": [
+        {"from": "trigger", "to": "check"},
+        {"from": "check", "to": "vip_mail", "when": "true"},
+        {"from": "check", "to": "mail", "when": "false"},
+    ],
+}  # fmt: skip
+
+
+async def test_the_flow_shows_how_runs_went_through_it(page: Page, console: Console) -> None:
+    workflow = await console.create(WELCOME)
+    for i, vip in enumerate([True, True, False]):
+        data = {"customer_id": f"c{i}", "vip": vip, "email": f"c{i}@example.com"}
+        for run_id in await console.send("customer.created", data):
+            await console.wait_run(run_id, ended)
+
+    await sign_in(page, console.key)
+    await page.get_by_role("link", name="Welcome by tier").click()
+    await expect(page.get_by_role("heading", name="Welcome by tier", level=1)).to_be_visible()
+    figures = page.get_by_label("Last 30 days")
+    await expect(figures).to_contain_text("Runs (30 days)3")
+    await expect(figures).to_contain_text("Success rate100%")
+    graph = page.get_by_role("figure", name="Flow of Welcome by tier")
+    await expect(graph.get_by_label("check (condition): 3 visits")).to_be_visible()
+    await expect(graph.get_by_label("vip_mail (send_email): 2 visits")).to_contain_text(
+        "67% of runs"
+    )
+    await expect(graph.get_by_text("true · 2 (67%)")).to_be_visible()
+    await expect(graph.get_by_text("false · 1 (33%)")).to_be_visible()
+
+    # By keyboard: a node is a button.
+    await graph.get_by_role("button", name="vip_mail (send_email): 2 visits").press("Enter")
+    panel = page.get_by_role("complementary", name="Node details")
+    await expect(panel.get_by_role("heading", name="vip_mail")).to_be_visible()
+    await expect(panel).to_contain_text("Executed2")
+    await expect(panel).to_contain_text('"subject": "Welcome, VIP"')
+    await shoot(page, "workflow-flow")
+
+    await page.get_by_role("navigation", name="Workflow").get_by_role("link", name="Runs").click()
+    runs = page.get_by_role("table", name="Runs of Welcome by tier")
+    await expect(runs.get_by_role("row")).to_have_count(4)
+    c2 = runs.get_by_role("row").filter(has=page.get_by_role("cell", name="c2", exact=True))
+    await expect(c2).to_contain_text("completed")
+    await shoot(page, "workflow-runs")
+
+    changed = {
+        **WELCOME,
+        "nodes": [*WELCOME["nodes"][:2], {**WELCOME["nodes"][2], "subject": "Hello"}],
+    }  # type: ignore[misc, dict-item]
+    assert (
+        await console.api.put(f"/v1/workflows/{workflow['id']}", json=changed)
+    ).status_code == 200
+    await (
+        page.get_by_role("navigation", name="Workflow").get_by_role("link", name="Versions").click()
+    )
+    await expect(page.get_by_role("row", name="v2 (latest)")).to_be_visible()
+    await expect(page.get_by_label("Changes")).to_contain_text("node mail changed: subject")
+    await expect(page.get_by_role("figure", name="v1").locator(".removed")).to_have_text(
+        ['removed: "subject": "Welcome",']
+    )
+    await expect(page.get_by_role("figure", name="v2").locator(".added")).to_have_text(
+        ['added: "subject": "Hello",']
+    )
+    await shoot(page, "workflow-versions")
+    await page.get_by_role("button", name="Roll back to v1").click()
+    await expect(page.get_by_role("row", name="v3 (latest)")).to_be_visible()
+    exported = (await console.api.get(f"/v1/workflows/{workflow['id']}/export")).json()
+    assert exported["nodes"][2]["subject"] == "Welcome"
+
+
+HOOKED = {
+    "name": "Form submissions",
+    "trigger": {"type": "webhook", "reenroll": "once", "entity": "{{ email }}",
+                "rate_limit": {"max": 100, "per": "PT1H", "over": "drop"}},
+    "steps": [{"id": "done", "type": "end"}],
+}  # fmt: skip
+
+
+async def test_a_webhook_workflow_shows_how_it_starts_and_issues_its_url(
+    page: Page, console: Console
+) -> None:
+    workflow = await console.create(HOOKED)
+    await sign_in(page, console.key)
+    await page.goto(f"/workflows/{workflow['id']}")
+    starts = page.get_by_role("region", name="How it starts")
+    await expect(starts).to_contain_text("when its webhook is called")
+    await expect(starts).to_contain_text("once per entity")
+    await expect(starts).to_contain_text("at most 100 runs per 1 h; over it, events are dropped")
+    await expect(starts).to_contain_text("No URL yet.")
+    await starts.get_by_role("button", name="Issue a URL").click()
+    issued = starts.get_by_role("status")
+    await expect(issued).to_contain_text("/v1/hooks/")
+    url = (await issued.locator("code").inner_text()).strip()
+    await shoot(page, "workflow-webhook")
+
+    posted = await console.api.post(url, json={"email": "ann@example.com"})
+    assert posted.status_code == 202, posted.text
+    await page.get_by_role("navigation", name="Workflow").get_by_role("link", name="Runs").click()
+    await expect(page.get_by_role("table", name="Runs of Form submissions")).to_contain_text(
+        "ann@example.com"
+    )
