@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api import access_log, errors, openapi
+from api import access_log, errors, masking, openapi
+from api.auth import guard
 from api.body_limit import BodyLimit
 from api.deps import ApiDeps
 from api.routes import (
     analytics,
+    audit,
     authoring,
     codec,
     deliveries,
@@ -21,6 +23,7 @@ from api.routes import (
     exports,
     health,
     hooks,
+    keys,
     metrics,
     notifications,
     records,
@@ -36,7 +39,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    codec,
+    codec, keys, audit,
 )  # fmt: skip
 
 
@@ -53,11 +56,14 @@ def create_app(deps: ApiDeps) -> FastAPI:
         version="1",
         description="Workflow automations, run durably on Temporal. Authenticate with "
         "`Authorization: Bearer <api key>`.",
+        # Every route: authenticated, authorised against ``api.roles``, audited (``api.auth``).
+        dependencies=[Depends(guard, scope="function")],
     )
     app.state.deps = deps
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=deps.max_body_bytes)
+    masking.install(app)
     access_log.install(app)  # outermost: it logs the status the client got
     for module in ROUTERS:
         app.include_router(module.router)

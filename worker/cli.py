@@ -29,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     tenant = commands.add_parser("tenant", help="tenants and API keys")
     tenant.add_argument("action", choices=["create"])
     tenant.add_argument("name")
+    key = commands.add_parser("key", help="a tenant's API keys")
+    key.add_argument("action", choices=["create"])
+    key.add_argument("--tenant", default="dev", help="the tenant's id (default: the dev tenant)")
+    key.add_argument("--name", default="cli", help="what the key is for (shown in the audit log)")
+    key.add_argument(
+        "--role", required=True, choices=["admin", "editor", "operator", "viewer", "ingest"]
+    )
+    key.add_argument("--expires-in-days", type=int, default=None, help="none: never expires")
     validate = commands.add_parser(
         "validate", help="check a definition file (JSON or YAML): errors and warnings"
     )
@@ -108,6 +116,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "tenant":
         return _create_tenant(settings, args.name)
+    if args.command == "key":
+        return _create_key(settings, args.tenant, args.name, args.role, args.expires_in_days)
     if args.command == "validate":
         return _validate(args.file)
     if args.command == "schema":
@@ -143,6 +153,30 @@ def _create_tenant(settings: Settings, name: str) -> int:
     with session_scope(make_engine(settings.database_url)) as session:
         tenant, key = create_tenant(session, name)
     print(f"tenant {tenant.id} ({name})")
+    print(f"API key (shown once): {key}")
+    return 0
+
+
+def _create_key(
+    settings: Settings, tenant_id: str, name: str, role: str, expires_in_days: int | None
+) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.db import make_engine, session_scope, upgrade
+    from storage.models import Tenant
+    from storage.tenants import new_key
+
+    upgrade(settings.database_url)
+    expires_at = None
+    if expires_in_days is not None:
+        expires_at = datetime.now(UTC) + timedelta(days=expires_in_days)
+    with session_scope(make_engine(settings.database_url)) as session:
+        if session.get(Tenant, tenant_id) is None:
+            print(f"no tenant {tenant_id!r}", file=sys.stderr)
+            return 1
+        row, key = new_key(session, tenant_id, name=name, role=role, expires_at=expires_at)
+        key_id = row.id
+    print(f"{role} key {key_id} ({name}) of tenant {tenant_id}")
     print(f"API key (shown once): {key}")
     return 0
 
