@@ -165,7 +165,8 @@ def _banner(settings: Settings, key: str) -> None:
         f"  API            {api}   (OpenAPI docs: {api}/docs)\n"
         f"  Temporal UI    http://localhost:{settings.temporal_ui_port}\n"
         f"  Temporal gRPC  {settings.temporal_address}\n"
-        f"  Dev API key    {key}   (also in {settings.state_dir / 'dev-api-key'})\n"
+        f"  Dev API key    {key}   (admin; also in {settings.state_dir / 'dev-api-key'})\n"
+        "  More keys      relay key create --role editor|operator|viewer|ingest\n"
         f"  Email / SMS    {'SMTP' if settings.smtp_url else 'console'} / "
         f"{'Twilio' if settings.twilio_account_sid else 'console'}\n"
         "Press Ctrl-C to stop.\n",
