@@ -100,6 +100,8 @@ def _declare(path: str, method: str, operation: dict[str, Any]) -> None:
         codes.add("404")
     if method != "get":
         codes |= {"409", "413", "415"}
+    if any(p.get("name") == "signature" for p in operation.get("parameters", [])):
+        codes.add("403")
     if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
         codes.add("400")
     for code in sorted(codes):

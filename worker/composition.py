@@ -60,6 +60,12 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
     )
 
 
+def link_key(settings: Settings) -> bytes | None:
+    """The key signing emailed links, or None when ``RELAY_LINK_KEY`` is unset (links then
+    need an API key)."""
+    return settings.link_key.encode() if settings.link_key else None
+
+
 def secret_box(settings: Settings) -> SecretBox | None:
     """The secrets cipher, or None when ``RELAY_SECRETS_KEY`` is unset (secrets unavailable)."""
     return SecretBox(settings.secrets_key) if settings.secrets_key else None
@@ -76,6 +82,7 @@ def build_worker(
     retention_days: int = DEFAULT_RETENTION_DAYS,
     public_url: str = DEFAULT_PUBLIC_URL,
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
+    link_key: bytes | None = None,
     **options: object,
 ) -> Worker:
     recorder = Recorder(engine)
@@ -83,7 +90,7 @@ def build_worker(
     lookups = Lookups(engine)
     sink = event_sink(client, task_queue, engine, search_attributes, max_chain_depth)
     records = RecordActions(engine, sink)
-    exports = Exports(engine, actions, public_url)
+    exports = Exports(engine, actions, public_url, link_key)
     return Worker(
         client,
         task_queue=task_queue,
@@ -164,6 +171,7 @@ def build_api(settings: Settings, engine: Engine) -> object:
         codec=payload_codec(settings),
         codec_token=settings.codec_server_token,
         codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),
+        link_key=link_key(settings),
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(load_definition=Lookups(engine).load_definition),
     )
