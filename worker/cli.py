@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     event.add_argument("--api-url", help="default: http://RELAY_API_HOST:RELAY_API_PORT")
     runs = commands.add_parser("runs", help="runs: list them, or show one with its steps")
     runs_commands = runs.add_subparsers(dest="action", required=True)
+    token = runs_commands.add_parser(
+        "entity-token", help="what to search the Temporal UI's RelayEntity for, for an entity"
+    )
+    token.add_argument("entity")
+    token.add_argument("--tenant", default="dev", help="the tenant's id (default: dev)")
     runs_list = runs_commands.add_parser("list", help="the newest runs, as a table")
     runs_list.add_argument("--workflow", help="only this workflow's runs (its id)")
     runs_list.add_argument(
@@ -90,6 +95,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         if args.action == "show":
             return show_run(settings, args.run_id, api_url=args.api_url)
+        if args.action == "entity-token":
+            return _entity_token(settings, args.tenant, args.entity)
         return list_runs(
             settings,
             workflow=args.workflow,
@@ -154,6 +161,17 @@ def _create_tenant(settings: Settings, name: str) -> int:
         tenant, key = create_tenant(session, name)
     print(f"tenant {tenant.id} ({name})")
     print(f"API key (shown once): {key}")
+    return 0
+
+
+def _entity_token(settings: Settings, tenant_id: str, entity: str) -> int:
+    from worker.composition import entity_key
+    from workflows.search_attributes import entity_token
+
+    key = entity_key(settings)
+    value = entity_token(key, tenant_id, entity) if key else entity
+    print(value)
+    print(f"Temporal UI query: RelayTenant = '{tenant_id}' AND RelayEntity = '{value}'")
     return 0
 
 
