@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "schema":
         return _schema(args.output)
     if args.command == "simulate":
-        return _simulate(args.file, args.event, as_json=args.json)
+        return _simulate(settings, args.file, args.event, as_json=args.json)
     return 2
 
 
@@ -225,16 +225,17 @@ def _validate(path: Path) -> int:
     return 0
 
 
-def _simulate(path: Path, event_path: Path | None, *, as_json: bool) -> int:
+def _simulate(settings: Settings, path: Path, event_path: Path | None, *, as_json: bool) -> int:
     """The run's timeline (or, with ``as_json``, the report); 1 when the file is invalid."""
     from definitions.errors import DefinitionError
     from definitions.validation import load_definition
+    from worker.composition import payload_codec
     from worker.simulator import simulate_file, timeline_text
 
     try:
         definition = load_definition(_read_document(path))
         event = _read_document(event_path) if event_path else None
-        report = asyncio.run(simulate_file(definition, event))
+        report = asyncio.run(simulate_file(definition, event, payload_codec(settings)))
     except OSError as exc:
         print(f"{exc}", file=sys.stderr)
         return 2

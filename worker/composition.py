@@ -191,7 +191,9 @@ def build_api(settings: Settings, engine: Engine) -> object:
         link_key=link_key(settings),
         entity_key=entity_key(settings),
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
-        simulator=Simulator(load_definition=Lookups(engine).load_definition),
+        simulator=Simulator(
+            load_definition=Lookups(engine).load_definition, codec=payload_codec(settings)
+        ),
     )
     if settings.max_body_bytes is not None:
         deps.max_body_bytes = settings.max_body_bytes
