@@ -276,12 +276,22 @@ def _schema(output: Path | None) -> int:
     return 0
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+LOG_LEVELS = {
+    "": logging.INFO,
+    "alembic": logging.WARNING,
     # httpx logs every request's full URL at INFO: outbound URLs can carry secrets (a Slack
     # webhook's path, a token in a query string), and the CLI's own calls are noise.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    "httpx": logging.WARNING,
+}
+"""What Relay's processes log; ``tests/api/test_log_hygiene.py`` checks a run's logs at
+these levels carry no event data, recipients or secrets (DEBUG logs of the SDK do: never run
+production at DEBUG)."""
+
+
+def configure_logging() -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for name, level in LOG_LEVELS.items():
+        logging.getLogger(name or None).setLevel(level)
 
 
 if __name__ == "__main__":
