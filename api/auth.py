@@ -81,7 +81,9 @@ def guard(request: Request, deps: Deps) -> Iterator[Principal | None]:
     what = declared.audit
     target_id = trail.target_id
     if target_id is None and what.id_param:
-        target_id = str(request.path_params.get(what.id_param, "")) or None
+        params = request.path_params
+        template = what.id_param if "{" in what.id_param else "{" + what.id_param + "}"
+        target_id = template.format(**params)
     with session_scope(deps.engine) as session:
         audit.record(session, principal.actor, what.action, what.target, target_id, trail.detail)
 
@@ -95,8 +97,7 @@ def _authenticate(request: Request, deps: Deps) -> Principal:
             429, "Too many failed authentications", headers={"Retry-After": str(wait)}
         )
     scheme, _, key = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        limiter.failed(address)
+    if scheme.lower() != "bearer" or not key.strip():  # no guess: not counted
         raise HTTPException(401, "Missing API key", headers={"WWW-Authenticate": "Bearer"})
     with session_scope(deps.engine) as session:
         row = key_for(session, key.strip())

@@ -41,7 +41,9 @@ UNMASKED_READERS = OPERATORS
 @dataclass(frozen=True)
 class Audit:
     """What a successful call records: ``action`` (``<object>.<verb>``) about the object
-    ``target`` whose id is the path parameter ``id_param`` (the route may add details)."""
+    ``target`` whose id is the path parameter ``id_param`` — or a template over the path
+    parameters, ``"{type}/{id}"`` — unless the route names it (``AuditNote``), as it may add
+    details."""
 
     action: str
     target: str | None = None
@@ -148,22 +150,24 @@ ROUTES: dict[str, Access] = {
     "GET /v1/workflows/{workflow_id}/analytics": read(),
     "GET /v1/workflows/{workflow_id}/graph": read(),
     # records (an ingest key writes them too)
-    "POST /v1/records/{type}": change(INGESTERS, "record.created", id_param="type"),
+    "POST /v1/records/{type}": change(INGESTERS, "record.created"),
     "GET /v1/records/{type}": read(),
     "GET /v1/records/{type}/{id}": read(),
-    "PUT /v1/records/{type}/{id}": change(INGESTERS, "record.replaced", id_param="id"),
-    "PATCH /v1/records/{type}/{id}": change(INGESTERS, "record.updated", id_param="id"),
-    "DELETE /v1/records/{type}/{id}": change(INGESTERS, "record.deleted", id_param="id"),
+    "PUT /v1/records/{type}/{id}": change(INGESTERS, "record.replaced", id_param="{type}/{id}"),
+    "PATCH /v1/records/{type}/{id}": change(INGESTERS, "record.updated", id_param="{type}/{id}"),
+    "DELETE /v1/records/{type}/{id}": change(INGESTERS, "record.deleted", id_param="{type}/{id}"),
     "GET /v1/records/{type}/{id}/history": read(),
-    "POST /v1/records/{type}/{id}/tags/{tag}": change(INGESTERS, "record.tagged", id_param="id"),
+    "POST /v1/records/{type}/{id}/tags/{tag}": change(
+        INGESTERS, "record.tagged", id_param="{type}/{id}"
+    ),
     "DELETE /v1/records/{type}/{id}/tags/{tag}": change(
-        INGESTERS, "record.untagged", id_param="id"
+        INGESTERS, "record.untagged", id_param="{type}/{id}"
     ),
     "POST /v1/records/{type}/{id}/lists/{list_name}": change(
-        INGESTERS, "record.listed", id_param="id"
+        INGESTERS, "record.listed", id_param="{type}/{id}"
     ),
     "DELETE /v1/records/{type}/{id}/lists/{list_name}": change(
-        INGESTERS, "record.unlisted", id_param="id"
+        INGESTERS, "record.unlisted", id_param="{type}/{id}"
     ),
     # administration
     "PUT /v1/secrets/{name}": change(ADMINS, "secret.set", id_param="name"),

@@ -100,3 +100,17 @@ async def test_a_run_cancelled_and_retried_shows_which_key_did_it(stack: Stack) 
         ("run.retried", "on-call", operator["id"]),
     ]
     assert run["control"][1]["detail"] == {"new_run_id": retried.json()["id"]}
+
+
+async def test_record_writes_by_an_ingest_key_name_the_record(stack: Stack) -> None:
+    ingest = await keyed(stack, "backend", "ingest")
+    async with stack.api_as(ingest["key"]) as backend:
+        created = await backend.post("/v1/records/lead", json={"id": "l1", "data": {"n": 1}})
+        assert created.status_code == 201, created.text
+        patched = await backend.patch("/v1/records/lead/l1", json={"data": {"n": 2}})
+        assert patched.status_code == 200, patched.text
+    log = (await stack.api.get("/v1/audit", params={"action": "record.*"})).json()["items"]
+    assert [(e["action"], e["target_id"], e["by"]["key_name"]) for e in log] == [
+        ("record.updated", "lead/l1", "backend"),
+        ("record.created", "lead/l1", "backend"),
+    ]
