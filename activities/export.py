@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -37,9 +37,12 @@ from storage.db import session_scope
 from storage.exports import export_for_key, save_export
 from storage.models import Export, Record
 from storage.records import query_records
+from storage.signed_links import export_link
 from workflows.contract import ActionInput, permanent
 
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
+DEFAULT_LINK_TTL = timedelta(days=7)
+"""How long an emailed download link works."""
 MAX_CSV_CHARS = 20_000_000
 """An export larger than this fails (permanently) rather than filling the database."""
 
@@ -49,6 +52,7 @@ class Made:
     export_id: str
     rows: int
     truncated: bool
+    created_at: datetime
 
 
 def download_url(public_url: str, export_id: str) -> str:
@@ -68,10 +72,20 @@ def records_csv(records: list[Record], columns: list[Column] | None) -> tuple[st
 
 
 class Exports:
-    def __init__(self, engine: Engine, mailer: Actions, public_url: str = DEFAULT_PUBLIC_URL):
+    def __init__(
+        self,
+        engine: Engine,
+        mailer: Actions,
+        public_url: str = DEFAULT_PUBLIC_URL,
+        link_key: bytes | None = None,
+        link_ttl: timedelta = DEFAULT_LINK_TTL,
+    ):
         self._engine = engine
         self._mailer = mailer
         self._public_url = public_url
+        self._link_key = link_key
+        """Signs emailed links (``storage.signed_links``); None: links need an API key."""
+        self._link_ttl = link_ttl
 
     @activity.defn(name="export")
     async def export(self, input: ActionInput) -> dict[str, Any]:
@@ -81,9 +95,18 @@ class Exports:
             raise permanent(str(exc), "invalid_config") from exc
         made = await asyncio.to_thread(self._make, input, spec)
         url = download_url(self._public_url, made.export_id)
+        output: dict[str, Any] = {"export_id": made.export_id, "rows": made.rows, "url": url}
         if spec.email_to:
-            await self._mailer.deliver_email(input, _email(input, spec, made, url))
-        output = {"export_id": made.export_id, "rows": made.rows, "url": url}
+            link, expires_at = url, None
+            if self._link_key is not None:
+                # From the export's creation, so a retried step emails the same link.
+                expires_at = made.created_at + self._link_ttl
+                link = export_link(
+                    self._public_url, self._link_key, input.run.tenant_id, made.export_id,
+                    expires_at,
+                )  # fmt: skip
+                output["link_expires_at"] = expires_at.isoformat()
+            await self._mailer.deliver_email(input, _email(input, spec, made, link, expires_at))
         if made.truncated:
             output["truncated"] = True
         await asyncio.to_thread(self._complete, input, output)
@@ -99,7 +122,7 @@ class Exports:
                 export = save_export(session, self._build(session, input, spec))
             else:
                 activity.logger.info("step %s made its export already", input.step.step_key)
-            return Made(export.id, export.row_count, export.truncated)
+            return Made(export.id, export.row_count, export.truncated, export.created_at)
 
     @staticmethod
     def _build(session: Session, input: ActionInput, spec: ExportSpec) -> Export:
@@ -144,13 +167,19 @@ def _value(record: Record, column: Column) -> Any:
     return value_at(record.data, column.path)
 
 
-def _email(input: ActionInput, spec: ExportSpec, made: Made, url: str) -> EmailMessage:
+def _email(
+    input: ActionInput, spec: ExportSpec, made: Made, url: str, expires_at: datetime | None
+) -> EmailMessage:
     rows = f"{made.rows} {spec.record_type} record{'s' if made.rows != 1 else ''}"
     more = " (more matched: the export stops at its row limit)" if made.truncated else ""
     return EmailMessage(
         to=spec.email_to,
         subject=spec.email_subject or f"Your {spec.record_type} export is ready",
         text=f"Your export of {rows}{more} is ready:\n\n{url}\n\n"
-        "Download it with an API key of your workspace.\n",
+        + (
+            f"The link works until {expires_at:%Y-%m-%d %H:%M} UTC; no sign-in needed.\n"
+            if expires_at
+            else "Download it with an API key of your workspace.\n"
+        ),
         message_id=input.idempotency_key,
     )

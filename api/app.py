@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from api import access_log, console, errors, openapi
+from api import access_log, console, errors, masking, openapi
+from api.auth import guard
 from api.body_limit import BodyLimit
 from api.deps import ApiDeps
 from api.routes import (
     analytics,
     analytics_series,
+    audit,
     authoring,
     bulk,
     codec,
@@ -24,6 +26,7 @@ from api.routes import (
     exports,
     health,
     hooks,
+    keys,
     metrics,
     notifications,
     records,
@@ -39,7 +42,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    event_log, analytics_series, codec,
+    event_log, analytics_series, codec, keys, audit,
 )  # fmt: skip
 
 
@@ -56,11 +59,14 @@ def create_app(deps: ApiDeps) -> FastAPI:
         version="1",
         description="Workflow automations, run durably on Temporal. Authenticate with "
         "`Authorization: Bearer <api key>`.",
+        # Every route: authenticated, authorised against ``api.roles``, audited (``api.auth``).
+        dependencies=[Depends(guard, scope="function")],
     )
     app.state.deps = deps
     errors.install(app)
     openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=deps.max_body_bytes)
+    masking.install(app)
     access_log.install(app)  # outermost: it logs the status the client got
     for module in ROUTERS:
         app.include_router(module.router)

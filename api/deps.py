@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, HTTPException, Request
 from sqlmodel import Session
 
+from api.throttle import FailedAuthentications
 from runs.deps import RunsDeps
 from storage.db import session_scope
 from storage.payload_codec import EncryptionCodec
 from storage.secrets import SecretBox
-from storage.tenants import tenant_for_key
 from workflows.simulation import SimulationRequest
 
 DEFAULT_MAX_BODY_BYTES = 2_000_000
@@ -46,6 +46,10 @@ class ApiDeps(RunsDeps):
     """Browser origins (the Temporal UI) allowed to call the codec server."""
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     """The largest request body any route reads (413 beyond it)."""
+    failed_authentications: FailedAuthentications = field(default_factory=FailedAuthentications)
+    """Addresses that keep presenting bad keys get 429 for a while."""
+    link_key: bytes | None = None
+    """Signs the download links emailed to people (``api.signed_links``); None: no links."""
 
 
 def _deps(request: Request) -> ApiDeps:
@@ -65,15 +69,12 @@ Deps = Annotated[ApiDeps, Depends(_deps)]
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
-def _tenant(request: Request, deps: Deps) -> str:
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key:
+def _tenant(request: Request) -> str:
+    # ``api.auth.guard`` authenticated the caller before the route ran.
+    principal = getattr(request.state, "principal", None)
+    if principal is None:  # pragma: no cover - every authenticated route is guarded
         raise HTTPException(401, "Missing API key", headers={"WWW-Authenticate": "Bearer"})
-    with session_scope(deps.engine) as session:
-        tenant_id = tenant_for_key(session, key.strip())
-    if tenant_id is None:
-        raise HTTPException(401, "Invalid API key", headers={"WWW-Authenticate": "Bearer"})
+    tenant_id: str = principal.tenant_id
     return tenant_id
 
 

@@ -14,11 +14,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.errors import PROBLEM
+from api.roles import PUBLIC, ROUTES
 
 BEARER = "bearer"
-PUBLIC_PREFIXES = ("/healthz", "/readyz", "/metrics", "/v1/hooks/")
-"""Routes that take no API key: health and metrics, and incoming webhooks (their URL holds a
-token of its own)."""
 
 PROBLEM_NAME = "ProblemDetails"
 """The error body's schema name: RFC 9457's "problem details"."""
@@ -45,12 +43,14 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 _ERRORS = {
     "400": "the cursor is not one this API returned",
-    "401": "missing, unknown or revoked API key",
+    "401": "missing, unknown, expired or revoked API key",
+    "403": "the key's role may not call this route (or the signed link is invalid or expired)",
     "404": "no such object for this tenant",
     "409": "the object's state does not allow this (already exists, already ended…)",
     "413": "the request body is larger than the server reads",
     "415": "the body's media type is not one this route reads",
     "422": "the request is invalid: each problem with its path",
+    "429": "too many failed authentications from this address: retry after `Retry-After`",
     "503": "a service the route needs (Temporal, a configured key) is unavailable",
 }
 
@@ -89,15 +89,23 @@ def with_errors_and_security(document: dict[str, Any]) -> dict[str, Any]:
 
 def _declare(path: str, method: str, operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
-    public = path.startswith(PUBLIC_PREFIXES)
+    name = f"{method.upper()} {path}"
     codes = {"422", "503"}
-    if not public:
+    if name not in PUBLIC:
         operation["security"] = [{BEARER: []}]
-        codes.add("401")
+        codes |= {"401", "403", "429"}
+        declared = ROUTES.get(name)
+        if declared is not None:
+            roles = ", ".join(sorted(declared.roles))
+            operation["description"] = (
+                operation.get("description", "") + f"\n\nRoles: {roles}."
+            ).strip()
     if "{" in path or "requestBody" in operation:  # a path id, or ids named in the body
         codes.add("404")
     if method != "get":
         codes |= {"409", "413", "415"}
+    if any(p.get("name") == "signature" for p in operation.get("parameters", [])):
+        codes.add("403")
     if any(p.get("name") == "cursor" for p in operation.get("parameters", [])):
         codes.add("400")
     for code in sorted(codes):

@@ -20,6 +20,9 @@ class RunsDeps:
     task_queue: str
     search_attributes: bool = True
     """Tag runs and schedules with Relay's search attributes (the server must know them)."""
+    entity_key: bytes | None = None
+    """Hashes the entity search attribute (``workflows.search_attributes.entity_token``);
+    None: the entity is tagged as it is."""
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
     """Runs started by events that runs emitted, in a row, before no further one starts."""
     _client: Client | None = field(default=None, init=False, repr=False)
@@ -33,6 +36,7 @@ class RunsDeps:
         task_queue: str,
         search_attributes: bool = True,
         max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
+        entity_key: bytes | None = None,
     ) -> RunsDeps:
         """Over an already connected client (a worker's)."""
 
@@ -45,6 +49,7 @@ class RunsDeps:
             task_queue=task_queue,
             search_attributes=search_attributes,
             max_chain_depth=max_chain_depth,
+            entity_key=entity_key,
         )
 
     async def temporal(self) -> Client:

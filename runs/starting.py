@@ -174,7 +174,9 @@ async def _execute(
     delay = None
     if deferred_to:
         delay = max(datetime.fromisoformat(deferred_to) - datetime.now(UTC), timedelta(0))
-    attributes = run_attributes(run.tenant_id, run.workflow_id, run.version, entity)
+    attributes = run_attributes(
+        run.tenant_id, run.workflow_id, run.version, entity, deps.entity_key
+    )
     try:
         await client.start_workflow(
             "RelayRun",

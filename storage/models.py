@@ -60,8 +60,36 @@ class ApiKey(SQLModel, table=True):
     tenant_id: str = Field(foreign_key="tenants.id", index=True, max_length=64)
     key_hash: str = Field(unique=True, max_length=128)
     prefix: str = Field(max_length=16)
+    name: str = Field(default="default", max_length=100)
+    role: str = Field(default="admin", max_length=16)
+    """One of ``api.roles.Role``: what the key may do (SPEC §7)."""
     created_at: datetime = _ts(nullable=False, default=utcnow)
+    expires_at: datetime | None = _ts(nullable=True)
+    last_used_at: datetime | None = _ts(nullable=True)
     revoked_at: datetime | None = _ts(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """One change made through the API: who (the key), when, what, from where."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_tenant_at", "tenant_id", "at", "id"),
+        Index("ix_audit_log_target", "tenant_id", "target_type", "target_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    at: datetime = _ts(nullable=False, default=utcnow)
+    key_id: str = Field(max_length=64)
+    key_name: str = Field(max_length=100)
+    action: str = Field(max_length=64)
+    """What happened, as ``<object>.<verb>`` (``workflow.activated``, ``run.cancelled``…)."""
+    target_type: str | None = Field(default=None, max_length=32)
+    target_id: str | None = Field(default=None, max_length=200)
+    detail: dict[str, Any] | None = _json()
+    client: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=300)
 
 
 class Workflow(SQLModel, table=True):

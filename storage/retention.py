@@ -11,7 +11,9 @@ What goes:
 - events received, event outcomes, notifications and record changes (the records' audit trail)
   created before the cut-off;
 - deliveries and watches older than the cut-off whose run no longer exists;
-- alert marks older than the cut-off (an alert only looks an hour back).
+- alert marks older than the cut-off (an alert only looks an hour back);
+- audit-log entries older than the cut-off, except those about a run still kept: the audit
+  log is never shorter than the run history it explains (who cancelled or retried a run).
 
 Batches walk each table in key order from where the previous one stopped, so a batch never
 re-reads what earlier ones have deleted.
@@ -32,6 +34,7 @@ from storage.analytics import OPEN_STATUSES
 from storage.db import session_scope
 from storage.models import (
     AlertMark,
+    AuditEntry,
     Delivery,
     Event,
     EventOutcome,
@@ -65,6 +68,10 @@ def apply_retention(
     report = RetentionReport(cutoff)
     _remove_runs(engine, cutoff, batch_size, report)
     without_run = ~exists().where(col(Run.id) == col(Delivery.run_id))
+    about_no_kept_run = or_(
+        col(AuditEntry.target_type) != "run",
+        ~exists().where(col(Run.id) == col(AuditEntry.target_id)),
+    )
     sweeps: Sequence[tuple[Any, Any, ColumnElement[bool] | None]] = (
         (Event, Event.received_at, None),
         (EventOutcome, EventOutcome.created_at, None),
@@ -72,6 +79,7 @@ def apply_retention(
         (RecordChange, RecordChange.created_at, None),
         (Delivery, Delivery.created_at, without_run),
         (RunWatch, RunWatch.created_at, ~exists().where(col(Run.id) == col(RunWatch.run_id))),
+        (AuditEntry, AuditEntry.at, about_no_kept_run),
     )
     for model, created, condition in sweeps:
         _sweep(engine, model, col(created) < cutoff, condition, batch_size, report)

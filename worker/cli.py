@@ -29,6 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
     tenant = commands.add_parser("tenant", help="tenants and API keys")
     tenant.add_argument("action", choices=["create"])
     tenant.add_argument("name")
+    key = commands.add_parser("key", help="a tenant's API keys")
+    key.add_argument("action", choices=["create"])
+    key.add_argument("--tenant", default="dev", help="the tenant's id (default: the dev tenant)")
+    key.add_argument("--name", default="cli", help="what the key is for (shown in the audit log)")
+    key.add_argument(
+        "--role", required=True, choices=["admin", "editor", "operator", "viewer", "ingest"]
+    )
+    key.add_argument("--expires-in-days", type=int, default=None, help="none: never expires")
     validate = commands.add_parser(
         "validate", help="check a definition file (JSON or YAML): errors and warnings"
     )
@@ -50,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     event.add_argument("--api-url", help="default: http://RELAY_API_HOST:RELAY_API_PORT")
     runs = commands.add_parser("runs", help="runs: list them, or show one with its steps")
     runs_commands = runs.add_subparsers(dest="action", required=True)
+    token = runs_commands.add_parser(
+        "entity-token", help="what to search the Temporal UI's RelayEntity for, for an entity"
+    )
+    token.add_argument("entity")
+    token.add_argument("--tenant", default="dev", help="the tenant's id (default: dev)")
     runs_list = runs_commands.add_parser("list", help="the newest runs, as a table")
     runs_list.add_argument("--workflow", help="only this workflow's runs (its id)")
     runs_list.add_argument(
@@ -87,6 +100,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         if args.action == "show":
             return show_run(settings, args.run_id, api_url=args.api_url)
+        if args.action == "entity-token":
+            return _entity_token(settings, args.tenant, args.entity)
         return list_runs(
             settings,
             workflow=args.workflow,
@@ -114,12 +129,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     if args.command == "tenant":
         return _create_tenant(settings, args.name)
+    if args.command == "key":
+        return _create_key(settings, args.tenant, args.name, args.role, args.expires_in_days)
     if args.command == "validate":
         return _validate(args.file)
     if args.command == "schema":
         return _schema(args.output)
     if args.command == "simulate":
-        return _simulate(args.file, args.event, as_json=args.json)
+        return _simulate(settings, args.file, args.event, as_json=args.json)
     return 2
 
 
@@ -153,6 +170,41 @@ def _create_tenant(settings: Settings, name: str) -> int:
     return 0
 
 
+def _entity_token(settings: Settings, tenant_id: str, entity: str) -> int:
+    from worker.composition import entity_key
+    from workflows.search_attributes import entity_token
+
+    key = entity_key(settings)
+    value = entity_token(key, tenant_id, entity) if key else entity
+    print(value)
+    print(f"Temporal UI query: RelayTenant = '{tenant_id}' AND RelayEntity = '{value}'")
+    return 0
+
+
+def _create_key(
+    settings: Settings, tenant_id: str, name: str, role: str, expires_in_days: int | None
+) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from storage.db import make_engine, session_scope, upgrade
+    from storage.models import Tenant
+    from storage.tenants import new_key
+
+    upgrade(settings.database_url)
+    expires_at = None
+    if expires_in_days is not None:
+        expires_at = datetime.now(UTC) + timedelta(days=expires_in_days)
+    with session_scope(make_engine(settings.database_url)) as session:
+        if session.get(Tenant, tenant_id) is None:
+            print(f"no tenant {tenant_id!r}", file=sys.stderr)
+            return 1
+        row, key = new_key(session, tenant_id, name=name, role=role, expires_at=expires_at)
+        key_id = row.id
+    print(f"{role} key {key_id} ({name}) of tenant {tenant_id}")
+    print(f"API key (shown once): {key}")
+    return 0
+
+
 def _validate(path: Path) -> int:
     """Errors and warnings, one a line (``FILE: error: PATH: MESSAGE``); 1 when any error."""
     from definitions.errors import DefinitionError
@@ -179,16 +231,17 @@ def _validate(path: Path) -> int:
     return 0
 
 
-def _simulate(path: Path, event_path: Path | None, *, as_json: bool) -> int:
+def _simulate(settings: Settings, path: Path, event_path: Path | None, *, as_json: bool) -> int:
     """The run's timeline (or, with ``as_json``, the report); 1 when the file is invalid."""
     from definitions.errors import DefinitionError
     from definitions.loading import load_definition
+    from worker.composition import payload_codec
     from worker.simulator import simulate_file, timeline_text
 
     try:
         definition = load_definition(_read_document(path))
         event = _read_document(event_path) if event_path else None
-        report = asyncio.run(simulate_file(definition, event))
+        report = asyncio.run(simulate_file(definition, event, payload_codec(settings)))
     except OSError as exc:
         print(f"{exc}", file=sys.stderr)
         return 2
@@ -229,12 +282,22 @@ def _schema(output: Path | None) -> int:
     return 0
 
 
-def configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+LOG_LEVELS = {
+    "": logging.INFO,
+    "alembic": logging.WARNING,
     # httpx logs every request's full URL at INFO: outbound URLs can carry secrets (a Slack
     # webhook's path, a token in a query string), and the CLI's own calls are noise.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    "httpx": logging.WARNING,
+}
+"""What Relay's processes log; ``tests/api/test_log_hygiene.py`` checks a run's logs at
+these levels carry no event data, recipients or secrets (DEBUG logs of the SDK do: never run
+production at DEBUG)."""
+
+
+def configure_logging() -> None:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for name, level in LOG_LEVELS.items():
+        logging.getLogger(name or None).setLevel(level)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -60,6 +62,25 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
     )
 
 
+def entity_key(settings: Settings) -> bytes | None:
+    """The key hashing the entity search attribute: ``RELAY_ENTITY_KEY``, else one derived
+    from the codec's sealing key (set ``RELAY_ENTITY_KEY`` before rotating codec keys, or new
+    runs' tokens change), else None — without a codec, Temporal holds the data in clear anyway.
+    """
+    if settings.entity_key:
+        return settings.entity_key.encode()
+    if settings.codec_keys:
+        first = settings.codec_keys.split(",")[0].strip().encode()
+        return hmac.new(first, b"relay entity search attribute", hashlib.sha256).digest()
+    return None
+
+
+def link_key(settings: Settings) -> bytes | None:
+    """The key signing emailed links, or None when ``RELAY_LINK_KEY`` is unset (links then
+    need an API key)."""
+    return settings.link_key.encode() if settings.link_key else None
+
+
 def secret_box(settings: Settings) -> SecretBox | None:
     """The secrets cipher, or None when ``RELAY_SECRETS_KEY`` is unset (secrets unavailable)."""
     return SecretBox(settings.secrets_key) if settings.secrets_key else None
@@ -76,14 +97,16 @@ def build_worker(
     retention_days: int = DEFAULT_RETENTION_DAYS,
     public_url: str = DEFAULT_PUBLIC_URL,
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
+    link_key: bytes | None = None,
+    entity_key: bytes | None = None,
     **options: object,
 ) -> Worker:
     recorder = Recorder(engine)
     maintenance = Maintenance(engine, retention_days)
     lookups = Lookups(engine)
-    sink = event_sink(client, task_queue, engine, search_attributes, max_chain_depth)
+    sink = event_sink(client, task_queue, engine, search_attributes, max_chain_depth, entity_key)
     records = RecordActions(engine, sink)
-    exports = Exports(engine, actions, public_url)
+    exports = Exports(engine, actions, public_url, link_key)
     return Worker(
         client,
         task_queue=task_queue,
@@ -124,10 +147,11 @@ def event_sink(
     engine: Engine,
     search_attributes: bool = True,
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
+    entity_key: bytes | None = None,
 ) -> EmitEvent:
     """Where the record actions' change events go: run intake, as for a posted event, so a
     change a run makes starts and signals runs exactly as a posted event does."""
-    deps = RunsDeps.over(client, engine, task_queue, search_attributes, max_chain_depth)
+    deps = RunsDeps.over(client, engine, task_queue, search_attributes, max_chain_depth, entity_key)
 
     async def emit(tenant_id: str, event: dict[str, Any]) -> None:
         trigger = received(
@@ -164,8 +188,12 @@ def build_api(settings: Settings, engine: Engine) -> object:
         codec=payload_codec(settings),
         codec_token=settings.codec_server_token,
         codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),
+        link_key=link_key(settings),
+        entity_key=entity_key(settings),
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
-        simulator=Simulator(load_definition=Lookups(engine).load_definition),
+        simulator=Simulator(
+            load_definition=Lookups(engine).load_definition, codec=payload_codec(settings)
+        ),
     )
     if settings.max_body_bytes is not None:
         deps.max_body_bytes = settings.max_body_bytes

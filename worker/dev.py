@@ -8,6 +8,7 @@ the others are stopped too, so the stack is never half up.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -86,8 +87,8 @@ def ensure_dev_key(settings: Settings, path: Path) -> str:
 
 def child_environment(settings: Settings, key_path: Path) -> dict[str, str]:
     """The worker's and API's environment: the dev peers on loopback are reachable, and
-    secrets and payload encryption work without set-up (keys generated once into ``key_path``
-    and ``codec.key`` beside it)."""
+    secrets, payload encryption and signed links work without set-up (keys generated once into
+    ``key_path`` and ``codec.key`` and ``link.key`` beside it)."""
     env = dict(os.environ)
     if not settings.outbound_allow:
         env["RELAY_OUTBOUND_ALLOW"] = LOOPBACK_ALLOW
@@ -96,6 +97,9 @@ def child_environment(settings: Settings, key_path: Path) -> dict[str, str]:
     if not settings.codec_keys:
         codec_path = key_path.with_name("codec.key")
         env["RELAY_CODEC_KEYS"] = _generated_once(codec_path, EncryptionCodec.generate_key)
+    if not settings.link_key:
+        link_path = key_path.with_name("link.key")
+        env["RELAY_LINK_KEY"] = _generated_once(link_path, lambda: secrets.token_urlsafe(32))
     return env
 
 
@@ -165,7 +169,8 @@ def _banner(settings: Settings, key: str) -> None:
         f"  API            {api}   (OpenAPI docs: {api}/docs)\n"
         f"  Temporal UI    http://localhost:{settings.temporal_ui_port}\n"
         f"  Temporal gRPC  {settings.temporal_address}\n"
-        f"  Dev API key    {key}   (also in {settings.state_dir / 'dev-api-key'})\n"
+        f"  Dev API key    {key}   (admin; also in {settings.state_dir / 'dev-api-key'})\n"
+        "  More keys      relay key create --role editor|operator|viewer|ingest\n"
         f"  Email / SMS    {'SMTP' if settings.smtp_url else 'console'} / "
         f"{'Twilio' if settings.twilio_account_sid else 'console'}\n"
         "Press Ctrl-C to stop.\n",

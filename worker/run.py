@@ -10,7 +10,14 @@ from temporalio.client import Client
 from temporalio.service import RPCError
 
 from storage.db import make_engine
-from worker.composition import build_actions, build_worker, connect, http_client
+from worker.composition import (
+    build_actions,
+    build_worker,
+    connect,
+    entity_key,
+    http_client,
+    link_key,
+)
 from worker.maintenance import ensure_system_schedules
 from worker.settings import Settings
 
@@ -30,6 +37,8 @@ async def run_worker(settings: Settings) -> None:
             retention_days=settings.retention_days,
             public_url=settings.public_url,
             max_chain_depth=settings.max_chain_depth,
+            link_key=link_key(settings),
+            entity_key=entity_key(settings),
         )
         if settings.system_schedules:
             try:

@@ -61,6 +61,16 @@ class Settings(BaseSettings):
         default="http://localhost:8233,http://127.0.0.1:8233",
         description="browser origins (the Temporal UI) allowed to call the codec server",
     )
+    entity_key: str | None = Field(
+        default=None,
+        description="keys the hash Temporal's RelayEntity search attribute holds instead of "
+        "the entity; unset: derived from RELAY_CODEC_KEYS' first key (none: the entity as is)",
+    )
+    link_key: str | None = Field(
+        default=None,
+        description="signs the expiring download links emailed to people (exports); unset: "
+        "emailed links need an API key",
+    )
     signing_secret: str | None = Field(
         default=None,
         description="signs http_request calls of tenants without a RELAY_SIGNING_SECRET secret",

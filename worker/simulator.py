@@ -37,6 +37,7 @@ from temporalio.worker import Worker
 from activities.simulated import DefinitionLoader, SimulatedEffects, Trace
 from definitions.errors import DefinitionError
 from definitions.models import Definition
+from storage.payload_codec import EncryptionCodec, data_converter
 from workflows.contract import (
     LoadDefinitionInput,
     RunInput,
@@ -76,8 +77,11 @@ class Simulator:
         wall_timeout: float = 60.0,
         max_drift: timedelta = timedelta(hours=1),
         refresh_early: bool = True,
+        codec: EncryptionCodec | None = None,
     ) -> None:
         self._server_path = server_path
+        self._codec = codec
+        """Seals what the simulation hands its test server, like every Relay client's."""
         self._load = load_definition
         self._effects = SimulatedEffects(self._load_definition if load_definition else None)
         self._horizon = horizon
@@ -94,9 +98,11 @@ class Simulator:
         self._turn = asyncio.Lock()
         self._in_flight = 0
 
-    async def simulate(self, request: SimulationRequest) -> dict[str, Any]:
+    async def simulate(
+        self, request: SimulationRequest, run_id: str | None = None
+    ) -> dict[str, Any]:
         """Run ``request`` to its end (or its horizon) and report what it did, step by step."""
-        run_id = f"sim_{uuid.uuid4().hex}"
+        run_id = run_id or f"sim_{uuid.uuid4().hex}"
         # One at a time: two simulations skipping time on one test server race — one's timer
         # can fire while the other's workflow task is in flight, and a run overshoots its
         # horizon. Each takes a fraction of a second, so a queue costs little.
@@ -145,7 +151,9 @@ class Simulator:
 
     async def _start(self) -> None:
         path = self._server_path or test_server_path()
-        env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(path))
+        env = await WorkflowEnvironment.start_time_skipping(
+            test_server_existing_path=str(path), data_converter=data_converter(self._codec)
+        )
         effects = self._effects
         worker = Worker(
             env.client,
@@ -321,7 +329,9 @@ def iso_duration(delta: timedelta) -> str:
 _EVENT_KEYS = frozenset({"type", "id", "entity", "data", "previous", "events", "outputs"})
 
 
-async def simulate_file(definition: Definition, document: Any = None) -> dict[str, Any]:
+async def simulate_file(
+    definition: Definition, document: Any = None, codec: EncryptionCodec | None = None
+) -> dict[str, Any]:
     """``relay simulate``: one simulation on a test server of its own, stopped afterwards.
 
     ``document`` is the event file: ``{"type", "entity", "data", "events", "outputs"}`` (all
@@ -334,7 +344,7 @@ async def simulate_file(definition: Definition, document: Any = None) -> dict[st
         given = {"data": given}  # just the data
     events, outputs = given.pop("events", None) or [], given.pop("outputs", None) or {}
     request = simulation_request(definition, given or None, events, outputs=outputs)
-    simulator = Simulator(refresh_early=False)
+    simulator = Simulator(refresh_early=False, codec=codec)
     try:
         return await simulator.simulate(request)
     finally:

@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import col
 
+from api.auth import AuditNote
 from api.deps import ApiDeps, CurrentTenant, Deps
 from api.errors import problem_of
 from api.routes.runs import RunStatus, run_detail, run_query
@@ -119,7 +120,7 @@ class RunBulkOut(BaseModel):
 
 @router.post("/v1/workflows/bulk")
 async def bulk_workflows(
-    body: WorkflowBulkIn, tenant: CurrentTenant, deps: Deps
+    body: WorkflowBulkIn, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> WorkflowBulkOut:
     """Activate, pause, archive or delete many workflows, each as its own call would."""
     _refuse_repeats(body.ids)
@@ -131,11 +132,15 @@ async def bulk_workflows(
             results.append(WorkflowItem(id=workflow_id, status=outcome["status"], error=outcome))
         else:
             results.append(WorkflowItem(id=workflow_id, status=200, workflow=outcome))
+    done = [item.id for item in results if item.error is None]
+    audit.note(action=body.action, ids=done)
     return WorkflowBulkOut(action=body.action, results=results, **_tally(results))
 
 
 @router.post("/v1/runs/bulk")
-async def bulk_runs(body: RunBulkIn, tenant: CurrentTenant, deps: Deps) -> RunBulkOut:
+async def bulk_runs(
+    body: RunBulkIn, tenant: CurrentTenant, deps: Deps, audit: AuditNote
+) -> RunBulkOut:
     """Cancel or retry many runs — named by ``ids``, or all that match a ``filter`` (such as
     every failed run of a workflow since a time) — each as its own call would."""
     if (body.ids is None) == (body.filter is None):
@@ -150,6 +155,7 @@ async def bulk_runs(body: RunBulkIn, tenant: CurrentTenant, deps: Deps) -> RunBu
             return await act(deps, tenant, run_id, body.idempotency_key)
 
     results = list(await asyncio.gather(*(one(run_id) for run_id in run_ids)))
+    audit.note(action=body.action, ids=[item.id for item in results if item.error is None])
     return RunBulkOut(action=body.action, results=results, **_tally(results))
 
 

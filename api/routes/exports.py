@@ -9,13 +9,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import CurrentTenant, SessionDep
-from api.errors import NotFound
+from api.deps import CurrentTenant, Deps, SessionDep
+from api.errors import ApiError, NotFound
 from api.pagination import newest_first
 from api.schemas import Page
 from api.storable import Text
 from storage.exports import exports_query, get_export
 from storage.models import Export
+from storage.signed_links import valid
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
@@ -79,7 +80,34 @@ def read(id: ExportId, tenant: CurrentTenant, session: SessionDep) -> ExportOut:
 )
 def download(id: ExportId, tenant: CurrentTenant, session: SessionDep) -> Response:
     """The export's CSV (UTF-8, a header row, CRLF line ends), as an attachment."""
-    export = _export(session, tenant, id)
+    return _csv(_export(session, tenant, id))
+
+
+@router.get(
+    "/{id}/file",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "the CSV file"}},
+)
+def signed_download(
+    id: ExportId,
+    expires: Annotated[int, Query(ge=0, le=2**40)],
+    signature: Annotated[str, Query(min_length=1, max_length=128)],
+    session: SessionDep,
+    deps: Deps,
+) -> Response:
+    """The export's CSV through the signed, expiring link an email carried: no API key; a
+    link changed in any part, or followed after it expired, is 403."""
+    export = session.get(Export, id)
+    if (
+        deps.link_key is None
+        or export is None
+        or not valid(deps.link_key, "export", export.tenant_id, id, expires, signature)
+    ):
+        raise ApiError(403, "Forbidden", "the link is invalid or has expired")
+    return _csv(export)
+
+
+def _csv(export: Export) -> Response:
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{export.record_type}-{export.id}")
     return Response(
         content=export.content,

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from api.auth import AuditNote
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound, Unavailable
 from api.routes.events import accept
@@ -108,8 +109,11 @@ def record_out(record: Record) -> RecordOut:
 
 
 @router.post("/{type}", status_code=status.HTTP_201_CREATED)
-async def create(type: RecordType, body: RecordIn, tenant: CurrentTenant, deps: Deps) -> RecordOut:
+async def create(
+    type: RecordType, body: RecordIn, tenant: CurrentTenant, deps: Deps, audit: AuditNote
+) -> RecordOut:
     record_id = body.id or f"{type[:3]}_{uuid.uuid4().hex[:20]}"
+    audit.note(f"{type}/{record_id}")
     return await _change(
         deps,
         tenant,

@@ -10,14 +10,16 @@ from sqlalchemy import func, literal
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from api.auth import AuditNote
 from api.deps import CurrentTenant, Deps, SessionDep
 from api.errors import NotFound
 from api.pagination import Order, keyset_page
 from api.routes.workflows import find_workflow
 from api.schemas import Page
-from api.schemas.runs import RetryIn, RunOut, RunStarted, StepOut
+from api.schemas.runs import ControlOut, RetryIn, RunOut, RunStarted, StepOut
 from api.storable import Text, UtcDatetime
 from runs.control import cancel_run, retry_run
+from storage.audit import entries_about
 from storage.db import session_scope
 from storage.models import Event, Run, RunStep, UTCDateTime
 from storage.step_counts import StepCounts, count_steps, counts_of, failed_step_exists
@@ -230,7 +232,12 @@ def run_detail(session: Session, tenant: str, run_id: str) -> RunOut:
         event = session.exec(
             select(Event).where(Event.tenant_id == tenant, Event.event_id == run.event_id)
         ).first()
-    return run_out(run, list(steps), event)
+    out = run_out(run, list(steps), event)
+    out.control = [
+        ControlOut(action=e.action, at=e.at, key_id=e.key_id, key_name=e.key_name, detail=e.detail)
+        for e in entries_about(session, tenant, "run", run_id)
+    ]
+    return out
 
 
 @router.get("/v1/runs/{run_id}")
@@ -254,9 +261,14 @@ async def cancel(run_id: str, tenant: CurrentTenant, deps: Deps, response: Respo
 
 @router.post("/v1/runs/{run_id}/retry", status_code=status.HTTP_202_ACCEPTED)
 async def retry(
-    run_id: str, tenant: CurrentTenant, deps: Deps, body: RetryIn | None = None
+    run_id: str,
+    tenant: CurrentTenant,
+    deps: Deps,
+    audit: AuditNote,
+    body: RetryIn | None = None,
 ) -> RunStarted:
     """A new run of an ended run's version with its trigger event; its ``retry_of`` names
     the original."""
     started = await retry_run(deps, tenant, run_id, body.idempotency_key if body else None)
+    audit.note(new_run_id=started.id)
     return RunStarted.model_validate(started)

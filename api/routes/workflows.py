@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Path, Query, status
 from sqlmodel import Session, select
 
+from api.auth import AuditNote
 from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
 from api.pagination import newest_first
@@ -77,10 +78,13 @@ def find_workflow(session: Session, tenant: str, workflow_id: str) -> Workflow:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create(document: Document, tenant: CurrentTenant, session: SessionDep) -> WorkflowOut:
+def create(
+    document: Document, tenant: CurrentTenant, session: SessionDep, audit: AuditNote
+) -> WorkflowOut:
     definition = load_document(document)
     workflow = create_workflow(session, tenant, definition.canonical(), document)
     session.flush()
+    audit.note(workflow.id, name=workflow.name, version=workflow.latest_version)
     return workflow_out(session, workflow)
 
 
@@ -111,18 +115,20 @@ def read(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> Workfl
 
 @router.put("/{workflow_id}")
 async def replace(
-    workflow_id: str, document: Document, tenant: CurrentTenant, deps: Deps
+    workflow_id: str, document: Document, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> WorkflowOut:
     with session_scope(deps.engine) as session:
         workflow = find_workflow(session, tenant, workflow_id)
         _refuse_archived(workflow)
         definition = load_document(document)
-        return await _new_version(deps, session, workflow, definition, document)
+        out = await _new_version(deps, session, workflow, definition, document)
+        audit.note(version=out.version)
+        return out
 
 
 @router.patch("/{workflow_id}")
 async def patch(
-    workflow_id: str, changes: Document, tenant: CurrentTenant, deps: Deps
+    workflow_id: str, changes: Document, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> WorkflowOut:
     """A JSON merge patch (RFC 7396) over the latest submitted document; a new version."""
     with session_scope(deps.engine) as session:
@@ -131,7 +137,9 @@ async def patch(
         latest = find_version(session, workflow, workflow.latest_version)
         document = merge_patch(latest.source or latest.definition, changes)
         definition = load_document(document)
-        return await _new_version(deps, session, workflow, definition, document)
+        out = await _new_version(deps, session, workflow, definition, document)
+        audit.note(version=out.version)
+        return out
 
 
 @router.delete("/{workflow_id}", status_code=status.HTTP_200_OK)
@@ -221,7 +229,7 @@ def diff(
 
 @router.post("/{workflow_id}/rollback")
 async def rollback(
-    workflow_id: str, body: RollbackIn, tenant: CurrentTenant, deps: Deps
+    workflow_id: str, body: RollbackIn, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> WorkflowOut:
     """A new version whose document is an earlier version's. An active workflow starts new runs
     on it at once; runs in flight finish on the version they started on."""
@@ -230,7 +238,9 @@ async def rollback(
         _refuse_archived(workflow)
         document = submitted_document(find_version(session, workflow, body.version))
         definition = load_document(document)
-        return await _new_version(deps, session, workflow, definition, document)
+        out = await _new_version(deps, session, workflow, definition, document)
+        audit.note(version=out.version)
+        return out
 
 
 @router.post("/{workflow_id}/duplicate", status_code=status.HTTP_201_CREATED)
@@ -238,6 +248,7 @@ def duplicate(
     workflow_id: str,
     tenant: CurrentTenant,
     session: SessionDep,
+    audit: AuditNote,
     body: Annotated[DuplicateIn | None, Body()] = None,
 ) -> WorkflowOut:
     """A new draft with the latest document, named ``body.name`` or "<name> (copy)"."""
@@ -248,12 +259,13 @@ def duplicate(
     definition = load_document(document)
     copy = create_workflow(session, tenant, definition.canonical(), document)
     session.flush()
+    audit.note(copy.id, duplicate_of=workflow.id)
     return workflow_out(session, copy)
 
 
 @router.post("/{workflow_id}/execute", status_code=status.HTTP_202_ACCEPTED)
 async def execute_workflow(
-    workflow_id: str, body: ExecuteIn, tenant: CurrentTenant, deps: Deps
+    workflow_id: str, body: ExecuteIn, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> RunStarted:
     """A manual run of the active version (or the latest one of a draft, for trying it out)."""
     with session_scope(deps.engine) as session:
@@ -262,6 +274,7 @@ async def execute_workflow(
             session, workflow, workflow.active_version or workflow.latest_version
         )
     started = await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
+    audit.note(run_id=started.id)
     return RunStarted.model_validate(started)
 
 

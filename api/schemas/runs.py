@@ -37,6 +37,16 @@ class StepOut(BaseModel):
     )
 
 
+class ControlOut(BaseModel):
+    """A change made to a run through the API (the audit log's entry about it)."""
+
+    action: str = Field(examples=["run.cancelled", "run.retried"])
+    at: datetime
+    key_id: str
+    key_name: str
+    detail: dict[str, Any] | None = None
+
+
 class RunOut(BaseModel):
     id: str
     workflow_id: str
@@ -65,6 +75,9 @@ class RunOut(BaseModel):
         default=None, description="the step keys in the order the run took them"
     )
     steps: list[StepOut] | None = None
+    control: list[ControlOut] | None = Field(
+        default=None, description="in one run's detail: who cancelled or retried it, and when"
+    )
 
 
 class RetryIn(BaseModel):

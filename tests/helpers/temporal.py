@@ -47,11 +47,13 @@ async def relay_worker(
     *,
     smtp_url: str | None = None,
     sms: SmsTransport | None = None,
+    link_key: bytes | None = None,
 ) -> AsyncIterator[Worker]:
     """A worker with the real activities on a fresh task queue (``worker.task_queue``)."""
     async with httpx.AsyncClient(trust_env=False) as http:
         actions = loopback_actions(engine, http, smtp_url=smtp_url, sms=sms)
-        worker = build_worker(client, f"relay-test-{uuid.uuid4().hex[:8]}", engine, actions)
+        queue = f"relay-test-{uuid.uuid4().hex[:8]}"
+        worker = build_worker(client, queue, engine, actions, link_key=link_key)
         async with worker:
             try:
                 yield worker

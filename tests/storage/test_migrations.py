@@ -65,3 +65,36 @@ def test_the_migrations_have_one_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(db._MIGRATIONS))
     assert len(ScriptDirectory.from_config(config).get_heads()) == 1
+
+
+def test_keys_issued_before_roles_become_admin_keys(tmp_path: Path) -> None:
+    """Nothing breaks on upgrade: every key that existed keeps doing everything it did."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.tenants import hash_key
+
+    url = f"sqlite:///{tmp_path}/roles.db"
+    config = Config()
+    config.set_main_option("script_location", str(Path(db.__file__).parent / "migrations"))
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0007_merge")
+    engine = create_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO tenants (id, name, created_at) VALUES ('t1', 'Old', '2026-01-01')"
+                )
+            )
+            connection.execute(
+                text("INSERT INTO api_keys (id, tenant_id, key_hash, prefix, created_at) "
+                     "VALUES ('k1', 't1', :h, 'rly_old', '2026-01-01')"),
+                {"h": hash_key("rly_old_key")},
+            )  # fmt: skip
+        command.upgrade(config, "head")
+        with engine.connect() as connection:
+            row = connection.execute(text("SELECT name, role, expires_at FROM api_keys")).one()
+    finally:
+        engine.dispose()
+    assert tuple(row) == ("default", "admin", None)

@@ -10,10 +10,13 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from temporalio.client import Client
+from temporalio.converter import DataConverter
 
 from definitions.library import TEMPLATES
 from definitions.loading import load_definition
 from storage.models import Delivery, Run, RunStep
+from storage.payload_codec import EncryptionCodec
 from tests.helpers.peers import RecordingHttpServer, SmtpSink
 from worker.cli import main
 from worker.simulator import Simulator, timeline_text
@@ -295,3 +298,24 @@ def test_relay_simulate_prints_the_timeline(tmp_path, capsys) -> None:
     assert out.strip().endswith("outcome: completed")
     assert main(["simulate", str(workflow), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["sample_data"] is True
+
+
+async def test_a_simulation_seals_what_it_hands_its_test_server() -> None:
+    codec = EncryptionCodec(EncryptionCodec.generate_key())
+    simulator = Simulator(refresh_early=False, codec=codec)
+    try:
+        request = simulation_request(load_definition(drip(2)), {"data": LEAD})
+        report = await simulator.simulate(request, run_id="sim_sealed")
+        assert report["status"] == "completed"
+        assert report["steps"][0]["content"]["to"] == [LEAD["email"]]  # the report reads clear
+        env = simulator._env  # the simulator's own test server, read without the codec
+        assert env is not None
+        raw = Client(**{**env.client.config(), "data_converter": DataConverter.default})
+        for workflow_id in ("sim_sealed", "sim_sealed-driver"):
+            history = await raw.get_workflow_handle(workflow_id).fetch_history()
+            stored = b"".join(event.SerializeToString() for event in history.events)
+            assert b"binary/encrypted" in stored
+            for value in (LEAD["email"], LEAD["name"], LEAD["phone"]):
+                assert value.encode() not in stored, (workflow_id, value)
+    finally:
+        await simulator.close()

@@ -21,6 +21,13 @@ class HistoryCase:
     script_events: list[tuple[str, dict[str, Any] | float | str]] = field(default_factory=list)
     """(node id, event, seconds or ``"cancel"``): once that node is waiting, signal the event,
     skip time or cancel the run."""
+    sealed: bool = False
+    """Recorded through the payload codec (``REPLAY_CODEC_KEY``), as every Relay client and
+    worker runs: the history holds ciphertext, and replays only with the codec."""
+
+
+REPLAY_CODEC_KEY = "rq_G07gATZ57uaWtRQMzaEjaGj5YqV-DTZYja1XmdUM="
+"""A key for the committed sealed histories only (it protects nothing else)."""
 
 
 CHILD = "__CHILD_WORKFLOW_ID__"
@@ -122,6 +129,21 @@ _LEGACY: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 CASES: dict[str, HistoryCase] = {
     name: HistoryCase(doc, data) for name, (doc, data) in _LEGACY.items()
 }
+
+CASES["sealed_actions"] = HistoryCase(
+    {
+        "name": "Actions through the codec",
+        "steps": [
+            {"id": "email", "type": "send_email", "to": "{{ email }}",
+             "subject": "Hi {{ name }}", "body": "Welcome, {{ name }}"},
+            {"id": "pause", "type": "wait", "duration": "1d"},
+            {"id": "sms", "type": "send_sms", "to": "{{ phone }}", "body": "Hi {{ name }}"},
+            {"id": "hook", "type": "http_request", "url": "{{ url }}", "body": {"name": "{{ name }}"}},
+        ],
+    },
+    {"email": "sealed.ann@example.com", "name": "Ann Sealed", "phone": "+15557654321"},
+    sealed=True,
+)  # fmt: skip
 
 CASES["switch_set_stop"] = HistoryCase(
     {

@@ -16,24 +16,31 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from temporalio.client import WorkflowFailureError, WorkflowHandle
+from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from definitions.loading import load_definition
 from storage.db import make_engine, session_scope, upgrade
+from storage.payload_codec import EncryptionCodec, data_converter
 from storage.workflows import create_workflow, set_status
 from tests.helpers.db import steps_of
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import relay_worker, run_input, start_run
-from tests.workflows.history_cases import CASES, CHILD, CHILD_DEFINITION, HistoryCase
+from tests.workflows.history_cases import (
+    CASES,
+    CHILD,
+    CHILD_DEFINITION,
+    REPLAY_CODEC_KEY,
+    HistoryCase,
+)
 
 HERE = Path(__file__).parent / "histories"
 TENANT = "t_test"
 
 
 async def record(
-    env: WorkflowEnvironment, worker_queue: object, engine: Engine, peer: RecordingHttpServer,
-    name: str, case: HistoryCase, child_id: str,
+    env: WorkflowEnvironment, client: Client, worker_queue: object, engine: Engine,
+    peer: RecordingHttpServer, name: str, case: HistoryCase, child_id: str,
 ) -> None:  # fmt: skip
     for status in case.script:
         peer.script(status)
@@ -41,7 +48,7 @@ async def record(
     input = run_input(document, {**case.data, "url": peer.base_url}, tenant=TENANT)
     input.trigger["entity"] = case.entity
     # The id the replay test replays under: a child's id derives from its parent's.
-    handle = await start_run(env.client, worker_queue, input, run_id=f"replay-{name}")  # type: ignore[arg-type]
+    handle = await start_run(client, worker_queue, input, run_id=f"replay-{name}")  # type: ignore[arg-type]
     for node_id, action in case.script_events:
         await _until_waiting(engine, handle, node_id)
         if isinstance(action, dict):
@@ -82,9 +89,17 @@ async def main(names: list[str]) -> None:
             child = load_definition(CHILD_DEFINITION).canonical()
             workflow = create_workflow(session, TENANT, child, CHILD_DEFINITION)
             set_status(session, workflow, "active")
-        async with env, relay_worker(env.client, engine) as worker:
+        codec = EncryptionCodec(REPLAY_CODEC_KEY)
+        sealed = Client(**{**env.client.config(), "data_converter": data_converter(codec)})  # type: ignore[arg-type]
+        async with (
+            env,
+            relay_worker(env.client, engine) as plain,
+            relay_worker(sealed, engine) as sealing,
+        ):
             for name in wanted:
-                await record(env, worker, engine, peer, name, CASES[name], workflow.id)
+                case = CASES[name]
+                client, worker = (sealed, sealing) if case.sealed else (env.client, plain)
+                await record(env, client, worker, engine, peer, name, case, workflow.id)
 
 
 if __name__ == "__main__":

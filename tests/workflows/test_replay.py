@@ -9,7 +9,8 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
-from tests.workflows.history_cases import CASES
+from storage.payload_codec import EncryptionCodec, data_converter
+from tests.workflows.history_cases import CASES, REPLAY_CODEC_KEY
 from workflows.interpreter import RelayRun
 from workflows.simulation import RelaySimulation
 
@@ -29,4 +30,17 @@ def test_the_workflows_run_unsandboxed_so_the_replayer_runs_them_as_workers_do()
 @pytest.mark.parametrize("name", sorted(CASES))
 async def test_history_replays_without_nondeterminism(name: str) -> None:
     history = WorkflowHistory.from_json(f"replay-{name}", (HISTORIES / f"{name}.json").read_text())
-    await Replayer(workflows=[RelayRun]).replay_workflow(history)
+    codec = EncryptionCodec(REPLAY_CODEC_KEY) if CASES[name].sealed else None
+    await Replayer(workflows=[RelayRun], data_converter=data_converter(codec)).replay_workflow(
+        history
+    )
+
+
+def test_a_sealed_history_holds_no_event_data_in_clear() -> None:
+    sealed = [name for name, case in CASES.items() if case.sealed]
+    assert sealed, "at least one history is recorded through the codec"
+    for name in sealed:
+        text = (HISTORIES / f"{name}.json").read_text()
+        assert "binary/encrypted" in text or "YmluYXJ5L2VuY3J5cHRlZA" in text
+        for value in CASES[name].data.values():
+            assert value not in text, (name, value)

@@ -55,6 +55,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List
+         * @description The tenant's audit log, newest first.
+         *
+         *     Roles: admin.
+         */
+        get: operations["list__v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/deliveries": {
         parameters: {
             query?: never;
@@ -62,7 +84,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Deliveries */
+        /**
+         * List Deliveries
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["list_deliveries_v1_deliveries_get"];
         put?: never;
         post?: never;
@@ -82,12 +107,16 @@ export interface paths {
         /**
          * List
          * @description The tenant's templates in name order (``cursor``: the last name of the previous page).
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["list__v1_email_templates_get"];
         put?: never;
         /**
          * Create
          * @description Store a new template (409 if the name is taken: PUT replaces).
+         *
+         *     Roles: admin, editor.
          */
         post: operations["create_v1_email_templates_post"];
         delete?: never;
@@ -103,16 +132,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read */
+        /**
+         * Read
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["read_v1_email_templates__name__get"];
         /**
          * Replace
          * @description Create or replace the template ``name`` (201 when created); runs sending it later
          *     use the new content.
+         *
+         *     Roles: admin, editor.
          */
         put: operations["replace_v1_email_templates__name__put"];
         post?: never;
-        /** Delete */
+        /**
+         * Delete
+         * @description Roles: admin, editor.
+         */
         delete: operations["delete_v1_email_templates__name__delete"];
         options?: never;
         head?: never;
@@ -130,6 +167,8 @@ export interface paths {
          * List All
          * @description Every event type the tenant's events are checked against (``builtin`` marks the
          *     built-in entries).
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["list_all_v1_event_types_get"];
         put?: never;
@@ -137,6 +176,8 @@ export interface paths {
          * Create
          * @description A new entry; 409 when the tenant has one of that type (``PUT`` replaces it). An entry
          *     of a built-in type replaces the built-in one for this tenant.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["create_v1_event_types_post"];
         delete?: never;
@@ -152,11 +193,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get One */
+        /**
+         * Get One
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["get_one_v1_event_types__event_type__get"];
         /**
          * Replace
          * @description Create or replace the tenant's entry (201 when created).
+         *
+         *     Roles: admin, editor.
          */
         put: operations["replace_v1_event_types__event_type__put"];
         post?: never;
@@ -164,6 +210,8 @@ export interface paths {
          * Delete
          * @description Remove the tenant's entry; a built-in entry of the type applies again. Built-in entries
          *     themselves cannot be deleted (404).
+         *
+         *     Roles: admin, editor.
          */
         delete: operations["delete_v1_event_types__event_type__delete"];
         options?: never;
@@ -181,6 +229,8 @@ export interface paths {
         /**
          * Event Sample
          * @description Sample data for a test event of ``event_type``, built from its catalog schema.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["event_sample_v1_event_types__event_type__sample_get"];
         put?: never;
@@ -202,6 +252,8 @@ export interface paths {
          * Recent Events
          * @description Events as received, newest first, each with its outcomes (``GET /v1/events/{id}`` adds
          *     its data).
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["recent_events_v1_events_get"];
         put?: never;
@@ -212,6 +264,8 @@ export interface paths {
          *     Data that violates its event type's schema (``GET /v1/event-types``) is refused with 422
          *     and the paths of the violations (``[2].data.invitee_email`` in a list); nothing of a
          *     refused list is accepted.
+         *
+         *     Roles: admin, editor, ingest.
          */
         post: operations["post_events_v1_events_post"];
         delete?: never;
@@ -231,6 +285,8 @@ export interface paths {
          * Get One
          * @description An event, the runs it started, and why each workflow listening to its type did or did
          *     not start one.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["get_one_v1_events__event_id__get"];
         put?: never;
@@ -251,6 +307,8 @@ export interface paths {
         /**
          * List
          * @description The tenant's exports, newest first.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["list__v1_exports_get"];
         put?: never;
@@ -268,7 +326,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read */
+        /**
+         * Read
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["read_v1_exports__id__get"];
         put?: never;
         post?: never;
@@ -288,8 +349,31 @@ export interface paths {
         /**
          * Download
          * @description The export's CSV (UTF-8, a header row, CRLF line ends), as an attachment.
+         *
+         *     Roles: admin, editor, operator.
          */
         get: operations["download_v1_exports__id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/exports/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Signed Download
+         * @description The export's CSV through the signed, expiring link an email carried: no API key; a
+         *     link changed in any part, or followed after it expired, is 403.
+         */
+        get: operations["signed_download_v1_exports__id__file_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -319,6 +403,56 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List
+         * @description Every key of the tenant, revoked ones included, oldest first.
+         *
+         *     Roles: admin.
+         */
+        get: operations["list__v1_keys_get"];
+        put?: never;
+        /**
+         * Issue
+         * @description A new key with a role; the response is the only place the key is ever shown.
+         *
+         *     Roles: admin.
+         */
+        post: operations["issue_v1_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke
+         * @description Revoke a key: it stops working at once (a key may revoke itself).
+         *
+         *     Roles: admin.
+         */
+        delete: operations["revoke_v1_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -329,6 +463,8 @@ export interface paths {
         /**
          * List
          * @description The tenant's notifications, newest first.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["list__v1_notifications_get"];
         put?: never;
@@ -348,7 +484,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Read */
+        /**
+         * Read
+         * @description Roles: admin, editor, operator.
+         */
         post: operations["read_v1_notifications__id__read_post"];
         delete?: never;
         options?: never;
@@ -366,10 +505,15 @@ export interface paths {
         /**
          * List
          * @description The records of ``type`` matching ``filter``, newest first unless ``sort`` says otherwise.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["list__v1_records__type__get"];
         put?: never;
-        /** Create */
+        /**
+         * Create
+         * @description Roles: admin, editor, ingest.
+         */
         post: operations["create_v1_records__type__post"];
         delete?: never;
         options?: never;
@@ -384,16 +528,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read */
+        /**
+         * Read
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["read_v1_records__type___id__get"];
-        /** Replace */
+        /**
+         * Replace
+         * @description Roles: admin, editor, ingest.
+         */
         put: operations["replace_v1_records__type___id__put"];
         post?: never;
-        /** Delete */
+        /**
+         * Delete
+         * @description Roles: admin, editor, ingest.
+         */
         delete: operations["delete_v1_records__type___id__delete"];
         options?: never;
         head?: never;
-        /** Patch */
+        /**
+         * Patch
+         * @description Roles: admin, editor, ingest.
+         */
         patch: operations["patch_v1_records__type___id__patch"];
         trace?: never;
     };
@@ -407,6 +563,8 @@ export interface paths {
         /**
          * History
          * @description The record's audit trail, oldest first: each change with the values it replaced.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["history_v1_records__type___id__history_get"];
         put?: never;
@@ -426,9 +584,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add To List */
+        /**
+         * Add To List
+         * @description Roles: admin, editor, ingest.
+         */
         post: operations["add_to_list_v1_records__type___id__lists__list_name__post"];
-        /** Remove From List */
+        /**
+         * Remove From List
+         * @description Roles: admin, editor, ingest.
+         */
         delete: operations["remove_from_list_v1_records__type___id__lists__list_name__delete"];
         options?: never;
         head?: never;
@@ -444,9 +608,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add Tag */
+        /**
+         * Add Tag
+         * @description Roles: admin, editor, ingest.
+         */
         post: operations["add_tag_v1_records__type___id__tags__tag__post"];
-        /** Remove Tag */
+        /**
+         * Remove Tag
+         * @description Roles: admin, editor, ingest.
+         */
         delete: operations["remove_tag_v1_records__type___id__tags__tag__delete"];
         options?: never;
         head?: never;
@@ -460,7 +630,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Runs */
+        /**
+         * List Runs
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["list_runs_v1_runs_get"];
         put?: never;
         post?: never;
@@ -483,6 +656,8 @@ export interface paths {
          * Bulk Runs
          * @description Cancel or retry many runs — named by ``ids``, or all that match a ``filter`` (such as
          *     every failed run of a workflow since a time) — each as its own call would.
+         *
+         *     Roles: admin, editor, operator.
          */
         post: operations["bulk_runs_v1_runs_bulk_post"];
         delete?: never;
@@ -501,6 +676,8 @@ export interface paths {
         /**
          * Read Run
          * @description One run with its trigger event, every step in the order taken, and its path.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["read_run_v1_runs__run_id__get"];
         put?: never;
@@ -524,6 +701,8 @@ export interface paths {
          * Cancel
          * @description Cancel a running or waiting run: its open steps and the run end ``cancelled``. Answers
          *     the run once it has ended (200), or 202 if it has not within a few seconds.
+         *
+         *     Roles: admin, editor, operator.
          */
         post: operations["cancel_v1_runs__run_id__cancel_post"];
         delete?: never;
@@ -545,6 +724,8 @@ export interface paths {
          * Retry
          * @description A new run of an ended run's version with its trigger event; its ``retry_of`` names
          *     the original.
+         *
+         *     Roles: admin, editor, operator.
          */
         post: operations["retry_v1_runs__run_id__retry_post"];
         delete?: never;
@@ -583,6 +764,8 @@ export interface paths {
         /**
          * List
          * @description The tenant's secret names in order (``cursor``: the last name of the previous page).
+         *
+         *     Roles: admin.
          */
         get: operations["list__v1_secrets_get"];
         put?: never;
@@ -604,10 +787,15 @@ export interface paths {
         /**
          * Put
          * @description Create or replace a secret; it is stored encrypted and never returned.
+         *
+         *     Roles: admin.
          */
         put: operations["put_v1_secrets__name__put"];
         post?: never;
-        /** Delete */
+        /**
+         * Delete
+         * @description Roles: admin.
+         */
         delete: operations["delete_v1_secrets__name__delete"];
         options?: never;
         head?: never;
@@ -624,6 +812,8 @@ export interface paths {
         /**
          * Stats
          * @description Figures over every workflow's runs in the period; top and problematic workflows.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["stats_v1_stats_get"];
         put?: never;
@@ -644,6 +834,8 @@ export interface paths {
         /**
          * Tenant Series
          * @description Every workflow's runs in the period (default: the last 30 days), bucket by bucket.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["tenant_series_v1_stats_series_get"];
         put?: never;
@@ -664,6 +856,8 @@ export interface paths {
         /**
          * Templates
          * @description Every built-in template (of ``category``), with how often this tenant has used it.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["templates_v1_templates_get"];
         put?: never;
@@ -681,10 +875,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Workflows */
+        /**
+         * List Workflows
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["list_workflows_v1_workflows_get"];
         put?: never;
-        /** Create */
+        /**
+         * Create
+         * @description Roles: admin, editor.
+         */
         post: operations["create_v1_workflows_post"];
         delete?: never;
         options?: never;
@@ -704,6 +904,8 @@ export interface paths {
         /**
          * Bulk Workflows
          * @description Activate, pause, archive or delete many workflows, each as its own call would.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["bulk_workflows_v1_workflows_bulk_post"];
         delete?: never;
@@ -724,6 +926,8 @@ export interface paths {
         /**
          * Bulk Test
          * @description Simulate several workflows (their active version, else their latest) against one event.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["bulk_test_v1_workflows_bulk_test_post"];
         delete?: never;
@@ -744,6 +948,8 @@ export interface paths {
         /**
          * From Template
          * @description A new draft: the template's definition with ``overrides`` merged in and ``name`` set.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["from_template_v1_workflows_from_template_post"];
         delete?: never;
@@ -764,6 +970,8 @@ export interface paths {
         /**
          * Import Workflow
          * @description A new draft from an exported (or hand-written) document, JSON or YAML.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["import_workflow_v1_workflows_import_post"];
         delete?: never;
@@ -786,6 +994,8 @@ export interface paths {
          * @description Errors and warnings of a draft document, each at its path; stores nothing.
          *
          *     Always 200: an invalid document is a report with ``valid: false``, not a failed request.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         post: operations["validate_draft_v1_workflows_validate_post"];
         delete?: never;
@@ -801,14 +1011,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read */
+        /**
+         * Read
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["read_v1_workflows__workflow_id__get"];
-        /** Replace */
+        /**
+         * Replace
+         * @description Roles: admin, editor.
+         */
         put: operations["replace_v1_workflows__workflow_id__put"];
         post?: never;
         /**
          * Delete
          * @description Archives: the workflow stops starting runs; its runs and history are kept.
+         *
+         *     Roles: admin, editor.
          */
         delete: operations["delete_v1_workflows__workflow_id__delete"];
         options?: never;
@@ -816,6 +1034,8 @@ export interface paths {
         /**
          * Patch
          * @description A JSON merge patch (RFC 7396) over the latest submitted document; a new version.
+         *
+         *     Roles: admin, editor.
          */
         patch: operations["patch_v1_workflows__workflow_id__patch"];
         trace?: never;
@@ -829,7 +1049,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Activate */
+        /**
+         * Activate
+         * @description Roles: admin, editor.
+         */
         post: operations["activate_v1_workflows__workflow_id__activate_post"];
         delete?: never;
         options?: never;
@@ -848,6 +1071,8 @@ export interface paths {
          * Analytics
          * @description Runs by status, goal conversions (and value), completion times (runs that ended
          *     completed or goal_reached), drop-off, per-node figures and the A/B variants.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["analytics_v1_workflows__workflow_id__analytics_get"];
         put?: never;
@@ -867,7 +1092,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Archive */
+        /**
+         * Archive
+         * @description Roles: admin, editor.
+         */
         post: operations["archive_v1_workflows__workflow_id__archive_post"];
         delete?: never;
         options?: never;
@@ -885,6 +1113,8 @@ export interface paths {
         /**
          * Diff
          * @description What changed between two versions' canonical graphs; by default the latest two.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["diff_v1_workflows__workflow_id__diff_get"];
         put?: never;
@@ -907,6 +1137,8 @@ export interface paths {
         /**
          * Duplicate
          * @description A new draft with the latest document, named ``body.name`` or "<name> (copy)".
+         *
+         *     Roles: admin, editor.
          */
         post: operations["duplicate_v1_workflows__workflow_id__duplicate_post"];
         delete?: never;
@@ -927,6 +1159,8 @@ export interface paths {
         /**
          * Execute Workflow
          * @description A manual run of the active version (or the latest one of a draft, for trying it out).
+         *
+         *     Roles: admin, editor.
          */
         post: operations["execute_workflow_v1_workflows__workflow_id__execute_post"];
         delete?: never;
@@ -945,6 +1179,8 @@ export interface paths {
         /**
          * Export Workflow
          * @description The document of the latest version (or of ``version``) exactly as it was submitted.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["export_workflow_v1_workflows__workflow_id__export_get"];
         put?: never;
@@ -965,6 +1201,8 @@ export interface paths {
         /**
          * Graph
          * @description The latest version's graph with the period's visits per node and runs per edge.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["graph_v1_workflows__workflow_id__graph_get"];
         put?: never;
@@ -985,15 +1223,22 @@ export interface paths {
         /**
          * Show
          * @description Whether the workflow has a webhook URL and whether it must be signed (never the token).
+         *
+         *     Roles: admin, editor.
          */
         get: operations["show_v1_workflows__workflow_id__hook_get"];
         put?: never;
         /**
          * Issue
          * @description Issue the workflow's webhook URL, replacing (rotating) any earlier token and secret.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["issue_v1_workflows__workflow_id__hook_post"];
-        /** Remove */
+        /**
+         * Remove
+         * @description Roles: admin, editor.
+         */
         delete: operations["remove_v1_workflows__workflow_id__hook_delete"];
         options?: never;
         head?: never;
@@ -1009,7 +1254,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Pause */
+        /**
+         * Pause
+         * @description Roles: admin, editor.
+         */
         post: operations["pause_v1_workflows__workflow_id__pause_post"];
         delete?: never;
         options?: never;
@@ -1030,6 +1278,8 @@ export interface paths {
          * Rollback
          * @description A new version whose document is an earlier version's. An active workflow starts new runs
          *     on it at once; runs in flight finish on the version they started on.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["rollback_v1_workflows__workflow_id__rollback_post"];
         delete?: never;
@@ -1045,7 +1295,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Workflow Runs */
+        /**
+         * Workflow Runs
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["workflow_runs_v1_workflows__workflow_id__runs_get"];
         put?: never;
         post?: never;
@@ -1065,6 +1318,8 @@ export interface paths {
         /**
          * Workflow Series
          * @description The workflow's runs in the period (default: the last 30 days), bucket by bucket.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["workflow_series_v1_workflows__workflow_id__series_get"];
         put?: never;
@@ -1086,6 +1341,8 @@ export interface paths {
          * One Workflow Stats
          * @description The workflow's run figures and, per action step, total, succeeded, failed, skipped, last
          *     executed and success rate.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["one_workflow_stats_v1_workflows__workflow_id__stats_get"];
         put?: never;
@@ -1110,6 +1367,8 @@ export interface paths {
          * @description ``simulate``: run the real interpreter with time skipped and every side effect recorded —
          *     the path, each step's rendered content and simulated time, the outcome. ``live``: a real
          *     manual run of the workflow (202), as ``POST /v1/workflows/{id}/execute``.
+         *
+         *     Roles: admin, editor.
          */
         post: operations["test_workflow_v1_workflows__workflow_id__test_post"];
         delete?: never;
@@ -1130,6 +1389,8 @@ export interface paths {
         /**
          * Validate Stored
          * @description Errors and warnings of the workflow's latest version, as activation would see them.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         post: operations["validate_stored_v1_workflows__workflow_id__validate_post"];
         delete?: never;
@@ -1148,6 +1409,8 @@ export interface paths {
         /**
          * Versions
          * @description Every version, newest first. Versions are immutable; runs keep the one they started on.
+         *
+         *     Roles: admin, editor, operator, viewer.
          */
         get: operations["versions_v1_workflows__workflow_id__versions_get"];
         put?: never;
@@ -1165,7 +1428,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Version */
+        /**
+         * Version
+         * @description Roles: admin, editor, operator, viewer.
+         */
         get: operations["version_v1_workflows__workflow_id__versions__number__get"];
         put?: never;
         post?: never;
@@ -1179,6 +1445,50 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Actor */
+        Actor: {
+            /**
+             * Client
+             * @description the client's address
+             */
+            client: string | null;
+            /** Key Id */
+            key_id: string;
+            /** Key Name */
+            key_name: string;
+            /** User Agent */
+            user_agent: string | null;
+        };
+        /** AuditOut */
+        AuditOut: {
+            /**
+             * Action
+             * @example workflow.activated
+             */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            by: components["schemas"]["Actor"];
+            /**
+             * Detail
+             * @description e.g. the version a change made
+             */
+            detail: {
+                [key: string]: unknown;
+            } | null;
+            /** Id */
+            id: number;
+            /** Target Id */
+            target_id: string | null;
+            /**
+             * Target Type
+             * @example workflow
+             */
+            target_type: string | null;
+        };
         /** Bucket */
         Bucket: {
             /** Failed */
@@ -1270,6 +1580,31 @@ export interface components {
             median_seconds?: number | null;
             /** Runs */
             runs: number;
+        };
+        /**
+         * ControlOut
+         * @description A change made to a run through the API (the audit log's entry about it).
+         */
+        ControlOut: {
+            /**
+             * Action
+             * @example run.cancelled
+             * @example run.retried
+             */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Detail */
+            detail?: {
+                [key: string]: unknown;
+            } | null;
+            /** Key Id */
+            key_id: string;
+            /** Key Name */
+            key_name: string;
         };
         /** DeliveredEventOut */
         DeliveredEventOut: {
@@ -1626,6 +1961,79 @@ export interface components {
             /** Workflow Id */
             workflow_id: string;
         };
+        /** IssuedKey */
+        IssuedKey: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Key
+             * @description the key itself: shown this once, stored only as a hash
+             */
+            key: string;
+            /**
+             * Last Used At
+             * @description to the minute
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description the key's first characters, to tell keys apart
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            role: components["schemas"]["Role"];
+        };
+        /** KeyIn */
+        KeyIn: {
+            /**
+             * Expires At
+             * @description none: the key never expires
+             */
+            expires_at?: string | null;
+            /** Name */
+            name: string;
+            role: components["schemas"]["Role"];
+        };
+        /**
+         * KeyOut
+         * @description A key as the API lists it: never the key itself, only its first characters.
+         */
+        KeyOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Expires At */
+            expires_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Last Used At
+             * @description to the minute
+             */
+            last_used_at: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Prefix
+             * @description the key's first characters, to tell keys apart
+             */
+            prefix: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            role: components["schemas"]["Role"];
+        };
         /** NodeChange */
         NodeChange: {
             /** From */
@@ -1748,6 +2156,13 @@ export interface components {
              */
             with_failed_steps: number;
         };
+        /** Page[AuditOut] */
+        Page_AuditOut_: {
+            /** Items */
+            items: components["schemas"]["AuditOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[DeliveryOut] */
         Page_DeliveryOut_: {
             /** Items */
@@ -1773,6 +2188,13 @@ export interface components {
         Page_ExportOut_: {
             /** Items */
             items: components["schemas"]["ExportOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[KeyOut] */
+        Page_KeyOut_: {
+            /** Items */
+            items: components["schemas"]["KeyOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -1910,6 +2332,11 @@ export interface components {
              */
             idempotency_key?: string | null;
         };
+        /**
+         * Role
+         * @enum {string}
+         */
+        Role: "admin" | "editor" | "operator" | "viewer" | "ingest";
         /** RollbackIn */
         RollbackIn: {
             /**
@@ -2008,6 +2435,11 @@ export interface components {
         RunOut: {
             /** Completed At */
             completed_at: string | null;
+            /**
+             * Control
+             * @description in one run's detail: who cancelled or retried it, and when
+             */
+            control?: components["schemas"]["ControlOut"][] | null;
             /** Duration Ms */
             duration_ms?: number | null;
             /** Entity */
@@ -2781,6 +3213,90 @@ export interface operations {
             };
         };
     };
+    list__v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description an action, or a prefix: `workflow.*` */
+                action?: string | null;
+                key_id?: string | null;
+                target_type?: string | null;
+                target_id?: string | null;
+                since?: string | null;
+                until?: string | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditOut_"];
+                };
+            };
+            /** @description the cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     list_deliveries_v1_deliveries_get: {
         parameters: {
             query?: {
@@ -2813,8 +3329,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2824,6 +3349,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2872,8 +3406,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2883,6 +3426,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2923,8 +3475,17 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2977,6 +3538,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -3008,8 +3578,17 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3028,6 +3607,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3079,8 +3667,17 @@ export interface operations {
                     "application/json": components["schemas"]["EmailTemplateOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3126,6 +3723,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3162,8 +3768,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3209,6 +3824,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3247,8 +3871,17 @@ export interface operations {
                     }[];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3258,6 +3891,15 @@ export interface operations {
             };
             /** @description the request is invalid: each problem with its path */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3302,8 +3944,17 @@ export interface operations {
                     };
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3356,6 +4007,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -3387,8 +4047,17 @@ export interface operations {
                     "application/json": unknown;
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3407,6 +4076,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3460,8 +4138,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3507,6 +4194,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3543,8 +4239,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3590,6 +4295,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3628,8 +4342,17 @@ export interface operations {
                     "application/json": components["schemas"]["EventSample"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3648,6 +4371,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3698,8 +4430,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3709,6 +4450,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3787,8 +4537,17 @@ export interface operations {
                     "application/json": components["schemas"]["EventAccepted"] | components["schemas"]["EventAccepted"][];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3841,6 +4600,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -3872,8 +4640,17 @@ export interface operations {
                     "application/json": components["schemas"]["EventOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3892,6 +4669,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3942,8 +4728,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3953,6 +4748,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3991,8 +4795,17 @@ export interface operations {
                     "application/json": components["schemas"]["ExportOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4011,6 +4824,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4049,8 +4871,87 @@ export interface operations {
                     "text/csv": unknown;
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    signed_download_v1_exports__id__file_get: {
+        parameters: {
+            query: {
+                expires: number;
+                signature: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the CSV file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": unknown;
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4168,15 +5069,9 @@ export interface operations {
             };
         };
     };
-    list__v1_notifications_get: {
+    list__v1_keys_get: {
         parameters: {
-            query?: {
-                recipient?: string | null;
-                /** @description true: unread only; false: read only */
-                unread?: boolean | null;
-                limit?: number;
-                cursor?: string | null;
-            };
+            query?: never;
             header?: never;
             path?: never;
             cookie?: never;
@@ -4189,19 +5084,10 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_NotificationOut_"];
+                    "application/json": components["schemas"]["Page_KeyOut_"];
                 };
             };
-            /** @description the cursor is not one this API returned */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
-            };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4210,8 +5096,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description Validation Error */
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request is invalid: each problem with its path */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4230,28 +5134,39 @@ export interface operations {
             };
         };
     };
-    read_v1_notifications__id__read_post: {
+    issue_v1_keys_post: {
         parameters: {
             query?: never;
             header?: never;
-            path: {
-                id: number;
-            };
+            path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyIn"];
+            };
+        };
         responses: {
             /** @description Successful Response */
-            200: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["NotificationOut"];
+                    "application/json": components["schemas"]["IssuedKey"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4297,6 +5212,299 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    revoke_v1_keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list__v1_notifications_get: {
+        parameters: {
+            query?: {
+                recipient?: string | null;
+                /** @description true: unread only; false: read only */
+                unread?: boolean | null;
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_NotificationOut_"];
+                };
+            };
+            /** @description the cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    read_v1_notifications__id__read_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4351,8 +5559,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4371,6 +5588,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4413,8 +5639,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4467,6 +5702,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -4499,8 +5743,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4519,6 +5772,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4562,8 +5824,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4609,6 +5880,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4646,8 +5926,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4693,6 +5982,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4736,8 +6034,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4790,6 +6097,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -4822,8 +6138,17 @@ export interface operations {
                     "application/json": components["schemas"]["ChangeOut"][];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4842,6 +6167,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4882,8 +6216,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4929,6 +6272,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4969,8 +6321,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5016,6 +6377,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5056,8 +6426,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5103,6 +6482,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5143,8 +6531,17 @@ export interface operations {
                     "application/json": components["schemas"]["RecordOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5190,6 +6587,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5253,8 +6659,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5264,6 +6679,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5304,8 +6728,17 @@ export interface operations {
                     "application/json": components["schemas"]["RunBulkOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5358,6 +6791,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -5389,8 +6831,17 @@ export interface operations {
                     "application/json": components["schemas"]["RunOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5409,6 +6860,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5454,8 +6914,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5501,6 +6970,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5543,8 +7021,17 @@ export interface operations {
                     "application/json": components["schemas"]["RunStarted"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5597,6 +7084,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -5623,15 +7119,6 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            /** @description missing, unknown or revoked API key */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["ProblemDetails"];
-                };
             };
             /** @description the request is invalid: each problem with its path */
             422: {
@@ -5683,8 +7170,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5694,6 +7190,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5734,8 +7239,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5781,6 +7295,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5817,8 +7340,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5864,6 +7396,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5906,8 +7447,17 @@ export interface operations {
                     "application/json": components["schemas"]["StatsOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5917,6 +7467,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5962,8 +7521,17 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5973,6 +7541,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6011,8 +7588,17 @@ export interface operations {
                     "application/json": components["schemas"]["Page_TemplateOut_"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6022,6 +7608,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6072,8 +7667,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6083,6 +7687,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6125,8 +7738,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6172,6 +7794,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6212,8 +7843,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowBulkOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6259,6 +7899,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6299,8 +7948,17 @@ export interface operations {
                     "application/json": components["schemas"]["BulkTestOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6346,6 +8004,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6386,8 +8053,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6433,6 +8109,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6474,8 +8159,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6521,6 +8215,15 @@ export interface operations {
             };
             /** @description the request is invalid: each problem with its path */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6562,8 +8265,17 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6616,6 +8328,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -6647,8 +8368,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6667,6 +8397,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6711,8 +8450,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6758,6 +8506,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6796,8 +8553,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6843,6 +8609,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6887,8 +8662,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6934,6 +8718,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6972,8 +8765,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7019,6 +8821,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7062,8 +8873,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowAnalytics"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7082,6 +8902,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7120,8 +8949,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7174,6 +9012,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -7208,8 +9055,17 @@ export interface operations {
                     "application/json": components["schemas"]["DiffOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7228,6 +9084,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7270,8 +9135,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7317,6 +9191,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7359,8 +9242,17 @@ export interface operations {
                     "application/json": components["schemas"]["RunStarted"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7413,6 +9305,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -7448,8 +9349,17 @@ export interface operations {
                     "application/yaml": unknown;
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7468,6 +9378,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7514,8 +9433,17 @@ export interface operations {
                     "text/vnd.mermaid": unknown;
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7534,6 +9462,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7572,8 +9509,17 @@ export interface operations {
                     "application/json": components["schemas"]["HookOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7592,6 +9538,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7634,8 +9589,17 @@ export interface operations {
                     "application/json": components["schemas"]["HookIssued"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7681,6 +9645,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7717,8 +9690,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7764,6 +9746,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7802,8 +9793,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7849,6 +9849,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7891,8 +9900,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7938,6 +9956,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7992,8 +10019,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8012,6 +10048,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8057,8 +10102,17 @@ export interface operations {
                     "application/json": components["schemas"]["SeriesOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8077,6 +10131,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8120,8 +10183,17 @@ export interface operations {
                     "application/json": components["schemas"]["WorkflowStatsOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8140,6 +10212,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8191,8 +10272,17 @@ export interface operations {
                     "application/json": components["schemas"]["RunStarted"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8238,6 +10328,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8276,8 +10375,17 @@ export interface operations {
                     "application/json": components["schemas"]["ValidationOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8330,6 +10438,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
             /** @description a service the route needs (Temporal, a configured key) is unavailable */
             503: {
                 headers: {
@@ -8361,8 +10478,17 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"][];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8381,6 +10507,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8420,8 +10555,17 @@ export interface operations {
                     "application/json": components["schemas"]["VersionOut"];
                 };
             };
-            /** @description missing, unknown or revoked API key */
+            /** @description missing, unknown, expired or revoked API key */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8440,6 +10584,15 @@ export interface operations {
             };
             /** @description Validation Error */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
