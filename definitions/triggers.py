@@ -85,6 +85,7 @@ def normalise_trigger(
         problems.extend(exc.problems)
         data["filter"] = None
     where["filter"] = filter_path
+    _event_types(document, data, where, problems)
     if isinstance(data.get("cancel_on"), list):
         data["cancel_on"] = [
             canonical_event_type(e) if isinstance(e, str) else e for e in data["cancel_on"]
@@ -143,6 +144,34 @@ def _appointment_relative(
         return
     data.setdefault("if_past", "skip")
     where.update(offset="delay_minutes", field="delay_minutes")
+
+
+EVENT_TYPE_FIELDS = ("event_type_id", "event_type_slug", "event_type_name")
+"""The booking fields an entry of the scheduling document's ``event_types`` may name."""
+
+
+def _event_types(
+    document: dict[str, Any], data: dict[str, Any], where: dict[str, str], problems: list[Problem]
+) -> None:
+    """The scheduling document's ``event_types``: the bookings of these event types only (each
+    entry an event type's id, slug or name), added to the trigger's filter."""
+    if "event_types" not in document:
+        return
+    chosen = document["event_types"]
+    if not str(data.get("event", "")).startswith("booking."):
+        problems.append(Problem("event_types", "event_types filters booking triggers only"))
+        return
+    names = chosen if isinstance(chosen, list) else None
+    if not names or not all(isinstance(n, str | int) and not isinstance(n, bool) for n in names):
+        message = "event_types lists event types by id, slug or name (at least one)"
+        problems.append(Problem("event_types", message))
+        return
+    # One fact about the booking: its type is one of these, whichever way each one is named.
+    values = [str(n) for n in names]
+    matches = [{"field": f, "operator": "in", "value": values} for f in EVENT_TYPE_FIELDS]
+    typed = normalise_condition({"or": matches}, "event_types")
+    data["filter"] = typed if data["filter"] is None else {"and": [data["filter"], typed]}
+    where["event_types"] = "event_types"
 
 
 def _is_number(value: Any) -> TypeGuard[int | float]:

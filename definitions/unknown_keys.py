@@ -26,7 +26,8 @@ PRESENTATION_KEYS = frozenset(
 """Keys a builder may keep on a document, node or edge for people; the engine ignores them."""
 DOCUMENT_KEYS = frozenset(
     {"$schema", "name", "trigger", "trigger_type", "event_type", "conditions", "delay_minutes",
-     "steps", "actions", "nodes", "edges", "settings", "action_type", "action_config"}
+     "event_types", "steps", "actions", "nodes", "edges", "settings", "action_type",
+     "action_config"}
 )  # fmt: skip
 EDGE_KEYS = frozenset(
     {"id", "from", "source", "source_node", "to", "target", "target_node", "when", "condition",
@@ -68,8 +69,6 @@ _REASONS = {
         ),
         "Relay counts a workflow's runs itself (GET /v1/workflows/{id}/stats)",
     ),  # fmt: skip
-    "event_types": "filter on the booking's event type with the trigger's filter, e.g. "
-    '{"field": "event_type_name", "operator": "in", "value": [...]}',
 }
 """Keys of exported workflows that describe the stored workflow, not what it does."""
 

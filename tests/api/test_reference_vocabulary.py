@@ -184,3 +184,56 @@ async def test_meeting_engine_24_hour_reminder_waits_for_a_day_before_and_skips_
     run = await stack.wait_run(skipped["id"], finished)
     assert run["status"] == "skipped"
     assert stack.smtp.messages == []
+
+
+async def test_scheduling_custom_answers_read_as_custom_key_in_templates_and_conditions(
+    stack: Stack,
+) -> None:
+    document = {
+        "name": "Company follow-up", "trigger": "booking_created",
+        "actions": [{"name": "Thank", "action_type": "send_email", "recipient": "invitee",
+                     "subject": "Thanks, {{custom_company}}", "message": "Team: {{custom_team_size}}",
+                     "conditions": [{"operator": "AND", "rules": [
+                         {"field": "custom_company", "operator": "is_not_empty"}]}]}],
+    }  # fmt: skip
+    validated = await stack.api.post("/v1/workflows/validate", json=document)
+    assert validated.status_code == 200, validated.text
+    assert validated.json()["warnings"] == []  # custom_{key} is a name the context provides
+    await stack.create_active(document)
+    answers = {"Company": "Acme", "Team size": 12}
+    (started,) = await _event(
+        stack,
+        "booking.created",
+        {"invitee_email": "ann@example.com", "custom_answers": answers},
+    )
+    run = await stack.wait_run(started["id"], finished)
+    assert run["status"] == "completed", run
+    (sent,) = stack.smtp.messages
+    assert sent.message["Subject"] == "Thanks, Acme"
+    assert "Team: 12" in sent.message.get_body(("plain",)).get_content()
+
+    (skipped,) = await _event(stack, "booking.created", {"invitee_email": "bo@example.com"})
+    run = await stack.wait_run(skipped["id"], finished)
+    assert [s["status"] for s in run["steps"]] == ["skipped"]  # no company answer: the condition
+    assert len(stack.smtp.messages) == 1
+
+
+async def test_scheduling_event_types_start_runs_for_those_event_types_only(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "Demo follow-up", "trigger": "booking_created",
+         "event_types": ["demo-call", "et_42"],
+         "actions": [{"name": "Thank", **REMINDER}]}
+    )  # fmt: skip
+    other = await _event(stack, "booking.created", {"event_type_slug": "intro", "event_type_id": 7})
+    assert other == []
+    by_slug = await _event(stack, "booking.created", {"event_type_slug": "demo-call"})
+    by_id = await _event(stack, "booking.created", {"event_type_id": "et_42"})
+    assert len(by_slug) == 1 and len(by_id) == 1
+    wrong = {"name": "CRM", "trigger": "lead_created", "event_types": ["demo"],
+             "actions": [REMINDER]}  # fmt: skip
+    body = problem(await stack.api.post("/v1/workflows", json=wrong), 422)
+    assert body["errors"] == [
+        {"path": "event_types", "message": "event_types filters booking triggers only"}
+    ]

@@ -162,8 +162,6 @@ def test_presentation_metadata_is_accepted_everywhere_and_kept_out_of_the_engine
         ("total_executions", "Relay counts a workflow's runs itself (GET /v1/workflows/{id}/stats)"),
         ("is_active", "a workflow is switched on and off by POST /v1/workflows/{id}/activate or "
          "/pause"),
-        ("event_types", "filter on the booking's event type with the trigger's filter, e.g. "
-         '{"field": "event_type_name", "operator": "in", "value": [...]}'),
     ],
 )  # fmt: skip
 def test_the_reference_documents_workflow_record_keys_are_refused_with_the_reason(
