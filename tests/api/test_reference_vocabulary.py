@@ -237,3 +237,21 @@ async def test_scheduling_event_types_start_runs_for_those_event_types_only(
     assert body["errors"] == [
         {"path": "event_types", "message": "event_types filters booking triggers only"}
     ]
+
+
+async def test_erp_execute_takes_its_input_as_input_data(stack: Stack) -> None:
+    created = await stack.create_active(
+        {"name": "Customer check", "trigger": {"type": "manual"},
+         "steps": [{"id": "note", "type": "set", "values": {"customer": "{{ customer_id }}"}}]}
+    )  # fmt: skip
+    url = f"/v1/workflows/{created['id']}/execute"
+    response = await stack.api.post(url, json={"input_data": {"customer_id": "cust_001"}})
+    assert response.status_code == 202, response.text
+    run = await stack.wait_run(response.json()["id"], finished)
+    assert run["status"] == "completed"
+    assert run["steps"][0]["output"] == {"customer": "cust_001"}
+    both = {"input": {"customer_id": "a"}, "input_data": {"customer_id": "b"}}
+    body = problem(await stack.api.post(url, json=both), 422)
+    assert body["errors"] == [
+        {"path": "input_data", "message": "input_data is another name for input: give one"}
+    ]
