@@ -4,11 +4,34 @@ refused with its path, and the documents' own shapes run as they say."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
-from tests.api.conftest import Stack, finished, problem
+import pytest
+from sqlalchemy.engine import Engine
+from temporalio.testing import WorkflowEnvironment
+
+from tests.api.conftest import Stack, finished, live_stack, problem
+from worker.simulator import Simulator
 
 SET = {"type": "set", "values": {"done": True}}
+
+
+@pytest.fixture(scope="module")
+async def simulator() -> AsyncIterator[Simulator]:
+    simulator = Simulator(max_drift=timedelta(days=100_000), refresh_early=False)
+    yield simulator
+    await simulator.close()
+
+
+@pytest.fixture
+async def both(
+    dev_env: WorkflowEnvironment, engine: Engine, simulator: Simulator
+) -> AsyncIterator[Stack]:
+    """Live runs on the dev server and simulations on their own test server, one app."""
+    async with live_stack(dev_env, engine, simulator) as stack:
+        yield stack
 
 
 async def _event(stack: Stack, event_type: str, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -255,3 +278,55 @@ async def test_erp_execute_takes_its_input_as_input_data(stack: Stack) -> None:
     assert body["errors"] == [
         {"path": "input_data", "message": "input_data is another name for input: give one"}
     ]
+
+
+THANKS = {
+    "name": "Thanks", "trigger": "booking_created",
+    "actions": [{"name": "Thank", "action_type": "send_email", "recipient": "invitee",
+                 "subject": "Thanks, {{invitee_name}}", "message": "See you"}],
+}  # fmt: skip
+
+
+async def test_scheduling_test_types_mock_real_and_live(both: Stack) -> None:
+    stack = both
+    # Stored before the workflow is active: its booking.created event starts nothing.
+    record = {"id": "bk_9", "data": {"invitee_name": "Bo", "invitee_email": "bo@example.com"}}
+    assert (await stack.api.post("/v1/records/booking", json=record)).status_code == 201
+    created = await stack.create_active(THANKS)
+    url = f"/v1/workflows/{created['id']}/test"
+    mock = await stack.api.post(url, json={"mode": "mock_data"})
+    assert mock.status_code == 200, mock.text
+    assert (mock.json()["mode"], mock.json()["sample_data"]) == ("mock", True)
+
+    booking = {"invitee_name": "Ann", "invitee_email": "ann@example.com"}
+    event_id = uuid.uuid4().hex
+    posted = await stack.api.post(
+        "/v1/events", json={"type": "booking.created", "id": event_id, "data": booking}
+    )
+    (started,) = posted.json()["runs"]
+    await stack.wait_run(started["id"], finished)
+    assert len(stack.smtp.messages) == 1
+    real = await stack.api.post(url, json={"mode": "real_data", "event_id": event_id})
+    assert real.status_code == 200, real.text
+    body = real.json()
+    assert (body["mode"], body["sample_data"], body["path"]) == ("real", False, ["send_email_1"])
+    assert body["steps"][0]["content"]["subject"] == "Thanks, Ann"
+    assert len(stack.smtp.messages) == 1  # simulated: nothing sent
+
+    real = await stack.api.post(
+        url, json={"mode": "real", "record": {"type": "booking", "id": "bk_9"}}
+    )
+    assert real.status_code == 200, real.text
+    assert real.json()["steps"][0]["content"]["subject"] == "Thanks, Bo"
+    assert real.json()["trigger"]["entity"] == "booking:bk_9"
+
+    missing = await stack.api.post(url, json={"mode": "real", "event_id": "nope"})
+    assert problem(missing, 404)["detail"] == "no event 'nope'"
+    problem(await stack.api.post(url, json={"mode": "real"}), 422)  # which stored data?
+    problem(await stack.api.post(url, json={"mode": "mock", "event_id": event_id}), 422)
+
+    live = await stack.api.post(url, json={"mode": "live_test", "event_id": event_id})
+    assert live.status_code == 202, live.text
+    run = await stack.wait_run(live.json()["id"], finished)
+    assert run["status"] == "completed"
+    assert [m.message["Subject"] for m in stack.smtp.messages] == ["Thanks, Ann", "Thanks, Ann"]
