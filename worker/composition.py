@@ -21,6 +21,7 @@ from activities.maintenance import DEFAULT_RETENTION_DAYS, Maintenance
 from activities.outbound import OutboundPolicy
 from activities.record_actions import EmitEvent, RecordActions
 from activities.sms import sms_transport_from_settings
+from activities.stored_reads import StoredReads
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from runs.deps import RunsDeps
 from runs.intake import accept_event, received
@@ -165,7 +166,9 @@ def build_api(settings: Settings, engine: Engine) -> object:
         codec_token=settings.codec_server_token,
         codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
-        simulator=Simulator(load_definition=Lookups(engine).load_definition),
+        simulator=Simulator(
+            load_definition=Lookups(engine).load_definition, reads=StoredReads(engine)
+        ),
     )
     if settings.max_body_bytes is not None:
         deps.max_body_bytes = settings.max_body_bytes

@@ -22,6 +22,7 @@ from api.schemas.simulations import (
     TestEventIn,
     TestIn,
 )
+from definitions.catalog import derive, role_addresses
 from definitions.models import Definition
 from runs.intake import execute
 from storage.db import session_scope
@@ -117,6 +118,14 @@ async def _simulate(
         workflow_id=workflow.id,
         version=version.version,
     )
+    with session_scope(engine) as session:
+        spec = get_event_type(session, workflow.tenant_id, request.trigger["type"])
+    # What intake adds to an arriving event (runs.intake), so the simulated run reads the same
+    # context as a live one: the catalog's derived fields and recipient roles.
+    if derived := derive(spec, request.trigger):
+        request.trigger["derived"] = derived
+    if spec is not None and spec.roles:
+        request.trigger["roles"] = role_addresses(spec, request.trigger)
     try:
         report = await simulator.simulate(request)
     except TimeoutError as exc:

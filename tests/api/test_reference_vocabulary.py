@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from activities.stored_reads import StoredReads
 from tests.api.conftest import Stack, finished, live_stack, problem
 from worker.simulator import Simulator
 
@@ -19,8 +20,10 @@ SET = {"type": "set", "values": {"done": True}}
 
 
 @pytest.fixture(scope="module")
-async def simulator() -> AsyncIterator[Simulator]:
-    simulator = Simulator(max_drift=timedelta(days=100_000), refresh_early=False)
+async def simulator(engine: Engine) -> AsyncIterator[Simulator]:
+    simulator = Simulator(
+        max_drift=timedelta(days=100_000), refresh_early=False, reads=StoredReads(engine)
+    )
     yield simulator
     await simulator.close()
 
