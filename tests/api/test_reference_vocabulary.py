@@ -333,3 +333,71 @@ async def test_scheduling_test_types_mock_real_and_live(both: Stack) -> None:
     run = await stack.wait_run(live.json()["id"], finished)
     assert run["status"] == "completed"
     assert [m.message["Subject"] for m in stack.smtp.messages] == ["Thanks, Ann", "Thanks, Ann"]
+
+
+async def _validated(stack: Stack, document: dict[str, Any]) -> dict[str, Any]:
+    response = await stack.api.post("/v1/workflows/validate", json=document)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_marketing_template_id_names_a_stored_template_and_a_missing_one_is_refused(
+    stack: Stack,
+) -> None:
+    document = {
+        "name": "Welcome series",
+        "trigger": {"trigger_type": "contact_created", "configuration": {}},
+        "nodes": [{"node_id": "welcome", "node_type": "send_email",
+                   "configuration": {"template_id": 123, "subject": "Welcome!",
+                                     "to_email": "{{ email }}"}}],
+        "edges": [],
+    }  # fmt: skip
+    body = await _validated(stack, document)
+    assert body["valid"] is False
+    assert body["errors"] == [
+        {"path": "nodes[0].configuration.template_id",
+         "message": "no email template is named '123': store it first"}
+    ]  # fmt: skip
+    template = {"subject": "Hi", "text": "Welcome, {{ email }}"}
+    stored = await stack.api.put("/v1/email-templates/123", json=template)
+    assert stored.status_code in (200, 201), stored.text
+    assert (await _validated(stack, document))["valid"] is True
+    await stack.create_active(document)
+    (started,) = await _event(stack, "contact.created", {"email": "ann@example.com"})
+    run = await stack.wait_run(started["id"], finished)
+    assert run["status"] == "completed"
+    (sent,) = stack.smtp.messages
+    assert sent.message["Subject"] == "Welcome!"
+    assert sent.message.get_content().strip() == "Welcome, ann@example.com"
+
+
+async def test_erp_query_records_of_a_type_only_its_singular_has_is_a_warning(
+    stack: Stack,
+) -> None:
+    record = {"id": "inv_1", "data": {"status": "overdue"}}
+    assert (await stack.api.post("/v1/records/invoice", json=record)).status_code == 201
+    document = {
+        "name": "Overdue invoice reminders", "trigger": {"type": "manual"},
+        "nodes": [{"id": "find_overdue", "type": "action", "action": "query_records",
+                   "config": {"entity": "invoices", "filter": {"status": "overdue"}}}],
+        "edges": [],
+    }  # fmt: skip
+    body = await _validated(stack, document)
+    assert body["valid"] is True
+    assert body["warnings"] == [
+        {"path": "nodes[0].config.entity",
+         "message": "no 'invoices' records are stored, but 'invoice' records are: "
+                    "did you mean 'invoice'?"}
+    ]  # fmt: skip
+    singular = {**document, "nodes": [{**document["nodes"][0], "config": {"entity": "invoice"}}]}
+    assert (await _validated(stack, singular))["warnings"] == []
+
+
+async def test_scheduling_a_second_workflow_of_the_same_name_is_a_warning(stack: Stack) -> None:
+    created = await stack.api.post("/v1/workflows", json=THANKS)
+    assert created.status_code == 201, created.text
+    body = await _validated(stack, THANKS)
+    assert body["warnings"] == [{"path": "name", "message": "another workflow is named 'Thanks'"}]
+    own = await stack.api.post(f"/v1/workflows/{created.json()['id']}/validate")
+    assert own.json()["warnings"] == []  # the workflow itself is no other one
