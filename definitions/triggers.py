@@ -30,7 +30,11 @@ def normalise_trigger(
     at its top, as the CRM document does. No trigger at all is a manual one.
     """
     base = next((k for k in ("trigger", "trigger_type") if document.get(k) is not None), None)
-    if base is None and document.get("event_type") is not None:
+    listed = _listed_trigger(document, base, problems)
+    if listed is not None:
+        base = "triggers[0]"
+        raw = listed
+    elif base is None and document.get("event_type") is not None:
         # The CRM document's top-level event_type, filtered by its top-level conditions.
         base, raw = "event_type", {"event_type": document["event_type"]}
         if "conditions" in document:
@@ -85,6 +89,7 @@ def normalise_trigger(
         problems.extend(exc.problems)
         data["filter"] = None
     where["filter"] = filter_path
+    _configuration_filters(data, where)
     _event_types(document, data, where, problems)
     if isinstance(data.get("cancel_on"), list):
         data["cancel_on"] = [
@@ -144,6 +149,61 @@ def _appointment_relative(
         return
     data.setdefault("if_past", "skip")
     where.update(offset="delay_minutes", field="delay_minutes")
+
+
+def _listed_trigger(
+    document: dict[str, Any], base: str | None, problems: list[Problem]
+) -> Any | None:
+    """The marketing document's ``triggers: [{trigger_type, configuration}]``: one trigger, as
+    a Relay workflow has (another: refused, with the way out)."""
+    triggers = document.get("triggers")
+    if triggers is None:
+        return None
+    if base is not None or document.get("event_type") is not None:
+        problems.append(Problem("triggers", "the workflow's trigger is given already"))
+    elif not isinstance(triggers, list) or len(triggers) != 1:
+        message = "a workflow has one trigger: list one, and make a workflow per other trigger"
+        problems.append(Problem("triggers", message))
+    else:
+        return triggers[0]
+    return None
+
+
+_TAG = {"tag_name": ("tag", "eq"), "tag": ("tag", "eq")}
+_LIST = {"list_name": ("list", "eq"), "list_id": ("list", "eq"), "list": ("list", "eq")}
+_EMAIL = {"email_id": ("email_id", "eq"), "campaign": ("campaign", "eq")}
+CONFIGURATION_FILTERS: dict[str, dict[str, tuple[str, str]]] = {
+    "form.submitted": {"form_id": ("form_id", "eq"), "form_name": ("form_name", "eq")},
+    **{f"email.{kind}": _EMAIL for kind in ("opened", "replied", "bounced", "unsubscribed")},
+    "email.clicked": {**_EMAIL, "link_url": ("link_url", "eq")},
+    "page.visited": {"page_url": ("page_url", "eq")},
+    "contact.tag_added": _TAG,
+    "contact.tag_removed": _TAG,
+    "contact.list_added": _LIST,
+    "contact.list_removed": _LIST,
+    "deal.stage_changed": {
+        "stage": ("new_stage", "eq"), "to_stage": ("new_stage", "eq"),
+        "from_stage": ("old_stage", "eq"),
+    },
+    "score.threshold_reached": {"threshold": ("score", "gte")},
+    "score.threshold_dropped": {"threshold": ("score", "lt")},
+}  # fmt: skip
+"""The marketing document's trigger ``configuration``: per event type, a key → the event field
+it filters on and how (a tag name, a form id, a score threshold)."""
+
+
+def _configuration_filters(data: dict[str, Any], where: dict[str, str]) -> None:
+    """A trigger's ``configuration`` filters, added to its filter (all of them must hold)."""
+    known = CONFIGURATION_FILTERS.get(str(data.get("event")), {})
+    leaves = [
+        {"field": field, "operator": operator, "value": data.pop(key)}
+        for key, (field, operator) in known.items()
+        if key in data
+    ]
+    if not leaves:
+        return
+    chosen = normalise_condition({"and": leaves}, where["filter"])
+    data["filter"] = chosen if data["filter"] is None else {"and": [data["filter"], chosen]}
 
 
 EVENT_TYPE_FIELDS = ("event_type_id", "event_type_slug", "event_type_name")

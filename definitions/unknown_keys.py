@@ -26,7 +26,7 @@ PRESENTATION_KEYS = frozenset(
 """Keys a builder may keep on a document, node or edge for people; the engine ignores them."""
 DOCUMENT_KEYS = frozenset(
     {"$schema", "name", "trigger", "trigger_type", "event_type", "conditions", "delay_minutes",
-     "event_types", "steps", "actions", "nodes", "edges", "settings", "action_type",
+     "event_types", "triggers", "steps", "actions", "nodes", "edges", "settings", "action_type",
      "action_config"}
 )  # fmt: skip
 EDGE_KEYS = frozenset(

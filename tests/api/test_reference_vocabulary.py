@@ -401,3 +401,37 @@ async def test_scheduling_a_second_workflow_of_the_same_name_is_a_warning(stack:
     assert body["warnings"] == [{"path": "name", "message": "another workflow is named 'Thanks'"}]
     own = await stack.api.post(f"/v1/workflows/{created.json()['id']}/validate")
     assert own.json()["warnings"] == []  # the workflow itself is no other one
+
+
+def _marketing(trigger_type: str, configuration: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": f"On {trigger_type}",
+        "triggers": [{"trigger_type": trigger_type, "configuration": configuration,
+                      "is_active": True}],
+        "nodes": [{"node_id": "mark", "node_type": "set",
+                   "configuration": {"values": {"done": True}}}],
+        "edges": [],
+    }  # fmt: skip
+
+
+async def test_marketing_triggers_list_and_configuration_filter_the_runs(stack: Stack) -> None:
+    await stack.create_active(_marketing("contact_tag_added", {"tag_name": "vip"}))
+    await stack.create_active(_marketing("score_threshold_reached", {"threshold": 80}))
+    await stack.create_active(_marketing("form_submitted", {"form_id": 123}))
+    assert await _event(stack, "contact.tag_added", {"tag": "newsletter"}) == []
+    assert len(await _event(stack, "contact.tag_added", {"tag": "vip"})) == 1
+    assert await _event(stack, "score.threshold_reached", {"score": 70, "threshold": 70}) == []
+    assert len(await _event(stack, "score.threshold_reached", {"score": 85})) == 1
+    assert await _event(stack, "form.submitted", {"form_id": 7}) == []
+    (started,) = await _event(stack, "form.submitted", {"form_id": 123})
+    run = await stack.wait_run(started["id"], finished)
+    assert [(s["node_id"], s["status"]) for s in run["steps"]] == [("mark", "completed")]
+
+    not_its_own = _marketing("contact_created", {"tag_name": "vip"})
+    body = problem(await stack.api.post("/v1/workflows", json=not_its_own), 422)
+    assert body["errors"] == [{"path": "triggers[0].configuration.tag_name",
+                               "message": "the trigger has no key 'tag_name'"}]  # fmt: skip
+    two = {**not_its_own, "triggers": [{"trigger_type": "contact_created"}] * 2}
+    body = problem(await stack.api.post("/v1/workflows", json=two), 422)
+    assert body["errors"] == [{"path": "triggers", "message": "a workflow has one trigger: list "
+                               "one, and make a workflow per other trigger"}]  # fmt: skip
