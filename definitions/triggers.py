@@ -91,6 +91,7 @@ def normalise_trigger(
     where["filter"] = filter_path
     _configuration_filters(data, where)
     _event_types(document, data, where, problems)
+    _appointment_type(document, data, where, problems)
     if isinstance(data.get("cancel_on"), list):
         data["cancel_on"] = [
             canonical_event_type(e) if isinstance(e, str) else e for e in data["cancel_on"]
@@ -232,6 +233,31 @@ def _event_types(
     typed = normalise_condition({"or": matches}, "event_types")
     data["filter"] = typed if data["filter"] is None else {"and": [data["filter"], typed]}
     where["event_types"] = "event_types"
+
+
+APPOINTMENT_TYPE_FIELDS = ("appointment_type", "appointment.appointment_type")
+"""Where an appointment event carries its type: at the top of its data, or in ``appointment``."""
+
+
+def _appointment_type(
+    document: dict[str, Any], data: dict[str, Any], where: dict[str, str], problems: list[Problem]
+) -> None:
+    """The meeting engine's ``appointment_type``: only appointments of this type (given by id
+    or name); null or absent, every type."""
+    chosen = document.get("appointment_type")
+    if chosen is None:
+        return
+    if not str(data.get("event", "")).startswith("appointment."):
+        message = "appointment_type filters appointment triggers only"
+        problems.append(Problem("appointment_type", message))
+        return
+    if not isinstance(chosen, str | int) or isinstance(chosen, bool) or chosen == "":
+        problems.append(Problem("appointment_type", "an appointment type's id or name"))
+        return
+    matches = [{"field": f, "operator": "eq", "value": chosen} for f in APPOINTMENT_TYPE_FIELDS]
+    typed = normalise_condition({"or": matches}, "appointment_type")
+    data["filter"] = typed if data["filter"] is None else {"and": [data["filter"], typed]}
+    where["appointment_type"] = "appointment_type"
 
 
 def _is_number(value: Any) -> TypeGuard[int | float]:

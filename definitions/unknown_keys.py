@@ -27,7 +27,7 @@ PRESENTATION_KEYS = frozenset(
 DOCUMENT_KEYS = frozenset(
     {"$schema", "name", "trigger", "trigger_type", "event_type", "conditions", "delay_minutes",
      "event_types", "triggers", "steps", "actions", "nodes", "edges", "settings", "action_type",
-     "action_config"}
+     "action_config", "appointment_type"}
 )  # fmt: skip
 EDGE_KEYS = frozenset(
     {"id", "from", "source", "source_node", "to", "target", "target_node", "when", "condition",
@@ -59,6 +59,8 @@ _REASONS = {
     "version": "Relay numbers a workflow's versions itself, one per change",
     "status": "a workflow's status changes by POST /v1/workflows/{id}/activate or /pause",
     "is_active": "a workflow is switched on and off by POST /v1/workflows/{id}/activate or /pause",
+    "firm": "a workflow belongs to the tenant whose API key creates it: a firm is a tenant",
+    "organizer": "a workflow belongs to the tenant whose API key creates it",
     **dict.fromkeys(
         (
             "total_executions",

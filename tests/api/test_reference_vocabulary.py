@@ -435,3 +435,51 @@ async def test_marketing_triggers_list_and_configuration_filter_the_runs(stack: 
     body = problem(await stack.api.post("/v1/workflows", json=two), 422)
     assert body["errors"] == [{"path": "triggers", "message": "a workflow has one trigger: list "
                                "one, and make a workflow per other trigger"}]  # fmt: skip
+
+
+MEETING_EMAIL = {"subject": "Confirmed", "template": "Hi {{contact.name}}",
+                 "to_email": "{{contact.email}}", "from_email": "noreply@firm.com"}  # fmt: skip
+
+
+async def test_meeting_engine_appointment_type_filters_and_firm_is_the_tenant(
+    stack: Stack,
+) -> None:
+    document = {"name": "Confirmation Email", "trigger": "appointment_confirmed",
+                "appointment_type": "consultation", "delay_minutes": 0,
+                "action_type": "send_email", "action_config": MEETING_EMAIL}  # fmt: skip
+    await stack.create_active(document)
+    contact = {"name": "Ann", "email": "ann@example.com"}
+    other = {"contact": contact, "appointment": {"appointment_type": "intro"}}
+    assert await _event(stack, "appointment.confirmed", other) == []
+    (started,) = await _event(
+        stack, "appointment.confirmed", {"contact": contact, "appointment_type": "consultation"}
+    )
+    run = await stack.wait_run(started["id"], finished)
+    assert run["status"] == "completed"
+    assert [m.message["Subject"] for m in stack.smtp.messages] == ["Confirmed"]
+    every_type = await stack.api.post("/v1/workflows", json={**document, "appointment_type": None})
+    assert every_type.status_code == 201, every_type.text
+    body = problem(await stack.api.post("/v1/workflows", json={**document, "firm": 7}), 422)
+    assert body["errors"] == [{"path": "firm", "message": "a workflow belongs to the tenant "
+                               "whose API key creates it: a firm is a tenant"}]  # fmt: skip
+
+
+async def test_meeting_engine_a_cancelled_appointment_ends_its_waiting_run_unsent(
+    stack: Stack,
+) -> None:
+    await stack.create_active(
+        {"name": "24-Hour Reminder", "trigger": "appointment_created", "delay_minutes": -1440,
+         "action_type": "send_email", "action_config": MEETING_EMAIL}
+    )  # fmt: skip
+    data = {"contact": {"name": "Ann", "email": "ann@example.com"},
+            "appointment": {"start_time": "2030-05-02T14:00:00+00:00"}}  # fmt: skip
+    created = {"type": "appointment.created", "id": uuid.uuid4().hex, "entity": "apt_1",
+               "data": data}  # fmt: skip
+    (started,) = (await stack.api.post("/v1/events", json=created)).json()["runs"]
+    await stack.wait_run(started["id"], lambda r: r["status"] == "waiting")
+    cancelled = {"type": "appointment.cancelled", "id": uuid.uuid4().hex, "entity": "apt_1",
+                 "data": {}}  # fmt: skip
+    assert (await stack.api.post("/v1/events", json=cancelled)).status_code == 202
+    run = await stack.wait_run(started["id"], lambda r: r["status"] == "cancelled")
+    assert [s["status"] for s in run["steps"] if s["node_id"] != "trigger"] == []
+    assert stack.smtp.messages == []
