@@ -14,6 +14,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.stored_reads import StoredReads
 from tests.api.conftest import Stack, finished, live_stack, problem
+from tests.helpers.peers import RecordingHttpServer
+from tests.helpers.polling import eventually
 from worker.simulator import Simulator
 
 SET = {"type": "set", "values": {"done": True}}
@@ -483,3 +485,40 @@ async def test_meeting_engine_a_cancelled_appointment_ends_its_waiting_run_unsen
     run = await stack.wait_run(started["id"], lambda r: r["status"] == "cancelled")
     assert [s["status"] for s in run["steps"] if s["node_id"] != "trigger"] == []
     assert stack.smtp.messages == []
+
+
+async def test_erp_weekly_report_template_runs_on_its_schedule(stack: Stack) -> None:
+    listed = (await stack.api.get("/v1/templates")).json()["items"]
+    (template,) = [t for t in listed if t["id"] == "weekly_report"]
+    assert template["definition"]["trigger"] == {
+        "type": "schedule", "cron": "0 9 * * 1", "timezone": "UTC"
+    }  # fmt: skip
+    with RecordingHttpServer() as erp:
+        erp.script(body_json={"revenue": 1200, "new_customers": 3, "open_tickets": 5})
+        steps = template["definition"]["steps"]
+        steps[0]["values"]["report_url"] = erp.url("/api/reports/weekly")
+        created = await stack.api.post(
+            "/v1/workflows/from-template",
+            json={"template_id": "weekly_report", "overrides": {"steps": steps}},
+        )
+        assert created.status_code == 201, created.text
+        workflow_id = created.json()["id"]
+        assert (await stack.api.post(f"/v1/workflows/{workflow_id}/activate")).status_code == 200
+        handle = stack.client.get_schedule_handle(f"relay:{stack.tenant_id}:{workflow_id}")
+        description = await handle.describe()
+        assert description.schedule.spec.time_zone_name == "UTC"
+        await handle.trigger()  # Monday 09:00 is now
+        runs: list[dict[str, Any]] = []
+
+        async def ran() -> bool:
+            nonlocal runs
+            page = await stack.api.get("/v1/runs", params={"workflow_id": workflow_id})
+            runs = page.json()["items"]
+            return bool(runs) and finished(runs[0])
+
+        await eventually(ran)
+    assert runs[0]["status"] == "completed"
+    (sent,) = stack.smtp.messages
+    assert sent.rcpt_tos == ["ceo@example.com", "ops@example.com"]
+    assert "Revenue: 1200" in sent.message.get_content()
+    assert erp.requests[0].path.startswith("/api/reports/weekly")
