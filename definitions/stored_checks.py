@@ -8,6 +8,8 @@ or record is missing, with the same message.
   error: the step could only fail;
 - a ``query_records`` of a record type with no records, when its singular or plural form has
   some (``invoices`` and ``invoice``), is a warning: the query would answer nothing;
+- an ``event_types`` entry that no stored ``event_type`` record has as its id, slug or name
+  is an error, when the tenant stores event types at all;
 - another workflow of the tenant with the same name is a warning (the scheduling document
   wants names unique; Relay identifies workflows by id and does not refuse a second one).
 """
@@ -33,6 +35,9 @@ class StoredData:
     """How many records of a type the tenant stores (0 when none)."""
     same_name: Callable[[str], bool]
     """Whether another of the tenant's workflows (not archived) has this name."""
+    event_types: Callable[[], set[str] | None] = lambda: None
+    """The ids, slugs and names of the tenant's stored ``event_type`` records; None without
+    any (then the scheduling document's ``event_types`` cannot be checked)."""
 
 
 def stored_data_problems(
@@ -62,6 +67,22 @@ def stored_data_problems(
     if name and stored.same_name(name):
         warnings.append(Problem("name", f"another workflow is named {name!r}"))
     return errors, warnings
+
+
+def event_type_problems(chosen: object, stored: StoredData) -> list[Problem]:
+    """The scheduling document's rule "event type filters must exist": each entry of
+    ``event_types`` names a stored ``event_type`` record (by id, slug or name), when the tenant
+    stores any."""
+    if not isinstance(chosen, list):
+        return []
+    known = stored.event_types()
+    if known is None:
+        return []
+    return [
+        Problem(f"event_types[{index}]", f"no stored event_type has the id, slug or name {item!r}")
+        for index, item in enumerate(chosen)
+        if str(item) not in known
+    ]
 
 
 def _literal(value: object) -> bool:

@@ -32,4 +32,15 @@ def stored_data(session: Session, tenant_id: str, workflow_id: str | None = None
             query = query.where(Workflow.id != workflow_id)
         return session.exec(query.limit(1)).first() is not None
 
-    return StoredData(template_exists, record_count, same_name)
+    def event_types() -> set[str] | None:
+        rows = session.exec(
+            select(Record).where(Record.tenant_id == tenant_id, Record.type == "event_type")
+        ).all()
+        if not rows:
+            return None
+        names = {row.record_id for row in rows}
+        for row in rows:
+            names |= {str(row.data[k]) for k in ("slug", "name") if row.data.get(k) is not None}
+        return names
+
+    return StoredData(template_exists, record_count, same_name, event_types)

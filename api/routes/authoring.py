@@ -23,7 +23,7 @@ from definitions.documents import dump_json, dump_yaml, parse_yaml
 from definitions.errors import DefinitionError, Problem
 from definitions.loading import check_definition
 from definitions.schema import definition_json_schema
-from definitions.stored_checks import stored_data_problems
+from definitions.stored_checks import event_type_problems, stored_data_problems
 from storage.event_types import get_event_type
 from storage.stored_data import stored_data
 from storage.workflows import create_workflow, submitted_document
@@ -117,6 +117,7 @@ def _validate(
         more_errors, more_warnings = stored_data_problems(
             report.definition, name if isinstance(name, str) else None, stored, report.paths
         )
+        more_errors += event_type_problems(document.get("event_types"), stored)
         errors, warnings = errors + more_errors, warnings + more_warnings
     return _report(errors, warnings)
 

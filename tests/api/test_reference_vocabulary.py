@@ -522,3 +522,26 @@ async def test_erp_weekly_report_template_runs_on_its_schedule(stack: Stack) -> 
     assert sent.rcpt_tos == ["ceo@example.com", "ops@example.com"]
     assert "Revenue: 1200" in sent.message.get_content()
     assert erp.requests[0].path.startswith("/api/reports/weekly")
+
+
+async def test_scheduling_a_workflow_needs_at_least_one_active_action(stack: Stack) -> None:
+    inactive = {**THANKS, "actions": [{**THANKS["actions"][0], "is_active": False}]}
+    for document in (inactive, {**THANKS, "actions": []}):
+        body = problem(await stack.api.post("/v1/workflows", json=document), 422)
+        assert body["errors"] == [
+            {"path": "actions", "message": "a workflow needs at least one active action"}
+        ]
+
+
+async def test_scheduling_event_types_must_name_stored_event_types(stack: Stack) -> None:
+    document = {**THANKS, "event_types": ["demo-call", "Intro", "nope"]}
+    assert (await _validated(stack, document))["valid"] is True  # none stored: nothing to check
+    for record in ({"id": "et_1", "data": {"slug": "demo-call", "name": "Demo call"}},
+                   {"id": "et_2", "data": {"slug": "intro", "name": "Intro"}}):  # fmt: skip
+        stored = await stack.api.post("/v1/records/event_type", json=record)
+        assert stored.status_code == 201, stored.text
+    body = await _validated(stack, document)
+    assert body["errors"] == [
+        {"path": "event_types[2]",
+         "message": "no stored event_type has the id, slug or name 'nope'"}
+    ]  # fmt: skip
