@@ -20,6 +20,8 @@ from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 from activities.actions import address_list, as_text
+from activities.stored_reads import RECORD_ACTIONS, StoredReads
+from definitions.actions import TEMPLATE_CONTEXT
 from workflows.contract import (
     FINISH_RUN,
     LOAD_DEFINITION,
@@ -34,6 +36,7 @@ from workflows.contract import (
     RunMarksInput,
     StepRecord,
     WatchInput,
+    permanent,
 )
 
 DefinitionLoader = Callable[[LoadDefinitionInput], Awaitable[dict[str, Any]]]
@@ -81,9 +84,14 @@ class Trace:
 class SimulatedEffects:
     """The activities of a simulation worker; one ``Trace`` per run, found by its run id."""
 
-    def __init__(self, load_definition: DefinitionLoader | None = None) -> None:
+    def __init__(
+        self, load_definition: DefinitionLoader | None = None, reads: StoredReads | None = None
+    ) -> None:
         self._traces: dict[str, Trace] = {}
         self._load = load_definition
+        self._reads = reads
+        """The tenant's stored templates and records, read as live steps read them (or none:
+        a template is then not rendered, and record steps answer a simulated success)."""
 
     def open(self, run_id: str, outputs: dict[str, Any] | None = None) -> Trace:
         trace = self._traces[run_id] = Trace(outputs=dict(outputs or {}))
@@ -150,28 +158,43 @@ class SimulatedEffects:
         converter = activity.payload_converter()
         argument = converter.from_payload(args[0].payload) if args else None
         if isinstance(argument, dict) and {"run", "step", "config"} <= argument.keys():
-            return self._action(
+            return await self._action(
                 trace, info.activity_type, converter.from_payload(args[0].payload, ActionInput)
             )
         return self._custom(trace, run_id, info.activity_type, argument)
 
-    def _action(self, trace: Trace, name: str, input: ActionInput) -> Any:
-        """An action step (``ActionInput``): it records its own step, as the real one does."""
+    async def _action(self, trace: Trace, name: str, input: ActionInput) -> Any:
+        """An action step (``ActionInput``): it records its own step, as the real one does.
+
+        With the stored data, a send_email's stored template is rendered and a record step
+        runs against the records (rolled back), failing where the live step would fail."""
+        content = rendered_content(name, input.config, input.idempotency_key)
         if input.step.node_id in trace.outputs:
             output = trace.outputs[input.step.node_id]
         else:
             output = {**SIMULATED_OUTPUTS.get(name, {}), "simulated": True}
             if name == "send_email":
                 output["message_id"] = input.idempotency_key
+            if self._reads is not None and name == "send_email":
+                content.update(await self._stored_email(self._reads, input))
+            elif self._reads is not None and name in RECORD_ACTIONS:
+                output = await self._reads.record_action(name, input)
         at = input.step.started_at
         done = dataclasses.replace(
             input.step, status="completed", attempts=1, completed_at=at, output=output
         )
         trace.record(input.run.run_id, [*input.pending, done])
-        trace.content[(input.run.run_id, input.step.step_key)] = rendered_content(
-            name, input.config, input.idempotency_key
-        )
+        trace.content[(input.run.run_id, input.step.step_key)] = content
         return output
+
+    @staticmethod
+    async def _stored_email(reads: StoredReads, input: ActionInput) -> dict[str, Any]:
+        config = dict(input.config)
+        context = config.pop(TEMPLATE_CONTEXT, None)
+        subject, text, html = await reads.email_content(input.run.tenant_id, config, context)
+        if text is None and html is None:
+            raise permanent("an email needs a body or html", "invalid_config")
+        return {"subject": subject, "text": text, "html": html}
 
     def _custom(self, trace: Trace, run_id: str, name: str, argument: Any) -> Any:
         """A team's own activity (an ``activity`` step): the workflow records its step, which

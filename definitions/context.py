@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from definitions.templates import SECRETS_PLACEHOLDER
@@ -25,7 +26,8 @@ def build_context(
     """
     data = trigger.get("data") or {}
     derived = trigger.get("derived") or {}
-    context: dict[str, Any] = {k: v for k, v in {**derived, **data}.items() if k not in RESERVED}
+    every = {**derived, **custom_answer_fields(data), **data}
+    context: dict[str, Any] = {k: v for k, v in every.items() if k not in RESERVED}
     event: dict[str, Any] = {
         "type": trigger.get("type"),
         "id": trigger.get("id"),
@@ -45,6 +47,36 @@ def build_context(
         secrets=SECRETS_PLACEHOLDER,
     )
     return context
+
+
+CUSTOM_ANSWERS = "custom_answers"
+CUSTOM_PREFIX = "custom_"
+_NOT_A_NAME = re.compile(r"[^0-9a-z]+")
+
+
+def custom_answer_fields(data: Any) -> dict[str, Any]:
+    """The scheduling document's ``custom_{key}`` fields: each of the data's ``custom_answers``
+    (an object of question → answer, or a list of ``{question|key|name, answer|value}``) at top
+    level as ``custom_`` and the question in lower case with ``_`` between its words, so the
+    "Company" question reads as ``{{ custom_company }}``. The data's own fields win."""
+    answers = data.get(CUSTOM_ANSWERS) if isinstance(data, dict) else None
+    if isinstance(answers, list):
+        answers = dict(_answer_pair(item) for item in answers if _answer_pair(item)[0])
+    if not isinstance(answers, dict):
+        return {}
+    fields = {}
+    for question, answer in answers.items():
+        key = _NOT_A_NAME.sub("_", str(question).strip().lower()).strip("_")
+        if key:
+            fields[CUSTOM_PREFIX + key] = answer
+    return fields
+
+
+def _answer_pair(item: Any) -> tuple[str, Any]:
+    if not isinstance(item, dict):
+        return "", None
+    question = next((item[k] for k in ("key", "question", "name") if item.get(k)), "")
+    return str(question), next((item[k] for k in ("answer", "value") if k in item), None)
 
 
 def event_context(event: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,8 @@ class Report:
     warnings: list[Problem] = field(default_factory=list)
     definition: Definition | None = None
     """The normalised definition, when the document normalised at all."""
+    paths: dict[str, str] | None = None
+    """Canonical path → submitted path, with the definition."""
 
     @property
     def valid(self) -> bool:
@@ -58,4 +60,4 @@ def check_definition(
     spec = event_types(event) if event_types is not None and event and "*" not in event else None
     warnings = name_warnings(definition, paths, event_fields(spec))
     warnings += value_warnings(definition, paths) + schema_warnings(definition, spec, paths)
-    return Report(validate(definition, paths), warnings, definition)
+    return Report(validate(definition, paths), warnings, definition, dict(paths))

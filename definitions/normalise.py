@@ -256,6 +256,14 @@ class _Builder:
         return key in EDGE_LABEL_ALIASES, EDGE_LABEL_ALIASES.get(key)
 
 
+def _any_active(actions: Any) -> bool:
+    """The scheduling document's rule: at least one action that is not ``is_active: false``
+    (a list that is no list is refused where it is read)."""
+    if not isinstance(actions, list):
+        return True
+    return any(not (isinstance(a, dict) and a.get("is_active") is False) for a in actions)
+
+
 def normalise_definition(document: Any) -> Normalised:
     """Normalise a submitted document; raises ``DefinitionError`` listing every problem."""
     if not isinstance(document, dict):
@@ -270,6 +278,8 @@ def normalise_definition(document: Any) -> Normalised:
         _single_action(builder, document, body_keys)
     elif body_keys and body_keys[0] in ("steps", "actions"):
         builder.add_steps(document[body_keys[0]], body_keys[0], [(START, None)])
+        if body_keys[0] == "actions" and not _any_active(document["actions"]):
+            builder.problem("actions", "a workflow needs at least one active action")
     elif body_keys:
         builder.add_graph(document["nodes"], document.get("edges"))
     else:

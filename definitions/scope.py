@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2 import nodes as jinja_nodes
 
-from definitions.context import RESERVED
+from definitions.context import CUSTOM_ANSWERS, CUSTOM_PREFIX, RESERVED
 from definitions.errors import Problem, join_path
 from definitions.locating import locate
 from definitions.models import START, Definition, Node
@@ -118,6 +118,8 @@ class _Scope:
                 f"no context provides {name!r}: a {trigger_type} trigger has no event data, "
                 "and no step sets it"
             )
+        if name.startswith(CUSTOM_PREFIX) and CUSTOM_ANSWERS in (self.event_fields or ()):
+            return None  # one of the data's custom_answers (definitions.context)
         if self.event_fields is not None and name not in self.event_fields:
             known = self.event_fields | self.variables | readable | RESERVED
             close = get_close_matches(name, sorted(known), n=1, cutoff=0.6)

@@ -30,7 +30,11 @@ def normalise_trigger(
     at its top, as the CRM document does. No trigger at all is a manual one.
     """
     base = next((k for k in ("trigger", "trigger_type") if document.get(k) is not None), None)
-    if base is None and document.get("event_type") is not None:
+    listed = _listed_trigger(document, base, problems)
+    if listed is not None:
+        base = "triggers[0]"
+        raw = listed
+    elif base is None and document.get("event_type") is not None:
         # The CRM document's top-level event_type, filtered by its top-level conditions.
         base, raw = "event_type", {"event_type": document["event_type"]}
         if "conditions" in document:
@@ -85,6 +89,9 @@ def normalise_trigger(
         problems.extend(exc.problems)
         data["filter"] = None
     where["filter"] = filter_path
+    _configuration_filters(data, where)
+    _event_types(document, data, where, problems)
+    _appointment_type(document, data, where, problems)
     if isinstance(data.get("cancel_on"), list):
         data["cancel_on"] = [
             canonical_event_type(e) if isinstance(e, str) else e for e in data["cancel_on"]
@@ -143,6 +150,114 @@ def _appointment_relative(
         return
     data.setdefault("if_past", "skip")
     where.update(offset="delay_minutes", field="delay_minutes")
+
+
+def _listed_trigger(
+    document: dict[str, Any], base: str | None, problems: list[Problem]
+) -> Any | None:
+    """The marketing document's ``triggers: [{trigger_type, configuration}]``: one trigger, as
+    a Relay workflow has (another: refused, with the way out)."""
+    triggers = document.get("triggers")
+    if triggers is None:
+        return None
+    if base is not None or document.get("event_type") is not None:
+        problems.append(Problem("triggers", "the workflow's trigger is given already"))
+    elif not isinstance(triggers, list) or len(triggers) != 1:
+        message = "a workflow has one trigger: list one, and make a workflow per other trigger"
+        problems.append(Problem("triggers", message))
+    else:
+        return triggers[0]
+    return None
+
+
+_TAG = {"tag_name": ("tag", "eq"), "tag": ("tag", "eq")}
+_LIST = {"list_name": ("list", "eq"), "list_id": ("list", "eq"), "list": ("list", "eq")}
+_EMAIL = {"email_id": ("email_id", "eq"), "campaign": ("campaign", "eq")}
+CONFIGURATION_FILTERS: dict[str, dict[str, tuple[str, str]]] = {
+    "form.submitted": {"form_id": ("form_id", "eq"), "form_name": ("form_name", "eq")},
+    **{f"email.{kind}": _EMAIL for kind in ("opened", "replied", "bounced", "unsubscribed")},
+    "email.clicked": {**_EMAIL, "link_url": ("link_url", "eq")},
+    "page.visited": {"page_url": ("page_url", "eq")},
+    "contact.tag_added": _TAG,
+    "contact.tag_removed": _TAG,
+    "contact.list_added": _LIST,
+    "contact.list_removed": _LIST,
+    "deal.stage_changed": {
+        "stage": ("new_stage", "eq"), "to_stage": ("new_stage", "eq"),
+        "from_stage": ("old_stage", "eq"),
+    },
+    "score.threshold_reached": {"threshold": ("score", "gte")},
+    "score.threshold_dropped": {"threshold": ("score", "lt")},
+}  # fmt: skip
+"""The marketing document's trigger ``configuration``: per event type, a key → the event field
+it filters on and how (a tag name, a form id, a score threshold)."""
+
+
+def _configuration_filters(data: dict[str, Any], where: dict[str, str]) -> None:
+    """A trigger's ``configuration`` filters, added to its filter (all of them must hold)."""
+    known = CONFIGURATION_FILTERS.get(str(data.get("event")), {})
+    leaves = [
+        {"field": field, "operator": operator, "value": data.pop(key)}
+        for key, (field, operator) in known.items()
+        if key in data
+    ]
+    if not leaves:
+        return
+    chosen = normalise_condition({"and": leaves}, where["filter"])
+    data["filter"] = chosen if data["filter"] is None else {"and": [data["filter"], chosen]}
+
+
+EVENT_TYPE_FIELDS = ("event_type_id", "event_type_slug", "event_type_name")
+"""The booking fields an entry of the scheduling document's ``event_types`` may name."""
+
+
+def _event_types(
+    document: dict[str, Any], data: dict[str, Any], where: dict[str, str], problems: list[Problem]
+) -> None:
+    """The scheduling document's ``event_types``: the bookings of these event types only (each
+    entry an event type's id, slug or name), added to the trigger's filter."""
+    if "event_types" not in document:
+        return
+    chosen = document["event_types"]
+    if not str(data.get("event", "")).startswith("booking."):
+        problems.append(Problem("event_types", "event_types filters booking triggers only"))
+        return
+    names = chosen if isinstance(chosen, list) else None
+    if not names or not all(isinstance(n, str | int) and not isinstance(n, bool) for n in names):
+        message = "event_types lists event types by id, slug or name (at least one)"
+        problems.append(Problem("event_types", message))
+        return
+    # One fact about the booking: its type is one of these, whichever way each one is named.
+    values = [str(n) for n in names]
+    matches = [{"field": f, "operator": "in", "value": values} for f in EVENT_TYPE_FIELDS]
+    typed = normalise_condition({"or": matches}, "event_types")
+    data["filter"] = typed if data["filter"] is None else {"and": [data["filter"], typed]}
+    where["event_types"] = "event_types"
+
+
+APPOINTMENT_TYPE_FIELDS = ("appointment_type", "appointment.appointment_type")
+"""Where an appointment event carries its type: at the top of its data, or in ``appointment``."""
+
+
+def _appointment_type(
+    document: dict[str, Any], data: dict[str, Any], where: dict[str, str], problems: list[Problem]
+) -> None:
+    """The meeting engine's ``appointment_type``: only appointments of this type (given by id
+    or name); null or absent, every type."""
+    chosen = document.get("appointment_type")
+    if chosen is None:
+        return
+    if not str(data.get("event", "")).startswith("appointment."):
+        message = "appointment_type filters appointment triggers only"
+        problems.append(Problem("appointment_type", message))
+        return
+    if not isinstance(chosen, str | int) or isinstance(chosen, bool) or chosen == "":
+        problems.append(Problem("appointment_type", "an appointment type's id or name"))
+        return
+    matches = [{"field": f, "operator": "eq", "value": chosen} for f in APPOINTMENT_TYPE_FIELDS]
+    typed = normalise_condition({"or": matches}, "appointment_type")
+    data["filter"] = typed if data["filter"] is None else {"and": [data["filter"], typed]}
+    where["appointment_type"] = "appointment_type"
 
 
 def _is_number(value: Any) -> TypeGuard[int | float]:

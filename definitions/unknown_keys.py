@@ -26,7 +26,8 @@ PRESENTATION_KEYS = frozenset(
 """Keys a builder may keep on a document, node or edge for people; the engine ignores them."""
 DOCUMENT_KEYS = frozenset(
     {"$schema", "name", "trigger", "trigger_type", "event_type", "conditions", "delay_minutes",
-     "steps", "actions", "nodes", "edges", "settings", "action_type", "action_config"}
+     "event_types", "triggers", "steps", "actions", "nodes", "edges", "settings", "action_type",
+     "action_config", "appointment_type"}
 )  # fmt: skip
 EDGE_KEYS = frozenset(
     {"id", "from", "source", "source_node", "to", "target", "target_node", "when", "condition",
@@ -58,6 +59,8 @@ _REASONS = {
     "version": "Relay numbers a workflow's versions itself, one per change",
     "status": "a workflow's status changes by POST /v1/workflows/{id}/activate or /pause",
     "is_active": "a workflow is switched on and off by POST /v1/workflows/{id}/activate or /pause",
+    "firm": "a workflow belongs to the tenant whose API key creates it: a firm is a tenant",
+    "organizer": "a workflow belongs to the tenant whose API key creates it",
     **dict.fromkeys(
         (
             "total_executions",
@@ -68,8 +71,6 @@ _REASONS = {
         ),
         "Relay counts a workflow's runs itself (GET /v1/workflows/{id}/stats)",
     ),  # fmt: skip
-    "event_types": "filter on the booking's event type with the trigger's filter, e.g. "
-    '{"field": "event_type_name", "operator": "in", "value": [...]}',
 }
 """Keys of exported workflows that describe the stored workflow, not what it does."""
 

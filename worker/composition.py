@@ -23,6 +23,7 @@ from activities.maintenance import DEFAULT_RETENTION_DAYS, Maintenance
 from activities.outbound import OutboundPolicy
 from activities.record_actions import EmitEvent, RecordActions
 from activities.sms import sms_transport_from_settings
+from activities.stored_reads import StoredReads
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from runs.deps import RunsDeps
 from runs.intake import accept_event, received
@@ -192,7 +193,9 @@ def build_api(settings: Settings, engine: Engine) -> object:
         entity_key=entity_key(settings),
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(
-            load_definition=Lookups(engine).load_definition, codec=payload_codec(settings)
+            load_definition=Lookups(engine).load_definition,
+            codec=payload_codec(settings),
+            reads=StoredReads(engine),
         ),
     )
     if settings.max_body_bytes is not None:

@@ -35,6 +35,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.simulated import DefinitionLoader, SimulatedEffects, Trace
+from activities.stored_reads import StoredReads
 from definitions.errors import DefinitionError
 from definitions.models import Definition
 from storage.payload_codec import EncryptionCodec, data_converter
@@ -73,6 +74,7 @@ class Simulator:
         *,
         server_path: Path | None = None,
         load_definition: DefinitionLoader | None = None,
+        reads: StoredReads | None = None,
         horizon: timedelta = HORIZON,
         wall_timeout: float = 60.0,
         max_drift: timedelta = timedelta(hours=1),
@@ -83,7 +85,7 @@ class Simulator:
         self._codec = codec
         """Seals what the simulation hands its test server, like every Relay client's."""
         self._load = load_definition
-        self._effects = SimulatedEffects(self._load_definition if load_definition else None)
+        self._effects = SimulatedEffects(self._load_definition if load_definition else None, reads)
         self._horizon = horizon
         self._wall_timeout = wall_timeout
         self._max_drift = max_drift

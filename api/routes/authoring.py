@@ -23,7 +23,9 @@ from definitions.documents import dump_json, dump_yaml, parse_yaml
 from definitions.errors import DefinitionError, Problem
 from definitions.loading import check_definition
 from definitions.schema import definition_json_schema
+from definitions.stored_checks import event_type_problems, stored_data_problems
 from storage.event_types import get_event_type
+from storage.stored_data import stored_data
 from storage.workflows import create_workflow, submitted_document
 
 router = APIRouter(tags=["authoring"])
@@ -98,15 +100,26 @@ def validate_stored(workflow_id: str, tenant: CurrentTenant, session: SessionDep
     """Errors and warnings of the workflow's latest version, as activation would see them."""
     workflow = find_workflow(session, tenant, workflow_id)
     latest = find_version(session, workflow, workflow.latest_version)
-    return _validate(submitted_document(latest), session, tenant)
+    return _validate(submitted_document(latest), session, tenant, workflow.id)
 
 
-def _validate(document: Any, session: Session, tenant: str) -> ValidationOut:
+def _validate(
+    document: Any, session: Session, tenant: str, workflow_id: str | None = None
+) -> ValidationOut:
     if problem := json_problem(document):
         return _report([problem], [])
     # Conditions are checked against the trigger's event type in the tenant's catalog.
     report = check_definition(document, lambda name: get_event_type(session, tenant, name))
-    return _report(report.errors, report.warnings)
+    errors, warnings = report.errors, report.warnings
+    if report.definition is not None and report.paths is not None:
+        name = document.get("name") if isinstance(document, dict) else None
+        stored = stored_data(session, tenant, workflow_id)
+        more_errors, more_warnings = stored_data_problems(
+            report.definition, name if isinstance(name, str) else None, stored, report.paths
+        )
+        more_errors += event_type_problems(document.get("event_types"), stored)
+        errors, warnings = errors + more_errors, warnings + more_warnings
+    return _report(errors, warnings)
 
 
 def _report(errors: list[Problem], warnings: list[Problem]) -> ValidationOut:

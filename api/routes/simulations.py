@@ -7,9 +7,11 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from activities.record_actions import record_view
 from api.deps import CurrentTenant, Deps, Simulator
-from api.errors import ApiError
+from api.errors import ApiError, NotFound
 from api.routes.workflows import find_version, find_workflow
 from api.schemas.runs import RunStarted
 from api.schemas.simulations import (
@@ -20,11 +22,14 @@ from api.schemas.simulations import (
     TestEventIn,
     TestIn,
 )
+from definitions.catalog import derive, role_addresses
 from definitions.models import Definition
 from runs.intake import execute
 from storage.db import session_scope
 from storage.event_types import get_event_type
+from storage.events import get_event
 from storage.models import Workflow, WorkflowVersion
+from storage.records import entity_of, get_record
 from workflows.simulation import simulation_request
 
 router = APIRouter(prefix="/v1/workflows", tags=["testing"])
@@ -37,23 +42,44 @@ router = APIRouter(prefix="/v1/workflows", tags=["testing"])
 async def test_workflow(
     workflow_id: str, body: TestIn, tenant: CurrentTenant, deps: Deps, response: Response
 ) -> SimulationOut | RunStarted:
-    """``simulate``: run the real interpreter with time skipped and every side effect recorded —
-    the path, each step's rendered content and simulated time, the outcome. ``live``: a real
-    manual run of the workflow (202), as ``POST /v1/workflows/{id}/execute``."""
+    """``simulate`` (or ``mock``): run the real interpreter with time skipped and every side
+    effect recorded — the path, each step's rendered content and simulated time, the outcome.
+    ``real``: the same with a stored event or record as the event. ``live``: a real manual run
+    of the workflow (202), as ``POST /v1/workflows/{id}/execute``."""
     with session_scope(deps.engine) as session:
         workflow = find_workflow(session, tenant, workflow_id)
         number = body.version or workflow.active_version or workflow.latest_version
         version = find_version(session, workflow, number)
+        given = _stored_event(session, tenant, body) or body.event
     if body.mode == "live":
-        event = body.event or TestEventIn()
+        event = given or TestEventIn()
         response.status_code = status.HTTP_202_ACCEPTED
         started = await execute(
             deps, workflow, version, event.data or {}, event.entity, body.idempotency_key
         )
         return RunStarted.model_validate(started)
-    return await _simulate(
-        _simulator(deps), deps.engine, workflow, version, body.event, body.events, body.outputs
+    report = await _simulate(
+        _simulator(deps), deps.engine, workflow, version, given, body.events, body.outputs
     )
+    report.mode = body.mode  # type: ignore[assignment]
+    return report
+
+
+def _stored_event(session: Session, tenant_id: str, body: TestIn) -> TestEventIn | None:
+    """A real (or live) test's event: the stored event ``event_id`` as it arrived, or the
+    stored record ``record`` as its change events carry it; None when neither is named."""
+    if body.event_id is not None:
+        event = get_event(session, tenant_id, body.event_id)
+        if event is None:
+            raise NotFound("event", body.event_id)
+        return TestEventIn(type=event.type, id=event.event_id, entity=event.entity, data=event.data)
+    if body.record is not None:
+        record = get_record(session, tenant_id, body.record.type, body.record.id)
+        if record is None:
+            raise NotFound(body.record.type, body.record.id)
+        entity = entity_of(record.type, record.record_id)
+        return TestEventIn(entity=entity, data=record_view(record))
+    return None
 
 
 @router.post("/bulk-test")
@@ -92,6 +118,14 @@ async def _simulate(
         workflow_id=workflow.id,
         version=version.version,
     )
+    with session_scope(engine) as session:
+        spec = get_event_type(session, workflow.tenant_id, request.trigger["type"])
+    # What intake adds to an arriving event (runs.intake), so the simulated run reads the same
+    # context as a live one: the catalog's derived fields and recipient roles.
+    if derived := derive(spec, request.trigger):
+        request.trigger["derived"] = derived
+    if spec is not None and spec.roles:
+        request.trigger["roles"] = role_addresses(spec, request.trigger)
     try:
         report = await simulator.simulate(request)
     except TimeoutError as exc:

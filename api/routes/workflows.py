@@ -273,7 +273,11 @@ async def execute_workflow(
         version = find_version(
             session, workflow, workflow.active_version or workflow.latest_version
         )
-    started = await execute(deps, workflow, version, body.input, body.entity, body.idempotency_key)
+    if body.input_data is not None and body.input:
+        error = {"path": "input_data", "message": "input_data is another name for input: give one"}
+        raise ApiError(422, "Invalid request", "the request body is invalid", errors=[error])
+    given = body.input if body.input_data is None else body.input_data
+    started = await execute(deps, workflow, version, given, body.entity, body.idempotency_key)
     audit.note(run_id=started.id)
     return RunStarted.model_validate(started)
 

@@ -44,11 +44,34 @@ class ScriptedEventIn(BaseModel):
     previous: JsonObject | None = None
 
 
+class StoredRecordIn(BaseModel):
+    """A stored record whose fields are the test's event data (as its change events carry them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Key
+    id: Key
+
+
+MODE_ALIASES = {"mock_data": "mock", "real_data": "real", "live_test": "live"}
+"""The scheduling document's test types → Relay's modes."""
+
+
 class TestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    mode: Literal["simulate", "live"] = "simulate"
+    mode: Literal["simulate", "mock", "real", "live", "mock_data", "real_data", "live_test"] = (
+        Field(
+            default="simulate",
+            description="simulate or mock: simulated, with the given event or sample data; "
+            "real: simulated with a stored event (event_id) or record (record) as the data; "
+            "live: a real run. mock_data, real_data, live_test: the same, by the scheduling "
+            "document's names",
+        )
+    )
     event: TestEventIn | None = None
+    event_id: Key | None = Field(default=None, description="real/live: a stored event's id")
+    record: StoredRecordIn | None = Field(default=None, description="real/live: a stored record")
     events: list[ScriptedEventIn] = Field(default_factory=list, max_length=MAX_SCRIPTED_EVENTS)
     outputs: JsonObject = Field(
         default_factory=dict,
@@ -59,8 +82,14 @@ class TestIn(BaseModel):
 
     @model_validator(mode="after")
     def _live_takes_no_script(self) -> TestIn:
+        self.mode = MODE_ALIASES.get(self.mode, self.mode)  # type: ignore[assignment]
         if self.mode == "live" and (self.events or self.outputs):
             raise ValueError("'events' and 'outputs' script a simulation; a live run takes neither")
+        stored = [k for k in ("event_id", "record") if getattr(self, k) is not None]
+        if self.mode == "real" and (len(stored) != 1 or self.event is not None):
+            raise ValueError("a real test takes one of event_id or record (and no event)")
+        if stored and (self.mode in ("simulate", "mock") or self.event is not None):
+            raise ValueError(f"{stored[0]} is the data of a real or live test, without event")
         return self
 
 
@@ -97,7 +126,7 @@ class DeliveredEventOut(BaseModel):
 class SimulationOut(BaseModel):
     workflow_id: str
     version: int
-    mode: Literal["simulate"] = "simulate"
+    mode: Literal["simulate", "mock", "real"] = "simulate"
     status: str = Field(description="how the run ended; 'waiting' if still waiting after a year")
     error: dict[str, Any] | None
     variant: str | None

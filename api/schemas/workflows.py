@@ -39,6 +39,9 @@ class ExecuteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     input: JsonObject = Field(default_factory=dict)
+    input_data: JsonObject | None = Field(
+        default=None, description="the ERP document's name for input (give one of the two)"
+    )
     entity: Text | None = None
     idempotency_key: Key | None = None
 

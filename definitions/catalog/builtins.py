@@ -40,6 +40,7 @@ _BOOKING = _schema(
     event_type_duration=_NUMBER, event_type_location_type=_TEXT, organizer_id=_ID,
     organizer_email=_TEXT, organizer_name=_TEXT, organizer_first_name=_TEXT,
     organizer_last_name=_TEXT, organizer_timezone=_TEXT, organizer_company=_TEXT,
+    custom_answers={"type": ["object", "array", "null"]},
 )  # fmt: skip
 _WEEKEND = "start_time | date('%w') in ['0', '6']"
 _BOOKING_DERIVED = {

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from definitions.catalog import EventTypeSpec
-from definitions.context import RESERVED
+from definitions.context import CUSTOM_ANSWERS, CUSTOM_PREFIX, RESERVED
 from definitions.errors import Problem, join_path
 from definitions.locating import locate
 from definitions.models import Definition
@@ -66,6 +66,8 @@ def _leaf_message(
         return None  # the engine's names: steps, vars, run… are checked elsewhere
     if not parts or parts[0] in derived:
         return None
+    if parts[0].startswith(CUSTOM_PREFIX) and CUSTOM_ANSWERS in schema.get("properties", {}):
+        return None  # one of the data's custom_answers (definitions.context)
     found = _resolve(schema, parts)
     if found is None:
         return f"{field!r} is not a field of {event_type} events (per its schema)"

@@ -162,11 +162,14 @@ WEEKLY_REPORT: dict[str, Any] = {
     "category": "reporting",
     "definition": {
         "name": "Weekly report",
-        "description": "Fetch the week's business summary from {{ report_url }} and email it. "
-        "Run it manually (or from your scheduler through the API) until schedule triggers "
-        "are built.",
-        "trigger": {"type": "manual"},
+        "description": "Every Monday at 09:00 UTC (the ERP document's 0 9 * * 1), fetch the "
+        "week's business summary from the report URL its first step sets and email it to the "
+        "recipients set there.",
+        "trigger": {"type": "schedule", "cron": "0 9 * * 1", "timezone": "UTC"},
         "steps": [
+            {"id": "settings", "type": "set",
+             "values": {"report_url": "https://erp.example.com/api/reports/weekly",
+                        "recipients": ["ceo@example.com", "ops@example.com"]}},
             {"id": "summary", "type": "http_request", "method": "GET", "url": "{{ report_url }}",
              "query": {"from": "{{ today - 7 }}", "to": "{{ today }}"}},
             {"id": "send", "type": "send_email", "to": "{{ recipients }}",
@@ -176,8 +179,7 @@ WEEKLY_REPORT: dict[str, Any] = {
                      "Open tickets: {{ steps.summary.output.json.open_tickets }}"},
         ],
     },
-    "data": {"report_url": "https://erp.example.com/api/reports/weekly",
-             "recipients": ["ceo@example.com", "ops@example.com"]},
+    "data": {},
 }  # fmt: skip
 
 LEAD_QUALIFICATION: dict[str, Any] = {

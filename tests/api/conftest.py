@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from storage.tenants import create_tenant
 from tests.helpers.peers import SmtpSink
 from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker
+from worker.simulator import Simulator
 
 
 @dataclass
@@ -90,6 +92,15 @@ def api_client(app: Any, key: str | None) -> httpx.AsyncClient:
 
 @pytest.fixture
 async def stack(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Stack]:
+    async with live_stack(dev_env, engine) as stack:
+        yield stack
+
+
+@asynccontextmanager
+async def live_stack(
+    dev_env: WorkflowEnvironment, engine: Engine, simulator: Simulator | None = None
+) -> AsyncIterator[Stack]:
+    """The app on a real worker and the dev server, simulating with ``simulator`` if given."""
     tenant_id, key = new_tenant(engine)
     with SmtpSink() as smtp:
         async with relay_worker(dev_env.client, engine, smtp_url=smtp.url()) as worker:
@@ -97,7 +108,12 @@ async def stack(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[S
             async def connect() -> Client:
                 return dev_env.client
 
-            deps = ApiDeps(engine=engine, connect_temporal=connect, task_queue=worker.task_queue)
+            deps = ApiDeps(
+                engine=engine,
+                connect_temporal=connect,
+                task_queue=worker.task_queue,
+                simulator=simulator,
+            )
             app = create_app(deps)
             async with api_client(app, key) as api:
                 yield Stack(api, dev_env.client, smtp, engine, tenant_id, app)

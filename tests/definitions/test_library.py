@@ -83,6 +83,8 @@ def _sample_context(template: Template, definition: Definition) -> dict[str, Any
             items = render(node.config["items"], context)
             assert isinstance(items, list) and items, f"{node.id} loops over no sample items"
             context[node.config["as"]] = items[0]
+        if node.type == "set":  # as the interpreter does: the values are names of the context
+            context.update(render(node.config.get("values") or {}, context))
         context["steps"][node.id] = {"status": "completed", "output": {"status": 200, "json": {}}}
     return context
 

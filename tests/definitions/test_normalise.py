@@ -615,10 +615,13 @@ def test_trigger_type_manual_and_no_trigger_are_manual():
 
 
 def test_marketing_trigger_type_and_configuration():
+    # The configuration's tag filters the events (definitions.triggers.CONFIGURATION_FILTERS).
     assert trigger({"trigger_type": "contact_tag_added", "configuration": {"tag": "vip"}}) == {
         "type": "event",
         "event": "contact.tag_added",
-        "tag": "vip",
+        "filter": {
+            "and": [{"field": "tag", "operator": "eq", "value": "vip", "ignore_case": False}]
+        },
         "priority": 0,
         "cancel_on": [],
     }

@@ -261,3 +261,30 @@ def test_a_meeting_workflow_points_at_its_own_keys() -> None:
     with pytest.raises(DefinitionError) as caught:
         load_definition(both)
     assert [p.path for p in caught.value.problems] == ["action_type"]
+
+
+def test_scheduling_event_types_join_the_trigger_filter_by_id_slug_or_name() -> None:
+    typed = {"or": [{"field": f, "operator": "in", "value": ["demo", "42"], "ignore_case": False}
+                    for f in ("event_type_id", "event_type_slug", "event_type_name")]}  # fmt: skip
+    document = {"name": "n", "trigger": "booking_created", "event_types": ["demo", 42],
+                "actions": [REMIND]}  # fmt: skip
+    assert load_definition(document).trigger.filter == typed
+    before = {**document, "trigger": "before_meeting"}
+    assert load_definition(before).trigger.filter == typed
+
+
+@pytest.mark.parametrize(
+    ("trigger", "event_types", "message"),
+    [
+        ("lead_created", ["demo"], "event_types filters booking triggers only"),
+        ("booking_created", [], "event_types lists event types by id, slug or name (at least one)"),
+        ("booking_created", "demo", "event_types lists event types by id, slug or name (at least one)"),
+    ],
+)  # fmt: skip
+def test_event_types_that_cannot_filter_are_refused_at_their_path(
+    trigger: str, event_types: Any, message: str
+) -> None:
+    document = {"name": "n", "trigger": trigger, "event_types": event_types, "actions": [REMIND]}
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(document)
+    assert [(p.path, p.message) for p in caught.value.problems] == [("event_types", message)]

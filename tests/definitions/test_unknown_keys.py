@@ -162,8 +162,6 @@ def test_presentation_metadata_is_accepted_everywhere_and_kept_out_of_the_engine
         ("total_executions", "Relay counts a workflow's runs itself (GET /v1/workflows/{id}/stats)"),
         ("is_active", "a workflow is switched on and off by POST /v1/workflows/{id}/activate or "
          "/pause"),
-        ("event_types", "filter on the booking's event type with the trigger's filter, e.g. "
-         '{"field": "event_type_name", "operator": "in", "value": [...]}'),
     ],
 )  # fmt: skip
 def test_the_reference_documents_workflow_record_keys_are_refused_with_the_reason(
@@ -174,3 +172,17 @@ def test_the_reference_documents_workflow_record_keys_are_refused_with_the_reaso
         "trigger": {"event": "lead.created", "is_active": False}
     }
     assert [path for path, _ in problems(trigger_off)] == ["trigger.is_active"]
+
+
+@pytest.mark.parametrize(
+    "actions",
+    [[], [{"action_type": "send_email", "recipient": "invitee", "subject": "s", "message": "m",
+           "is_active": False}]],
+)  # fmt: skip
+def test_scheduling_actions_need_one_that_is_active(actions: list[dict[str, Any]]) -> None:
+    document = {"name": "n", "trigger": "booking_created", "actions": actions}
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(document)
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("actions", "a workflow needs at least one active action")
+    ]

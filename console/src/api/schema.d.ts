@@ -1364,9 +1364,10 @@ export interface paths {
         put?: never;
         /**
          * Test Workflow
-         * @description ``simulate``: run the real interpreter with time skipped and every side effect recorded —
-         *     the path, each step's rendered content and simulated time, the outcome. ``live``: a real
-         *     manual run of the workflow (202), as ``POST /v1/workflows/{id}/execute``.
+         * @description ``simulate`` (or ``mock``): run the real interpreter with time skipped and every side
+         *     effect recorded — the path, each step's rendered content and simulated time, the outcome.
+         *     ``real``: the same with a stored event or record as the event. ``live``: a real manual run
+         *     of the workflow (202), as ``POST /v1/workflows/{id}/execute``.
          *
          *     Roles: admin, editor.
          */
@@ -1854,6 +1855,13 @@ export interface components {
             input?: {
                 [key: string]: unknown;
             };
+            /**
+             * Input Data
+             * @description the ERP document's name for input (give one of the two)
+             */
+            input_data?: {
+                [key: string]: unknown;
+            } | null;
         };
         /** ExportOut */
         ExportOut: {
@@ -2654,9 +2662,9 @@ export interface components {
             /**
              * Mode
              * @default simulate
-             * @constant
+             * @enum {string}
              */
-            mode: "simulate";
+            mode: "simulate" | "mock" | "real";
             /**
              * Path
              * @description the node ids the run visited, in order
@@ -2778,6 +2786,16 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * StoredRecordIn
+         * @description A stored record whose fields are the test's event data (as its change events carry them).
+         */
+        StoredRecordIn: {
+            /** Id */
+            id: string;
+            /** Type */
+            type: string;
+        };
         /** TemplateOut */
         TemplateOut: {
             /** Category */
@@ -2831,6 +2849,11 @@ export interface components {
         /** TestIn */
         TestIn: {
             event?: components["schemas"]["TestEventIn"] | null;
+            /**
+             * Event Id
+             * @description real/live: a stored event's id
+             */
+            event_id?: string | null;
             /** Events */
             events?: components["schemas"]["ScriptedEventIn"][];
             /**
@@ -2840,10 +2863,11 @@ export interface components {
             idempotency_key?: string | null;
             /**
              * Mode
+             * @description simulate or mock: simulated, with the given event or sample data; real: simulated with a stored event (event_id) or record (record) as the data; live: a real run. mock_data, real_data, live_test: the same, by the scheduling document's names
              * @default simulate
              * @enum {string}
              */
-            mode: "simulate" | "live";
+            mode: "simulate" | "mock" | "real" | "live" | "mock_data" | "real_data" | "live_test";
             /**
              * Outputs
              * @description node id → what its action returns in the simulation (a mocked response)
@@ -2851,6 +2875,8 @@ export interface components {
             outputs?: {
                 [key: string]: unknown;
             };
+            /** @description real/live: a stored record */
+            record?: components["schemas"]["StoredRecordIn"] | null;
             /** Version */
             version?: number | null;
         };
