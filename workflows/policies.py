@@ -18,6 +18,27 @@ ACTION_TIMEOUTS: dict[str, timedelta] = {
 }
 DEFAULT_ACTION_TIMEOUT = timedelta(seconds=60)
 
+# The actions that deliver something (``activities.effects``) heartbeat while they run, so a
+# worker killed mid-attempt is noticed within ``EFFECT_HEARTBEAT_TIMEOUT`` and the attempt
+# retried elsewhere — not after its whole start-to-close timeout (45-60 s).
+EFFECT_TYPES = frozenset({"send_email", "send_sms", "http_request", "slack"})
+EFFECT_HEARTBEAT_TIMEOUT = timedelta(seconds=4)
+HEARTBEAT_EVERY = 1.0
+"""Seconds between an effect's heartbeats (and renewals of its key's claim)."""
+CLAIM_LEASE = EFFECT_HEARTBEAT_TIMEOUT
+"""How long an effect's claim on its key outlives its holder's last renewal: a crashed
+holder's claim lapses about when Temporal gives its attempt up, and the retry may send."""
+CLAIM_POLL = 0.2
+"""Seconds between looks at a key another attempt is sending."""
+
+
+def effect_budget(attempt_timeout: timedelta) -> float:
+    """Seconds an attempt may spend sending: its timeout, less what recording the outcome
+    needs (a fifth, at most 2 s), so the attempt ends before Temporal gives up on it."""
+    total = attempt_timeout.total_seconds()
+    return max(total - min(2.0, total / 5), 0.05)
+
+
 # Recording runs as local activities against our own database: retried until it succeeds, so a
 # database outage pauses runs instead of losing what they did.
 RECORDING_TIMEOUT = timedelta(seconds=30)
@@ -52,6 +73,10 @@ def action_retry(node: Node) -> tuple[RetryPolicy, int]:
         maximum_attempts=spec.max_attempts,
     )
     return policy, spec.max_attempts
+
+
+def action_heartbeat(node: Node) -> timedelta | None:
+    return EFFECT_HEARTBEAT_TIMEOUT if node.type in EFFECT_TYPES else None
 
 
 def action_timeout(node: Node) -> timedelta:
