@@ -58,6 +58,13 @@ LOOKUP_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(second
 # run that cycles for months never approaches it.
 CONTINUE_AS_NEW_AFTER_EVENTS = 10_000
 
+# A walk that visits this many nodes within one workflow task, or a run this many steps in all,
+# is cycling without a pause (a ``wait`` of no time, or skipped by its ``when``; a condition
+# already true): the run fails naming the node, before Temporal's deadlock detector fires.
+VISITS_PER_TASK = 5_000
+VISITS_PER_RUN = 1_000_000
+VISIT_BUDGET_PATCH = "relay-visit-budget"
+
 # Steps that need no activity (set, branches) are queued and written with the next database
 # call; a loop writes them once this many are queued, so a long loop of such steps neither
 # holds them all in memory nor runs in one endless workflow task.
