@@ -179,6 +179,9 @@ class Step(BaseModel):
     items: str | list[Any] | Absent = _optional('a for_each\'s list: "{{ invoices }}"')
     as_: str | Absent = Field(default=None, alias="as", description="a for_each's item variable")
     concurrency: Annotated[int, Field(ge=1)] | Absent = _optional("a for_each's iterations at once")
+    max_items: Annotated[int, Field(ge=1, le=100_000)] | Absent = _optional(
+        "the most items a for_each takes (default 10000): more fail the step"
+    )
     join: str | Absent = _optional("a parallel's join", enum=["all", "any"])
     branches: list[Any] | Absent = _optional("a parallel's branches: lists of steps")
     cases: list[Case] | dict[str, Any] | Absent = _optional("a switch's cases")

@@ -15,6 +15,11 @@ from definitions.errors import DefinitionError, Problem, join_path
 from definitions.models import START, STOP_STATUSES, WAIT_TYPES, Definition, Edge, Node
 from definitions.templates import has_expression
 
+MAX_LOOP_ITEMS = 10_000
+"""The most items a ``for_each`` takes unless its ``max_items`` says otherwise."""
+MAX_LOOP_ITEMS_CEILING = 100_000
+"""The most any ``for_each`` may take: beyond, a run's loop is a batch job, not a workflow."""
+
 Where = Callable[[str], str]
 """Turns a canonical path (``nodes[2].config.to``) into its path in the submitted document."""
 
@@ -48,6 +53,14 @@ def _for_each(node: Node, config: str, leaving: list[Edge]) -> Found:
     concurrency = node.config.get("concurrency", 1)
     if not _is_int(concurrency) or concurrency < 1:
         found.append((f"{config}.concurrency", "concurrency is a whole number, at least 1"))
+    cap = node.config.get("max_items", MAX_LOOP_ITEMS)
+    if not _is_int(cap) or not 1 <= cap <= MAX_LOOP_ITEMS_CEILING:
+        found.append(
+            (
+                f"{config}.max_items",
+                f"max_items is a whole number from 1 to {MAX_LOOP_ITEMS_CEILING}",
+            )
+        )
     if not any(edge.when == "body" for edge in leaving):
         found.append((f"{config}.body", "for_each needs a body"))
     return found

@@ -64,6 +64,9 @@ CONTINUE_AS_NEW_AFTER_EVENTS = 10_000
 VISITS_PER_TASK = 5_000
 VISITS_PER_RUN = 1_000_000
 VISIT_BUDGET_PATCH = "relay-visit-budget"
+# A for_each refuses more items than its max_items (definitions.validation_flow.MAX_LOOP_ITEMS
+# by default); runs recorded before the cap loop over whatever they had.
+LOOP_CAP_PATCH = "relay-loop-cap"
 
 # Steps that need no activity (set, branches) are queued and written with the next database
 # call; a loop writes them once this many are queued, so a long loop of such steps neither
