@@ -58,6 +58,11 @@ class RunOut(BaseModel):
         default=None, description="the step keys in the order the run took them"
     )
     steps: list[StepOut] | None = None
+    steps_cursor: str | None = Field(
+        default=None,
+        description="set when the run has more steps than its detail carries (500): read the "
+        "rest from GET /v1/runs/{id}/steps?cursor=…",
+    )
 
 
 class RetryIn(BaseModel):
