@@ -28,6 +28,9 @@ HEARTBEAT_EVERY = 1.0
 CLAIM_LEASE = EFFECT_HEARTBEAT_TIMEOUT
 """How long an effect's claim on its key outlives its holder's last renewal: a crashed
 holder's claim lapses about when Temporal gives its attempt up, and the retry may send."""
+# A run's next workflow task goes first to the worker that ran its last one (its cache); when
+# that worker is dead, the task waits this long before any worker may take it (default 10 s).
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
 CLAIM_POLL = 0.2
 """Seconds between looks at a key another attempt is sending."""
 
