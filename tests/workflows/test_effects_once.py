@@ -3,15 +3,22 @@ what the run decided — on the real dev server, whose timeouts are real."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
+from activities.sms import TwilioSmsTransport
 from storage.db import session_scope
 from storage.models import Delivery
-from tests.helpers.peers import RecordingHttpServer
+from tests.helpers.peers import (
+    FakeTwilioApi,
+    RecordedRequest,
+    RecordingHttpServer,
+    ScriptedResponse,
+)
 from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker, run_input, start_run
 from tests.workflows.flow_helpers import step_rows
@@ -92,3 +99,31 @@ async def test_a_receiver_that_answers_in_time_after_a_failure_is_sent_again_and
     assert len(peer.requests) == 2
     step = step_rows(engine, handle.id)["call"]
     assert (step.status, step.attempts) == ("completed", 2)
+
+
+class SlowTwilio(FakeTwilioApi):
+    """Twilio that accepts a message, then answers after the step has given up."""
+
+    def _respond(self, request: RecordedRequest) -> ScriptedResponse:
+        return dataclasses.replace(super()._respond(request), delay=4)
+
+
+async def test_an_sms_twilio_answers_too_late_is_sent_once_and_the_step_fails(
+    dev_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    document = {
+        "name": "Slow SMS",
+        "steps": [{"id": "text", "type": "sms", "to": "+14155557654", "message": "hi",
+                   "timeout": "2s", "retry": {"max_attempts": 3, "initial_interval": 0.2}}],
+    }  # fmt: skip
+    with SlowTwilio() as twilio:
+        sms = TwilioSmsTransport(
+            twilio.account_sid, twilio.auth_token, "+15550000000", twilio.base_url
+        )
+        async with relay_worker(dev_env.client, engine, sms=sms) as worker:
+            handle = await start_run(dev_env.client, worker, run_input(document))
+            assert (await handle.result()).status == "completed"
+        assert len(twilio.messages) == 1
+    step = step_rows(engine, handle.id)["text"]
+    assert step.status == "failed"
+    assert step.error is not None and step.error["type"] == "timeout"
