@@ -34,4 +34,6 @@ def upsert(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=conflict)
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    # RETURNING names the rows written; rowcount does not on every driver (psycopg gives -1).
+    statement = statement.returning(table.c[conflict[0]])
+    return session.execute(statement).first() is not None
