@@ -35,5 +35,5 @@ def upsert(
     else:
         statement = statement.on_conflict_do_nothing(index_elements=conflict)
     # RETURNING names the rows written; rowcount does not on every driver (psycopg gives -1).
-    statement = statement.returning(table.c[conflict[0]])
-    return session.execute(statement).first() is not None
+    written = session.execute(statement.returning(table.c[conflict[0]]))
+    return written.first() is not None
