@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
 
-from activities.bookkeeping import complete_action, start_action
+from activities.bookkeeping import start_action
+from activities.effects import Send, deliver_once, mask_secrets
 from activities.email import EmailMessage, EmailTransport
-from activities.errors import DeliveryError, PermanentDeliveryError
 from activities.http import EMPTY_TEMPLATE, HttpCaller, blank_fields, blank_template_problem
 from activities.signing import SIGNING_SECRET_NAME
 from activities.slack import post_to_slack, slack_message
@@ -31,13 +30,11 @@ from definitions.templates import render, resolve_secrets, template_context_cloc
 from storage.db import session_scope
 from storage.email_templates import get_email_template
 from storage.models import Delivery
-from storage.runs import delivered, save_delivery
 from storage.workflows import get_version
 from workflows.contract import ActionInput, RunRef, permanent
 
 SecretsLookup = Callable[[str], dict[str, str]]
 """tenant id → its secrets, decrypted (a blocking call: the actions run it in a thread)."""
-MASK = "***"
 
 
 def no_secrets(_tenant_id: str) -> dict[str, str]:
@@ -86,7 +83,7 @@ class Actions:
             channel="email",
             transport=self._email.name,
             recipient=_email_recipient(message),
-            send=lambda: self._email.send(message),
+            send=lambda seconds: self._email.send(message, seconds),
             secrets=secrets,
         )
 
@@ -100,7 +97,7 @@ class Actions:
             channel="sms",
             transport=self._sms.name,
             recipient=_mask(to),
-            send=lambda: self._sms.send(to, body, input.idempotency_key),
+            send=lambda seconds: self._sms.send(to, body, input.idempotency_key, seconds),
             secrets=secrets,
         )
 
@@ -121,14 +118,14 @@ class Actions:
             channel="http",
             transport="http",
             recipient=_host(url),
-            send=lambda: self._http.request(
+            send=lambda seconds: self._http.request(
                 method=as_text(config.get("method") or "POST").upper(),
                 url=url,
                 headers=headers,
                 query=config.get("query"),
                 json_body=None if form else config.get("body"),
                 form_body=(config.get("body") or {}) if form else None,
-                timeout=float(config.get("request_timeout") or 30.0),
+                timeout=min(float(config.get("request_timeout") or 30.0), seconds),
                 idempotency_key=input.idempotency_key,
                 expect=_statuses(config.get("expect")),
                 signing_secret=signing_secret,
@@ -147,8 +144,8 @@ class Actions:
             channel="slack",
             transport="slack",
             recipient=_host(url),
-            send=lambda: post_to_slack(
-                self._http, url, slack_message(config), input.idempotency_key
+            send=lambda seconds: post_to_slack(
+                self._http, url, slack_message(config), input.idempotency_key, seconds
             ),
             secrets=secrets,
         )
@@ -242,13 +239,6 @@ class Actions:
             raise permanent(str(exc), "template_error") from exc
         return resolved, secrets
 
-    def _start(self, input: ActionInput) -> dict[str, Any] | None:
-        """One transaction: the step is running, and was it delivered already?"""
-        with session_scope(self._engine) as session:
-            start_action(session, input)
-            row = delivered(session, input.idempotency_key)
-            return dict(row.receipt or {}) if row is not None else None
-
     async def _deliver(
         self,
         input: ActionInput,
@@ -256,79 +246,25 @@ class Actions:
         channel: str,
         transport: str,
         recipient: str,
-        send: Callable[[], Awaitable[dict[str, Any]]],
+        send: Send,
         secrets: dict[str, str],
     ) -> dict[str, Any]:
         values = _secret_values(secrets)
-        previous = await asyncio.to_thread(self._start, input)
-        if previous is not None:
-            activity.logger.info(
-                "step %s already delivered; not sending again", input.step.step_key
-            )
-            receipt: dict[str, Any] = previous
-        else:
-            receipt = await _send(send, values)
-        delivery = _delivery(input, channel, transport, mask_secrets(recipient, values), receipt)
-        await asyncio.to_thread(self._complete, input, delivery, receipt)
-        return receipt
+        delivery = _delivery(input, channel, transport, mask_secrets(recipient, values))
+        return await deliver_once(self._engine, delivery, send, values, step=input)
 
     async def deliver_email(self, input: ActionInput, message: EmailMessage) -> dict[str, Any]:
         """Send ``message`` once under the step's idempotency key and log its delivery, for a
-        step whose email accompanies its own work (an export's link): the receipt, found in
-        the delivery log when a retry comes after the email was sent. The caller records the
-        step."""
-        key = input.idempotency_key
-        previous = await asyncio.to_thread(self._delivered, key)
-        if previous is not None:
-            activity.logger.info("step %s already emailed; not sending again", input.step.step_key)
-            return previous
-        receipt = await _send(lambda: self._email.send(message), [])
-        delivery = _delivery(input, "email", self._email.name, _email_recipient(message), receipt)
-        await asyncio.to_thread(self._save_delivery, delivery)
-        return receipt
-
-    def _delivered(self, key: str) -> dict[str, Any] | None:
-        with session_scope(self._engine) as session:
-            row = delivered(session, key)
-            return dict(row.receipt or {}) if row is not None else None
-
-    def _save_delivery(self, delivery: Delivery) -> None:
-        with session_scope(self._engine) as session:
-            save_delivery(session, delivery)
-
-    def _complete(self, input: ActionInput, delivery: Delivery, receipt: dict[str, Any]) -> None:
-        """One transaction: the delivery logged, the step completed."""
-        with session_scope(self._engine) as session:
-            save_delivery(session, delivery)
-            complete_action(session, input, receipt)
-
-
-async def _send(
-    send: Callable[[], Awaitable[dict[str, Any]]], secrets: Collection[str]
-) -> dict[str, Any]:
-    """The receipt of ``send()``, secrets masked; a delivery error becomes an ApplicationError
-    (non-retryable when permanent) that quotes no secret."""
-    try:
-        receipt: dict[str, Any] = mask_secrets(await send(), secrets)
-        return receipt
-    except DeliveryError as exc:
-        failure = ApplicationError(
-            mask_secrets(exc.detail or exc.kind, secrets),
-            type=exc.kind,
-            non_retryable=isinstance(exc, PermanentDeliveryError),
+        step whose email accompanies its own work (an export's link): the receipt, adopted
+        from the delivery log when a retry comes after the email was sent. The caller records
+        the step."""
+        delivery = _delivery(input, "email", self._email.name, _email_recipient(message))
+        return await deliver_once(
+            self._engine, delivery, lambda seconds: self._email.send(message, seconds)
         )
-        # Temporal records the causes' messages in the history too, and a library's
-        # message may quote a secret in a form masking cannot recognise (repr, bytes).
-        raise failure from (None if secrets else exc)
-    except Exception as exc:
-        if not secrets:
-            raise
-        raise ApplicationError(mask_secrets(str(exc), secrets), type=type(exc).__name__) from None
 
 
-def _delivery(
-    input: ActionInput, channel: str, transport: str, recipient: str, receipt: dict[str, Any]
-) -> Delivery:
+def _delivery(input: ActionInput, channel: str, transport: str, recipient: str) -> Delivery:
     return Delivery(
         tenant_id=input.run.tenant_id,
         idempotency_key=input.idempotency_key,
@@ -337,8 +273,7 @@ def _delivery(
         channel=channel,
         transport=transport,
         recipient=recipient,
-        status="delivered",
-        receipt=receipt,
+        status="sending",
     )
 
 
@@ -348,22 +283,6 @@ def _email_recipient(message: EmailMessage) -> str:
     if len(message.to) > 1:
         recipient += f" (+{len(message.to) - 1})"
     return recipient
-
-
-def mask_secrets(value: Any, secrets: Collection[str]) -> Any:
-    """``value`` with every occurrence of a secret value replaced by ``***`` (recursively in
-    lists and dicts, keys included), so an echoing receiver cannot put one in a step output."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, MASK)
-        return value
-    if isinstance(value, dict):
-        return {mask_secrets(k, secrets): mask_secrets(v, secrets) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [mask_secrets(item, secrets) for item in value]
-    return value
 
 
 def _secret_values(secrets: dict[str, str]) -> list[str]:

@@ -68,11 +68,16 @@ def start_action(session: Session, input: ActionInput) -> None:
 
 def complete_action(session: Session, input: ActionInput, output: Any) -> None:
     """The action's step completed with ``output``; when nothing follows it in the run
-    (``finishes_run``), the run's completion in the same transaction."""
+    (``finishes_run``), the run's completion in the same transaction.
+
+    Unless the workflow decided the step's outcome already: an attempt finishing after the
+    workflow gave up on it (timed out, cancelled) leaves the step, and the run, as decided."""
     done = _action_step(input, "completed")
     done.completed_at = datetime.now(UTC)
     done.output = output
-    _write_steps(session, input.run, [done])
+    run = input.run
+    if not record_step(session, run.tenant_id, run.run_id, asdict(done), decided=False):
+        return
     if input.finishes_run:
         close_run(session, input.run, "completed", done.completed_at)
 

@@ -51,7 +51,11 @@ class EmailTransport(Protocol):
 
     name: str
 
-    async def send(self, message: EmailMessage) -> dict[str, Any]: ...
+    async def send(
+        self,
+        message: EmailMessage,
+        timeout: float | None = None,  # noqa: ASYNC109 - also the socket timeout
+    ) -> dict[str, Any]: ...
 
 
 def validate_address(address: str, *, role: str = "recipient") -> str:
@@ -194,11 +198,17 @@ class SmtpTransport:
             default_sender=sender,
         )
 
-    async def send(self, message: EmailMessage) -> dict[str, Any]:
-        """Deliver `message`; raises Transient/PermanentDeliveryError on failure."""
+    async def send(
+        self,
+        message: EmailMessage,
+        timeout: float | None = None,  # noqa: ASYNC109 - the socket's, so the thread ends too
+    ) -> dict[str, Any]:
+        """Deliver `message`, each SMTP exchange bounded by `timeout` (the transport's own when
+        None or longer); raises Transient/PermanentDeliveryError on failure."""
         prepared = _prepare(message, self.default_sender)
+        seconds = self.timeout if timeout is None else max(min(timeout, self.timeout), 0.05)
         try:
-            refused = await asyncio.to_thread(self._send_sync, prepared)
+            refused = await asyncio.to_thread(self._send_sync, prepared, seconds)
         except Exception as exc:
             raise classify_smtp_error(exc, self.host) from exc
         return {
@@ -208,14 +218,12 @@ class SmtpTransport:
             "refused": len(refused),
         }
 
-    def _send_sync(self, prepared: _Prepared) -> dict[str, Any]:
+    def _send_sync(self, prepared: _Prepared, timeout: float) -> dict[str, Any]:
         smtp: smtplib.SMTP
         if self.security == "tls":
-            smtp = smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=self.ssl_context
-            )
+            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=self.ssl_context)
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+            smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
         with smtp:
             if self.security == "starttls":
                 smtp.starttls(context=self.ssl_context)
@@ -237,7 +245,11 @@ class ConsoleEmailTransport:
     def __init__(self, default_sender: str = "relay@localhost") -> None:
         self.default_sender = default_sender
 
-    async def send(self, message: EmailMessage) -> dict[str, Any]:
+    async def send(
+        self,
+        message: EmailMessage,
+        timeout: float | None = None,  # noqa: ASYNC109 - nothing to wait for
+    ) -> dict[str, Any]:
         """Validate like SMTP would, log one line, and return a receipt."""
         prepared = _prepare(message, self.default_sender)
         logger.info(

@@ -23,9 +23,18 @@ class DeliveryError(Exception):
 
 
 class TransientDeliveryError(DeliveryError):
-    """A retry may succeed: network, timeout, SMTP 4xx, HTTP 5xx/408/429."""
+    """A retry may succeed: network, timeout, SMTP 4xx, HTTP 5xx/408/429.
+
+    ``maybe_delivered``: the request went out and no answer came (a read timeout, a connection
+    dropped after sending), so the receiver may have acted on it. Such a send is never repeated
+    under its key (``activities.effects``): a retry would be a second effect to a receiver
+    that cannot tell the two apart."""
 
     retryable = True
+
+    def __init__(self, kind: str, detail: str = "", *, maybe_delivered: bool = False) -> None:
+        super().__init__(kind, detail)
+        self.maybe_delivered = maybe_delivered
 
 
 class PermanentDeliveryError(DeliveryError):

@@ -194,12 +194,21 @@ class HttpCaller:
                 follow_redirects=False,
             ) as response:
                 yield response
-        except (httpx.TimeoutException, TimeoutError) as exc:
+        except (httpx.ConnectTimeout, httpx.PoolTimeout, TimeoutError) as exc:
+            # Not connected (or the name did not resolve) in time: nothing was sent.
             raise TransientDeliveryError("timeout", f"{verb} {host} timed out") from exc
+        except httpx.TimeoutException as exc:
+            raise TransientDeliveryError(
+                "timeout", f"{verb} {host} did not answer in time", maybe_delivered=True
+            ) from exc
         except httpx.DecodingError as exc:
             raise PermanentDeliveryError("bad_response", f"{verb} {host} body undecodable") from exc
-        except httpx.TransportError as exc:
+        except (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.ProxyError) as exc:
             raise TransientDeliveryError("network", f"{verb} {host} unreachable") from exc
+        except httpx.TransportError as exc:  # connected, then dropped: the request may be in
+            raise TransientDeliveryError(
+                "network", f"{verb} {host} dropped the connection", maybe_delivered=True
+            ) from exc
 
     async def _read_capped(
         self, response: httpx.Response, exchange: _Exchange, seconds: float
@@ -217,7 +226,7 @@ class HttpCaller:
                         return b"".join(chunks)[: self.max_response_bytes], True
         except TimeoutError as exc:
             raise TransientDeliveryError(
-                "timeout", f"{exchange.verb} {exchange.host} timed out"
+                "timeout", f"{exchange.verb} {exchange.host} timed out", maybe_delivered=True
             ) from exc
         return b"".join(chunks), False
 

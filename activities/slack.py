@@ -25,7 +25,11 @@ def slack_message(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def post_to_slack(
-    caller: HttpCaller, url: str, message: dict[str, Any], idempotency_key: str
+    caller: HttpCaller,
+    url: str,
+    message: dict[str, Any],
+    idempotency_key: str,
+    timeout: float = 30.0,  # noqa: ASYNC109 - forwarded to the HTTP client
 ) -> dict[str, Any]:
     """POST ``message``; a 2xx is the receipt, errors are classified as Slack documents them:
     429 and 5xx are worth a retry, any other answer (400 ``invalid_payload``, 403
@@ -35,6 +39,7 @@ async def post_to_slack(
         url=url,
         json_body=message,
         idempotency_key=idempotency_key,
+        timeout=timeout,
         expect=_ANY_STATUS,  # classified here, with Slack's error code
     )
     status = int(result["status"])

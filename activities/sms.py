@@ -28,6 +28,8 @@ _INVALID_RECIPIENT_CODES = frozenset({21211, 21614})
 # The SDK's messages.create() takes no headers; a context variable carries the key from send()
 # into the HTTP client, and asyncio.to_thread copies the context into the worker thread.
 _idempotency_token: ContextVar[str | None] = ContextVar("relay_twilio_idempotency", default=None)
+# Likewise the step's bound on the call (shorter than the client's own timeout).
+_request_timeout: ContextVar[float | None] = ContextVar("relay_twilio_timeout", default=None)
 
 
 class SmsTransport(Protocol):
@@ -35,7 +37,13 @@ class SmsTransport(Protocol):
 
     name: str
 
-    async def send(self, to: str, body: str, idempotency_key: str) -> dict[str, Any]: ...
+    async def send(
+        self,
+        to: str,
+        body: str,
+        idempotency_key: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - the HTTP client's, so the thread ends
+    ) -> dict[str, Any]: ...
 
 
 def validate_e164(number: str) -> str:
@@ -78,6 +86,9 @@ class _IdempotentHttpClient(TwilioHttpClient):
         token = _idempotency_token.get()
         if token:
             headers = {**(headers or {}), "I-Twilio-Idempotency-Token": token}
+        bound = _request_timeout.get()
+        if bound is not None:
+            timeout = max(min(bound, timeout or self.timeout or bound), 0.05)
         return super().request(method, url, params, data, headers, auth, timeout, allow_redirects)
 
 
@@ -92,8 +103,12 @@ def classify_twilio_error(exc: BaseException) -> DeliveryError:
         if code in _INVALID_RECIPIENT_CODES:
             return PermanentDeliveryError("invalid_recipient", detail)
         return PermanentDeliveryError(f"twilio_{code}" if code else f"http_{status}", detail)
-    if isinstance(exc, requests.Timeout):
+    if isinstance(exc, requests.ConnectTimeout):
         return TransientDeliveryError("timeout", "Twilio request timed out")
+    if isinstance(exc, requests.Timeout):  # sent, not answered: Twilio may have sent the SMS
+        return TransientDeliveryError(
+            "timeout", "Twilio did not answer in time", maybe_delivered=True
+        )
     if isinstance(exc, requests.ConnectionError):
         return TransientDeliveryError("network", "could not reach Twilio")
     return TransientDeliveryError("twilio_error", f"Twilio call failed ({type(exc).__name__})")
@@ -123,10 +138,18 @@ class TwilioSmsTransport:
             self.client.edge = None
             self.client.region = None
 
-    async def send(self, to: str, body: str, idempotency_key: str) -> dict[str, Any]:
-        """Create the message; raises Transient/PermanentDeliveryError on failure."""
+    async def send(
+        self,
+        to: str,
+        body: str,
+        idempotency_key: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - the HTTP client's, so the thread ends
+    ) -> dict[str, Any]:
+        """Create the message, the HTTP call bounded by `timeout` (the transport's own when None
+        or longer); raises Transient/PermanentDeliveryError on failure."""
         number = validate_e164(to)
         token = _idempotency_token.set(idempotency_key or None)
+        bound = _request_timeout.set(timeout)
         try:
             message = await asyncio.to_thread(
                 self.client.messages.create, to=number, from_=self.from_number, body=body
@@ -135,6 +158,7 @@ class TwilioSmsTransport:
             raise classify_twilio_error(exc) from exc
         finally:
             _idempotency_token.reset(token)
+            _request_timeout.reset(bound)
         return {"transport": self.name, "sid": message.sid, "status": message.status}
 
 
@@ -143,7 +167,13 @@ class ConsoleSmsTransport:
 
     name = "console"
 
-    async def send(self, to: str, body: str, idempotency_key: str) -> dict[str, Any]:
+    async def send(
+        self,
+        to: str,
+        body: str,
+        idempotency_key: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - nothing to wait for
+    ) -> dict[str, Any]:
         """Validate, log one line, return a receipt."""
         validate_e164(to)
         logger.info("console SMS not sent: body_len=%d", len(body))

@@ -142,6 +142,7 @@ ROUTES: dict[str, Access] = {
     "GET /v1/runs/{run_id}": read(),
     "POST /v1/runs/{run_id}/cancel": change(OPERATORS, "run.cancelled", id_param="run_id"),
     "POST /v1/runs/bulk": change(OPERATORS, "run.bulk"),
+    "GET /v1/runs/{run_id}/steps": read(),
     "POST /v1/runs/{run_id}/retry": change(OPERATORS, "run.retried", id_param="run_id"),
     "GET /v1/deliveries": read(),
     "GET /v1/notifications": read(),

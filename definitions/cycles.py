@@ -6,10 +6,13 @@ Paths returned are located by the caller's ``where`` (canonical → submitted).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
-from definitions.errors import Problem
-from definitions.models import START, Definition
+from definitions.durations import parse_duration
+from definitions.errors import DefinitionError, Problem
+from definitions.models import START, Definition, Node
 from definitions.nodes import PAUSING_TYPES
+from definitions.templates import has_expression
 
 Where = Callable[[str], str]
 """Turns a canonical path (``nodes[2].config.to``) into its path in the submitted document."""
@@ -22,7 +25,7 @@ def cycle_problems(definition: Definition, where: Where) -> list[Problem]:
     loops sharing nodes are reported once; every edge label (body, branch, error…) counts.
     """
     index = {node.id: i for i, node in enumerate(definition.nodes)}
-    pausing = {node.id for node in definition.nodes if node.type in PAUSING_TYPES}
+    pausing = {node.id for node in definition.nodes if _pauses(node)}
     successors: dict[str, list[str]] = {node_id: [] for node_id in index}
     for source, target in _links(definition):
         if source in index and target in index and not {source, target} & pausing:
@@ -39,6 +42,21 @@ def cycle_problems(definition: Definition, where: Where) -> list[Problem]:
         )
         problems.append(Problem(where(f"nodes[{index[ordered[0]]}]"), message))
     return problems
+
+
+def _pauses(node: Node) -> bool:
+    """Whether a node is a wait that may pause: a ``wait`` of a fixed zero duration never does."""
+    if node.type not in PAUSING_TYPES:
+        return False
+    if node.type != "wait" or node.config.get("until") not in (None, ""):
+        return True
+    duration = node.config.get("duration")
+    if isinstance(duration, str) and has_expression(duration):
+        return True  # a template: known when the run gets there
+    try:
+        return parse_duration(duration, "duration") > timedelta(0)
+    except DefinitionError:
+        return True  # refused by the wait's own check
 
 
 def _links(definition: Definition) -> list[tuple[str, str]]:

@@ -250,7 +250,10 @@ class RunStep(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """The outbound message log: one row per side effect, unique on its idempotency key."""
+    """The outbound message log: one row per side effect, unique on its idempotency key.
+
+    ``status``: ``sending`` (claimed, being sent), ``delivered``, ``failed`` (certainly not
+    delivered; a retry may send again) or ``unknown`` (sent, never answered: never re-sent)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),)
@@ -267,6 +270,10 @@ class Delivery(SQLModel, table=True):
     summary: str = ""
     receipt: dict[str, Any] | None = _json()
     created_at: datetime = _ts(nullable=False, default=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=64)
+    """The attempt sending the effect now (``status`` ``sending``): see ``storage.claims``."""
+    claimed_until: datetime | None = _ts(nullable=True)
+    """When that claim lapses unless its holder renews it (a crashed holder stops renewing)."""
 
 
 class Secret(SQLModel, table=True):

@@ -18,21 +18,31 @@ from storage.upsert import upsert
 TERMINAL_STEP_STATUSES = frozenset({"completed", "failed", "skipped", "cancelled"})
 
 
-def record_step(session: Session, tenant_id: str, run_id: str, step: dict[str, Any]) -> None:
-    """Upsert one step by (run, step_key), in one statement; a terminal status is never
-    overwritten by a late non-terminal one (a retried activity's "running" after the workflow
-    saw it fail)."""
+def record_step(
+    session: Session, tenant_id: str, run_id: str, step: dict[str, Any], *, decided: bool = True
+) -> bool:
+    """Upsert one step by (run, step_key), in one statement; False when the row was kept.
+
+    A terminal status is never overwritten by a late non-terminal one (a retried activity's
+    "running" after the workflow saw it fail). Only what the workflow ``decided`` overwrites a
+    terminal status: an activity's own report (``decided=False``) never does, so an attempt
+    that completes after the workflow gave up on it cannot turn ``failed`` into ``completed``.
+    """
     step = {k: v for k, v in step.items() if v is not None or k in ("output", "error")}
     values = {"tenant_id": tenant_id, "run_id": run_id, **step}
-    upsert(
+    return upsert(
         session,
         RunStep,
         values,
         ["run_id", "step_key"],
         update=list(step),
-        where=lambda table, new: or_(
-            table.c.status.not_in(TERMINAL_STEP_STATUSES),
-            new.status.in_(TERMINAL_STEP_STATUSES),
+        where=lambda table, new: (
+            or_(
+                table.c.status.not_in(TERMINAL_STEP_STATUSES),
+                new.status.in_(TERMINAL_STEP_STATUSES),
+            )
+            if decided
+            else table.c.status.not_in(TERMINAL_STEP_STATUSES)
         ),
     )
 

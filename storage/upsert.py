@@ -16,10 +16,11 @@ def upsert(
     conflict: list[str],
     update: list[str] | None = None,
     where: Callable[[Any, Any], Any] | None = None,
-) -> None:
+) -> bool:
     """Insert ``values``; on a ``conflict`` key clash update ``update`` columns (or do nothing).
 
     ``where(table, excluded)`` guards the update: the existing row is kept when it is false.
+    Returns whether a row was inserted or updated.
     """
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -33,4 +34,6 @@ def upsert(
         )
     else:
         statement = statement.on_conflict_do_nothing(index_elements=conflict)
-    session.execute(statement)
+    # RETURNING names the rows written; rowcount does not on every driver (psycopg gives -1).
+    written = session.execute(statement.returning(table.c[conflict[0]]))
+    return written.first() is not None

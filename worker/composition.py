@@ -32,6 +32,7 @@ from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
 from worker.simulator import Simulator
 from workflows.interpreter import RelayRun
+from workflows.policies import STICKY_QUEUE_TIMEOUT
 
 
 def payload_codec(settings: Settings) -> EncryptionCodec | None:
@@ -138,6 +139,7 @@ def build_worker(
             maintenance.apply_retention,
         ],
         activity_executor=ThreadPoolExecutor(max_workers=16),
+        sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
         **options,  # type: ignore[arg-type]
     )
 

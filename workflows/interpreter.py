@@ -47,6 +47,7 @@ from workflows.nodes.base import (
 from workflows.nodes.goals import Goals
 from workflows.nodes.trigger import complete_scheduled, open_scheduled_run, trigger_start, yearly
 from workflows.nodes.waits import ANY_EVENT, watch
+from workflows.policies import VISIT_BUDGET_PATCH, VISITS_PER_RUN, VISITS_PER_TASK
 from workflows.steps import StepLog, expose, local_activity
 
 PATH_KEPT = 1000
@@ -81,6 +82,8 @@ class RelayRun:
         self.goals = Goals()
         self.context = {}
         self._started = False
+        self._task_history = 0
+        self._task_visits = 0
 
     @workflow.signal(name=EVENT_SIGNAL)
     def on_event(self, event: dict[str, Any]) -> None:
@@ -192,6 +195,8 @@ class RelayRun:
             if scope.top and history_is_long():
                 raise ContinueAsNew(self.snapshot(node_id))
             node = self.graph.nodes[node_id]
+            if (spinning := self._spinning(node)) is not None:
+                return spinning
             self.path.append(node.id)
             outcome = await self._execute(node, scope)
             self.goals.check(self)
@@ -204,6 +209,25 @@ class RelayRun:
             else:
                 node_id = self.graph.successor(node.id, outcome)
         return None
+
+    def _spinning(self, node: Node) -> RunEnd | None:
+        """The run's failure when its walk has visited too many nodes without pausing (in this
+        workflow task) or in all (``workflows.policies.VISITS_PER_TASK``, ``VISITS_PER_RUN``)."""
+        length = workflow.info().get_current_history_length()
+        if length != self._task_history:  # a new workflow task: the walk paused
+            self._task_history, self._task_visits = length, 0
+        self._task_visits += 1
+        if self._task_visits <= VISITS_PER_TASK and self.log.seq <= VISITS_PER_RUN:
+            return None
+        if not workflow.patched(VISIT_BUDGET_PATCH):
+            return None
+        if self._task_visits > VISITS_PER_TASK:
+            detail = f"{VISITS_PER_TASK} nodes visited without pausing"
+        else:
+            detail = f"more than {VISITS_PER_RUN} steps in the run"
+        message = f"cycle without a pause at node {node.id!r}: {detail}"
+        return RunEnd("failed", {"type": "cycle_without_pause", "message": message,
+                                 "node_id": node.id})  # fmt: skip
 
     async def _execute(self, node: Node, scope: Scope) -> Outcome:
         scope.context.update(template_context_clock(workflow.now()))

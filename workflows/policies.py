@@ -18,6 +18,30 @@ ACTION_TIMEOUTS: dict[str, timedelta] = {
 }
 DEFAULT_ACTION_TIMEOUT = timedelta(seconds=60)
 
+# The actions that deliver something (``activities.effects``) heartbeat while they run, so a
+# worker killed mid-attempt is noticed within ``EFFECT_HEARTBEAT_TIMEOUT`` and the attempt
+# retried elsewhere — not after its whole start-to-close timeout (45-60 s).
+EFFECT_TYPES = frozenset({"send_email", "send_sms", "http_request", "slack"})
+EFFECT_HEARTBEAT_TIMEOUT = timedelta(seconds=4)
+HEARTBEAT_EVERY = 1.0
+"""Seconds between an effect's heartbeats (and renewals of its key's claim)."""
+CLAIM_LEASE = EFFECT_HEARTBEAT_TIMEOUT
+"""How long an effect's claim on its key outlives its holder's last renewal: a crashed
+holder's claim lapses about when Temporal gives its attempt up, and the retry may send."""
+# A run's next workflow task goes first to the worker that ran its last one (its cache); when
+# that worker is dead, the task waits this long before any worker may take it (default 10 s).
+STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
+CLAIM_POLL = 0.2
+"""Seconds between looks at a key another attempt is sending."""
+
+
+def effect_budget(attempt_timeout: timedelta) -> float:
+    """Seconds an attempt may spend sending: its timeout, less what recording the outcome
+    needs (a fifth, at most 2 s), so the attempt ends before Temporal gives up on it."""
+    total = attempt_timeout.total_seconds()
+    return max(total - min(2.0, total / 5), 0.05)
+
+
 # Recording runs as local activities against our own database: retried until it succeeds, so a
 # database outage pauses runs instead of losing what they did.
 RECORDING_TIMEOUT = timedelta(seconds=30)
@@ -37,6 +61,16 @@ LOOKUP_RETRY = RetryPolicy(maximum_attempts=5, maximum_interval=timedelta(second
 # run that cycles for months never approaches it.
 CONTINUE_AS_NEW_AFTER_EVENTS = 10_000
 
+# A walk that visits this many nodes within one workflow task, or a run this many steps in all,
+# is cycling without a pause (a ``wait`` of no time, or skipped by its ``when``; a condition
+# already true): the run fails naming the node, before Temporal's deadlock detector fires.
+VISITS_PER_TASK = 5_000
+VISITS_PER_RUN = 1_000_000
+VISIT_BUDGET_PATCH = "relay-visit-budget"
+# A for_each refuses more items than its max_items (definitions.nodes.loops.MAX_LOOP_ITEMS
+# by default); runs recorded before the cap loop over whatever they had.
+LOOP_CAP_PATCH = "relay-loop-cap"
+
 # Steps that need no activity (set, branches) are queued and written with the next database
 # call; a loop writes them once this many are queued, so a long loop of such steps neither
 # holds them all in memory nor runs in one endless workflow task.
@@ -52,6 +86,10 @@ def action_retry(node: Node) -> tuple[RetryPolicy, int]:
         maximum_attempts=spec.max_attempts,
     )
     return policy, spec.max_attempts
+
+
+def action_heartbeat(node: Node) -> timedelta | None:
+    return EFFECT_HEARTBEAT_TIMEOUT if node.type in EFFECT_TYPES else None
 
 
 def action_timeout(node: Node) -> timedelta:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -12,7 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from api.auth import AuditNote
 from api.deps import CurrentTenant, Deps, SessionDep
-from api.errors import NotFound
+from api.errors import ApiError, NotFound
 from api.pagination import Order, keyset_page
 from api.routes.workflows import find_workflow
 from api.schemas import Page
@@ -25,6 +27,8 @@ from storage.models import Event, Run, RunStep, UTCDateTime
 from storage.step_counts import StepCounts, count_steps, counts_of, failed_step_exists
 
 router = APIRouter(tags=["runs"])
+STEPS_INLINE = 500
+"""The most steps one response carries (a run's detail, a page of its steps)."""
 
 Limit = Annotated[int, Query(ge=1, le=200)]
 RunStatus = Literal[
@@ -80,6 +84,7 @@ def run_out(
     steps: list[RunStep] | None = None,
     event: Event | None = None,
     counts: StepCounts | None = None,
+    steps_cursor: str | None = None,
 ) -> RunOut:
     """The run as the API shows it; its step counts are ``counts``, or those of ``steps``."""
     if counts is None:
@@ -110,23 +115,23 @@ def run_out(
         steps_failed=counts.failed,
         steps_skipped=counts.skipped,
         path=None if steps is None else [s.step_key for s in steps],
-        steps=None
-        if steps is None
-        else [
-            StepOut(
-                node_id=s.node_id,
-                step_key=s.step_key,
-                type=s.type,
-                status=s.status,
-                attempts=s.attempts,
-                started_at=s.started_at,
-                completed_at=s.completed_at,
-                duration_ms=_ms(s.started_at, s.completed_at),
-                output=truncated(s.output),
-                error=s.error,
-            )
-            for s in steps
-        ],
+        steps=None if steps is None else [step_out(s) for s in steps],
+        steps_cursor=steps_cursor,
+    )
+
+
+def step_out(step: RunStep) -> StepOut:
+    return StepOut(
+        node_id=step.node_id,
+        step_key=step.step_key,
+        type=step.type,
+        status=step.status,
+        attempts=step.attempts,
+        started_at=step.started_at,
+        completed_at=step.completed_at,
+        duration_ms=_ms(step.started_at, step.completed_at),
+        output=truncated(step.output),
+        error=step.error,
     )
 
 
@@ -224,15 +229,15 @@ def run_detail(session: Session, tenant: str, run_id: str) -> RunOut:
     run = session.get(Run, run_id)
     if run is None or run.tenant_id != tenant:
         raise NotFound("run", run_id)
-    steps = session.exec(
-        select(RunStep).where(RunStep.run_id == run_id).order_by(col(RunStep.seq), col(RunStep.id))
-    )
+    steps, steps_cursor = _steps_page(session, run_id, STEPS_INLINE, None)
     event = None
     if run.event_id is not None:
         event = session.exec(
             select(Event).where(Event.tenant_id == tenant, Event.event_id == run.event_id)
         ).first()
-    out = run_out(run, list(steps), event)
+    # Past the first page the loaded steps are not all of them: count them in the database.
+    counts = count_steps(session, [run_id]).get(run_id) if steps_cursor else None
+    out = run_out(run, list(steps), event, counts, steps_cursor)
     out.control = [
         ControlOut(action=e.action, at=e.at, key_id=e.key_id, key_name=e.key_name, detail=e.detail)
         for e in entries_about(session, tenant, "run", run_id)
@@ -242,8 +247,56 @@ def run_detail(session: Session, tenant: str, run_id: str) -> RunOut:
 
 @router.get("/v1/runs/{run_id}")
 def read_run(run_id: str, tenant: CurrentTenant, session: SessionDep) -> RunOut:
-    """One run with its trigger event, every step in the order taken, and its path."""
+    """One run with its trigger event, its steps in the order taken, and its path: every step
+    of a run of up to 500 steps; of a longer one the first 500, and ``steps_cursor`` to read
+    the rest from ``GET /v1/runs/{run_id}/steps``."""
     return run_detail(session, tenant, run_id)
+
+
+@router.get("/v1/runs/{run_id}/steps")
+def read_run_steps(
+    run_id: str,
+    tenant: CurrentTenant,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=STEPS_INLINE)] = STEPS_INLINE,
+    cursor: str | None = None,
+) -> Page[StepOut]:
+    """A run's steps in the order taken, a page at a time (``cursor``: the run's
+    ``steps_cursor`` or a page's ``next_cursor``)."""
+    run = session.get(Run, run_id)
+    if run is None or run.tenant_id != tenant:
+        raise NotFound("run", run_id)
+    steps, next_cursor = _steps_page(session, run_id, limit, cursor)
+    return Page(items=[step_out(step) for step in steps], next_cursor=next_cursor)
+
+
+def _steps_page(
+    session: Session, run_id: str, limit: int, cursor: str | None
+) -> tuple[list[RunStep], str | None]:
+    """Up to ``limit`` steps after ``cursor`` in the order taken (seq, then id), and the cursor
+    of the next page (None on the last)."""
+    query = select(RunStep).where(RunStep.run_id == run_id)
+    if cursor:
+        seq, ident = _step_position(cursor)
+        query = query.where(
+            (col(RunStep.seq) > seq) | ((col(RunStep.seq) == seq) & (col(RunStep.id) > ident))
+        )
+    rows = list(session.exec(query.order_by(col(RunStep.seq), col(RunStep.id)).limit(limit + 1)))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    raw = json.dumps(["steps", last.seq, last.id]).encode()
+    return rows[:limit], base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _step_position(cursor: str) -> tuple[int, int]:
+    try:
+        kind, seq, ident = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if kind != "steps" or type(seq) is not int or type(ident) is not int:
+            raise TypeError("not a steps cursor")
+        return seq, ident
+    except (ValueError, TypeError) as exc:
+        raise ApiError(400, "Invalid cursor", "the cursor is not one this API returned") from exc
 
 
 @router.post(

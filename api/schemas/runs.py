@@ -78,6 +78,11 @@ class RunOut(BaseModel):
     control: list[ControlOut] | None = Field(
         default=None, description="in one run's detail: who cancelled or retried it, and when"
     )
+    steps_cursor: str | None = Field(
+        default=None,
+        description="set when the run has more steps than its detail carries (500): read the "
+        "rest from GET /v1/runs/{id}/steps?cursor=…",
+    )
 
 
 class RetryIn(BaseModel):

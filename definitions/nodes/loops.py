@@ -17,6 +17,11 @@ from definitions.nodes.fields import BODY, Absent, optional, param
 from definitions.nodes.spec import Flow, Found, NodeType, is_int, take_flow
 from definitions.templates import has_expression
 
+MAX_LOOP_ITEMS = 10_000
+"""The most items a ``for_each`` takes unless its ``max_items`` says otherwise."""
+MAX_LOOP_ITEMS_CEILING = 100_000
+"""The most any ``for_each`` may take: beyond, a run's loop is a batch job, not a workflow."""
+
 
 def _for_each_shape(
     config: dict[str, Any], where: dict[str, str], problems: list[Problem]
@@ -39,6 +44,10 @@ def _for_each_check(node: Node, config: str, leaving: list[Edge]) -> Found:
     concurrency = node.config.get("concurrency", 1)
     if not is_int(concurrency) or concurrency < 1:
         found.append((f"{config}.concurrency", "concurrency is a whole number, at least 1"))
+    cap = node.config.get("max_items", MAX_LOOP_ITEMS)
+    if not is_int(cap) or not 1 <= cap <= MAX_LOOP_ITEMS_CEILING:
+        message = f"max_items is a whole number from 1 to {MAX_LOOP_ITEMS_CEILING}"
+        found.append((f"{config}.max_items", message))
     if not any(edge.when == "body" for edge in leaving):
         found.append((f"{config}.body", "for_each needs a body"))
     return found
@@ -82,7 +91,7 @@ def _parallel_check(node: Node, config: str, leaving: list[Edge]) -> Found:
 FOR_EACH = NodeType(
     "for_each",
     "flow",
-    keys=frozenset({"items", "as", "concurrency", "body"}),
+    keys=frozenset({"items", "as", "concurrency", "max_items", "body"}),
     aliases={"loop": {}},
     key_aliases={"collection": "items", "item_variable": "as"},
     shape=_for_each_shape,
@@ -95,6 +104,10 @@ FOR_EACH = NodeType(
         "as": param(str | Absent, Field(default=None, description="a for_each's item variable")),
         "concurrency": param(
             Annotated[int, Field(ge=1)] | Absent, optional("a for_each's iterations at once")
+        ),
+        "max_items": param(
+            Annotated[int, Field(ge=1, le=MAX_LOOP_ITEMS_CEILING)] | Absent,
+            optional("the most items a for_each takes (default 10000): more fail the step"),
         ),
     },
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -319,18 +320,36 @@ async def test_scheduling_webhook_preset_posts_the_documents_payload(
     assert payload["timestamp"].endswith("Z")
 
 
-async def test_a_retry_after_the_receiver_got_the_request_carries_the_same_key(
+async def test_a_request_received_but_answered_after_the_timeout_is_not_sent_again(
     time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
 ) -> None:
-    server.script(200, {}, delay=3)  # received, but answered after the attempt timed out
+    server.script(200, {}, delay=3)  # received, but answered after the step's timeout
     step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "timeout": "1s",
             "retry": FAST}  # fmt: skip
 
     run_id = await run_steps(time_env, engine, [step], {"url": server.base_url})
 
-    assert len(server.requests) == 2
-    assert {r.headers["idempotency-key"] for r in server.requests} == {f"{run_id}:hook"}
-    assert len(deliveries_of(engine, run_id)) == 1
+    assert [r.headers["idempotency-key"] for r in server.requests] == [f"{run_id}:hook"]
+    assert [d.status for d in deliveries_of(engine, run_id)] == ["unknown"]
+    hook = steps_of(engine, run_id)["hook"]
+    assert (hook.status, hook.error["type"]) == ("failed", "timeout")  # type: ignore[index]
+
+
+async def test_a_key_claimed_by_a_crashed_attempt_is_sent_once_its_claim_has_lapsed(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
+) -> None:
+    # An earlier attempt claimed the key, then its worker died: it renews the claim no more.
+    run_id = f"run_{uuid.uuid4().hex[:12]}"
+    with session_scope(engine) as session:
+        session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
+                             step_key="hook", channel="http", transport="http", status="sending",
+                             claimed_by="1:dead", claimed_until=datetime.now(UTC)))  # fmt: skip
+
+    await run_steps(time_env, engine, [{"id": "hook", "type": "http_request", "url": "{{ url }}"}],
+                    {"url": server.base_url}, run_id)  # fmt: skip
+
+    assert [r.headers["idempotency-key"] for r in server.requests] == [f"{run_id}:hook"]
+    assert [d.status for d in deliveries_of(engine, run_id)] == ["delivered"]
     assert steps_of(engine, run_id)["hook"].status == "completed"
 
 

@@ -174,6 +174,20 @@ def test_a_cycle_through_a_wait_is_a_polling_loop(pause):
     assert loads(document)
 
 
+@pytest.mark.parametrize("duration", ["0s", 0, "PT0S"])
+def test_a_cycle_whose_only_wait_is_of_no_time_is_refused(duration):
+    document = graph(
+        [{"id": "c", "type": "condition", "condition": LEAF},
+         {"id": "w", "type": "wait", "duration": duration}],
+        [
+            {"from": "trigger", "to": "c"},
+            {"from": "c", "to": "w", "when": "false"},
+            {"from": "w", "to": "c"},
+        ],
+    )  # fmt: skip
+    assert [path for path, _ in problems(document)] == ["nodes[0]"]
+
+
 def test_a_body_edge_back_into_its_loop_and_an_error_node_back_to_itself_are_cycles():
     loop = graph(
         [{"id": "each", "type": "for_each", "items": "{{ xs }}"}, email("a")],

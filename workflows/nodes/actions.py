@@ -15,7 +15,7 @@ from definitions.templates import render
 from workflows.contract import ActionInput
 from workflows.errors import error_of, is_cancellation
 from workflows.nodes.base import Outcome, Run, Scope, failed
-from workflows.policies import action_retry, action_timeout
+from workflows.policies import action_heartbeat, action_retry, action_timeout
 
 
 async def action(run: Run, node: Node, scope: Scope) -> Outcome:
@@ -33,6 +33,7 @@ async def action(run: Run, node: Node, scope: Scope) -> Outcome:
             node.type,
             ActionInput(run.ref, step, config, max_attempts, pending, last),
             start_to_close_timeout=action_timeout(node),
+            heartbeat_timeout=action_heartbeat(node),
             retry_policy=policy,
             # Any JSON: most actions answer an object, query_records a list of records.
         )

@@ -14,6 +14,7 @@ from temporalio import workflow
 
 from definitions.errors import TemplateRenderError
 from definitions.models import Node
+from definitions.nodes.loops import MAX_LOOP_ITEMS
 from definitions.templates import render
 from workflows.contract import permanent
 from workflows.errors import error_of
@@ -26,6 +27,7 @@ from workflows.nodes.base import (
     failed,
     history_is_long,
 )
+from workflows.policies import LOOP_CAP_PATCH
 
 
 async def for_each(run: Run, node: Node, scope: Scope) -> Outcome:
@@ -42,6 +44,11 @@ async def for_each(run: Run, node: Node, scope: Scope) -> Outcome:
         step = run.log.step(node, scope, "running")
         message = f"items must be a list, not {type(items).__name__}"
         return await failed(run, node, scope, step, error_of(permanent(message, "invalid_items")))
+    cap = int(config.get("max_items") or MAX_LOOP_ITEMS)
+    if resume is None and len(items) > cap and workflow.patched(LOOP_CAP_PATCH):
+        step = run.log.step(node, scope, "running")
+        message = f"{len(items)} items, more than this for_each takes ({cap}: its max_items)"
+        return await failed(run, node, scope, step, error_of(permanent(message, "too_many_items")))
     body = run.graph.successor(node.id, "body")
     name = str(config.get("as") or "item")
     concurrency = max(1, int(config.get("concurrency") or 1))

@@ -675,7 +675,9 @@ export interface paths {
         };
         /**
          * Read Run
-         * @description One run with its trigger event, every step in the order taken, and its path.
+         * @description One run with its trigger event, its steps in the order taken, and its path: every step
+         *     of a run of up to 500 steps; of a longer one the first 500, and ``steps_cursor`` to read
+         *     the rest from ``GET /v1/runs/{run_id}/steps``.
          *
          *     Roles: admin, editor, operator, viewer.
          */
@@ -728,6 +730,29 @@ export interface paths {
          *     Roles: admin, editor, operator.
          */
         post: operations["retry_v1_runs__run_id__retry_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{run_id}/steps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Run Steps
+         * @description A run's steps in the order taken, a page at a time (``cursor``: the run's
+         *     ``steps_cursor`` or a page's ``next_cursor``).
+         *
+         *     Roles: admin, editor, operator, viewer.
+         */
+        get: operations["read_run_steps_v1_runs__run_id__steps_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2234,6 +2259,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[StepOut] */
+        Page_StepOut_: {
+            /** Items */
+            items: components["schemas"]["StepOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[TemplateOut] */
         Page_TemplateOut_: {
             /** Items */
@@ -2488,6 +2520,11 @@ export interface components {
              * @default 0
              */
             steps_completed: number;
+            /**
+             * Steps Cursor
+             * @description set when the run has more steps than its detail carries (500): read the rest from GET /v1/runs/{id}/steps?cursor=…
+             */
+            steps_cursor?: string | null;
             /**
              * Steps Failed
              * @description steps that failed; a run with failed steps did not succeed, even when it went on past them (on_error: continue) and ended completed
@@ -7094,6 +7131,94 @@ export interface operations {
             };
             /** @description the body's media type is not one this route reads */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    read_run_steps_v1_runs__run_id__steps_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_StepOut_"];
+                };
+            };
+            /** @description the cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

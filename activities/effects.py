@@ -1,0 +1,228 @@
+"""One effect, sent at most once per idempotency key, within its step's timeout.
+
+Every delivering action (email, SMS, HTTP, Slack, an export's email) goes through
+``deliver_once``:
+
+1. **Claim** the key in the database (``storage.claims``) before anything is sent, in the same
+   transaction as the step's ``running`` record. A key already ``delivered`` is adopted (its
+   receipt is the step's output); one being sent by another attempt is waited for; one sent and
+   never answered (``unknown``) is not sent again.
+2. **Send within the attempt's budget**: the attempt's start-to-close timeout (the step's
+   ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
+   call — the transport's own timeout is shortened to it and a deadline backs that up — so an
+   attempt never outlives Temporal's patience and never races its own retry.
+3. **Heartbeat and renew** the claim while sending: a worker killed mid-send is noticed within
+   ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses (``CLAIM_LEASE``) and the retry may send.
+4. **Settle**: ``delivered`` with the step's completion (one transaction); released when the
+   send certainly did not arrive (refused, unreachable, answered 5xx: the retry may send
+   again); ``unknown`` when it may have arrived unanswered (a read timeout): the step fails
+   with a non-retryable error rather than sending twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.bookkeeping import complete_action, start_action
+from activities.errors import DeliveryError, PermanentDeliveryError
+from storage.claims import DELIVERED, UNKNOWN, Claim, claim, release, renew, settle
+from storage.db import session_scope
+from storage.models import Delivery
+from workflows.contract import ActionInput, permanent
+from workflows.policies import (
+    CLAIM_LEASE,
+    CLAIM_POLL,
+    DEFAULT_ACTION_TIMEOUT,
+    HEARTBEAT_EVERY,
+    effect_budget,
+)
+
+MASK = "***"
+
+Send = Callable[[float], Awaitable[dict[str, Any]]]
+"""Sends the effect with at most this many seconds for the call; returns its receipt."""
+
+
+async def deliver_once(
+    engine: Engine,
+    delivery: Delivery,
+    send: Send,
+    secrets: Collection[str] = (),
+    step: ActionInput | None = None,
+) -> dict[str, Any]:
+    """Send under ``delivery.idempotency_key`` at most once and log it; the receipt (secrets
+    masked). With ``step``, the action's step is recorded running with the claim and completed
+    with the delivery; without, the caller records its step.
+
+    Raises ``ApplicationError``: of the delivery error's kind (non-retryable when permanent or
+    when the send may have arrived), or ``outcome_unknown`` when an earlier attempt sent the key
+    and got no answer.
+    """
+    info = activity.info()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + effect_budget(info.start_to_close_timeout or DEFAULT_ACTION_TIMEOUT)
+    holder = f"{info.attempt}:{uuid.uuid4().hex[:16]}"
+    key = delivery.idempotency_key
+    async with _heartbeats(engine, key, holder) as lease:
+        found = await asyncio.to_thread(_claim, engine, delivery, holder, step)
+        while not found.held:
+            if found.status == DELIVERED:
+                activity.logger.info("%s already delivered; not sending again", key)
+                receipt = found.receipt or {}
+                if step is not None:
+                    await asyncio.to_thread(_complete, engine, step, receipt)
+                return receipt
+            if found.status == UNKNOWN:
+                raise permanent(
+                    "an earlier attempt sent this and got no answer; not sent again, "
+                    "as the receiver may have acted on it",
+                    "outcome_unknown",
+                )
+            if loop.time() + CLAIM_POLL >= deadline:  # the holder is still sending
+                raise ApplicationError("another attempt is sending this step", type="claim_held")
+            await asyncio.sleep(CLAIM_POLL)
+            found = await asyncio.to_thread(_claim, engine, delivery, holder, None)
+        lease.holding = True
+        receipt = await _send(engine, key, holder, send, deadline, secrets)
+        lease.holding = False
+    delivery.receipt = receipt
+    await asyncio.to_thread(_delivered, engine, delivery, holder, step)
+    return receipt
+
+
+async def _send(
+    engine: Engine, key: str, holder: str, send: Send, deadline: float, secrets: Collection[str]
+) -> dict[str, Any]:
+    """``send()`` within ``deadline``; a failure settles the claim and becomes the
+    ``ApplicationError`` the retry policy reads, quoting no secret."""
+    loop = asyncio.get_running_loop()
+    try:
+        async with asyncio.timeout_at(deadline):
+            receipt: dict[str, Any] = await send(max(deadline - loop.time(), 0.05))
+        return mask_secrets(receipt, secrets)
+    except TimeoutError:  # the transport overran its own timeout: the send may have arrived
+        await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "timeout")
+        raise permanent(
+            "no answer within the step's timeout; not sent again, as the receiver may have "
+            "acted on it",
+            "timeout",
+        ) from None
+    except DeliveryError as exc:
+        maybe = bool(getattr(exc, "maybe_delivered", False))
+        await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN if maybe else None, exc.kind)
+        message = mask_secrets(exc.detail or exc.kind, secrets)
+        if maybe:
+            message += "; not sent again, as the receiver may have acted on it"
+        failure = ApplicationError(
+            message,
+            type=exc.kind,
+            non_retryable=maybe or isinstance(exc, PermanentDeliveryError),
+        )
+        # Temporal records the causes' messages in the history too, and a library's
+        # message may quote a secret in a form masking cannot recognise (repr, bytes).
+        raise failure from (None if secrets else exc)
+    except Exception as exc:
+        await asyncio.to_thread(_settle, engine, key, holder, None, type(exc).__name__)
+        if not secrets:
+            raise
+        raise ApplicationError(mask_secrets(str(exc), secrets), type=type(exc).__name__) from None
+
+
+@dataclass
+class _Lease:
+    holding: bool = False
+
+
+@contextlib.asynccontextmanager
+async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_Lease]:
+    """Heartbeat every ``HEARTBEAT_EVERY`` s while the body runs, and renew the claim while
+    ``holding``: both stop when the worker dies, which is how a crash is noticed."""
+    lease = _Lease()
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            if lease.holding:
+                until = datetime.now(UTC) + CLAIM_LEASE + _GRACE
+                if not await asyncio.to_thread(_renew, engine, key, holder, until):
+                    activity.logger.warning("%s: the claim was taken over", key)
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield lease
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+# --- the database side (blocking: run in a thread) ---------------------------------------------
+
+
+def _claim(engine: Engine, delivery: Delivery, holder: str, step: ActionInput | None) -> Claim:
+    now = datetime.now(UTC)
+    with session_scope(engine) as session:
+        if step is not None:
+            start_action(session, step)
+        return claim(session, delivery, holder, now, now + CLAIM_LEASE + _GRACE)
+
+
+def _renew(engine: Engine, key: str, holder: str, until: datetime) -> bool:
+    with session_scope(engine) as session:
+        return renew(session, key, holder, until)
+
+
+def _settle(engine: Engine, key: str, holder: str, status: str | None, summary: str) -> None:
+    """The send's outcome, or (None) the claim released: nothing arrived."""
+    with session_scope(engine) as session:
+        if status is None:
+            release(session, key, holder)
+        else:
+            settle(session, key, holder, status, summary=summary)
+
+
+def _delivered(engine: Engine, delivery: Delivery, holder: str, step: ActionInput | None) -> None:
+    """One transaction: the delivery logged, the step completed."""
+    with session_scope(engine) as session:
+        if not settle(session, delivery.idempotency_key, holder, DELIVERED, delivery.receipt):
+            activity.logger.warning(
+                "%s: delivered after its claim lapsed", delivery.idempotency_key
+            )
+        if step is not None:
+            complete_action(session, step, delivery.receipt)
+
+
+def _complete(engine: Engine, step: ActionInput, receipt: dict[str, Any]) -> None:
+    with session_scope(engine) as session:
+        complete_action(session, step, receipt)
+
+
+_GRACE = timedelta(seconds=1)
+"""Beyond the lease: clocks of two workers may differ a little."""
+
+
+def mask_secrets(value: Any, secrets: Collection[str]) -> Any:
+    """``value`` with every occurrence of a secret value replaced by ``***`` (recursively in
+    lists and dicts, keys included), so an echoing receiver cannot put one in a step output."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {mask_secrets(k, secrets): mask_secrets(v, secrets) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_secrets(item, secrets) for item in value]
+    return value

@@ -1,0 +1,149 @@
+"""Recovery after a worker is killed mid-attempt: how long until another worker re-sends the
+effect, and until the run completes.
+
+Two ``relay worker`` processes serve one task queue on a Temporal dev server. A run's one
+``http_request`` step reaches a loopback receiver that holds the first request open; the worker
+running that attempt (named by Temporal's pending-activity info) is killed with SIGKILL. The
+attempt's heartbeats stop, Temporal retries it on the other worker once
+``EFFECT_HEARTBEAT_TIMEOUT`` has passed, and the retry takes over the key's lapsed claim.
+
+    .venv/bin/python -m benchmarks.worker_kill_recovery [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from storage.db import upgrade
+from tests.helpers.peers import RecordingHttpServer, ScriptedResponse
+from tests.helpers.temporal import run_input
+from workflows import search_attributes
+from workflows.interpreter import RelayRun
+
+BIN = Path(sys.executable).parent
+DOCUMENT = {
+    "name": "One call",
+    "steps": [{"id": "call", "type": "http_request", "url": "{{ url }}", "timeout": "30s"}],
+}
+
+
+class HoldingPeer(RecordingHttpServer):
+    """Holds a key's first request open (its worker dies meanwhile); answers later ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrivals: list[tuple[float, str]] = []
+        self.first_arrived = threading.Event()
+        self.retried = threading.Event()
+
+    def _respond(self, request: object) -> ScriptedResponse:
+        key = getattr(request, "headers", {}).get("idempotency-key", "")
+        self.arrivals.append((time.monotonic(), key))
+        if len(self.arrivals) == 1:
+            self.first_arrived.set()
+            return ScriptedResponse(200, {"ok": True}, delay=120)
+        self.retried.set()
+        return ScriptedResponse(200, {"ok": True})
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "worker.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def one_kill(client: Client, env: dict[str, str]) -> tuple[float, float]:
+    """(seconds until the effect is re-sent, seconds until the run completes) after the kill."""
+    queue = f"kill-{uuid.uuid4().hex[:8]}"
+    env = {**env, "RELAY_TASK_QUEUE": queue}
+    workers = [start_worker(env), start_worker(env)]
+    try:
+        with HoldingPeer() as peer:
+            handle = await client.start_workflow(
+                RelayRun.run,
+                run_input(DOCUMENT, {"url": peer.url()}),
+                id=f"run_{uuid.uuid4().hex[:12]}",
+                task_queue=queue,
+            )
+            await asyncio.to_thread(peer.first_arrived.wait, 60)
+            holder = await _attempt_worker(client, handle.id)
+            victim = next(w for w in workers if w.pid == holder)
+            killed = time.monotonic()
+            os.kill(victim.pid, signal.SIGKILL)
+            await asyncio.to_thread(peer.retried.wait, 120)
+            resent = peer.arrivals[-1][0] - killed
+            await handle.result()
+            return resent, time.monotonic() - killed
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                worker.wait(10)
+
+
+async def _attempt_worker(client: Client, workflow_id: str) -> int:
+    """The pid of the worker running the run's pending attempt (its identity is pid@host)."""
+    for _ in range(200):
+        description = await client.get_workflow_handle(workflow_id).describe()
+        pending = description.raw_description.pending_activities
+        if pending and pending[0].last_worker_identity:
+            return int(pending[0].last_worker_identity.split("@", 1)[0])
+        await asyncio.sleep(0.05)
+    raise RuntimeError("no attempt is running")
+
+
+async def main(runs: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        url = f"sqlite:///{directory}/relay.db"
+        upgrade(url)
+        env_server = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(BIN / "temporal"),
+            search_attributes=search_attributes.ALL,
+        )
+        try:
+            target = env_server.client.service_client.config.target_host
+            env = {
+                **os.environ,
+                "RELAY_DATABASE_URL": url,
+                "RELAY_TEMPORAL_ADDRESS": target,
+                "RELAY_OUTBOUND_ALLOW": "127.0.0.1",
+                "RELAY_SYSTEM_SCHEDULES": "false",
+            }
+            results = [await one_kill(env_server.client, env) for _ in range(runs)]
+        finally:
+            await env_server.shutdown()
+    resent = [r for r, _ in results]
+    done = [d for _, d in results]
+    print(f"worker killed mid-attempt, {runs} times (SQLite):")
+    print(f"  effect re-sent by the other worker after  {_summary(resent)}")
+    print(f"  run completed after                       {_summary(done)}")
+
+
+def _summary(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values):.1f} s, "
+        f"min {min(values):.1f} s, max {max(values):.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    asyncio.run(main(parser.parse_args().runs))

@@ -1,0 +1,121 @@
+"""Claims on an effect's idempotency key: whoever sends an effect claims its key first.
+
+A delivery row is the key's claim and then its outcome. ``claim`` inserts it ``sending`` (or
+takes it over when the last holder let go: it ``failed``, or its lease lapsed because it
+crashed), atomically on both databases, so two attempts never send the same key at once.
+The holder renews its lease while it sends (``renew``) and settles the outcome (``settle``):
+``delivered`` (later attempts adopt the receipt) or ``unknown`` (sent but never answered; never
+sent again) — or ``release``s it when the send certainly did not arrive: the next attempt may
+send again, and the delivery log lists only what may have reached someone.
+Only the holder named in ``claimed_by`` renews or settles a claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, update
+from sqlmodel import Session, select
+
+from storage.models import Delivery
+from storage.upsert import upsert
+
+SENDING = "sending"
+DELIVERED = "delivered"
+FAILED = "failed"
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What ``claim`` found: ``held`` is True when the caller now holds the key; otherwise
+    ``status`` is the key's state (``delivered`` with its ``receipt``, ``unknown``, or
+    ``sending`` by another holder until ``claimed_until``)."""
+
+    held: bool
+    status: str
+    receipt: dict[str, Any] | None = None
+    claimed_until: datetime | None = None
+
+
+def claim(
+    session: Session, delivery: Delivery, holder: str, now: datetime, until: datetime
+) -> Claim:
+    """Claim ``delivery.idempotency_key`` for ``holder`` until ``until`` (a lease; ``now`` is
+    when a lapsed one counts as lapsed).
+
+    The caller commits before sending: the claim is what the next attempt sees."""
+    key = delivery.idempotency_key
+    values = delivery.model_dump(exclude={"id"})
+    values.update(
+        status=SENDING, claimed_by=holder, claimed_until=until, receipt=None, created_at=now
+    )
+    before = session.exec(select(Delivery.id).where(Delivery.idempotency_key == key)).first()
+    if before is None:
+        upsert(session, Delivery, values, ["idempotency_key"])
+    taken = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.idempotency_key == key,  # type: ignore[arg-type]
+            or_(
+                and_(Delivery.status == SENDING, Delivery.claimed_by == holder),  # type: ignore[arg-type]
+                Delivery.status == FAILED,  # type: ignore[arg-type]
+                and_(Delivery.status == SENDING, Delivery.claimed_until < now),  # type: ignore[arg-type,operator]
+            ),
+        )
+        .values(status=SENDING, claimed_by=holder, claimed_until=until)
+    )
+    if taken.rowcount:  # type: ignore[attr-defined]
+        return Claim(True, SENDING)
+    row = session.exec(select(Delivery).where(Delivery.idempotency_key == key)).one()
+    return Claim(False, row.status, dict(row.receipt or {}), row.claimed_until)
+
+
+def renew(session: Session, key: str, holder: str, until: datetime) -> bool:
+    """Extend ``holder``'s lease on ``key``; False when it holds the key no longer."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.idempotency_key == key,  # type: ignore[arg-type]
+            Delivery.status == SENDING,  # type: ignore[arg-type]
+            Delivery.claimed_by == holder,  # type: ignore[arg-type]
+        )
+        .values(claimed_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def settle(
+    session: Session,
+    key: str,
+    holder: str,
+    status: str,
+    receipt: dict[str, Any] | None = None,
+    summary: str = "",
+) -> bool:
+    """Record the outcome of ``holder``'s send of ``key`` and release the claim; False when
+    another holder had taken the key over (its outcome stands)."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.idempotency_key == key,  # type: ignore[arg-type]
+            Delivery.status == SENDING,  # type: ignore[arg-type]
+            Delivery.claimed_by == holder,  # type: ignore[arg-type]
+        )
+        .values(status=status, receipt=receipt, summary=summary, claimed_until=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release(session: Session, key: str, holder: str) -> bool:
+    """Drop ``holder``'s claim on ``key``: nothing was delivered, the next attempt may send."""
+    result = session.execute(
+        delete(Delivery).where(
+            Delivery.idempotency_key == key,  # type: ignore[arg-type]
+            Delivery.status == SENDING,  # type: ignore[arg-type]
+            Delivery.claimed_by == holder,  # type: ignore[arg-type]
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]

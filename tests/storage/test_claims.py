@@ -1,0 +1,87 @@
+"""Claims on an effect's key: one holder at a time; a lapsed or failed claim is taken over; a
+delivered or unknown key never is; a late activity report never overwrites a decided step."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from storage.claims import DELIVERED, SENDING, UNKNOWN, claim, release, renew, settle
+from storage.db import session_scope
+from storage.models import Delivery
+from storage.runs import record_step
+
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=5)
+
+
+def _delivery() -> Delivery:
+    key = f"run_{uuid.uuid4().hex[:8]}:call"
+    return Delivery(
+        tenant_id="t_test", idempotency_key=key, run_id=key.split(":")[0], step_key="call",
+        channel="http", transport="http", status=SENDING,
+    )  # fmt: skip
+
+
+def _claim(
+    engine: Engine, delivery: Delivery, holder: str, now: datetime = NOW
+) -> tuple[bool, str]:
+    with session_scope(engine) as session:
+        found = claim(session, delivery, holder, now, now + LEASE)
+        return found.held, found.status
+
+
+def test_a_second_holder_waits_while_the_first_holds_the_key(engine: Engine) -> None:
+    delivery = _delivery()
+    assert _claim(engine, delivery, "a") == (True, SENDING)
+    assert _claim(engine, delivery, "b") == (False, SENDING)
+
+
+def test_a_claim_whose_holder_stopped_renewing_is_taken_over(engine: Engine) -> None:
+    delivery = _delivery()
+    assert _claim(engine, delivery, "crashed")[0]
+    later = NOW + LEASE + timedelta(seconds=1)
+    assert _claim(engine, delivery, "retry", later) == (True, SENDING)
+    with session_scope(engine) as session:  # the crashed holder can neither renew nor settle
+        assert not renew(session, delivery.idempotency_key, "crashed", later + LEASE)
+        assert not settle(session, delivery.idempotency_key, "crashed", DELIVERED, {})
+
+
+def test_a_renewed_claim_is_not_taken_over(engine: Engine) -> None:
+    delivery = _delivery()
+    assert _claim(engine, delivery, "a")[0]
+    with session_scope(engine) as session:
+        assert renew(session, delivery.idempotency_key, "a", NOW + 3 * LEASE)
+    assert _claim(engine, delivery, "b", NOW + 2 * LEASE) == (False, SENDING)
+
+
+def test_a_released_key_is_sent_again(engine: Engine) -> None:
+    delivery = _delivery()
+    assert _claim(engine, delivery, "a")[0]
+    with session_scope(engine) as session:
+        assert not release(session, delivery.idempotency_key, "b")
+        assert release(session, delivery.idempotency_key, "a")
+    assert _claim(engine, delivery, "b") == (True, SENDING)
+
+
+def test_delivered_and_unknown_keys_are_never_sent_again(engine: Engine) -> None:
+    for outcome, held in ((DELIVERED, False), (UNKNOWN, False)):
+        delivery = _delivery()
+        assert _claim(engine, delivery, "a")[0]
+        with session_scope(engine) as session:
+            assert settle(session, delivery.idempotency_key, "a", outcome, {"id": 1})
+        assert _claim(engine, delivery, "b") == (held, SENDING if held else outcome)
+
+
+def test_an_activity_report_never_overwrites_the_step_the_workflow_decided(
+    engine: Engine,
+) -> None:
+    run_id = f"run_{uuid.uuid4().hex[:8]}"
+    step = {"step_key": "call", "node_id": "call", "type": "http_request", "seq": 1}
+    with session_scope(engine) as session:
+        assert record_step(session, "t_test", run_id, {**step, "status": "failed"})
+        late = {**step, "status": "completed"}
+        assert not record_step(session, "t_test", run_id, late, decided=False)
+        assert record_step(session, "t_test", run_id, {**step, "status": "cancelled"})
