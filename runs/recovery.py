@@ -8,10 +8,11 @@ Each pass (``Recoverer.pass_once``) does bounded work:
      writer died first); past ``RunsDeps.start_deadline`` the run is failed with the reason;
    - ``event``: hand a record change's event to run intake (its id makes this idempotent);
    - ``terminate``: terminate a cancelled run still open after its grace period;
-2. reconciles a page of open run rows with Temporal (describe): a run that closed in Temporal
-   without recording its end (terminated or timed out there, or its workflow task kept
-   failing until cancelled) is closed in the database as Temporal says; a row with no execution
-   and no pending start is failed. A cursor walks the open rows page by page.
+2. every ``reconcile_every`` passes, reconciles a page of open run rows with Temporal
+   (describe): a run that closed in Temporal without recording its end (terminated or timed
+   out there, or its workflow task kept failing until cancelled) is closed in the database as
+   Temporal says; a row with no execution and no pending start is failed. A cursor walks the
+   open rows page by page.
 """
 
 from __future__ import annotations
@@ -90,7 +91,10 @@ class Recoverer:
     owner: str = field(
         default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     )
+    reconcile_every: int = 5
+    """Passes between two reconciliations of open run rows (each costs a describe per row)."""
     _cursor: str = field(default="", init=False)
+    _passes: int = field(default=0, init=False)
 
     async def run(self, stop: asyncio.Event, interval: float = 1.0) -> None:
         """Pass after pass until ``stop`` is set; a pass that fails is logged and retried."""
@@ -111,7 +115,9 @@ class Recoverer:
             intents = claim(session, self.owner, now, LEASE, self.batch, self.tenant_id)
         for intent in intents:
             await self._carry_out(intent, now, done)
-        await self._reconcile(now, done)
+        if self._passes % self.reconcile_every == 0:
+            await self._reconcile(now, done)
+        self._passes += 1
         return done
 
     async def _carry_out(self, intent: Outbox, now: datetime, done: Recovered) -> None:
