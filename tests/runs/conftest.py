@@ -16,6 +16,7 @@ from definitions.validation import load_definition
 from runs.deps import RunsDeps
 from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion
+from storage.tenants import create_tenant
 from storage.workflows import create_workflow, get_version, set_status
 from tests.helpers.temporal import relay_worker
 
@@ -42,4 +43,6 @@ class Service:
 async def service(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Service]:
     async with relay_worker(dev_env.client, engine) as worker:
         deps = RunsDeps.over(dev_env.client, engine, worker.task_queue)
-        yield Service(deps, f"t_{uuid.uuid4().hex[:8]}")
+        with session_scope(engine) as session:  # a real tenant: PostgreSQL checks the keys
+            tenant, _ = create_tenant(session, f"Service {uuid.uuid4().hex[:8]}")
+        yield Service(deps, tenant.id)
