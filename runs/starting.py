@@ -6,8 +6,8 @@ Temporal execution starts, so a redelivered event — or a client retrying after
 starts nothing new. The row is committed with a ``start_run`` intent in the outbox
 (``storage.outbox``): when Temporal cannot take the start, or the process dies before it does,
 the run is ``pending`` and a worker's recoverer (``runs.recovery``) starts it within seconds —
-or, past ``START_DEADLINE``, marks it failed with the reason. So an acknowledged event always
-has its runs started, and no run row stays open without an execution.
+or, past ``RunsDeps.start_deadline``, marks it failed with the reason. So an acknowledged event
+always has its runs started, and no run row stays open without an execution.
 
 A trigger's ``rate_limit`` is claimed in the transaction that writes the run's row
 (``storage.rate_windows``); a deferred run is started at once with a Temporal start delay, so
