@@ -2,6 +2,10 @@
 
 Cancellation is Temporal's: the interpreter receives it, marks the steps it had open
 ``cancelled`` and ends the run ``cancelled`` itself, so the database says what Temporal says.
+A run that cannot end itself (its workflow task keeps failing) is terminated after
+``RunsDeps.cancel_grace`` by a worker's recoverer (a ``terminate`` intent in the outbox), and
+recorded ``cancelled``; a run not yet started (its start pending in the outbox) is cancelled at
+once and never starts.
 A retry starts a new run of the same version with the same trigger event, linked to the
 original by ``retry_of``; the trigger comes from the original execution's start input (exact for
 every kind of trigger), or from the stored event once Temporal's retention has dropped it.
@@ -11,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, select
 from temporalio.client import Client, WorkflowFailureError
@@ -19,14 +23,18 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from runs.deps import RunsDeps
 from runs.errors import Conflict, NotFound, Unavailable
-from runs.starting import Started, start
+from runs.starting import START_RUN, Started, start
 from storage.db import session_scope
 from storage.models import Event, Run, Workflow
+from storage.outbox import add_intent, is_pending, settle
+from storage.runs import close_open_run
 from storage.workflows import get_version
 from workflows.contract import RunInput
 from workflows.trigger_event import TriggerEvent
 
 OPEN = ("running", "waiting")
+TERMINATE = "terminate"
+"""The outbox kind of a cancelled run's termination after its grace; its key is the run id."""
 CANCEL_WAIT = timedelta(seconds=5)
 """How long ``cancel`` waits for the run to record its end before answering 202 instead."""
 
@@ -40,24 +48,49 @@ def find_run(deps: RunsDeps, tenant: str, run_id: str) -> Run:
 
 
 async def cancel_run(deps: RunsDeps, tenant: str, run_id: str) -> bool:
-    """Request the run's cancellation; True once it has ended (within ``CANCEL_WAIT``)."""
+    """Request the run's cancellation; True once it has ended (within ``CANCEL_WAIT``).
+    Whatever the run does, it ends: terminated after ``deps.cancel_grace`` if it has not."""
     run = find_run(deps, tenant, run_id)
     if run.status not in OPEN:
         raise Conflict(f"run {run_id!r} has already ended ({run.status}); nothing to cancel")
+    if _cancel_unstarted(deps, run_id):
+        return True
     handle = (await deps.temporal()).get_workflow_handle(run_id)
     try:
         await handle.cancel()
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict(f"run {run_id!r} is no longer open in Temporal") from exc
+            # No execution behind an open row: the row is what is left to end.
+            _close(deps, run_id, "the run had no execution in Temporal")
+            return True
         raise Unavailable(f"could not cancel run {run_id}: {exc.message}") from exc
+    with session_scope(deps.engine) as session:
+        due = datetime.now(UTC) + deps.cancel_grace
+        add_intent(session, tenant, TERMINATE, run_id, {"requested": True}, due_at=due)
     try:
         await asyncio.wait_for(handle.result(), CANCEL_WAIT.total_seconds())
     except WorkflowFailureError:  # what a cancelled run's result raises
-        return True
+        pass
     except TimeoutError:
         return False
-    return True  # it ended another way before the cancellation reached it
+    with session_scope(deps.engine) as session:
+        settle(session, TERMINATE, run_id)  # it ended: nothing to terminate
+    return True  # (or it ended another way before the cancellation reached it)
+
+
+def _cancel_unstarted(deps: RunsDeps, run_id: str) -> bool:
+    """Cancel a run whose start is still pending in the outbox: it will never start."""
+    with session_scope(deps.engine) as session:
+        if not is_pending(session, START_RUN, run_id):
+            return False
+        settle(session, START_RUN, run_id, error="cancelled before it started")
+        close_open_run(session, run_id, "cancelled", datetime.now(UTC), None)
+    return True
+
+
+def _close(deps: RunsDeps, run_id: str, why: str) -> None:
+    with session_scope(deps.engine) as session:
+        close_open_run(session, run_id, "cancelled", datetime.now(UTC), {"message": why})
 
 
 async def retry_run(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -25,6 +26,10 @@ class RunsDeps:
     None: the entity is tagged as it is."""
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
     """Runs started by events that runs emitted, in a row, before no further one starts."""
+    cancel_grace: timedelta = timedelta(seconds=30)
+    """How long a cancelled run may take to end itself before it is terminated."""
+    start_deadline: timedelta = timedelta(minutes=10)
+    """How long a run Temporal could not take is retried before it is failed with the reason."""
     _client: Client | None = field(default=None, init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 

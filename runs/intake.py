@@ -98,8 +98,9 @@ async def accept_event(
             deps, tenant_id, trigger.signalled(), {r.id for r in runs}
         )
     except Unavailable as exc:
-        # The event is stored; posting it again with this id starts exactly the missing runs
-        # (and signals the watchers again: a run ignores an event id it has seen).
+        # Cancelling and signalling need Temporal now (a start does not: it waits in the
+        # outbox). The event is stored; posting it again with this id starts exactly the
+        # missing runs and signals the watchers again (a run ignores an event id it has seen).
         raise Unavailable(exc.detail, event_id=event_id) from exc
     finally:
         if outcomes:
@@ -223,6 +224,10 @@ async def _enroll(deps: RunsDeps, enrollment: Enrollment, trigger: TriggerEvent)
     if admission is not None and admission.refused:
         enrollment.outcome, enrollment.detail = "rate_limited", admission.detail
         return started
+    if started.status == "pending":
+        enrollment.outcome = "pending"
+        enrollment.detail = "Temporal could not take the start now; a worker's recoverer starts it"
+        return started
     if started.status == "started":
         enrollment.outcome = "started"
         if admission is not None and admission.deferred_to is not None:
@@ -237,7 +242,7 @@ async def _enroll(deps: RunsDeps, enrollment: Enrollment, trigger: TriggerEvent)
 
 
 def _outcome(enrollment: Enrollment) -> dict[str, Any]:
-    started = enrollment.outcome in ("started", "deferred", "duplicate", "deduped")
+    started = enrollment.outcome in ("started", "deferred", "pending", "duplicate", "deduped")
     return {
         "workflow_id": enrollment.workflow.id,
         "outcome": enrollment.outcome or "started",

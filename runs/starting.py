@@ -1,8 +1,13 @@
-"""Starting one run, idempotently: its row first, then its Temporal execution.
+"""Starting one run, idempotently: its row and the intent to start it first, then its Temporal
+execution.
 
 A run's id is derived from (tenant, workflow, dedupe key), and its row is committed before its
 Temporal execution starts, so a redelivered event — or a client retrying after a timeout —
-starts nothing new, and an acknowledged event always has its runs started.
+starts nothing new. The row is committed with a ``start_run`` intent in the outbox
+(``storage.outbox``): when Temporal cannot take the start, or the process dies before it does,
+the run is ``pending`` and a worker's recoverer (``runs.recovery``) starts it within seconds —
+or, past ``RunsDeps.start_deadline``, marks it failed with the reason. So an acknowledged event
+always has its runs started, and no run row stays open without an execution.
 
 A trigger's ``rate_limit`` is claimed in the transaction that writes the run's row
 (``storage.rate_windows``); a deferred run is started at once with a Temporal start delay, so
@@ -27,6 +32,7 @@ from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from storage.db import session_scope
 from storage.models import Run, Workflow, WorkflowVersion
+from storage.outbox import add_intent, retry_soon, settle
 from storage.rate_windows import admit, window_counts
 from storage.runs import start_run
 from workflows.contract import RunInput
@@ -37,7 +43,8 @@ from workflows.trigger_event import TriggerEvent, run_entity
 @dataclass
 class Started:
     """A run a request started — or found started: ``status`` is ``started``, ``deferred``
-    (started, beginning at its rate window), ``duplicate`` (this event started it before) or
+    (started, beginning at its rate window), ``duplicate`` (this event started it before),
+    ``pending`` (stored; Temporal could not take it now, the recoverer starts it) or
     ``rate_limited`` (not started)."""
 
     id: str
@@ -58,6 +65,13 @@ class Admission:
 def run_id_for(tenant_id: str, workflow_id: str, dedupe_key: str) -> str:
     digest = hashlib.sha256(f"{tenant_id}\x1f{workflow_id}\x1f{dedupe_key}".encode()).hexdigest()
     return f"run_{digest[:32]}"
+
+
+START_RUN = "start_run"
+"""The outbox kind of a run's start; its key is the run id."""
+OWN_ATTEMPT = timedelta(seconds=3)
+"""How long the recoverer leaves a new run's start to the request that wrote it (a request
+that fails to start it hands it over at once)."""
 
 
 def run_input(workflow: Workflow, version: WorkflowVersion, trigger: TriggerEvent) -> RunInput:
@@ -109,8 +123,6 @@ async def start_admitted(
     }
     if trigger.chain:
         row_trigger["chain"] = trigger.chain
-    # Connect first: a run row is only written when there is a Temporal to start it on.
-    client = await deps.temporal()
     row = Run(
         id=run_id,
         tenant_id=workflow.tenant_id,
@@ -122,8 +134,13 @@ async def start_admitted(
         started_at=datetime.now(UTC),
         retry_of=retry_of,
     )
+    run = run_input(workflow, version, replace(trigger, entity=entity))
     with session_scope(deps.engine) as session:
         admission, settled = _write_row(session, row, workflow, limit)
+        if not settled and not (admission is not None and admission.refused):
+            intent = start_intent(run, row)
+            due = datetime.now(UTC) + OWN_ATTEMPT
+            add_intent(session, workflow.tenant_id, START_RUN, run_id, intent, due_at=due)
     found = Started(id=run_id, workflow_id=workflow.id, version=version.version)
     if admission is not None and admission.refused:
         found.status = "rate_limited"
@@ -132,10 +149,39 @@ async def start_admitted(
         # that this event already ran, so a late redelivery must not start it again.
         found.status = "duplicate"
     else:
-        run = run_input(workflow, version, replace(trigger, entity=entity))
         deferred_to = row.trigger.get("deferred_to") if row.trigger else None
-        found.status = await _execute(client, deps, run, run_id, entity, deferred_to)
+        try:
+            found.status = await execute_start(deps, run, run_id, entity, deferred_to)
+        except Unavailable as exc:
+            found.status = "pending"
+            with session_scope(deps.engine) as session:  # the recoverer starts it
+                retry_soon(session, START_RUN, run_id, exc.detail, datetime.now(UTC))
     return found, admission
+
+
+def start_intent(run: RunInput, row: Run) -> dict[str, Any]:
+    """What the recoverer needs to start the run: its input but the definition (read again
+    from the pinned version), its entity and its start delay."""
+    return {
+        "tenant_id": run.tenant_id,
+        "workflow_id": run.workflow_id,
+        "workflow_name": run.workflow_name,
+        "version": run.version,
+        "trigger": run.trigger,
+        "entity": row.entity,
+        "deferred_to": (row.trigger or {}).get("deferred_to"),
+    }
+
+
+async def execute_start(
+    deps: RunsDeps, run: RunInput, run_id: str, entity: str | None, deferred_to: str | None
+) -> str:
+    """Start the run's execution and settle its intent: ``started``, or ``duplicate`` when
+    Temporal has it already; ``Unavailable`` (the intent stays pending) when Temporal cannot."""
+    status = await _execute(await deps.temporal(), deps, run, run_id, entity, deferred_to)
+    with session_scope(deps.engine) as session:
+        settle(session, START_RUN, run_id)
+    return status
 
 
 def _write_row(

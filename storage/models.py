@@ -517,3 +517,32 @@ class RateWindow(SQLModel, table=True):
     """Runs started (or deferred to start) in the window."""
     dropped: int = 0
     """Events refused in the window (``over: drop``)."""
+
+
+class Outbox(SQLModel, table=True):
+    """An intent written in the transaction of the change that makes it (a run row, a record
+    change), carried out after the commit and, when that fails or the process dies, by the
+    recoverer (``runs.recovery``) in any worker: ``kind`` ``start_run`` (its ``key`` the run
+    id), ``event`` (a change's event; its key the event id) or ``terminate`` (a cancelled run
+    still open after its grace period)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("kind", "key"),
+        Index("ix_outbox_pending", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    key: str = Field(max_length=200)
+    payload: dict[str, Any] | None = _json()
+    status: str = Field(default="pending", max_length=16)
+    """``pending``, ``done`` or ``failed`` (given up: ``last_error`` says why)."""
+    attempts: int = 0
+    due_at: datetime = _ts(nullable=False, default=utcnow)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_until: datetime | None = _ts(nullable=True)
+    """A recoverer's lease: no other one takes the row before it passes."""
+    last_error: str | None = Field(default=None, max_length=2000)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.models import Delivery, Run, RunStep
 from storage.upsert import upsert
@@ -94,3 +94,46 @@ def save_delivery(session: Session, delivery: Delivery) -> None:
         ["idempotency_key"],
         update=["status", "transport", "receipt", "summary", "recipient"],
     )
+
+
+OPEN_RUN_STATUSES = ("running", "waiting")
+OPEN_STEP_STATUSES = ("running", "waiting")
+
+
+def close_open_run(
+    session: Session,
+    run_id: str,
+    status: str,
+    completed_at: datetime,
+    error: dict[str, Any] | None,
+) -> bool:
+    """End a run the database still shows open (its open steps end ``cancelled``); False when
+    it has ended already — the run's own record of its end is never overwritten."""
+    result = session.execute(
+        update(Run)
+        .where(Run.id == run_id, Run.status.in_(OPEN_RUN_STATUSES))  # type: ignore[arg-type,attr-defined]
+        .values(status=status, completed_at=completed_at, error=error)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    session.execute(
+        update(RunStep)
+        .where(RunStep.run_id == run_id, RunStep.status.in_(OPEN_STEP_STATUSES))  # type: ignore[arg-type,attr-defined]
+        .values(status="cancelled", completed_at=completed_at)
+    )
+    return True
+
+
+def open_runs_after(
+    session: Session, after: str, before: datetime, limit: int, tenant_id: str | None = None
+) -> list[Run]:
+    """Up to ``limit`` open runs (of ``tenant_id`` only, if given) by id after ``after``,
+    started before ``before``."""
+    query = select(Run).where(
+        col(Run.id) > after,
+        col(Run.status).in_(OPEN_RUN_STATUSES),
+        col(Run.started_at) < before,
+    )
+    if tenant_id is not None:
+        query = query.where(col(Run.tenant_id) == tenant_id)
+    return list(session.exec(query.order_by(col(Run.id)).limit(limit)))

@@ -9,6 +9,8 @@ import signal
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from runs.deps import RunsDeps
+from runs.recovery import Recoverer
 from storage.db import make_engine
 from worker.composition import (
     build_actions,
@@ -54,11 +56,24 @@ async def run_worker(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # Every worker runs a recoverer: the outbox is claimed under leases, so any number agree.
+        recoverer = Recoverer(
+            RunsDeps.over(
+                client,
+                engine,
+                settings.task_queue,
+                settings.search_attributes,
+                settings.max_chain_depth,
+                entity_key=entity_key(settings),  # runs it starts are searchable like the API's
+            )
+        )
         async with worker:
             log.info(
                 "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
             )
+            recovering = asyncio.create_task(recoverer.run(stop))
             await stop.wait()
+            await recovering
         log.info("worker stopped")
 
 

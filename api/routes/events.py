@@ -19,6 +19,7 @@ from api.schemas.events import (
     parse_events,
 )
 from definitions.catalog import EventTypeSpec, data_problems
+from runs import errors as runs_errors
 from runs.intake import accept_event
 from storage.db import session_scope
 from storage.event_types import get_event_type
@@ -42,8 +43,22 @@ async def post_events(
     batch = events if isinstance(events, list) else [events]
     with session_scope(deps.engine) as session:
         specs = checked_specs(session, tenant, batch, listed=isinstance(events, list))
-    accepted = [await accept(deps, tenant, event, spec=specs[event.type]) for event in batch]
-    return accepted if isinstance(events, list) else accepted[0]
+    if not isinstance(events, list):
+        return await accept(deps, tenant, events, spec=specs[events.type])
+    # A list is answered per item: one event Temporal could not fully handle does not make the
+    # others look refused (it is stored; the item names why, to post it again).
+    accepted, failures = [], []
+    for event in batch:
+        try:
+            accepted.append(await accept(deps, tenant, event, spec=specs[event.type]))
+        except runs_errors.Unavailable as exc:
+            failures.append(exc)
+            accepted.append(
+                EventAccepted(event_id=exc.event_id or str(event.id), runs=[], error=exc.detail)
+            )
+    if failures and len(failures) == len(batch):
+        raise failures[0]
+    return accepted
 
 
 async def accept(
@@ -104,7 +119,8 @@ def get_one(event_id: str, tenant: CurrentTenant, session: SessionDep) -> EventO
         OutcomeOut(workflow_id=o.workflow_id, outcome=o.outcome, run_id=o.run_id, detail=o.detail)
         for o in outcomes_of(session, tenant, event_id)
     ]
-    runs = [o.run_id for o in outcomes if o.outcome in ("started", "deferred") and o.run_id]
+    running = ("started", "deferred", "pending")
+    runs = [o.run_id for o in outcomes if o.outcome in running and o.run_id]
     return EventOut(
         id=event.event_id,
         type=event.type,

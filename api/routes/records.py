@@ -18,7 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from api.auth import AuditNote
 from api.deps import CurrentTenant, Deps, SessionDep
-from api.errors import ApiError, Conflict, NotFound, Unavailable
+from api.errors import ApiError, Conflict, NotFound
 from api.routes.events import accept
 from api.schemas import Page
 from api.schemas.events import EventIn
@@ -26,6 +26,7 @@ from api.storable import JsonObject, Key, storable_text
 from definitions.errors import DefinitionError, Problem
 from definitions.record_filters import parse_filter, parse_sort
 from runs import errors as runs_errors
+from runs.recovery import event_emitted, intend_event
 from storage.db import session_scope
 from storage.models import Record, RecordChange
 from storage.record_query import InvalidCursor
@@ -239,12 +240,15 @@ async def _membership(
 
 
 async def _change(deps: Deps, tenant: str, make: Callable[[Any], Changed]) -> RecordOut:
-    """Make the change and commit it, then emit its event."""
+    """Make the change and commit it with the intent to emit its event (the outbox), then
+    emit it; when Temporal is away a worker's recoverer emits it instead."""
     try:
         with session_scope(deps.engine) as session:
             changed = make(session)
             out = record_out(changed.record)
             event = change_event(changed.change, changed.record) if changed.change else None
+            if event is not None:
+                intend_event(session, tenant, event)
     except RecordNotFound as exc:
         raise ApiError(404, "Not found", str(exc)) from exc
     except RecordExists as exc:
@@ -252,12 +256,9 @@ async def _change(deps: Deps, tenant: str, make: Callable[[Any], Changed]) -> Re
     if event is not None:
         try:
             await accept(deps, tenant, EventIn.model_validate(event))
-        except runs_errors.Unavailable as exc:
-            # Saved; the stored event starts its runs when posted again under its id.
-            raise Unavailable(
-                f"the change was saved but its event could not start runs: {exc.detail}",
-                event_id=event["id"],
-            ) from exc
+        except runs_errors.Unavailable:
+            return out  # saved, and its event waits in the outbox for the recoverer
+        event_emitted(deps, event["id"])
     return out
 
 

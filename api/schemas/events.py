@@ -87,13 +87,20 @@ class EventAccepted(BaseModel):
     signalled: list[str] = Field(
         default_factory=list, description="ids of the waiting runs this event was delivered to"
     )
+    error: str | None = Field(
+        default=None,
+        description="in a list: why this stored event was not fully handled (Temporal was "
+        "unreachable to cancel or signal runs); post it again under its id",
+    )
 
 
 class OutcomeOut(BaseModel):
     workflow_id: str
     outcome: str = Field(
         description="started · deferred (started, beginning at the next window of the "
-        "trigger's rate_limit) · duplicate (this event started it before) · deduped (another "
+        "trigger's rate_limit) · pending (stored; Temporal could not take the start now, a "
+        "worker's recoverer starts it within seconds or fails the run) · duplicate (this "
+        "event started it before) · deduped (another "
         "event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited "
         "(dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a "
         "chain of runs starting each other) · cancelled (its open runs for the entity, by "

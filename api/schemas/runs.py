@@ -17,7 +17,10 @@ class RunStarted(BaseModel):
     id: str
     workflow_id: str
     version: int
-    status: str = Field(description="'started', or 'duplicate' when this event already started it")
+    status: str = Field(
+        description="'started', 'duplicate' when this event already started it, or 'pending' "
+        "when Temporal could not take the start now (a worker's recoverer starts it)"
+    )
 
 
 class StepOut(BaseModel):

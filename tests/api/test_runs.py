@@ -7,15 +7,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import select
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.deps import ApiDeps
+from runs.deps import RunsDeps
+from runs.recovery import Recoverer
 from storage.db import session_scope
-from storage.models import Event, Run
-from tests.api.conftest import Stack, api_client, finished, new_tenant, problem
+from storage.outbox import pending
+from tests.api.conftest import Stack, api_client, finished, new_tenant
 
 RECEIPT = {
     "name": "Receipt",
@@ -126,19 +127,21 @@ async def test_healthz_and_readyz_answer_200_when_all_is_up(stack: Stack) -> Non
 
 
 @pytest.fixture
-async def no_temporal(engine: Engine) -> AsyncIterator[tuple[Any, str]]:
-    """The app with a Temporal that cannot be reached, and an API key."""
+async def no_temporal(engine: Engine) -> AsyncIterator[tuple[Any, str, str]]:
+    """The app with a Temporal that cannot be reached, an API key and its tenant."""
 
     async def refuse() -> Client:
         raise ConnectionRefusedError("temporal:7233")
 
-    _, key = new_tenant(engine, "Offline Inc")
+    tenant, key = new_tenant(engine, "Offline Inc")
     app = create_app(ApiDeps(engine=engine, connect_temporal=refuse, task_queue="unused"))
-    yield app, key
+    yield app, key, tenant
 
 
-async def test_readyz_is_503_when_temporal_is_unreachable(no_temporal: tuple[Any, str]) -> None:
-    app, _ = no_temporal
+async def test_readyz_is_503_when_temporal_is_unreachable(
+    no_temporal: tuple[Any, str, str],
+) -> None:
+    app, _, _ = no_temporal
     async with api_client(app, None) as api:
         assert (await api.get("/healthz")).status_code == 200
         ready = await api.get("/readyz")
@@ -148,37 +151,36 @@ async def test_readyz_is_503_when_temporal_is_unreachable(no_temporal: tuple[Any
     assert ready.json()["checks"]["temporal"].startswith("unavailable")
 
 
-async def test_events_are_stored_and_answered_503_while_temporal_is_down(
-    no_temporal: tuple[Any, str], engine: Engine, dev_env: WorkflowEnvironment
+async def test_events_accepted_while_temporal_is_down_are_started_by_the_recoverer(
+    no_temporal: tuple[Any, str, str], engine: Engine, dev_env: WorkflowEnvironment
 ) -> None:
-    app, key = no_temporal
+    app, key, tenant = no_temporal
     async with api_client(app, key) as api:
         workflow = (await api.post("/v1/workflows", json=RECEIPT)).json()
         assert (await api.post(f"/v1/workflows/{workflow['id']}/activate")).status_code == 200
         event = {"type": "order.paid", "id": "evt-offline-1", "data": {"order_id": "o9"}}
-        body = problem(await api.post("/v1/events", json=event), 503)
-        assert body["event_id"] == "evt-offline-1"
+        accepted = await api.post("/v1/events", json=event)
+        assert accepted.status_code == 202, accepted.text
+        [run] = accepted.json()["runs"]
+        assert run["status"] == "pending"
         manual = await api.post(f"/v1/workflows/{workflow['id']}/execute", json={"input": {}})
-        problem(manual, 503)
-        # Events no workflow listens to need no Temporal.
+        assert manual.status_code == 202 and manual.json()["status"] == "pending"
         assert (await api.post("/v1/events", json={"type": "nobody.cares"})).status_code == 202
-        assert (await api.get("/v1/runs")).json()["items"] == []
+        listed = {r["id"]: r["status"] for r in (await api.get("/v1/runs")).json()["items"]}
+        assert listed == {run["id"]: "running", manual.json()["id"]: "running"}
+        outcome = (await api.get("/v1/events/evt-offline-1")).json()
+        assert outcome["runs"] == [run["id"]]
+        assert outcome["outcomes"][0]["outcome"] == "pending"
+
+    # Temporal is back: a worker's recoverer starts both, with nothing posted again.
+    deps = RunsDeps.over(dev_env.client, engine, "no-worker")
+    assert (await Recoverer(deps, tenant_id=tenant).pass_once()).started == 2
+    for run_id in (run["id"], manual.json()["id"]):
+        described = await dev_env.client.get_workflow_handle(run_id).describe()
+        assert described.status == WorkflowExecutionStatus.RUNNING
+        await dev_env.client.get_workflow_handle(run_id).terminate("test over")
     with session_scope(engine) as session:
-        stored = session.exec(select(Event).where(Event.event_id == "evt-offline-1")).one()
-        assert stored.data == {"order_id": "o9"}
-        assert session.exec(select(Run).where(Run.workflow_id == workflow["id"])).all() == []
-
-    # Temporal is back: the client posts the event again, with the id the 503 named.
-    async def connect() -> Client:
-        return dev_env.client
-
-    back = create_app(ApiDeps(engine=engine, connect_temporal=connect, task_queue="no-worker"))
-    async with api_client(back, key) as api:
-        retried = await api.post("/v1/events", json=event)
-        assert retried.status_code == 202, retried.text
-        [run] = retried.json()["runs"]
-        assert run["status"] == "started"
-    await dev_env.client.get_workflow_handle(run["id"]).terminate("test over")
+        assert pending(session, tenant_id=tenant) == []
 
 
 async def test_a_runs_keys_are_shown_without_control_characters(stack: Stack) -> None:

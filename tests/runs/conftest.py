@@ -3,6 +3,7 @@ real database, a real worker on the dev server, no HTTP."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,6 @@ class Service:
 async def service(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Service]:
     async with relay_worker(dev_env.client, engine) as worker:
         deps = RunsDeps.over(dev_env.client, engine, worker.task_queue)
-        with session_scope(engine) as session:  # a real tenant: PostgreSQL checks the key
-            tenant, _ = create_tenant(session, "Runs")
+        with session_scope(engine) as session:  # a real tenant: PostgreSQL checks the keys
+            tenant, _ = create_tenant(session, f"Service {uuid.uuid4().hex[:8]}")
         yield Service(deps, tenant.id)

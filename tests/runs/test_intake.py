@@ -10,10 +10,12 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from runs.deps import RunsDeps
-from runs.errors import Conflict, Unavailable
+from runs.errors import Conflict
 from runs.intake import accept_event, execute, received
+from runs.starting import START_RUN
 from storage.db import session_scope
 from storage.events import get_event
+from storage.outbox import pending
 from tests.helpers.db import run_row
 from tests.runs.conftest import Service
 
@@ -59,7 +61,7 @@ async def test_a_manual_run_is_one_run_per_idempotency_key(service: Service) -> 
     assert row is not None and row.entity == "c1"
 
 
-async def test_without_temporal_the_event_is_stored_and_the_error_names_it(
+async def test_without_temporal_the_event_is_stored_and_its_run_pending(
     service: Service, dev_env: WorkflowEnvironment
 ) -> None:
     service.activate(GREETING)
@@ -70,13 +72,14 @@ async def test_without_temporal_the_event_is_stored_and_the_error_names_it(
     deps = RunsDeps(engine=service.deps.engine, connect_temporal=unreachable, task_queue="unused")
     event = received("contact.created", data={"contact_id": "c2"})
 
-    with pytest.raises(Unavailable) as raised:
-        await accept_event(deps, service.tenant_id, event)
+    accepted = await accept_event(deps, service.tenant_id, event)
 
-    assert raised.value.event_id == event.id
+    assert [r.status for r in accepted.runs] == ["pending"]
     with session_scope(deps.engine) as session:
         stored = get_event(session, service.tenant_id, str(event.id))
         assert stored is not None and stored.data == {"contact_id": "c2"}
+        pending_starts = pending(session, START_RUN, service.tenant_id)
+        assert [i.key for i in pending_starts] == [accepted.runs[0].id]
 
 
 async def test_a_paused_workflow_starts_no_manual_run(service: Service) -> None:

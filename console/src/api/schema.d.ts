@@ -1778,6 +1778,11 @@ export interface components {
         };
         /** EventAccepted */
         EventAccepted: {
+            /**
+             * Error
+             * @description in a list: why this stored event was not fully handled (Temporal was unreachable to cancel or signal runs); post it again under its id
+             */
+            error?: string | null;
             /** Event Id */
             event_id: string;
             /** Runs */
@@ -2152,7 +2157,7 @@ export interface components {
             detail: string;
             /**
              * Outcome
-             * @description started · deferred (started, beginning at the next window of the trigger's rate_limit) · duplicate (this event started it before) · deduped (another event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited (dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a chain of runs starting each other) · cancelled (its open runs for the entity, by cancel_on)
+             * @description started · deferred (started, beginning at the next window of the trigger's rate_limit) · pending (stored; Temporal could not take the start now, a worker's recoverer starts it within seconds or fails the run) · duplicate (this event started it before) · deduped (another event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited (dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a chain of runs starting each other) · cancelled (its open runs for the entity, by cancel_on)
              */
             outcome: string;
             /** Run Id */
@@ -2560,7 +2565,7 @@ export interface components {
             id: string;
             /**
              * Status
-             * @description 'started', or 'duplicate' when this event already started it
+             * @description 'started', 'duplicate' when this event already started it, or 'pending' when Temporal could not take the start now (a worker's recoverer starts it)
              */
             status: string;
             /** Version */

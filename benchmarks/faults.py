@@ -1,0 +1,439 @@
+"""The fault suite: Relay's processes killed in the middle of a burst, and what it cost.
+
+    .venv/bin/python -m benchmarks.faults [--scenario NAME ...] [--events 200]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+
+Each scenario starts, as separate processes on loopback, a file-backed Temporal dev server, one
+or two ``relay worker`` and ``relay api``, and a loopback HTTP receiver counting requests per
+idempotency key. It posts a burst of events (each starts one run of three ``http_request``
+steps, re-posted under the same id until answered 202, as a client does), injects its fault a
+third of the way in, waits for every run to end, and prints:
+
+- ``lost``: events answered 202 without a run row;
+- ``phantom``: open run rows with no execution in Temporal;
+- ``stuck``: runs still open when the wait ended;
+- ``missing`` / ``repeated``: steps of a run whose request never arrived / idempotency keys
+  that arrived more than once;
+- ``recover_s``: from the fault to the last run's end.
+
+Scenarios: ``worker_kill`` (kill -9 of the worker, restarted after 1 s), ``temporal_restart``
+(kill -9 of Temporal, restarted on its file after 2 s), ``api_kill`` (kill -9 of the API while
+it ingests, restarted after 1 s), ``slow_receiver`` (the receiver answers the first request of
+each call after the step's timeout), ``two_workers`` (two workers, one killed for good).
+
+With a PostgreSQL URL, each scenario runs in its own new database on that server (dropped
+after). It exits non-zero when any figure but the time is not 0; ``tests/benchmarks`` runs
+``api_kill`` on a small burst.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import select
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.outbound import LOOPBACK_ALLOW
+from runs.starting import START_RUN
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import Outbox, Run
+from storage.tenants import create_tenant
+from tests.helpers.peers import RecordedRequest, RecordingHttpServer, ScriptedResponse
+from tests.helpers.serving import free_port
+from worker.dev import temporal_binary
+from workflows.search_attributes import dev_server_flags
+
+SCENARIOS = ("worker_kill", "temporal_restart", "api_kill", "slow_receiver", "two_workers")
+STEPS = ("a", "b", "c")
+SLOW_TIMEOUT_S = 2
+"""The ``slow_receiver`` steps' timeout; the receiver answers their first request after 3 s."""
+
+
+@dataclass
+class Figures:
+    scenario: str
+    database: str
+    events: int
+    accepted: int = 0
+    runs: int = 0
+    lost: int = 0
+    phantom: int = 0
+    stuck: int = 0
+    missing: int = 0
+    repeated: int = 0
+    recover_s: float | None = None
+    recovered_starts: int = 0
+    """Runs a worker's recoverer started (their start failed or was cut short in the API)."""
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.lost or self.phantom or self.stuck or self.missing or self.repeated)
+
+
+class CountingReceiver(RecordingHttpServer):
+    """Answers 200 and counts; ``slow``: the first request of each path waits 3 s."""
+
+    def __init__(self, slow: bool = False) -> None:
+        super().__init__()
+        self.slow = slow
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _respond(self, request: RecordedRequest) -> ScriptedResponse:
+        with self._lock:
+            first = request.path not in self._seen
+            self._seen.add(request.path)
+        return ScriptedResponse(delay=SLOW_TIMEOUT_S + 1.0 if self.slow and first else 0.0)
+
+
+class Stack:
+    """Temporal, workers and the API as child processes of this one, on loopback."""
+
+    def __init__(self, directory: Path, database_url: str) -> None:
+        self.directory = directory
+        self.database_url = database_url
+        self.temporal_port = free_port()
+        self.api_port = free_port()
+        self.temporal: subprocess.Popen[bytes] | None = None
+        self.api: subprocess.Popen[bytes] | None = None
+        self.workers: list[subprocess.Popen[bytes]] = []
+        self._ports = [free_port(), free_port()]
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "RELAY_DATABASE_URL": self.database_url,
+            "RELAY_TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
+            "RELAY_TASK_QUEUE": "faults",
+            "RELAY_API_PORT": str(self.api_port),
+            "RELAY_OUTBOUND_ALLOW": LOOPBACK_ALLOW,
+            "RELAY_SYSTEM_SCHEDULES": "false",
+            "RELAY_STATE_DIR": str(self.directory),
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
+
+    def start_temporal(self) -> None:
+        log = (self.directory / "temporal.log").open("ab")
+        command = [
+            temporal_binary(), "server", "start-dev", "--headless",
+            "--db-filename", str(self.directory / "temporal.db"),
+            "--port", str(self.temporal_port),
+            "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
+            "--log-level", "error", *dev_server_flags(),
+        ]  # fmt: skip
+        self.temporal = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        _wait_for_port(self.temporal_port, 60)
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        worker = self._relay("worker", f"worker{len(self.workers)}")
+        self.workers.append(worker)
+        return worker
+
+    def start_api(self) -> None:
+        self.api = self._relay("api", "api")
+        _wait_for_port(self.api_port, 60)
+
+    def _relay(self, command: str, name: str) -> subprocess.Popen[bytes]:
+        log = (self.directory / f"{name}.log").open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "worker.cli", command],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        for process in [self.api, *self.workers, self.temporal]:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in [self.api, *self.workers, self.temporal]:
+            if process is not None:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def kill9(process: subprocess.Popen[bytes] | None) -> None:
+    assert process is not None
+    process.kill()  # SIGKILL
+    process.wait()
+
+
+def _wait_for_port(port: int, timeout: float) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+def definition(receiver: CountingReceiver, slow: bool) -> dict[str, Any]:
+    timeout = {"timeout": SLOW_TIMEOUT_S} if slow else {}
+    return {
+        "name": "fault burst",
+        "trigger": {"type": "event", "event": "fault.burst"},
+        "steps": [
+            {
+                "id": step,
+                "type": "http_request",
+                "method": "POST",
+                "url": receiver.url(f"/{step}/{{{{ event.id }}}}"),
+                "body": {"n": "{{ n }}"},
+                **timeout,
+            }
+            for step in STEPS
+        ],
+    }
+
+
+async def post_until_accepted(
+    http: httpx.AsyncClient, stack: Stack, key: str, event: dict[str, Any], deadline: float
+) -> bool:
+    """Post ``event`` until it is answered 202 (the same id every time), as a client does."""
+    while time.monotonic() < deadline:
+        try:
+            response = await http.post(
+                f"{stack.api_url}/v1/events",
+                json=event,
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=30,
+            )
+            if response.status_code == 202:
+                return True
+        except httpx.HTTPError:
+            pass
+        await asyncio.sleep(0.3)
+    return False
+
+
+async def run_scenario(scenario: str, database_url: str, events: int, wait_s: float) -> Figures:
+    figures = Figures(scenario, make_url(database_url).get_backend_name(), events)
+    with (
+        tempfile.TemporaryDirectory(prefix=f"relay-faults-{scenario}-") as tmp,
+        CountingReceiver(slow=scenario == "slow_receiver") as receiver,
+        _database(database_url, Path(tmp)) as url,
+    ):
+        upgrade(url)
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            tenant, key = create_tenant(session, f"faults {scenario}")
+            tenant_id = tenant.id
+        stack = Stack(Path(tmp), url)
+        try:
+            stack.start_temporal()
+            stack.start_worker()
+            if scenario == "two_workers":
+                stack.start_worker()
+            stack.start_api()
+            async with httpx.AsyncClient() as http:
+                auth = {"Authorization": f"Bearer {key}"}
+                document = definition(receiver, scenario == "slow_receiver")
+                created = await http.post(
+                    f"{stack.api_url}/v1/workflows", json=document, headers=auth
+                )
+                created.raise_for_status()
+                workflow_id = created.json()["id"]
+                activated = await http.post(
+                    f"{stack.api_url}/v1/workflows/{workflow_id}/activate", headers=auth
+                )
+                activated.raise_for_status()
+                fault_at, accepted = await _burst(http, stack, key, scenario, events)
+            figures.accepted = len(accepted)
+            await _drain(engine, tenant_id, wait_s)
+            await _measure(figures, engine, tenant_id, accepted, receiver, stack, fault_at)
+        finally:
+            stack.stop()
+            engine.dispose()
+    return figures
+
+
+async def _burst(
+    http: httpx.AsyncClient, stack: Stack, key: str, scenario: str, events: int
+) -> tuple[float, set[str]]:
+    """Post ``events`` events, 8 at a time, injecting the fault after a third of them."""
+    run_tag = uuid.uuid4().hex[:6]
+    ids = [f"evt-{run_tag}-{i}" for i in range(events)]
+    accepted: set[str] = set()
+    fault_at = 0.0
+    deadline = time.monotonic() + 300
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for event_id in ids:
+        queue.put_nowait(event_id)
+
+    third = asyncio.Event()
+
+    async def client() -> None:
+        while not queue.empty():
+            event_id = queue.get_nowait()
+            event = {"type": "fault.burst", "id": event_id, "data": {"n": event_id}}
+            if await post_until_accepted(http, stack, key, event, deadline):
+                accepted.add(event_id)
+                if len(accepted) >= events // 3:
+                    third.set()
+
+    async def fault() -> None:
+        nonlocal fault_at
+        await third.wait()
+        fault_at = time.monotonic()
+        await asyncio.to_thread(_inject, stack, scenario)
+
+    await asyncio.gather(*(client() for _ in range(8)), fault())
+    return fault_at, accepted
+
+
+def _inject(stack: Stack, scenario: str) -> None:
+    if scenario == "worker_kill":
+        kill9(stack.workers[0])
+        time.sleep(1)
+        stack.start_worker()
+    elif scenario == "temporal_restart":
+        kill9(stack.temporal)
+        time.sleep(2)
+        stack.start_temporal()
+    elif scenario == "api_kill":
+        kill9(stack.api)
+        time.sleep(1)
+        stack.start_api()
+    elif scenario == "two_workers":
+        kill9(stack.workers[0])
+
+
+async def _drain(engine: Engine, tenant_id: str, wait_s: float) -> None:
+    """Wait until no run of the tenant is open (or ``wait_s`` passed)."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        with session_scope(engine) as session:
+            open_runs = session.exec(
+                select(Run.id).where(
+                    Run.tenant_id == tenant_id,
+                    Run.status.in_(("running", "waiting")),  # type: ignore[attr-defined]
+                )
+            ).first()
+        if open_runs is None:
+            return
+        await asyncio.sleep(1)
+
+
+async def _measure(
+    figures: Figures,
+    engine: Engine,
+    tenant_id: str,
+    accepted: set[str],
+    receiver: CountingReceiver,
+    stack: Stack,
+    fault_at: float,
+) -> None:
+    with session_scope(engine) as session:
+        runs = list(session.exec(select(Run).where(Run.tenant_id == tenant_id)))
+    by_event = {r.event_id: r for r in runs}
+    figures.runs = len(runs)
+    figures.lost = len(accepted - set(by_event))
+    figures.statuses = dict(Counter(r.status for r in runs))
+    with session_scope(engine) as session:
+        figures.recovered_starts = len(
+            session.exec(
+                select(Outbox.id).where(
+                    Outbox.tenant_id == tenant_id, Outbox.kind == START_RUN, Outbox.attempts > 0
+                )
+            ).all()
+        )
+    open_runs = [r for r in runs if r.status in ("running", "waiting")]
+    figures.stuck = len(open_runs)
+    client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
+    for run in open_runs:
+        try:
+            await client.get_workflow_handle(run.id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                figures.phantom += 1
+    paths = Counter(r.path for r in receiver.requests)
+    keys = Counter(r.headers.get("idempotency-key") for r in receiver.requests)
+    figures.missing = sum(
+        1 for event_id in accepted for step in STEPS if not paths[f"/{step}/{event_id}"]
+    )
+    figures.repeated = sum(1 for count in keys.values() if count > 1)
+    ends = [r.completed_at for r in runs if r.completed_at is not None]
+    if ends and not open_runs:
+        # completed_at is wall-clock; fault_at is monotonic: convert through "now".
+        fault_wall = time.time() - (time.monotonic() - fault_at)
+        figures.recover_s = round(max(e.timestamp() for e in ends) - fault_wall, 1)
+
+
+@contextmanager
+def _database(url: str, directory: Path) -> Iterator[str]:
+    """SQLite: a file in ``directory``; PostgreSQL: a new database on the server of ``url``."""
+    if url.startswith("sqlite"):
+        yield f"sqlite:///{directory}/relay.db"
+        return
+    name = f"relay_faults_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", action="append", choices=SCENARIOS)
+    parser.add_argument("--events", type=int, default=200)
+    parser.add_argument("--wait", type=float, default=300, help="seconds to wait for the runs")
+    parser.add_argument("--database-url", default="sqlite://")
+    parser.add_argument("--json", action="store_true", help="one JSON line per scenario")
+    args = parser.parse_args(argv)
+    clean = True
+    for scenario in args.scenario or SCENARIOS:
+        figures = asyncio.run(run_scenario(scenario, args.database_url, args.events, args.wait))
+        clean &= figures.clean
+        if args.json:
+            print(json.dumps(asdict(figures)), flush=True)
+        else:
+            print(
+                f"{figures.scenario:17} {figures.database:10} events {figures.events} "
+                f"accepted {figures.accepted} runs {figures.runs} lost {figures.lost} "
+                f"phantom {figures.phantom} stuck {figures.stuck} missing {figures.missing} "
+                f"repeated {figures.repeated} recover_s {figures.recover_s} "
+                f"recovered_starts {figures.recovered_starts} "
+                f"statuses {figures.statuses}",
+                flush=True,
+            )
+    return 0 if clean else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Worker memory under runs whose workflow task keeps failing and that are then cancelled and
+terminated: the resident size of a worker after each round, which must level off.
+
+    .venv/bin/python -m benchmarks.worker_memory [--rounds 5] [--runs 100]
+
+One process: a Temporal dev server (a child), the worker in this process (so its resident size
+is this process's), SQLite. Each round starts ``--runs`` runs of ``RelayRun`` whose input the
+interpreter refuses in its first workflow task (the task fails and Temporal retries it), waits
+until each has failed a task twice, asks each to cancel (a failing task cannot honour it), lets
+the recoverer terminate them past the grace period, and prints the worker's resident size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+
+from runs.control import cancel_run
+from runs.deps import RunsDeps
+from runs.recovery import Recoverer
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import Run
+from storage.runs import start_run
+from storage.tenants import create_tenant
+from tests.helpers.temporal import relay_worker
+from workflows import search_attributes
+from workflows.contract import RunInput
+
+BIN = Path(sys.executable).parent
+
+
+def resident_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * 4096 / 2**20
+
+
+async def failed_tasks(client: Client, run_id: str) -> int:
+    count = 0
+    async for event in client.get_workflow_handle(run_id).fetch_history_events():
+        count += event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
+    return count
+
+
+async def _failed_twice(client: Client, run_id: str, deadline: float) -> None:
+    """Poll the run's history until its workflow task has failed twice (or the deadline)."""
+    failed = await failed_tasks(client, run_id)
+    if failed >= 2 or time.monotonic() > deadline:
+        return
+    await asyncio.sleep(0.5)
+    await _failed_twice(client, run_id, deadline)
+
+
+async def one_round(
+    client: Client, deps: RunsDeps, tenant_id: str, task_queue: str, runs: int
+) -> None:
+    ids = [f"run_mem_{uuid.uuid4().hex}" for _ in range(runs)]
+    broken = {"steps": "not a list", "trigger": {"type": "manual"}}
+    with session_scope(deps.engine) as session:
+        for run_id in ids:
+            start_run(session, Run(id=run_id, tenant_id=tenant_id, workflow_id="wf_mem", version=1))
+    for run_id in ids:
+        await client.start_workflow(
+            "RelayRun",
+            RunInput(tenant_id, "wf_mem", "memory", 1, broken, {"type": "manual"}),
+            id=run_id,
+            task_queue=task_queue,
+        )
+    deadline = time.monotonic() + 120
+    for run_id in ids:
+        await _failed_twice(client, run_id, deadline)
+    for run_id in ids:
+        await cancel_run(deps, tenant_id, run_id)
+    await Recoverer(deps, tenant_id=tenant_id, batch=runs).pass_once()
+
+
+async def main(rounds: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/relay.db"
+        upgrade(url)
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            tenant, _ = create_tenant(session, "memory")
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=str(BIN / "temporal"),
+            search_attributes=search_attributes.ALL,
+        )
+        try:
+            async with relay_worker(env.client, engine) as worker:
+                deps = RunsDeps.over(env.client, engine, worker.task_queue)
+                deps.cancel_grace = timedelta(0)
+                print(f"start      {resident_mb():7.1f} MB", flush=True)
+                for number in range(1, rounds + 1):
+                    await one_round(env.client, deps, tenant.id, worker.task_queue, runs)
+                    gc.collect()
+                    print(f"round {number:3}  {resident_mb():7.1f} MB", flush=True)
+        finally:
+            await env.shutdown()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=100)
+    args = parser.parse_args()
+    asyncio.run(main(args.rounds, args.runs))
