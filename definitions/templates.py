@@ -10,28 +10,38 @@ from __future__ import annotations
 
 import re
 import types
-from collections.abc import Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import jinja2
 import jinja2.meta
-from jinja2 import nodes
 from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedFormatter, SecurityError
-from jinja2.utils import Namespace
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup
 
 from definitions.durations import parse_instant
 from definitions.errors import DefinitionError, TemplateRenderError
-
-MAX_OUTPUT = 100_000
-"""Characters one render may produce; also bounds every intermediate string or list."""
-MAX_OPERATIONS = 200_000
-"""Loop iterations, calls and printed values one render may take: a bound on its work that is
-counted, not timed, so a render fails the same way on every replay of a workflow."""
+from definitions.template_bounds import (
+    BUDGET,
+    COUNTED,
+    MAX_OUTPUT,
+    BoundedFormatter,
+    BoundedNamespace,
+    Budget,
+    budget,
+    center_filter,
+    check_call,
+    check_percent,
+    count_loops,
+    counted,
+    format_filter,
+    join_filter,
+    oversized_format,
+    repetition,
+    replace_filter,
+)
 
 _SINGLE_EXPRESSION = re.compile(r"^\{\{-?(.*?)-?\}\}$", re.DOTALL)
 _SECRET_REFERENCE = re.compile(r"\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -160,10 +170,10 @@ def _domain_filter(value: Any) -> str:
 
 
 def _finalize(value: Any) -> Any:
-    budget = _budget()
-    budget.charge()
+    work = budget()
+    work.charge()
     if isinstance(value, str):
-        budget.produce(len(value))
+        work.produce(len(value))
     if value is None:
         return ""  # Jinja would print "None"; the reference systems print nothing
     if isinstance(value, str):
@@ -174,140 +184,6 @@ def _finalize(value: Any) -> Any:
 
 def _neutralise(text: str) -> str:
     return _SECRET_LOOKALIKE.sub("{ {", text) if "{{" in text else text
-
-
-# --------------------------------------------------------------------------- the work budget
-
-
-class _Budget:
-    """What one render may still do. Jinja has no such bound of its own: a nested loop over
-    ``range`` burns CPU until Temporal's deadlock detector fires, and text built inside a
-    ``{% set %}`` block or a namespace never reaches the output bound."""
-
-    __slots__ = ("operations", "characters", "max_output")
-
-    def __init__(self, max_output: int) -> None:
-        self.operations = MAX_OPERATIONS
-        # Text printed anywhere, block sets and macros included: output plus what they discard.
-        self.characters = 10 * max_output
-        self.max_output = max_output
-
-    def charge(self, operations: int = 1) -> None:
-        self.operations -= operations
-        if self.operations < 0:
-            raise SecurityError(f"the template does more than {MAX_OPERATIONS} operations")
-
-    def produce(self, characters: int) -> None:
-        self.characters -= characters
-        if self.characters < 0:
-            raise SecurityError("the template builds more text than the output limit allows")
-
-    def check_size(self, size: int) -> None:
-        if size > self.max_output:
-            raise SecurityError(f"a value would exceed the output limit ({self.max_output})")
-
-
-_BUDGET: ContextVar[_Budget | None] = ContextVar("relay_template_budget", default=None)
-
-
-def _budget() -> _Budget:
-    # Outside a render (a filter called directly) nothing is counted against a render.
-    return _BUDGET.get() or _Budget(MAX_OUTPUT)
-
-
-def _counted(items: Any) -> Iterator[Any]:
-    """Every ``{% for %}`` iterates through this (see ``_count_loops``)."""
-    budget = _budget()
-    for item in items:
-        budget.charge()
-        yield item
-
-
-_COUNTED = "relay_counted_iteration"
-
-
-def _count_loops(template: nodes.Template) -> nodes.Template:
-    """Make every for-loop of a parsed template iterate through ``_counted``."""
-    for loop in template.find_all(nodes.For):
-        loop.iter = nodes.Call(nodes.Name(_COUNTED, "load"), [loop.iter], [], None, None)
-    return template
-
-
-class _BoundedNamespace(Namespace):
-    """``namespace()`` whose attributes cannot grow past the output limit (``ns.s = ns.s ~ ns.s``
-    in a loop doubles a string each pass)."""
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        if isinstance(value, str | list | tuple | dict):
-            _budget().check_size(len(value))
-        super().__setitem__(name, value)
-
-
-def _join_size(items: list[Any], separator: str) -> int:
-    return sum(len(str(item)) for item in items) + len(separator) * max(len(items) - 1, 0)
-
-
-def _replace_size(text: str, old: str, new: str, count: int = -1) -> int:
-    found = len(text) + 1 if old == "" else text.count(old)
-    if count is not None and count >= 0:
-        found = min(found, count)
-    return len(text) + found * (len(new) - len(old))
-
-
-@jinja2.pass_environment
-def _join_filter(
-    environment: jinja2.Environment, value: Any, d: str = "", attribute: str | int | None = None
-) -> str:
-    items = list(value)
-    if attribute is not None:
-        getter = jinja2.filters.make_attrgetter(environment, attribute)
-        items = [getter(item) for item in items]
-    _budget().check_size(_join_size(items, str(d)))
-    return str(d).join(str(item) for item in items)
-
-
-def _replace_filter(value: Any, old: Any, new: Any, count: int | None = None) -> str:
-    text, old, new = str(value), str(old), str(new)
-    _budget().check_size(_replace_size(text, old, new, -1 if count is None else count))
-    return text.replace(old, new, -1 if count is None else count)
-
-
-def _check_call(method: Any, args: tuple[Any, ...]) -> None:
-    """Refuse a str method call whose result would pass the output limit, before it allocates."""
-    owner = getattr(method, "__self__", None)
-    if not isinstance(owner, str):
-        return
-    budget = _budget()
-    name = getattr(method, "__name__", "")
-    if name in _PADDING_METHODS and any(isinstance(a, int) and a > budget.max_output for a in args):
-        raise SecurityError("padding would exceed the output limit")
-    if name == "join" and args:
-        items = list(args[0])
-        budget.check_size(_join_size(items, owner))
-        args = (items, *args[1:])
-    if name == "replace" and len(args) >= 2:
-        count = args[2] if len(args) > 2 and isinstance(args[2], int) else -1
-        budget.check_size(_replace_size(owner, str(args[0]), str(args[1]), count))
-
-
-class _BoundedFormatter(SandboxedFormatter):
-    """``str.format`` whose field widths and precisions, nested ones included
-    (``'{:>{}}'.format('a', 10**8)``), stay under the output limit."""
-
-    def format_field(self, value: Any, format_spec: str) -> Any:
-        if _oversized_format(format_spec):
-            raise SecurityError("format width would exceed the output limit")
-        return super().format_field(value, format_spec)
-
-
-def _check_percent(text: str, args: Any) -> None:
-    """``'%*d' % (10**8, 1)``: a width or precision taken from the arguments."""
-    if _oversized_format(text):
-        raise SecurityError("format width would exceed the output limit")
-    if "*" in text:
-        values = args if isinstance(args, tuple | list) else (args,)
-        if any(isinstance(v, int) and abs(v) > _budget().max_output for v in values):
-            raise SecurityError("format width would exceed the output limit")
 
 
 # --------------------------------------------------------------------------- environment
@@ -322,14 +198,14 @@ class _Environment(ImmutableSandboxedEnvironment):
         # lipsum and random are non-deterministic: they would break workflow replay.
         self.globals.pop("lipsum", None)
         self.filters.pop("random", None)
-        self.globals.update({_COUNTED: _counted, "namespace": _BoundedNamespace})
+        self.globals.update({COUNTED: counted, "namespace": BoundedNamespace})
         self.filters.update(
             date=_date_filter,
             domain=_domain_filter,
-            center=_center_filter,
-            format=_format_filter,
-            join=_join_filter,
-            replace=_replace_filter,
+            center=center_filter,
+            format=format_filter,
+            join=join_filter,
+            replace=replace_filter,
         )
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
@@ -337,11 +213,11 @@ class _Environment(ImmutableSandboxedEnvironment):
         raise SecurityError(f"access to attribute {attribute!r} is not allowed in templates")
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        _budget().charge()
-        if operator == "*" and _repetition(left, right) > self.max_output:
+        budget().charge()
+        if operator == "*" and repetition(left, right) > self.max_output:
             raise SecurityError("repetition would exceed the output limit")
         if operator == "%" and isinstance(left, str):
-            _check_percent(left, right)
+            check_percent(left, right)
         both_ints = isinstance(left, int) and isinstance(right, int)
         if (
             operator == "**"
@@ -353,9 +229,9 @@ class _Environment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        _budget().charge()
+        budget().charge()
         # "x".center(10**9), sep.join(huge) and friends allocate before the output bound applies.
-        _check_call(__obj, args)
+        args = check_call(__obj, args)
         return super().call(__context, __obj, *args, **kwargs)
 
     def wrap_str_format(self, value: Any) -> Any:
@@ -365,10 +241,10 @@ class _Environment(ImmutableSandboxedEnvironment):
         if not (is_method and isinstance(owner, str) and name in ("format", "format_map")):
             return None
         if isinstance(owner, Markup):  # autoescape is off: only tojson & co. make these
-            if _oversized_format(owner):
+            if oversized_format(owner):
                 raise SecurityError("format width would exceed the output limit")
             return super().wrap_str_format(value)
-        formatter = _BoundedFormatter(self)
+        formatter = BoundedFormatter(self)
 
         def bounded_format(*args: Any, **kwargs: Any) -> str:
             if name == "format_map":
@@ -378,32 +254,6 @@ class _Environment(ImmutableSandboxedEnvironment):
             return formatter.vformat(owner, args, kwargs)
 
         return bounded_format
-
-
-_PADDING_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
-_WIDE_FORMAT = re.compile(r"\d{6,}")
-
-
-def _repetition(left: Any, right: Any) -> int:
-    for seq, times in ((left, right), (right, left)):
-        if isinstance(seq, str | list | tuple) and isinstance(times, int):
-            return len(seq) * times
-    return 0
-
-
-def _oversized_format(text: str) -> bool:
-    return _WIDE_FORMAT.search(text) is not None
-
-
-def _format_filter(value: Any, *args: Any, **kwargs: Any) -> str:
-    _check_percent(str(value), args)
-    return str(value) % (kwargs or args)
-
-
-def _center_filter(value: Any, width: int = 80) -> str:
-    if width > MAX_OUTPUT:
-        raise SecurityError("center width exceeds the output limit")
-    return str(value).center(width)
 
 
 class TemplateRenderer:
@@ -439,7 +289,7 @@ class TemplateRenderer:
         return self._text(source, context)
 
     def _text(self, source: str, context: Mapping[str, Any]) -> str:
-        token = _BUDGET.set(_Budget(self.max_output))
+        token = BUDGET.set(Budget(self.max_output))
         try:
             template = self._cached(self._templates, source, self._compile)
             parts: list[str] = []
@@ -457,13 +307,13 @@ class TemplateRenderer:
         except Exception as exc:  # user code: any failure is a render failure of this template
             raise _render_error(source, exc) from exc
         finally:
-            _BUDGET.reset(token)
+            BUDGET.reset(token)
 
     def _compile(self, source: str) -> jinja2.Template:
-        return self.env.from_string(_count_loops(self.env.parse(source)))
+        return self.env.from_string(count_loops(self.env.parse(source)))
 
     def _native(self, source: str, expression: str, context: Mapping[str, Any]) -> Any:
-        token = _BUDGET.set(_Budget(self.max_output))
+        token = BUDGET.set(Budget(self.max_output))
         try:
             compiled = self._cached(
                 self._expressions,
@@ -474,7 +324,7 @@ class TemplateRenderer:
         except Exception as exc:
             raise _render_error(source, exc) from exc
         finally:
-            _BUDGET.reset(token)
+            BUDGET.reset(token)
         if isinstance(result, str) and len(result) > self.max_output:
             raise TemplateRenderError(f"template output exceeds {self.max_output} characters")
         return _plain(result) if _is_data(result) else ""  # functions, classes: not data

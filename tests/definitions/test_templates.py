@@ -229,6 +229,11 @@ def test_bounds_leave_ordinary_templates_alone():
     )
     items = [{"n": n} for n in range(3)]
     assert render(source, {"items": items}) == "1:0 2:1 3:2 0,1,2 a+b    x|  3.1|b"
+    # A generator handed to str.join is read once, for its size and for the join itself.
+    assert (
+        render("{{ '-'.join(items | map(attribute='n') | map('string')) }}", {"items": items})
+        == "0-1-2"
+    )
 
 
 def test_renderer_output_limit_is_configurable():
