@@ -1,4 +1,4 @@
-"""The reference documents' own JSON examples (/work/shared/seeds) load unchanged (SPEC §2).
+"""The reference documents' own JSON examples (../shared/seeds beside the repository) load unchanged (SPEC §2).
 
 Each example is copied as the seed writes it; where the seed leaves a blank (a recipient the
 system implies, a truncated line) the blank is filled minimally and the comment says so.

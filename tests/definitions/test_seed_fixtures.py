@@ -4,7 +4,7 @@ definition, a condition or an action's configuration either loads — every key 
 presentation — or is refused with its paths; a body of the reference system's own API says
 which Relay request or answer stands for it. None is accepted and ignored (issue 12).
 
-The blocks of ``/work/shared/seeds`` (when present) must all be here, so a new one is noticed.
+The blocks of ``../shared/seeds`` beside the repository (when present) must all be here, so a new one is noticed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from definitions.loading import load_definition
 from definitions.models import Definition
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "seed_examples"
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 STEP = {"id": "done", "type": "set", "values": {"done": True}}
 
 
