@@ -74,6 +74,17 @@ def record_view(record: Record) -> dict[str, Any]:
     }
 
 
+def make_change(session: Session, input: ActionInput, change: Change) -> Changed:
+    """Make the step's change in ``session``; a missing or already existing record is the
+    step's permanent failure (no retry can change it)."""
+    try:
+        return change(session, f"run:{input.run.run_id}:{input.step.step_key}")
+    except RecordNotFound as exc:
+        raise permanent(str(exc), "record_not_found") from None
+    except RecordExists as exc:
+        raise permanent(str(exc), "record_exists") from None
+
+
 class RecordActions:
     def __init__(self, engine: Engine, emit: EmitEvent = no_events) -> None:
         self._engine = engine
@@ -242,12 +253,7 @@ class RecordActions:
                 last = made[-1]
                 record = get_record(session, tenant, last.record_type, last.record_id)
             else:
-                try:
-                    changed = change(session, f"run:{input.run.run_id}:{input.step.step_key}")
-                except RecordNotFound as exc:
-                    raise permanent(str(exc), "record_not_found") from None
-                except RecordExists as exc:
-                    raise permanent(str(exc), "record_exists") from None
+                changed = make_change(session, input, change)
                 made = changes_under(session, tenant, key)
                 last, record = changed.change, changed.record
             # The events carry this run's chain, so workflows starting each other stop at a depth.

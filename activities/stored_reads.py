@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from activities.actions import Actions
-from activities.record_actions import RecordActions, record_view
-from storage.records import Changed, RecordExists, RecordNotFound
-from workflows.contract import ActionInput, permanent
+from activities.record_actions import RecordActions, make_change, record_view
+from storage.records import Changed
+from workflows.contract import ActionInput
 
 RECORD_ACTIONS = frozenset(
     {"create_record", "update_record", "delete_record", "add_tag", "remove_tag", "add_to_list",
@@ -70,12 +70,7 @@ class _RolledBackRecords(RecordActions):
         self, input: ActionInput, change: Callable[[Session, str], Changed]
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         with Session(self._engine) as session:
-            try:
-                changed = change(session, f"run:{input.run.run_id}:{input.step.step_key}")
-            except RecordNotFound as exc:
-                raise permanent(str(exc), "record_not_found") from None
-            except RecordExists as exc:
-                raise permanent(str(exc), "record_exists") from None
+            changed = make_change(session, input, change)
             last, record = changed.change, changed.record
             if last is not None and last.kind == "deleted":
                 view = {**last.previous, "id": last.record_id, "record_type": last.record_type}

@@ -46,13 +46,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.outbound import LOOPBACK_ALLOW
+from benchmarks.analytics import scratch_database
 from runs.starting import START_RUN
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Outbox, Run
@@ -392,20 +392,13 @@ async def _measure(
 
 @contextmanager
 def _database(url: str, directory: Path) -> Iterator[str]:
-    """SQLite: a file in ``directory``; PostgreSQL: a new database on the server of ``url``."""
+    """SQLite: a file in ``directory`` beside Temporal's; PostgreSQL: a new database on the
+    server of ``url``, dropped after."""
     if url.startswith("sqlite"):
         yield f"sqlite:///{directory}/relay.db"
         return
-    name = f"relay_faults_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(url) as scratch:
+        yield scratch
 
 
 def main(argv: list[str] | None = None) -> int:
