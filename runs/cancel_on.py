@@ -3,7 +3,8 @@ whose workflow lists it (the meeting engine skips the workflows of a cancelled a
 
 The runs are found by (tenant, entity) in the runs table — an entity has few open runs — and
 each is checked against the ``cancel_on`` of the version it runs. Cancelling goes through
-Temporal: the run sees the cancellation and ends ``cancelled``.
+Temporal: the run sees the cancellation and ends ``cancelled``; one that cannot end itself is
+terminated after its grace, as ``POST /v1/runs/{id}/cancel`` does (``runs.control``).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from temporalio.service import RPCError, RPCStatusCode
 
 from definitions.trigger_options import pattern_matches
+from runs.control import intend_termination
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from storage.db import in_thread, session_scope
@@ -40,6 +42,9 @@ async def cancel_open_runs(
                 raise Unavailable(f"could not cancel run {run.id}: {exc.message}") from exc
             continue
         cancelled.setdefault(run.workflow_id, []).append(run.id)
+    if cancelled:
+        ended = [run_id for run_ids in cancelled.values() for run_id in run_ids]
+        await in_thread(intend_termination, deps, tenant_id, *ended)
     return [
         {
             "workflow_id": workflow_id,

@@ -64,7 +64,7 @@ async def cancel_run(deps: RunsDeps, tenant: str, run_id: str) -> bool:
             await in_thread(_close, deps, run_id, "the run had no execution in Temporal")
             return True
         raise Unavailable(f"could not cancel run {run_id}: {exc.message}") from exc
-    await in_thread(_intend_termination, deps, tenant, run_id)
+    await in_thread(intend_termination, deps, tenant, run_id)
     try:
         await asyncio.wait_for(handle.result(), CANCEL_WAIT.total_seconds())
     except WorkflowFailureError:  # what a cancelled run's result raises
@@ -75,11 +75,13 @@ async def cancel_run(deps: RunsDeps, tenant: str, run_id: str) -> bool:
     return True  # (or it ended another way before the cancellation reached it)
 
 
-def _intend_termination(deps: RunsDeps, tenant: str, run_id: str) -> None:
-    """Terminate the run after ``deps.cancel_grace`` unless it ends itself before (the outbox)."""
+def intend_termination(deps: RunsDeps, tenant: str, *run_ids: str) -> None:
+    """Terminate the cancelled runs after ``deps.cancel_grace`` unless they end themselves
+    before (the outbox; blocking: async callers go through ``in_thread``)."""
     with session_scope(deps.engine) as session:
         due = datetime.now(UTC) + deps.cancel_grace
-        add_intent(session, tenant, TERMINATE, run_id, {"requested": True}, due_at=due)
+        for run_id in run_ids:
+            add_intent(session, tenant, TERMINATE, run_id, {"requested": True}, due_at=due)
 
 
 def _settle_termination(deps: RunsDeps, run_id: str) -> None:

@@ -171,6 +171,29 @@ async def test_a_cancelled_run_that_cannot_end_itself_is_terminated_after_its_gr
     assert row is not None and row.status == "cancelled"
 
 
+async def test_a_run_cancelled_by_an_event_that_cannot_end_itself_is_terminated_after_its_grace(
+    service: Service,
+) -> None:
+    trigger = {"type": "event", "event": "booking.created", "entity": "{{ booking_id }}",
+               "cancel_on": ["booking.cancelled"]}  # fmt: skip
+    service.activate({**WAITING, "trigger": trigger})
+    client = await service.deps.temporal()
+    stuck = RunsDeps.over(client, service.deps.engine, f"q-{uuid.uuid4().hex[:8]}")
+    stuck.cancel_grace = timedelta(0)
+    booked = received("booking.created", entity="bk_9", data={"booking_id": "bk_9"})
+    [run] = (await accept_event(stuck, service.tenant_id, booked)).runs
+
+    cancelled = received("booking.cancelled", entity="bk_9", data={"booking_id": "bk_9"})
+    await accept_event(stuck, service.tenant_id, cancelled)
+    done = await Recoverer(stuck, tenant_id=service.tenant_id).pass_once()
+
+    assert done.terminated == 1
+    described = await client.get_workflow_handle(run.id).describe()
+    assert described.status == WorkflowExecutionStatus.TERMINATED
+    row = run_row(service.deps.engine, run.id)
+    assert row is not None and row.status == "cancelled"
+
+
 async def test_a_run_cancelled_before_it_started_never_starts(service: Service) -> None:
     service.activate(GREETING)
     [run] = (

@@ -8,6 +8,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.helpers.db import run_row
 from tests.workflows.flow_helpers import run_once, step_rows
+from workflows.policies import REVISITS_PER_TASK
 
 
 async def test_a_cycle_whose_wait_is_skipped_fails_the_run_naming_the_node(
@@ -34,8 +35,36 @@ async def test_a_cycle_whose_wait_is_skipped_fails_the_run_naming_the_node(
     assert result.error is not None
     assert result.error["type"] == "cycle_without_pause"
     assert result.error["message"].startswith("cycle without a pause at node ")
+    # At the revisit budget: a few such runs at once on a loaded worker still fail this way,
+    # not by Temporal's deadlock detector failing (and retrying) their workflow task.
+    assert result.error["message"].endswith(
+        f"{REVISITS_PER_TASK} nodes visited again without pausing"
+    )
     row = run_row(engine, run_id)
     assert row is not None and row.status == "failed"
+
+
+async def test_steps_visited_once_each_in_one_task_are_not_a_cycle(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """A long chain of steps without activities, and a for_each whose iterations run at once,
+    visit many steps in one workflow task — each once: no budget trips."""
+    chain = [
+        {"id": f"s{i}", "type": "set", "values": {"n": i}} for i in range(REVISITS_PER_TASK + 50)
+    ]
+    _, long_chain = await run_once(time_env, engine, {"name": "Long", "steps": chain})
+    assert long_chain.status == "completed", long_chain.error
+    document = {
+        "name": "Wide",
+        "steps": [
+            {"id": "each", "type": "for_each", "items": "{{ ids }}", "concurrency": 100,
+             "body": [{"id": "mark", "type": "set", "values": {"x": "{{ item }}"}},
+                      {"id": "again", "type": "set", "values": {"y": "{{ item }}"}}]},
+        ],
+    }  # fmt: skip
+    ids = list(range(REVISITS_PER_TASK))
+    _, wide = await run_once(time_env, engine, document, {"ids": ids})
+    assert wide.status == "completed", wide.error
 
 
 async def test_a_for_each_over_more_items_than_its_cap_fails_the_step_and_runs_no_body(
