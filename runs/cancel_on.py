@@ -3,7 +3,8 @@ whose workflow lists it (the meeting engine skips the workflows of a cancelled a
 
 The runs are found by (tenant, entity) in the runs table — an entity has few open runs — and
 each is checked against the ``cancel_on`` of the version it runs. Cancelling goes through
-Temporal: the run sees the cancellation and ends ``cancelled``.
+Temporal: the run sees the cancellation and ends ``cancelled``; one that cannot end itself is
+terminated after its grace, as ``POST /v1/runs/{id}/cancel`` does (``runs.control``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 from temporalio.service import RPCError, RPCStatusCode
 
 from definitions.trigger_options import pattern_matches
+from runs.control import intend_termination
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.enrollments import open_runs
+from storage.models import Run
 from workflows.trigger_event import TriggerEvent
 
 
@@ -24,16 +27,9 @@ async def cancel_open_runs(
     deps: RunsDeps, tenant_id: str, event: TriggerEvent
 ) -> list[dict[str, Any]]:
     """Cancel the runs ``event`` cancels; one outcome (``cancelled``) per workflow affected."""
-    entity = event.entity
-    if not entity:
+    if not event.entity:
         return []
-    with session_scope(deps.engine) as session:
-        targets = [
-            run
-            for run, trigger in open_runs(session, tenant_id, entity)
-            if any(pattern_matches(p, event.type) for p in trigger.get("cancel_on") or [])
-            and run.event_id != event.id
-        ]
+    targets = await in_thread(_cancelled_by, deps, tenant_id, event)
     if not targets:
         return []
     client = await deps.temporal()
@@ -46,6 +42,9 @@ async def cancel_open_runs(
                 raise Unavailable(f"could not cancel run {run.id}: {exc.message}") from exc
             continue
         cancelled.setdefault(run.workflow_id, []).append(run.id)
+    if cancelled:
+        ended = [run_id for run_ids in cancelled.values() for run_id in run_ids]
+        await in_thread(intend_termination, deps, tenant_id, *ended)
     return [
         {
             "workflow_id": workflow_id,
@@ -55,3 +54,16 @@ async def cancel_open_runs(
         }
         for workflow_id, run_ids in cancelled.items()
     ]
+
+
+def _cancelled_by(deps: RunsDeps, tenant_id: str, event: TriggerEvent) -> list[Run]:
+    """The open runs of the event's entity whose version lists the event's type in
+    ``cancel_on`` (but the runs the event itself started)."""
+    assert event.entity
+    with session_scope(deps.engine) as session:
+        return [
+            run
+            for run, trigger in open_runs(session, tenant_id, event.entity)
+            if any(pattern_matches(p, event.type) for p in trigger.get("cancel_on") or [])
+            and run.event_id != event.id
+        ]

@@ -24,8 +24,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from runs.deps import RunsDeps
 from runs.errors import Conflict, NotFound, Unavailable
 from runs.starting import START_RUN, Started, start
-from storage.db import session_scope
-from storage.models import Event, Run, Workflow
+from storage.db import in_thread, session_scope
+from storage.models import Event, Run, Workflow, WorkflowVersion
 from storage.outbox import add_intent, is_pending, settle
 from storage.runs import close_open_run
 from storage.workflows import get_version
@@ -50,10 +50,10 @@ def find_run(deps: RunsDeps, tenant: str, run_id: str) -> Run:
 async def cancel_run(deps: RunsDeps, tenant: str, run_id: str) -> bool:
     """Request the run's cancellation; True once it has ended (within ``CANCEL_WAIT``).
     Whatever the run does, it ends: terminated after ``deps.cancel_grace`` if it has not."""
-    run = find_run(deps, tenant, run_id)
+    run = await in_thread(find_run, deps, tenant, run_id)
     if run.status not in OPEN:
         raise Conflict(f"run {run_id!r} has already ended ({run.status}); nothing to cancel")
-    if _cancel_unstarted(deps, run_id):
+    if await in_thread(_cancel_unstarted, deps, run_id):
         return True
     handle = (await deps.temporal()).get_workflow_handle(run_id)
     try:
@@ -61,21 +61,32 @@ async def cancel_run(deps: RunsDeps, tenant: str, run_id: str) -> bool:
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             # No execution behind an open row: the row is what is left to end.
-            _close(deps, run_id, "the run had no execution in Temporal")
+            await in_thread(_close, deps, run_id, "the run had no execution in Temporal")
             return True
         raise Unavailable(f"could not cancel run {run_id}: {exc.message}") from exc
-    with session_scope(deps.engine) as session:
-        due = datetime.now(UTC) + deps.cancel_grace
-        add_intent(session, tenant, TERMINATE, run_id, {"requested": True}, due_at=due)
+    await in_thread(intend_termination, deps, tenant, run_id)
     try:
         await asyncio.wait_for(handle.result(), CANCEL_WAIT.total_seconds())
     except WorkflowFailureError:  # what a cancelled run's result raises
         pass
     except TimeoutError:
         return False
-    with session_scope(deps.engine) as session:
-        settle(session, TERMINATE, run_id)  # it ended: nothing to terminate
+    await in_thread(_settle_termination, deps, run_id)  # it ended: nothing to terminate
     return True  # (or it ended another way before the cancellation reached it)
+
+
+def intend_termination(deps: RunsDeps, tenant: str, *run_ids: str) -> None:
+    """Terminate the cancelled runs after ``deps.cancel_grace`` unless they end themselves
+    before (the outbox; blocking: async callers go through ``in_thread``)."""
+    with session_scope(deps.engine) as session:
+        due = datetime.now(UTC) + deps.cancel_grace
+        for run_id in run_ids:
+            add_intent(session, tenant, TERMINATE, run_id, {"requested": True}, due_at=due)
+
+
+def _settle_termination(deps: RunsDeps, run_id: str) -> None:
+    with session_scope(deps.engine) as session:
+        settle(session, TERMINATE, run_id)
 
 
 def _cancel_unstarted(deps: RunsDeps, run_id: str) -> bool:
@@ -98,13 +109,10 @@ async def retry_run(
 ) -> Started:
     """A new run of the original's version and trigger, ``retry_of`` the original. One retry
     per idempotency key (without one, every call retries again)."""
-    run = find_run(deps, tenant, run_id)
+    run = await in_thread(find_run, deps, tenant, run_id)
     if run.status in OPEN:
         raise Conflict(f"run {run_id!r} is still {run.status}; cancel it before retrying")
-    with session_scope(deps.engine) as session:
-        workflow = session.get(Workflow, run.workflow_id)
-        version = get_version(session, run.workflow_id, run.version)
-        stored = _stored_trigger(session, run)
+    workflow, version, stored = await in_thread(_what_ran, deps, run)
     if workflow is None or version is None:
         raise Conflict(f"the workflow version run {run_id!r} ran is gone")
     trigger = await _started_trigger(await deps.temporal(), run_id) or stored
@@ -115,6 +123,16 @@ async def retry_run(
         )
     dedupe_key = f"retry\x1f{run_id}\x1f{idempotency_key or uuid.uuid4().hex}"
     return await start(deps, workflow, version, trigger, dedupe_key, retry_of=run_id)
+
+
+def _what_ran(
+    deps: RunsDeps, run: Run
+) -> tuple[Workflow | None, WorkflowVersion | None, TriggerEvent | None]:
+    """The run's workflow, its version, and its trigger as the stored event has it."""
+    with session_scope(deps.engine) as session:
+        workflow = session.get(Workflow, run.workflow_id)
+        version = get_version(session, run.workflow_id, run.version)
+        return workflow, version, _stored_trigger(session, run)
 
 
 async def _started_trigger(client: Client, run_id: str) -> TriggerEvent | None:

@@ -27,9 +27,11 @@ class RunsDeps:
     max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH
     """Runs started by events that runs emitted, in a row, before no further one starts."""
     cancel_grace: timedelta = timedelta(seconds=30)
-    """How long a cancelled run may take to end itself before it is terminated."""
+    """How long a cancelled run may take to end itself before it is terminated
+    (``RELAY_CANCEL_GRACE``)."""
     start_deadline: timedelta = timedelta(minutes=10)
-    """How long a run Temporal could not take is retried before it is failed with the reason."""
+    """How long a run Temporal could not take is retried before it is failed with the reason
+    (``RELAY_START_DEADLINE``)."""
     _client: Client | None = field(default=None, init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -42,13 +44,16 @@ class RunsDeps:
         search_attributes: bool = True,
         max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
         entity_key: bytes | None = None,
+        *,
+        cancel_grace: timedelta | None = None,
+        start_deadline: timedelta | None = None,
     ) -> RunsDeps:
-        """Over an already connected client (a worker's)."""
+        """Over an already connected client (a worker's); unset durations keep the defaults."""
 
         async def same_client() -> Client:
             return client
 
-        return cls(
+        deps = cls(
             engine=engine,
             connect_temporal=same_client,
             task_queue=task_queue,
@@ -56,6 +61,9 @@ class RunsDeps:
             max_chain_depth=max_chain_depth,
             entity_key=entity_key,
         )
+        deps.cancel_grace = cancel_grace if cancel_grace is not None else deps.cancel_grace
+        deps.start_deadline = start_deadline if start_deadline is not None else deps.start_deadline
+        return deps
 
     async def temporal(self) -> Client:
         """The Temporal client, connected on first use so the API starts before Temporal."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlmodel import Session
+
 from definitions.catalog import EventTypeSpec, derive, role_addresses
 from definitions.chain import started_chain
 from definitions.trigger_options import rate_limit
@@ -23,10 +25,11 @@ from runs.deps import RunsDeps
 from runs.enrollment import Enrollment, classify, plan
 from runs.errors import Conflict, Unavailable
 from runs.signals import signal_watchers
-from runs.starting import Started, run_id_for, start, start_admitted
-from storage.db import session_scope
+from runs.starting import START_RUN, Started, run_id_for, start, start_admitted
+from storage.db import in_thread, session_scope
 from storage.events import record_outcomes
 from storage.models import Event, Run, Workflow, WorkflowVersion
+from storage.outbox import find_intent
 from storage.upsert import upsert
 from storage.workflows import active_listeners, active_workflow
 from workflows.trigger_event import TriggerEvent
@@ -85,7 +88,7 @@ async def accept_event(
     """
     trigger = _as_trigger(event, chain, spec)
     event_id = str(trigger.id)
-    enrollments = _store_and_plan(deps, tenant_id, trigger, only)
+    enrollments = await in_thread(_store_and_plan, deps, tenant_id, trigger, only)
     _stop_deep_chains(enrollments, trigger, deps.max_chain_depth)
     outcomes: list[dict[str, Any]] = []
     runs: list[Started] = []
@@ -104,9 +107,28 @@ async def accept_event(
         raise Unavailable(exc.detail, event_id=event_id) from exc
     finally:
         if outcomes:
-            with session_scope(deps.engine) as session:
-                record_outcomes(session, tenant_id, event_id, outcomes)
+            await in_thread(_record_outcomes, deps, tenant_id, event_id, outcomes)
     return Accepted(event_id=event_id, runs=runs, signalled=signalled)
+
+
+def _record_outcomes(
+    deps: RunsDeps, tenant_id: str, event_id: str, outcomes: list[dict[str, Any]]
+) -> None:
+    with session_scope(deps.engine) as session:
+        record_outcomes(session, tenant_id, event_id, [_now(session, o) for o in outcomes])
+
+
+def _now(session: Session, outcome: dict[str, Any]) -> dict[str, Any]:
+    """A ``pending`` outcome as it is now: a worker's recoverer may have carried the start out
+    (or given it up) before the outcome is recorded, and it updates only the recorded ones."""
+    if outcome["outcome"] != "pending":
+        return outcome
+    intent = find_intent(session, START_RUN, outcome["run_id"])
+    if intent is None or intent.status == "pending":
+        return outcome
+    if intent.status == "done":
+        return {**outcome, "outcome": "started", "detail": "a worker's recoverer started the run"}
+    return {**outcome, "outcome": "failed", "detail": intent.last_error or ""}
 
 
 def _as_trigger(
@@ -234,11 +256,17 @@ async def _enroll(deps: RunsDeps, enrollment: Enrollment, trigger: TriggerEvent)
             enrollment.outcome, enrollment.detail = "deferred", admission.detail
             return replace(started, status="deferred")
         return started
-    with session_scope(deps.engine) as session:
-        enrollment.outcome, enrollment.detail = classify(
-            session.get(Run, started.id), enrollment, str(trigger.id)
-        )
+    enrollment.outcome, enrollment.detail = await in_thread(
+        _classify, deps, started.id, enrollment, str(trigger.id)
+    )
     return started
+
+
+def _classify(
+    deps: RunsDeps, run_id: str, enrollment: Enrollment, event_id: str
+) -> tuple[str, str]:
+    with session_scope(deps.engine) as session:
+        return classify(session.get(Run, run_id), enrollment, event_id)
 
 
 def _outcome(enrollment: Enrollment) -> dict[str, Any]:

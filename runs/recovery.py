@@ -36,8 +36,9 @@ from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from runs.intake import accept_event, received
 from runs.starting import START_RUN, execute_start
-from storage.db import session_scope
-from storage.models import Outbox, Run
+from storage.db import in_thread, session_scope
+from storage.events import resolve_pending
+from storage.models import Outbox, Run, WorkflowVersion
 from storage.outbox import add_intent, claim, release, settle
 from storage.runs import close_open_run, open_runs_after
 from storage.workflows import get_version
@@ -63,6 +64,8 @@ def intend_event(session: Session, tenant_id: str, event: dict[str, Any]) -> Non
 
 
 def event_emitted(deps: RunsDeps, event_id: str) -> None:
+    """The record change's event has been accepted: nothing left for the recoverer (blocking:
+    async callers go through ``in_thread``)."""
     with session_scope(deps.engine) as session:
         settle(session, EVENT, event_id)
 
@@ -111,14 +114,17 @@ class Recoverer:
     async def pass_once(self, now: datetime | None = None) -> Recovered:
         now = now or datetime.now(UTC)
         done = Recovered()
-        with session_scope(self.deps.engine) as session:
-            intents = claim(session, self.owner, now, LEASE, self.batch, self.tenant_id)
+        intents = await in_thread(self._claim, now)
         for intent in intents:
             await self._carry_out(intent, now, done)
         if self._passes % self.reconcile_every == 0:
             await self._reconcile(now, done)
         self._passes += 1
         return done
+
+    def _claim(self, now: datetime) -> list[Outbox]:
+        with session_scope(self.deps.engine) as session:
+            return claim(session, self.owner, now, LEASE, self.batch, self.tenant_id)
 
     async def _carry_out(self, intent: Outbox, now: datetime, done: Recovered) -> None:
         try:
@@ -129,7 +135,7 @@ class Recoverer:
             elif intent.kind == TERMINATE:
                 await self._terminate(intent, done)
         except Unavailable as exc:
-            self._later(intent, now, exc.detail, done)
+            await in_thread(self._later, intent, now, exc.detail, done)
 
     def _later(self, intent: Outbox, now: datetime, reason: str, done: Recovered) -> None:
         """Try again with a backoff (1 s doubling to 30 s) — or, past the deadline, give up."""
@@ -147,17 +153,14 @@ class Recoverer:
                     session, intent.key, "failed", now, {"message": f"{message}: {reason}"}
                 )
                 done.failed += int(closed)
+                _event_outcome(session, intent, "failed", f"{message}: {reason}")
         logger.error("outbox %s %s given up: %s", intent.kind, intent.key, error)
 
     async def _start(self, intent: Outbox, now: datetime, done: Recovered) -> None:
         payload: dict[str, Any] = dict(intent.payload or {})
-        with session_scope(self.deps.engine) as session:
-            row = session.get(Run, intent.key)
-            version = get_version(session, payload["workflow_id"], payload["version"])
-            if row is None or row.status not in ("running", "waiting") or version is None:
-                # Ended (cancelled before it started) or gone (retention): nothing to start.
-                settle(session, START_RUN, intent.key)
-                return
+        version = await in_thread(self._version_to_start, intent)
+        if version is None:
+            return
         run = RunInput(
             tenant_id=payload["tenant_id"],
             workflow_id=payload["workflow_id"],
@@ -170,6 +173,27 @@ class Recoverer:
             self.deps, run, intent.key, payload.get("entity"), payload.get("deferred_to")
         )
         done.started += int(status == "started")
+        await in_thread(self._started, intent)
+
+    def _version_to_start(self, intent: Outbox) -> WorkflowVersion | None:
+        """The version a pending start runs; None (and the intent settled) when there is
+        nothing to start: the run ended (cancelled before it started) or is gone (retention)."""
+        payload: dict[str, Any] = intent.payload or {}
+        with session_scope(self.deps.engine) as session:
+            row = session.get(Run, intent.key)
+            version = get_version(session, payload["workflow_id"], payload["version"])
+            if row is None or row.status not in ("running", "waiting") or version is None:
+                settle(session, START_RUN, intent.key)
+                return None
+            return version
+
+    def _started(self, intent: Outbox) -> None:
+        outcome, detail = "started", "Temporal could not take the start at first; a worker's "
+        detail += "recoverer started the run"
+        if deferred := (intent.payload or {}).get("deferred_to"):
+            outcome, detail = "deferred", f"{detail}, which begins at {deferred}"
+        with session_scope(self.deps.engine) as session:
+            _event_outcome(session, intent, outcome, detail)
 
     async def _emit(self, intent: Outbox, done: Recovered) -> None:
         event = dict(intent.payload or {})
@@ -183,8 +207,7 @@ class Recoverer:
             previous=event.get("previous"),
         )
         await accept_event(self.deps, intent.tenant_id, trigger)
-        with session_scope(self.deps.engine) as session:
-            settle(session, EVENT, intent.key)
+        await in_thread(event_emitted, self.deps, intent.key)
         done.emitted += 1
 
     async def _terminate(self, intent: Outbox, done: Recovered) -> None:
@@ -197,19 +220,39 @@ class Recoverer:
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:  # not found: it has ended meanwhile
                 raise Unavailable(f"could not terminate: {exc.message}") from exc
+        done.reconciled += int(await in_thread(self._terminated, intent.key))
+
+    def _terminated(self, run_id: str) -> bool:
         with session_scope(self.deps.engine) as session:
-            settle(session, TERMINATE, intent.key)
-            closed = close_open_run(
+            settle(session, TERMINATE, run_id)
+            return close_open_run(
                 session,
-                intent.key,
+                run_id,
                 "cancelled",
                 datetime.now(UTC),
                 {"message": f"cancelled; terminated after {self.deps.cancel_grace}"},
             )
-        done.reconciled += int(closed)
 
     async def _reconcile(self, now: datetime, done: Recovered) -> None:
         """Close the open rows of a page whose executions have closed (or never existed)."""
+        rows, starting = await in_thread(self._open_page, now)
+        self._cursor = rows[-1].id if len(rows) == self.batch else ""
+        if not rows:
+            return
+        client = await self.deps.temporal()
+        for row in rows:
+            if row.id in starting:
+                continue
+            ended = await _ended_in_temporal(client, row.id)
+            if ended is None:
+                continue
+            if await in_thread(self._close, row.id, ended, now):
+                logger.warning("run %s closed as Temporal says: %s", row.id, ended)
+                done.reconciled += 1
+
+    def _open_page(self, now: datetime) -> tuple[list[Run], set[str]]:
+        """The next page of open run rows, and which of them have a start or a termination
+        still pending (the outbox carries those out)."""
         with session_scope(self.deps.engine) as session:
             rows = open_runs_after(
                 session, self._cursor, now - RECONCILE_AFTER, self.batch, self.tenant_id
@@ -222,21 +265,20 @@ class Recoverer:
                     Outbox.key.in_([r.id for r in rows]),  # type: ignore[attr-defined]
                 )
             }
-        self._cursor = rows[-1].id if len(rows) == self.batch else ""
-        if not rows:
-            return
-        client = await self.deps.temporal()
-        for row in rows:
-            if row.id in starting:
-                continue
-            ended = await _ended_in_temporal(client, row.id)
-            if ended is None:
-                continue
-            with session_scope(self.deps.engine) as session:
-                closed = close_open_run(session, row.id, ended[0], now, ended[1])
-            if closed:
-                logger.warning("run %s closed as Temporal says: %s", row.id, ended)
-                done.reconciled += 1
+        return rows, starting
+
+    def _close(self, run_id: str, ended: tuple[str, dict[str, Any] | None], now: datetime) -> bool:
+        with session_scope(self.deps.engine) as session:
+            return close_open_run(session, run_id, ended[0], now, ended[1])
+
+
+def _event_outcome(session: Session, intent: Outbox, outcome: str, detail: str) -> None:
+    """What the recoverer did to a run whose start was ``pending`` becomes the outcome of the
+    event that started it (``GET /v1/events/{id}``)."""
+    payload: dict[str, Any] = intent.payload or {}
+    event_id = (payload.get("trigger") or {}).get("id")
+    if event_id:
+        resolve_pending(session, intent.tenant_id, str(event_id), intent.key, outcome, detail)
 
 
 async def _ended_in_temporal(client: Any, run_id: str) -> tuple[str, dict[str, Any] | None] | None:

@@ -30,7 +30,7 @@ from temporalio.service import RPCError
 from definitions.trigger_options import RateLimit
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.models import Run, Workflow, WorkflowVersion
 from storage.outbox import add_intent, retry_soon, settle
 from storage.rate_windows import admit, window_counts
@@ -135,12 +135,7 @@ async def start_admitted(
         retry_of=retry_of,
     )
     run = run_input(workflow, version, replace(trigger, entity=entity))
-    with session_scope(deps.engine) as session:
-        admission, settled = _write_row(session, row, workflow, limit)
-        if not settled and not (admission is not None and admission.refused):
-            intent = start_intent(run, row)
-            due = datetime.now(UTC) + OWN_ATTEMPT
-            add_intent(session, workflow.tenant_id, START_RUN, run_id, intent, due_at=due)
+    admission, settled = await in_thread(_write_row_and_intent, deps, row, run, workflow, limit)
     found = Started(id=run_id, workflow_id=workflow.id, version=version.version)
     if admission is not None and admission.refused:
         found.status = "rate_limited"
@@ -154,9 +149,27 @@ async def start_admitted(
             found.status = await execute_start(deps, run, run_id, entity, deferred_to)
         except Unavailable as exc:
             found.status = "pending"
-            with session_scope(deps.engine) as session:  # the recoverer starts it
-                retry_soon(session, START_RUN, run_id, exc.detail, datetime.now(UTC))
+            await in_thread(_hand_over, deps, run_id, exc.detail)  # the recoverer starts it
     return found, admission
+
+
+def _write_row_and_intent(
+    deps: RunsDeps, row: Run, run: RunInput, workflow: Workflow, limit: RateLimit | None
+) -> tuple[Admission | None, bool]:
+    """``_write_row``, and in the same transaction the intent to start the run (the outbox)."""
+    with session_scope(deps.engine) as session:
+        admission, settled = _write_row(session, row, workflow, limit)
+        if not settled and not (admission is not None and admission.refused):
+            intent = start_intent(run, row)
+            due = datetime.now(UTC) + OWN_ATTEMPT
+            add_intent(session, workflow.tenant_id, START_RUN, row.id, intent, due_at=due)
+    return admission, settled
+
+
+def _hand_over(deps: RunsDeps, run_id: str, reason: str) -> None:
+    """Make the run's start intent due now: this request could not start it."""
+    with session_scope(deps.engine) as session:
+        retry_soon(session, START_RUN, run_id, reason, datetime.now(UTC))
 
 
 def start_intent(run: RunInput, row: Run) -> dict[str, Any]:
@@ -179,9 +192,13 @@ async def execute_start(
     """Start the run's execution and settle its intent: ``started``, or ``duplicate`` when
     Temporal has it already; ``Unavailable`` (the intent stays pending) when Temporal cannot."""
     status = await _execute(await deps.temporal(), deps, run, run_id, entity, deferred_to)
+    await in_thread(_settle_start, deps, run_id)
+    return status
+
+
+def _settle_start(deps: RunsDeps, run_id: str) -> None:
     with session_scope(deps.engine) as session:
         settle(session, START_RUN, run_id)
-    return status
 
 
 def _write_row(

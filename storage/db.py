@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import anyio.to_thread
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
 
 
 def make_engine(url: str) -> Engine:
@@ -50,6 +53,34 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+async def in_thread(work: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """``work(*args, **kwargs)`` in a worker thread: how async code (the API's routes, ``runs``,
+    the recoverer) does blocking database work, so that the event loop it runs on keeps
+    answering other requests and Temporal while the database is slow or locked.
+
+    Runs in the same thread pool (and under the same limit) as FastAPI's synchronous routes.
+    Not cancellable once started: a cancelled caller waits for the work, so a session is never
+    used by two threads at once."""
+    return await anyio.to_thread.run_sync(partial(work, *args, **kwargs))
+
+
+@asynccontextmanager
+async def session_in_thread(engine: Engine) -> AsyncIterator[Session]:
+    """``session_scope`` for async code whose transaction spans an await (a workflow's schedule
+    changed in Temporal before its new status commits): opening, committing and rolling back
+    happen through ``in_thread``, and the caller hands the session to ``in_thread`` for its
+    work. One thread at a time uses it."""
+    scope = session_scope(engine)
+    session = await in_thread(scope.__enter__)
+    try:
+        yield session
+    except BaseException as exc:
+        if not await in_thread(scope.__exit__, type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await in_thread(scope.__exit__, None, None, None)
 
 
 def upgrade(url: str) -> None:

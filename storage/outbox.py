@@ -137,3 +137,9 @@ def is_pending(session: Session, kind: str, key: str) -> bool:
         ).first()
         is not None
     )
+
+
+def find_intent(session: Session, kind: str, key: str) -> Outbox | None:
+    return session.exec(
+        select(Outbox).where(col(Outbox.kind) == kind, col(Outbox.key) == key)
+    ).first()

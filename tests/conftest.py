@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine, make_url
 from temporalio.testing import WorkflowEnvironment
 
 from storage.db import make_engine, upgrade
+from tests.helpers.loop_guard import blocking_calls
 from workflows import search_attributes
 
 BIN = Path(sys.executable).parent
@@ -66,3 +67,12 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def no_database_calls_on_the_event_loop() -> Iterator[None]:
+    """Every test also checks that the API's and ``runs``' async code left the event loop free
+    while it waited on the database (``tests.helpers.loop_guard``)."""
+    with blocking_calls() as calls:
+        yield
+    assert not calls.found, calls.report()

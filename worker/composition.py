@@ -188,6 +188,8 @@ def build_api(settings: Settings, engine: Engine) -> object:
         search_attributes=settings.search_attributes,
         secrets=secret_box(settings),
         max_chain_depth=settings.max_chain_depth,
+        cancel_grace=settings.cancel_grace,
+        start_deadline=settings.start_deadline,
         codec=payload_codec(settings),
         codec_token=settings.codec_server_token,
         codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -57,16 +58,7 @@ async def run_worker(settings: Settings) -> None:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         # Every worker runs a recoverer: the outbox is claimed under leases, so any number agree.
-        recoverer = Recoverer(
-            RunsDeps.over(
-                client,
-                engine,
-                settings.task_queue,
-                settings.search_attributes,
-                settings.max_chain_depth,
-                entity_key=entity_key(settings),  # runs it starts are searchable like the API's
-            )
-        )
+        recoverer = build_recoverer(settings, client, engine)
         async with worker:
             log.info(
                 "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
@@ -75,6 +67,21 @@ async def run_worker(settings: Settings) -> None:
             await stop.wait()
             await recovering
         log.info("worker stopped")
+
+
+def build_recoverer(settings: Settings, client: Client, engine: Engine) -> Recoverer:
+    """The worker's recoverer (``runs.recovery``), with the settings' grace and deadline."""
+    deps = RunsDeps.over(
+        client,
+        engine,
+        settings.task_queue,
+        settings.search_attributes,
+        settings.max_chain_depth,
+        entity_key=entity_key(settings),  # runs it starts are searchable like the API's
+        cancel_grace=settings.cancel_grace,
+        start_deadline=settings.start_deadline,
+    )
+    return Recoverer(deps)
 
 
 async def _connect_with_retry(settings: Settings, attempts: int = 60) -> Client:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
+from definitions.durations import parse_duration
 
 STATE_DIR = Path(".relay")
 
@@ -97,7 +100,26 @@ class Settings(BaseSettings):
         description="the largest request body the API reads, larger ones answer 413; "
         "unset: the API's default (api.deps.DEFAULT_MAX_BODY_BYTES, 2 MB)",
     )
+    cancel_grace: timedelta = Field(
+        default=timedelta(seconds=30),
+        ge=timedelta(0),
+        description="how long a cancelled run may take to end itself before a worker's "
+        "recoverer terminates it (seconds, 30s, 1m or PT1M)",
+    )
+    start_deadline: timedelta = Field(
+        default=timedelta(minutes=10),
+        gt=timedelta(0),
+        description="how long a worker's recoverer keeps retrying a run Temporal could not "
+        "take (and a record change's event) before failing it with the reason (seconds, 10m "
+        "or PT10M)",
+    )
     system_schedules: bool = Field(
         default=True,
         description="workers create Relay's own schedules (alerts, retention) when they start",
     )
+
+    @field_validator("cancel_grace", "start_deadline", mode="before")
+    @classmethod
+    def _duration(cls, value: Any) -> Any:
+        """Durations as definitions write them: ``30``, ``30s``, ``10m``, ``PT10M``."""
+        return parse_duration(value) if isinstance(value, str) else value

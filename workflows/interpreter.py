@@ -47,7 +47,13 @@ from workflows.nodes.base import (
 from workflows.nodes.goals import Goals
 from workflows.nodes.trigger import complete_scheduled, open_scheduled_run, trigger_start, yearly
 from workflows.nodes.waits import ANY_EVENT, watch
-from workflows.policies import VISIT_BUDGET_PATCH, VISITS_PER_RUN, VISITS_PER_TASK
+from workflows.policies import (
+    REVISIT_BUDGET_PATCH,
+    REVISITS_PER_TASK,
+    VISIT_BUDGET_PATCH,
+    VISITS_PER_RUN,
+    VISITS_PER_TASK,
+)
 from workflows.steps import StepLog, expose, local_activity
 
 PATH_KEPT = 1000
@@ -84,6 +90,8 @@ class RelayRun:
         self._started = False
         self._task_history = 0
         self._task_visits = 0
+        self._task_nodes: set[str] = set()
+        self._task_revisits = 0
 
     @workflow.signal(name=EVENT_SIGNAL)
     def on_event(self, event: dict[str, Any]) -> None:
@@ -195,7 +203,7 @@ class RelayRun:
             if scope.top and history_is_long():
                 raise ContinueAsNew(self.snapshot(node_id))
             node = self.graph.nodes[node_id]
-            if (spinning := self._spinning(node)) is not None:
+            if (spinning := self._spinning(node, scope)) is not None:
                 return spinning
             self.path.append(node.id)
             outcome = await self._execute(node, scope)
@@ -210,21 +218,33 @@ class RelayRun:
                 node_id = self.graph.successor(node.id, outcome)
         return None
 
-    def _spinning(self, node: Node) -> RunEnd | None:
+    def _spinning(self, node: Node, scope: Scope) -> RunEnd | None:
         """The run's failure when its walk has visited too many nodes without pausing (in this
-        workflow task) or in all (``workflows.policies.VISITS_PER_TASK``, ``VISITS_PER_RUN``)."""
+        workflow task), the same step again too often (a cycle: the same node in the same loop
+        iteration) or too many in all (``workflows.policies``)."""
         length = workflow.info().get_current_history_length()
         if length != self._task_history:  # a new workflow task: the walk paused
-            self._task_history, self._task_visits = length, 0
+            self._task_history, self._task_visits, self._task_revisits = length, 0, 0
+            self._task_nodes.clear()
         self._task_visits += 1
-        if self._task_visits <= VISITS_PER_TASK and self.log.seq <= VISITS_PER_RUN:
+        key = node.id + scope.suffix  # a loop's iterations are different steps
+        if key in self._task_nodes:
+            self._task_revisits += 1
+        self._task_nodes.add(key)
+        within = self._task_visits <= VISITS_PER_TASK and self.log.seq <= VISITS_PER_RUN
+        if within and self._task_revisits <= REVISITS_PER_TASK:
             return None
-        if not workflow.patched(VISIT_BUDGET_PATCH):
-            return None
-        if self._task_visits > VISITS_PER_TASK:
-            detail = f"{VISITS_PER_TASK} nodes visited without pausing"
+        # Each budget is checked behind the patch that introduced it: a run recorded before
+        # replays as it ran. ``patched`` is asked only once a budget is exceeded.
+        if not within and workflow.patched(VISIT_BUDGET_PATCH):
+            if self._task_visits > VISITS_PER_TASK:
+                detail = f"{VISITS_PER_TASK} nodes visited without pausing"
+            else:
+                detail = f"more than {VISITS_PER_RUN} steps in the run"
+        elif self._task_revisits > REVISITS_PER_TASK and workflow.patched(REVISIT_BUDGET_PATCH):
+            detail = f"{REVISITS_PER_TASK} nodes visited again without pausing"
         else:
-            detail = f"more than {VISITS_PER_RUN} steps in the run"
+            return None
         message = f"cycle without a pause at node {node.id!r}: {detail}"
         return RunEnd("failed", {"type": "cycle_without_pause", "message": message,
                                  "node_id": node.id})  # fmt: skip

@@ -67,6 +67,15 @@ CONTINUE_AS_NEW_AFTER_EVENTS = 10_000
 VISITS_PER_TASK = 5_000
 VISITS_PER_RUN = 1_000_000
 VISIT_BUDGET_PATCH = "relay-visit-budget"
+# 5,000 visits take a spinning workflow task past the deadlock detector's 2 s once a few spin
+# at once on a loaded worker (they share one interpreter lock): the task fails and is retried
+# forever instead of failing the run, and the worker's memory grows (issue 13, item 10;
+# ``benchmarks.worker_memory --kind spin``). A step visited *again* within one workflow task
+# (the same node in the same loop iteration) is the mark of a cycle — a long chain of set and
+# branch steps visits each once, a for_each's iterations are different steps — so runs started
+# since this patch fail at this many.
+REVISITS_PER_TASK = 500
+REVISIT_BUDGET_PATCH = "relay-revisit-budget"
 # A for_each refuses more items than its max_items (definitions.nodes.loops.MAX_LOOP_ITEMS
 # by default); runs recorded before the cap loop over whatever they had.
 LOOP_CAP_PATCH = "relay-loop-cap"

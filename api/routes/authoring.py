@@ -24,6 +24,7 @@ from definitions.errors import DefinitionError, Problem
 from definitions.loading import check_definition
 from definitions.schema import definition_json_schema
 from definitions.stored_checks import event_type_problems, stored_data_problems
+from storage.db import in_thread
 from storage.event_types import get_event_type
 from storage.stored_data import stored_data
 from storage.workflows import create_workflow, submitted_document
@@ -92,7 +93,7 @@ async def validate_draft(
         document = await read_document(request)
     except DefinitionError as exc:
         return _report(exc.problems, [])
-    return _validate(document, session, tenant)
+    return await in_thread(_validate, document, session, tenant)
 
 
 @router.post("/v1/workflows/{workflow_id}/validate")

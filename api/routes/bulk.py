@@ -22,13 +22,13 @@ from sqlmodel import col
 from api.auth import AuditNote
 from api.deps import ApiDeps, CurrentTenant, Deps
 from api.errors import problem_of
-from api.routes.runs import RunStatus, run_detail, run_query
+from api.routes.runs import RunStatus, run_now, run_query
 from api.routes.workflows import WorkflowStatus, change_status
 from api.schemas.runs import RunOut, RunStarted
 from api.schemas.workflows import WorkflowOut
 from api.storable import Key, Text, UtcDatetime
 from runs.control import cancel_run, retry_run
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.models import Run
 
 router = APIRouter(tags=["bulk"])
@@ -146,7 +146,11 @@ async def bulk_runs(
     if (body.ids is None) == (body.filter is None):
         where = "filter" if body.ids is not None else "ids"
         _refuse(where, "give either ids or a filter")
-    run_ids = _refuse_repeats(body.ids) if body.ids is not None else _matching(deps, tenant, body)
+    run_ids = (
+        _refuse_repeats(body.ids)
+        if body.ids is not None
+        else await in_thread(_matching, deps, tenant, body)
+    )
     act = _cancel if body.action == "cancel" else _retry
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -184,8 +188,7 @@ async def _cancel(deps: ApiDeps, tenant: str, run_id: str, _key: str | None) -> 
     outcome = await _attempt(partial(cancel_run, deps, tenant, run_id))
     if isinstance(outcome, dict):
         return RunItem(id=run_id, status=outcome["status"], error=outcome)
-    with session_scope(deps.engine) as session:
-        run = run_detail(session, tenant, run_id)
+    run = await in_thread(run_now, deps, tenant, run_id)
     return RunItem(id=run_id, status=200 if outcome else 202, run=run)
 
 

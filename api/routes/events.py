@@ -21,7 +21,7 @@ from api.schemas.events import (
 from definitions.catalog import EventTypeSpec, data_problems
 from runs import errors as runs_errors
 from runs.intake import accept_event
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.event_types import get_event_type
 from storage.events import get_event, outcomes_of
 from storage.models import Workflow
@@ -41,8 +41,7 @@ async def post_events(
     """
     events = parse_events(body)
     batch = events if isinstance(events, list) else [events]
-    with session_scope(deps.engine) as session:
-        specs = checked_specs(session, tenant, batch, listed=isinstance(events, list))
+    specs = await in_thread(_checked, deps, tenant, batch, listed=isinstance(events, list))
     if not isinstance(events, list):
         return await accept(deps, tenant, events, spec=specs[events.type])
     # A list is answered per item: one event Temporal could not fully handle does not make the
@@ -75,6 +74,13 @@ async def accept(
         deps, tenant_id, event.trigger_event(), chain=chain, spec=spec, only=only
     )
     return EventAccepted.model_validate(accepted)
+
+
+def _checked(
+    deps: ApiDeps, tenant_id: str, events: list[EventIn], *, listed: bool
+) -> dict[str, EventTypeSpec | None]:
+    with session_scope(deps.engine) as session:
+        return checked_specs(session, tenant_id, events, listed=listed)
 
 
 def checked_specs(

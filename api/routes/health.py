@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.deps import Deps
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 
 router = APIRouter(tags=["health"])
 
@@ -23,7 +23,7 @@ def healthz() -> dict[str, str]:
 async def readyz(deps: Deps) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
-        await asyncio.to_thread(_ping_database, deps)
+        await in_thread(_ping_database, deps)
         checks["database"] = "ok"
     except Exception as exc:  # readiness reports, it never raises
         checks["database"] = f"unavailable: {type(exc).__name__}"

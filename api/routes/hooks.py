@@ -24,7 +24,8 @@ from api.errors import ApiError, Conflict, NotFound
 from api.routes.events import accept, checked_specs
 from api.routes.workflows import find_workflow
 from api.schemas.events import EventAccepted, EventIn, parse_events
-from storage.db import session_scope
+from definitions.catalog import EventTypeSpec
+from storage.db import in_thread, session_scope
 from storage.hooks import delete_hook, get_hook, hook_for_token, issue_hook
 from storage.models import Workflow
 from storage.workflows import get_version
@@ -111,6 +112,15 @@ async def receive(workflow_id: str, token: str, request: Request, deps: Deps) ->
     body = await request.body()
     if len(body) > MAX_BODY:
         raise ApiError(413, "Payload too large", f"a webhook body is at most {MAX_BODY} bytes")
+    workflow, event, spec = await in_thread(_hooked_event, workflow_id, token, request, body, deps)
+    return await accept(deps, workflow.tenant_id, event, spec=spec, only=workflow)
+
+
+def _hooked_event(
+    workflow_id: str, token: str, request: Request, body: bytes, deps: ApiDeps
+) -> tuple[Workflow, EventIn, EventTypeSpec | None]:
+    """The workflow the token opens, the body as its event, and the event type's catalog
+    entry (the event checked against it); 404 for any wrong part, 401 for a bad signature."""
     with session_scope(deps.engine) as session:
         hook = hook_for_token(session, workflow_id, token)
         workflow = session.get(Workflow, workflow_id) if hook is not None else None
@@ -129,7 +139,7 @@ async def receive(workflow_id: str, token: str, request: Request, deps: Deps) ->
         )
         assert isinstance(event, EventIn)  # an object is one event
         spec = checked_specs(session, workflow.tenant_id, [event])[event.type]
-    return await accept(deps, workflow.tenant_id, event, spec=spec, only=workflow)
+    return workflow, event, spec
 
 
 def _signed(deps: ApiDeps, ciphertext: str, request: Request, body: bytes) -> bool:

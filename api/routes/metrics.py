@@ -6,13 +6,11 @@ endpoint can be scraped without a key, like ``/healthz``.
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from api.deps import Deps
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.metrics import fleet_counts
 
 router = APIRouter(tags=["health"])
@@ -31,7 +29,7 @@ _FAMILIES = {
 
 @router.get("/metrics", response_class=PlainTextResponse)
 async def metrics(deps: Deps) -> PlainTextResponse:
-    counts = await asyncio.to_thread(_counts, deps)
+    counts = await in_thread(_counts, deps)
     lines: list[str] = []
     for key, (name, help_text, labels) in _FAMILIES.items():
         lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]

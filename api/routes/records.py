@@ -27,7 +27,7 @@ from definitions.errors import DefinitionError, Problem
 from definitions.record_filters import parse_filter, parse_sort
 from runs import errors as runs_errors
 from runs.recovery import event_emitted, intend_event
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.models import Record, RecordChange
 from storage.record_query import InvalidCursor
 from storage.records import (
@@ -242,6 +242,20 @@ async def _membership(
 async def _change(deps: Deps, tenant: str, make: Callable[[Any], Changed]) -> RecordOut:
     """Make the change and commit it with the intent to emit its event (the outbox), then
     emit it; when Temporal is away a worker's recoverer emits it instead."""
+    out, event = await in_thread(_commit_change, deps, tenant, make)
+    if event is not None:
+        try:
+            await accept(deps, tenant, EventIn.model_validate(event))
+        except runs_errors.Unavailable:
+            return out  # saved, and its event waits in the outbox for the recoverer
+        await in_thread(event_emitted, deps, event["id"])
+    return out
+
+
+def _commit_change(
+    deps: Deps, tenant: str, make: Callable[[Any], Changed]
+) -> tuple[RecordOut, dict[str, Any] | None]:
+    """The change committed with the intent to emit its event (None: nothing changed)."""
     try:
         with session_scope(deps.engine) as session:
             changed = make(session)
@@ -253,13 +267,7 @@ async def _change(deps: Deps, tenant: str, make: Callable[[Any], Changed]) -> Re
         raise ApiError(404, "Not found", str(exc)) from exc
     except RecordExists as exc:
         raise Conflict(str(exc)) from exc
-    if event is not None:
-        try:
-            await accept(deps, tenant, EventIn.model_validate(event))
-        except runs_errors.Unavailable:
-            return out  # saved, and its event waits in the outbox for the recoverer
-        event_emitted(deps, event["id"])
-    return out
+    return out, event
 
 
 def _change_out(change: RecordChange) -> ChangeOut:

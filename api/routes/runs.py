@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from api.auth import AuditNote
-from api.deps import CurrentTenant, Deps, SessionDep
+from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, NotFound
 from api.pagination import Order, keyset_page
 from api.routes.workflows import find_workflow
@@ -22,7 +22,7 @@ from api.schemas.runs import ControlOut, RetryIn, RunOut, RunStarted, StepOut
 from api.storable import Text, UtcDatetime
 from runs.control import cancel_run, retry_run
 from storage.audit import entries_about
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.models import Event, Run, RunStep, UTCDateTime
 from storage.step_counts import StepCounts, count_steps, counts_of, failed_step_exists
 
@@ -308,6 +308,11 @@ async def cancel(run_id: str, tenant: CurrentTenant, deps: Deps, response: Respo
     the run once it has ended (200), or 202 if it has not within a few seconds."""
     if not await cancel_run(deps, tenant, run_id):
         response.status_code = status.HTTP_202_ACCEPTED
+    return await in_thread(run_now, deps, tenant, run_id)
+
+
+def run_now(deps: ApiDeps, tenant: str, run_id: str) -> RunOut:
+    """``run_detail`` in a session of its own."""
     with session_scope(deps.engine) as session:
         return run_detail(session, tenant, run_id)
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from activities.record_actions import record_view
 from api.deps import CurrentTenant, Deps, Simulator
 from api.errors import ApiError, NotFound
-from api.routes.workflows import find_version, find_workflow
+from api.routes.workflows import find_version, find_workflow, version_to_run
 from api.schemas.runs import RunStarted
 from api.schemas.simulations import (
     BulkTestIn,
@@ -22,10 +22,10 @@ from api.schemas.simulations import (
     TestEventIn,
     TestIn,
 )
-from definitions.catalog import derive, role_addresses
+from definitions.catalog import EventTypeSpec, derive, role_addresses
 from definitions.models import Definition
 from runs.intake import execute
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.event_types import get_event_type
 from storage.events import get_event
 from storage.models import Workflow, WorkflowVersion
@@ -46,11 +46,7 @@ async def test_workflow(
     effect recorded — the path, each step's rendered content and simulated time, the outcome.
     ``real``: the same with a stored event or record as the event. ``live``: a real manual run
     of the workflow (202), as ``POST /v1/workflows/{id}/execute``."""
-    with session_scope(deps.engine) as session:
-        workflow = find_workflow(session, tenant, workflow_id)
-        number = body.version or workflow.active_version or workflow.latest_version
-        version = find_version(session, workflow, number)
-        given = _stored_event(session, tenant, body) or body.event
+    workflow, version, given = await in_thread(_what_to_test, deps, tenant, workflow_id, body)
     if body.mode == "live":
         event = given or TestEventIn()
         response.status_code = status.HTTP_202_ACCEPTED
@@ -63,6 +59,18 @@ async def test_workflow(
     )
     report.mode = body.mode  # type: ignore[assignment]
     return report
+
+
+def _what_to_test(
+    deps: Deps, tenant: str, workflow_id: str, body: TestIn
+) -> tuple[Workflow, WorkflowVersion, TestEventIn | None]:
+    """The workflow, the version to test (``body.version``, else the active, else the latest)
+    and the event to test it with."""
+    with session_scope(deps.engine) as session:
+        workflow = find_workflow(session, tenant, workflow_id)
+        number = body.version or workflow.active_version or workflow.latest_version
+        version = find_version(session, workflow, number)
+        return workflow, version, _stored_event(session, tenant, body) or body.event
 
 
 def _stored_event(session: Session, tenant_id: str, body: TestIn) -> TestEventIn | None:
@@ -86,12 +94,10 @@ def _stored_event(session: Session, tenant_id: str, body: TestIn) -> TestEventIn
 async def bulk_test(body: BulkTestIn, tenant: CurrentTenant, deps: Deps) -> BulkTestOut:
     """Simulate several workflows (their active version, else their latest) against one event."""
     simulator = _simulator(deps)
-    with session_scope(deps.engine) as session:
-        targets = []
-        for workflow_id in dict.fromkeys(body.workflow_ids):
-            workflow = find_workflow(session, tenant, workflow_id)
-            number = workflow.active_version or workflow.latest_version
-            targets.append((workflow, find_version(session, workflow, number)))
+    targets = [
+        await in_thread(version_to_run, deps, tenant, workflow_id)
+        for workflow_id in dict.fromkeys(body.workflow_ids)
+    ]
     results = await asyncio.gather(
         *(_simulate(simulator, deps.engine, w, v, body.event, body.events, {}) for w, v in targets)
     )
@@ -112,14 +118,13 @@ async def _simulate(
         definition,
         event.model_dump(exclude_none=True) if event else None,
         [e.model_dump(exclude_none=True) for e in events],
-        schema=event_schema(engine, workflow.tenant_id, definition),
+        schema=await in_thread(event_schema, engine, workflow.tenant_id, definition),
         outputs=outputs,
         tenant_id=workflow.tenant_id,
         workflow_id=workflow.id,
         version=version.version,
     )
-    with session_scope(engine) as session:
-        spec = get_event_type(session, workflow.tenant_id, request.trigger["type"])
+    spec = await in_thread(_event_type, engine, workflow.tenant_id, request.trigger["type"])
     # What intake adds to an arriving event (runs.intake), so the simulated run reads the same
     # context as a live one: the catalog's derived fields and recipient roles.
     if derived := derive(spec, request.trigger):
@@ -133,6 +138,11 @@ async def _simulate(
     return SimulationOut(workflow_id=workflow.id, version=version.version, **report)
 
 
+def _event_type(engine: Engine, tenant_id: str, name: str) -> EventTypeSpec | None:
+    with session_scope(engine) as session:
+        return get_event_type(session, tenant_id, name)
+
+
 def event_schema(engine: Engine, tenant_id: str, definition: Definition) -> dict[str, Any] | None:
     """The JSON Schema of the trigger's event type in the tenant's catalog (its own entry, else
     the built-in one), for sample data. None when the trigger brings its own ``sample`` or
@@ -142,8 +152,7 @@ def event_schema(engine: Engine, tenant_id: str, definition: Definition) -> dict
     own = trigger.model_extra or {}
     if "sample" in own or "schema" in own or not trigger.event or "*" in trigger.event:
         return None
-    with session_scope(engine) as session:
-        spec = get_event_type(session, tenant_id, trigger.event)
+    spec = _event_type(engine, tenant_id, trigger.event)
     return spec.schema_ if spec is not None else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Path, Query, status
@@ -28,7 +29,7 @@ from definitions.loading import load_definition
 from definitions.models import Definition
 from runs.intake import execute
 from runs.schedules import follow_lifecycle, owns_schedule
-from storage.db import session_scope
+from storage.db import in_thread, session_in_thread, session_scope
 from storage.models import Workflow, WorkflowVersion
 from storage.workflows import (
     add_version,
@@ -117,13 +118,9 @@ def read(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> Workfl
 async def replace(
     workflow_id: str, document: Document, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> WorkflowOut:
-    with session_scope(deps.engine) as session:
-        workflow = find_workflow(session, tenant, workflow_id)
-        _refuse_archived(workflow)
-        definition = load_document(document)
-        out = await _new_version(deps, session, workflow, definition, document)
-        audit.note(version=out.version)
-        return out
+    out = await _new_version(deps, tenant, workflow_id, lambda _session, _workflow: document)
+    audit.note(version=out.version)
+    return out
 
 
 @router.patch("/{workflow_id}")
@@ -131,15 +128,15 @@ async def patch(
     workflow_id: str, changes: Document, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> WorkflowOut:
     """A JSON merge patch (RFC 7396) over the latest submitted document; a new version."""
-    with session_scope(deps.engine) as session:
-        workflow = find_workflow(session, tenant, workflow_id)
-        _refuse_archived(workflow)
+
+    def patched(session: Session, workflow: Workflow) -> dict[str, Any]:
         latest = find_version(session, workflow, workflow.latest_version)
-        document = merge_patch(latest.source or latest.definition, changes)
-        definition = load_document(document)
-        out = await _new_version(deps, session, workflow, definition, document)
-        audit.note(version=out.version)
-        return out
+        document: dict[str, Any] = merge_patch(latest.source or latest.definition, changes)
+        return document
+
+    out = await _new_version(deps, tenant, workflow_id, patched)
+    audit.note(version=out.version)
+    return out
 
 
 @router.delete("/{workflow_id}", status_code=status.HTTP_200_OK)
@@ -168,32 +165,62 @@ async def change_status(
 ) -> WorkflowOut:
     """Lifecycle: the status, then the workflow's schedule (``runs.schedules``) before the
     commit, so a Temporal that cannot follow (503) leaves the workflow as it was."""
-    with session_scope(deps.engine) as session:
-        workflow = find_workflow(session, tenant, workflow_id)
-        if new_status != "archived":
-            _refuse_archived(workflow)
-        latest = find_version(session, workflow, workflow.latest_version)
-        if new_status == "active":
-            load_definition(latest.source or latest.definition)  # activation validates first
-        was_scheduled = owns_schedule(session, workflow)
-        set_status(session, workflow, new_status)
+    async with session_in_thread(deps.engine) as session:
+        workflow, latest, was_scheduled = await in_thread(
+            _set_status, session, tenant, workflow_id, new_status
+        )
         await follow_lifecycle(deps, workflow, latest, was_scheduled=was_scheduled)
-        return workflow_out(session, workflow)
+        return await in_thread(workflow_out, session, workflow)
+
+
+def _set_status(
+    session: Session, tenant: str, workflow_id: str, new_status: WorkflowStatus
+) -> tuple[Workflow, WorkflowVersion, bool]:
+    """The new status, uncommitted: the workflow, its latest version, and whether it owned a
+    schedule before."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    if new_status != "archived":
+        _refuse_archived(workflow)
+    latest = find_version(session, workflow, workflow.latest_version)
+    if new_status == "active":
+        load_definition(latest.source or latest.definition)  # activation validates first
+    was_scheduled = owns_schedule(session, workflow)
+    set_status(session, workflow, new_status)
+    return workflow, latest, was_scheduled
 
 
 async def _new_version(
     deps: ApiDeps,
-    session: Session,
-    workflow: Workflow,
-    definition: Definition,
-    document: dict[str, Any],
+    tenant: str,
+    workflow_id: str,
+    document_of: Callable[[Session, Workflow], dict[str, Any]],
 ) -> WorkflowOut:
-    """A new version; an active workflow's schedule follows it before the commit."""
+    """A new version with the document ``document_of`` gives for the workflow; an active
+    workflow's schedule follows it before the commit."""
+    async with session_in_thread(deps.engine) as session:
+        workflow, version, was_scheduled = await in_thread(
+            _add_version, session, tenant, workflow_id, document_of
+        )
+        await follow_lifecycle(deps, workflow, version, was_scheduled=was_scheduled)
+        return await in_thread(workflow_out, session, workflow)
+
+
+def _add_version(
+    session: Session,
+    tenant: str,
+    workflow_id: str,
+    document_of: Callable[[Session, Workflow], dict[str, Any]],
+) -> tuple[Workflow, WorkflowVersion, bool]:
+    """The new version, uncommitted: the workflow, the version, and whether the workflow
+    owned a schedule before."""
+    workflow = find_workflow(session, tenant, workflow_id)
+    _refuse_archived(workflow)
+    document = document_of(session, workflow)
+    definition = load_document(document)
     was_scheduled = owns_schedule(session, workflow)
     version = add_version(session, workflow, definition.canonical(), document)
     session.flush()
-    await follow_lifecycle(deps, workflow, version, was_scheduled=was_scheduled)
-    return workflow_out(session, workflow)
+    return workflow, version, was_scheduled
 
 
 @router.get("/{workflow_id}/versions")
@@ -233,14 +260,13 @@ async def rollback(
 ) -> WorkflowOut:
     """A new version whose document is an earlier version's. An active workflow starts new runs
     on it at once; runs in flight finish on the version they started on."""
-    with session_scope(deps.engine) as session:
-        workflow = find_workflow(session, tenant, workflow_id)
-        _refuse_archived(workflow)
-        document = submitted_document(find_version(session, workflow, body.version))
-        definition = load_document(document)
-        out = await _new_version(deps, session, workflow, definition, document)
-        audit.note(version=out.version)
-        return out
+
+    def earlier(session: Session, workflow: Workflow) -> dict[str, Any]:
+        return submitted_document(find_version(session, workflow, body.version))
+
+    out = await _new_version(deps, tenant, workflow_id, earlier)
+    audit.note(version=out.version)
+    return out
 
 
 @router.post("/{workflow_id}/duplicate", status_code=status.HTTP_201_CREATED)
@@ -268,11 +294,7 @@ async def execute_workflow(
     workflow_id: str, body: ExecuteIn, tenant: CurrentTenant, deps: Deps, audit: AuditNote
 ) -> RunStarted:
     """A manual run of the active version (or the latest one of a draft, for trying it out)."""
-    with session_scope(deps.engine) as session:
-        workflow = find_workflow(session, tenant, workflow_id)
-        version = find_version(
-            session, workflow, workflow.active_version or workflow.latest_version
-        )
+    workflow, version = await in_thread(version_to_run, deps, tenant, workflow_id)
     if body.input_data is not None and body.input:
         error = {"path": "input_data", "message": "input_data is another name for input: give one"}
         raise ApiError(422, "Invalid request", "the request body is invalid", errors=[error])
@@ -280,6 +302,16 @@ async def execute_workflow(
     started = await execute(deps, workflow, version, given, body.entity, body.idempotency_key)
     audit.note(run_id=started.id)
     return RunStarted.model_validate(started)
+
+
+def version_to_run(
+    deps: ApiDeps, tenant: str, workflow_id: str, number: int | None = None
+) -> tuple[Workflow, WorkflowVersion]:
+    """The workflow and its version ``number`` — by default the active one, else the latest."""
+    with session_scope(deps.engine) as session:
+        workflow = find_workflow(session, tenant, workflow_id)
+        number = number or workflow.active_version or workflow.latest_version
+        return workflow, find_version(session, workflow, number)
 
 
 def find_version(session: Session, workflow: Workflow, number: int) -> WorkflowVersion:

@@ -59,6 +59,8 @@ async def test_a_run_accepted_while_temporal_is_away_is_started_by_the_recoverer
     [run] = (await accept_event(offline(service), service.tenant_id, event)).runs
     assert run.status == "pending"
 
+    assert [o.outcome for o in _outcomes(service, event.id)] == ["pending"]
+
     recovered = await Recoverer(service.deps, tenant_id=service.tenant_id).pass_once()
 
     assert recovered.started == 1
@@ -67,6 +69,14 @@ async def test_a_run_accepted_while_temporal_is_away_is_started_by_the_recoverer
     assert row is not None and row.status == "completed"
     with session_scope(service.deps.engine) as session:
         assert pending(session, tenant_id=service.tenant_id) == []
+    [outcome] = _outcomes(service, event.id)  # what GET /v1/events/{id} shows
+    assert (outcome.outcome, outcome.run_id) == ("started", run.id)
+    assert "recoverer started the run" in outcome.detail
+
+
+def _outcomes(service: Service, event_id: str | None) -> list[Any]:
+    with session_scope(service.deps.engine) as session:
+        return outcomes_of(session, service.tenant_id, str(event_id))
 
 
 async def test_a_run_temporal_never_takes_fails_with_the_reason_after_the_deadline(
@@ -74,7 +84,8 @@ async def test_a_run_temporal_never_takes_fails_with_the_reason_after_the_deadli
 ) -> None:
     service.activate(GREETING)
     deps = offline(service, start_deadline=timedelta(minutes=1))
-    [run] = (await accept_event(deps, service.tenant_id, received("contact.created"))).runs
+    event = received("contact.created")
+    [run] = (await accept_event(deps, service.tenant_id, event)).runs
     recoverer = Recoverer(deps, tenant_id=service.tenant_id)
 
     assert not await recoverer.pass_once()  # within the deadline: tried again later
@@ -86,6 +97,9 @@ async def test_a_run_temporal_never_takes_fails_with_the_reason_after_the_deadli
     row = run_row(deps.engine, run.id)
     assert row is not None and row.status == "failed" and row.error is not None
     assert "could not be started within 0:01:00: Temporal is not reachable" in row.error["message"]
+    [outcome] = _outcomes(service, event.id)
+    assert (outcome.outcome, outcome.run_id) == ("failed", run.id)
+    assert outcome.detail == row.error["message"]
 
 
 async def test_an_intent_is_carried_out_by_one_recoverer_at_a_time(service: Service) -> None:
@@ -148,6 +162,29 @@ async def test_a_cancelled_run_that_cannot_end_itself_is_terminated_after_its_gr
     [run] = (await accept_event(stuck, service.tenant_id, received("booking.created"))).runs
 
     assert await cancel_run(stuck, service.tenant_id, run.id) is False
+    done = await Recoverer(stuck, tenant_id=service.tenant_id).pass_once()
+
+    assert done.terminated == 1
+    described = await client.get_workflow_handle(run.id).describe()
+    assert described.status == WorkflowExecutionStatus.TERMINATED
+    row = run_row(service.deps.engine, run.id)
+    assert row is not None and row.status == "cancelled"
+
+
+async def test_a_run_cancelled_by_an_event_that_cannot_end_itself_is_terminated_after_its_grace(
+    service: Service,
+) -> None:
+    trigger = {"type": "event", "event": "booking.created", "entity": "{{ booking_id }}",
+               "cancel_on": ["booking.cancelled"]}  # fmt: skip
+    service.activate({**WAITING, "trigger": trigger})
+    client = await service.deps.temporal()
+    stuck = RunsDeps.over(client, service.deps.engine, f"q-{uuid.uuid4().hex[:8]}")
+    stuck.cancel_grace = timedelta(0)
+    booked = received("booking.created", entity="bk_9", data={"booking_id": "bk_9"})
+    [run] = (await accept_event(stuck, service.tenant_id, booked)).runs
+
+    cancelled = received("booking.cancelled", entity="bk_9", data={"booking_id": "bk_9"})
+    await accept_event(stuck, service.tenant_id, cancelled)
     done = await Recoverer(stuck, tenant_id=service.tenant_id).pass_once()
 
     assert done.terminated == 1
