@@ -109,7 +109,7 @@ def plan_move(
 
 def enclosing(definition: Definition) -> dict[str, list[str]]:
     """Node id → the loops and parallel nodes it runs inside, outermost first."""
-    out: dict[str, list[tuple[str | None, str]]] = {}
+    out: Links = {}
     for edge in definition.edges:
         out.setdefault(edge.source, []).append((edge.when, edge.target))
     inside: dict[str, list[str]] = {}
