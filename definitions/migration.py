@@ -34,6 +34,8 @@ TARGET_ENCLOSED = "target_enclosed"
 NOTHING_AFTER = "nothing_after"
 
 WaitRule = Literal["kept", "recomputed"]
+Links = dict[str, list[tuple[str | None, str]]]
+"""Node id → (edge label, target) of the edges leaving it."""
 
 
 @dataclass(frozen=True)
