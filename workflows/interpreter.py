@@ -112,7 +112,7 @@ class RelayRun:
         if not self._started:
             self.moves.request = request
             return
-        self.moves.ask(self, request)
+        await self.moves.ask(self, request)
         await self.moves.consider(self)
 
     @workflow.run

@@ -32,6 +32,9 @@ from workflows.steps import local_activity
 if TYPE_CHECKING:
     from workflows.nodes.base import Run
 
+SUPERSEDED = Move(
+    None, reason="superseded", detail="another migration asked the run to move before it did"
+)
 ENDED_FIRST = Move(
     None, reason="ended", detail="the run ended before it reached a point it could move at"
 )
@@ -71,10 +74,17 @@ class Mover:
         """The move decided for the wait the run is in (its step key), once one is."""
         self.waiting: StepRecord | None = None
         """The top-level wait the run is in, while it is."""
+        self.leaving = False
+        """The run is moving (continuing-as-new): later requests are for the new execution."""
 
-    def ask(self, run: Run, request: MigrateRequest) -> None:
-        if request.to_version != run.ref.version:
-            self.request, self.move = request, None
+    async def ask(self, run: Run, request: MigrateRequest) -> None:
+        """A migration asks the run to move; one asked for before and not carried out yet
+        gives way to it (and says so)."""
+        if request.to_version == run.ref.version or self.leaving:
+            return
+        if self.request is not None and self.request.migration_id != request.migration_id:
+            await self._refused(run, SUPERSEDED)
+        self.request, self.move = request, None
 
     async def consider(self, run: Run) -> None:
         """At a top-level wait (``waiting``): decide now. A refusal is recorded at once."""
@@ -93,6 +103,7 @@ class Mover:
 
     def leave(self, run: Run, step: StepRecord) -> Migrate:
         assert self.request is not None and self.move is not None
+        self.leaving = True
         return Migrate(run, self.request, self.move[1], step)
 
     async def between(self, run: Run, node_id: str) -> None:
@@ -103,6 +114,7 @@ class Mover:
         if not move.movable:
             await self._refused(run, move)
             return
+        self.leaving = True
         raise Migrate(run, self.request, move, None)
 
     async def moved(self, run: Run, request: Migrate) -> None:

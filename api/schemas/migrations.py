@@ -62,7 +62,7 @@ class PlannedRunOut(BaseModel):
     reason: str | None = Field(
         default=None,
         description="node_removed, type_changed, enclosing_shape_changed, target_enclosed, "
-        "nothing_after, mid_action, not_in_flow, ended",
+        "nothing_after, mid_action, not_in_flow, ended, superseded",
     )
     detail: str | None = None
 

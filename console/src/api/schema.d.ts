@@ -2529,7 +2529,7 @@ export interface components {
             node_id: string | null;
             /**
              * Reason
-             * @description node_removed, type_changed, enclosing_shape_changed, target_enclosed, nothing_after, mid_action, not_in_flow, ended
+             * @description node_removed, type_changed, enclosing_shape_changed, target_enclosed, nothing_after, mid_action, not_in_flow, ended, superseded
              */
             reason?: string | null;
             /** Run Id */
