@@ -116,8 +116,9 @@ def matching_runs(
         query = query.where(Run.status == wanted["status"])
     if wanted.get("entity"):
         query = query.where(Run.entity == wanted["entity"])
-    if wanted.get("started_before"):
-        query = query.where(col(Run.started_at) < wanted["started_before"])
+    if wanted.get("started_before"):  # stored as ISO 8601 text in the migration's row
+        before = datetime.fromisoformat(str(wanted["started_before"]))
+        query = query.where(col(Run.started_at) < before)
     return list(session.exec(query.order_by(col(Run.id)).limit(limit)))
 
 

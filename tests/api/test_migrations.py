@@ -109,6 +109,11 @@ async def test_a_drip_moves_to_its_fixed_version_without_resending_and_says_what
     assert (moves[bob]["continues_at"], moves[bob]["wait"]) == ("wait_2", "kept")
     assert moves[cy]["cannot_move"] and moves[cy]["reason"] == "node_removed"
     assert (preview.json()["movable"], preview.json()["cannot_move"]) == (2, 1)
+    for only, expected in (({"entity": "ann"}, [ann]), ({"started_before": PAST}, [])):
+        narrowed = await stack.api.post(
+            f"/v1/workflows/{wf}/migrations", json={**body, "filter": only}
+        )
+        assert [r["run_id"] for r in narrowed.json()["runs"]] == expected, narrowed.text
 
     applied = await stack.api.post(
         f"/v1/workflows/{wf}/migrations", json={**body, "mode": "apply", "batch_size": 2}
@@ -144,7 +149,7 @@ async def test_a_drip_moves_to_its_fixed_version_without_resending_and_says_what
     assert (still["version"], still["status"], still["versions"]) == (1, "waiting", [])
     await stack.api.post(f"/v1/runs/{cy}/cancel")
     audit = (await stack.api.get("/v1/audit", params={"action": "workflow.migration"})).json()
-    assert [e["detail"]["mode"] for e in audit["items"]] == ["apply", "dry_run"]
+    assert [e["detail"]["mode"] for e in audit["items"]] == ["apply"] + ["dry_run"] * 3
 
 
 async def test_a_migration_refuses_what_it_cannot_do_with_the_path_of_each_problem(

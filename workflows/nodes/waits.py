@@ -62,7 +62,11 @@ async def wait(run: Run, node: Node, scope: Scope) -> Outcome:
     origin = resumed.started_at if resumed else now
     try:
         if resumed and resumed.until:
-            delay = resumed.until - now
+            until = resumed.until
+            if config.get("until") not in (None, "") and _reschedulable(run, node):
+                # The entity's events may have moved the instant while the run moved.
+                until = _moved(config, scope.context, run.entity_data) or until
+            delay = until - now
         elif config.get("until") not in (None, ""):
             delay = _instant(config, scope.context) - now
         else:
