@@ -22,17 +22,20 @@ from sqlmodel import Session
 from temporalio import activity
 
 from storage.db import session_scope
+from storage.migration_runs import move_run, record_outcome
 from storage.models import Run
 from storage.runs import finish_run, record_step, set_run_status, start_run
 from storage.watches import unwatch, watch
 from workflows.contract import (
     FINISH_RUN,
     OPEN_RUN,
+    RECORD_MIGRATION,
     RECORD_RUN_MARKS,
     RECORD_STEPS,
     WATCH,
     ActionInput,
     FinishRunInput,
+    MigrationOutcomeInput,
     OpenRunInput,
     RecordStepsInput,
     RunMarksInput,
@@ -138,6 +141,23 @@ class Recorder:
     def _record_run_marks(self, input: RunMarksInput) -> None:
         with session_scope(self._engine) as session:
             _mark_run(session, input.run, variant=input.variant, goal=input.goal)
+
+    @activity.defn(name=RECORD_MIGRATION)
+    async def record_migration(self, input: MigrationOutcomeInput) -> None:
+        """A run's outcome in a migration; moved, its row is on the new version from now on."""
+        await asyncio.to_thread(self._record_migration, input)
+
+    def _record_migration(self, input: MigrationOutcomeInput) -> None:
+        run = input.run
+        with session_scope(self._engine) as session:
+            _write_steps(session, run, input.steps)
+            record_outcome(
+                session, run.tenant_id, input.migration_id, run.run_id,
+                from_version=run.version, to_version=input.to_version, status=input.status,
+                plan=input.plan, at=input.at,
+            )  # fmt: skip
+            if input.status == "moved":
+                move_run(session, run.run_id, input.to_version)
 
 
 def close_run(

@@ -28,6 +28,7 @@ from api.routes import (
     hooks,
     keys,
     metrics,
+    migrations,
     notifications,
     records,
     runs,
@@ -42,7 +43,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    event_log, analytics_series, codec, keys, audit,
+    event_log, analytics_series, codec, keys, audit, migrations,
 )  # fmt: skip
 
 

@@ -56,6 +56,8 @@ def from_service(exc: runs_errors.RunsError) -> ApiError:
         return NotFound(exc.what, exc.ident)
     if isinstance(exc, runs_errors.Conflict):
         return Conflict(exc.detail)
+    if isinstance(exc, runs_errors.Invalid):
+        return ApiError(422, "Invalid request", exc.detail, errors=exc.errors)
     if isinstance(exc, runs_errors.Unavailable) and exc.event_id is not None:
         return Unavailable(exc.detail, event_id=exc.event_id)
     return Unavailable(exc.detail)

@@ -106,6 +106,12 @@ ROUTES: dict[str, Access] = {
         EDITORS, "workflow.duplicated", id_param=W
     ),
     "POST /v1/workflows/{workflow_id}/execute": change(EDITORS, "run.started", "workflow", W),
+    # Editors may preview a migration (dry_run); applying it takes an operator or an admin
+    # (``api.routes.migrations.APPLIERS``): moving live runs is run control.
+    "POST /v1/workflows/{workflow_id}/migrations": change(
+        OPERATORS, "workflow.migration", "workflow", W
+    ),
+    "GET /v1/workflows/{workflow_id}/migrations/{migration_id}": read(),
     "POST /v1/workflows/validate": read(),
     "POST /v1/workflows/{workflow_id}/validate": read(),
     "POST /v1/workflows/import": change(EDITORS, "workflow.imported"),

@@ -19,6 +19,15 @@ class NotFound(RunsError):
         self.what, self.ident = what, ident
 
 
+class Invalid(RunsError):
+    """The request cannot be carried out as given: each of ``errors`` names the path of a
+    problem in it (``{"path", "message"}``)."""
+
+    def __init__(self, detail: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+
 class Conflict(RunsError):
     """The request contradicts the run's state (cancelling an ended run, retrying an open one)."""
 

@@ -8,6 +8,7 @@ Each pass (``Recoverer.pass_once``) does bounded work:
      writer died first); past ``RunsDeps.start_deadline`` the run is failed with the reason;
    - ``event``: hand a record change's event to run intake (its id makes this idempotent);
    - ``terminate``: terminate a cancelled run still open after its grace period;
+   - ``migrate``: plan and signal the next batch of an applied migration (``runs.migration``);
 2. every ``reconcile_every`` passes, reconciles a page of open run rows with Temporal
    (describe): a run that closed in Temporal without recording its end (terminated or timed
    out there, or its workflow task kept failing until cancelled) is closed in the database as
@@ -35,6 +36,7 @@ from runs.control import TERMINATE
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from runs.intake import accept_event, received
+from runs.migration import MIGRATE, dispatch
 from runs.starting import START_RUN, execute_start
 from storage.db import in_thread, session_scope
 from storage.events import resolve_pending
@@ -79,6 +81,8 @@ class Recovered:
     emitted: int = 0
     terminated: int = 0
     reconciled: int = 0
+    signalled: int = 0
+    """Runs asked to move to another version (applied migrations)."""
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
@@ -134,6 +138,10 @@ class Recoverer:
                 await self._emit(intent, done)
             elif intent.kind == TERMINATE:
                 await self._terminate(intent, done)
+            elif intent.kind == MIGRATE:
+                done.signalled += await dispatch(
+                    self.deps, intent.id or 0, intent.key, intent.tenant_id
+                )
         except Unavailable as exc:
             await in_thread(self._later, intent, now, exc.detail, done)
 

@@ -546,3 +546,58 @@ class Outbox(SQLModel, table=True):
     claimed_until: datetime | None = _ts(nullable=True)
     """A recoverer's lease: no other one takes the row before it passes."""
     last_error: str | None = Field(default=None, max_length=2000)
+
+
+class Migration(SQLModel, table=True):
+    """A move of a workflow's runs in flight to another of its versions
+    (``POST /v1/workflows/{id}/migrations``): what it moves, and how far it has got. A worker's
+    recoverer plans and signals its runs a batch at a time (``runs.migration``)."""
+
+    __tablename__ = "migrations"
+    __table_args__ = (Index("ix_migrations_workflow", "tenant_id", "workflow_id", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(max_length=64)
+    workflow_id: str = Field(max_length=64)
+    from_version: int | None = None
+    """None: every version older than ``to_version``."""
+    to_version: int
+    filter: dict[str, Any] | None = _json()
+    map: dict[str, Any] | None = _json()
+    batch_size: int = 500
+    rate: float = 1000.0
+    """Runs signalled per second, at most."""
+    status: str = Field(default="dispatching", max_length=16)
+    """``dispatching`` (batches still to plan and signal) or ``dispatched``."""
+    cursor: str = Field(default="", max_length=200)
+    """The last run id planned: the next batch starts after it."""
+    created_by: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _ts(nullable=False, default=utcnow)
+    dispatched_at: datetime | None = _ts(nullable=True)
+
+
+class MigrationRun(SQLModel, table=True):
+    """One run of a migration: signalled, moved (from ``node_id`` on ``from_version`` to
+    ``target`` on ``to_version``), or not (``cannot_move``, with ``reason``). The moved rows of
+    a run are its version history."""
+
+    __tablename__ = "migration_runs"
+    __table_args__ = (
+        UniqueConstraint("migration_id", "run_id"),
+        Index("ix_migration_runs_run", "run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    migration_id: str = Field(max_length=64)
+    run_id: str = Field(max_length=200)
+    from_version: int
+    to_version: int
+    status: str = Field(max_length=16)
+    node_id: str | None = Field(default=None, max_length=200)
+    target: str | None = Field(default=None, max_length=200)
+    wait: str | None = Field(default=None, max_length=16)
+    after: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, max_length=64)
+    detail: str | None = Field(default=None, max_length=500)
+    updated_at: datetime = _ts(nullable=False, default=utcnow)

@@ -134,6 +134,7 @@ def build_worker(
             recorder.watch,
             recorder.open_run,
             recorder.record_run_marks,
+            recorder.record_migration,
             lookups.load_definition,
             maintenance.check_alerts,
             maintenance.apply_retention,

@@ -31,8 +31,13 @@ EVENT_SIGNAL = "relay.event"
 """The signal that delivers an event to a run watching for it; its argument is the event as
 stored (``type``, ``id``, ``occurred_at``, ``entity``, ``data``, ``previous``)."""
 
+MIGRATE_SIGNAL = "relay.migrate"
+"""The signal that moves a run to another version of its workflow at its next safe point
+(``definitions.migration``); its argument is a ``MigrateRequest``."""
+
 # The interpreter's own bookkeeping, run as local activities (``activities.bookkeeping``).
 RECORD_STEPS = "relay.record_steps"
+RECORD_MIGRATION = "relay.record_migration"
 FINISH_RUN = "relay.finish_run"
 OPEN_RUN = "relay.open_run"
 WATCH = "relay.watch"
@@ -92,6 +97,32 @@ class Resume:
     variant: str | None = None
     visits: dict[str, int] = field(default_factory=dict)
     """Step key → visits so far, so a cycle's later passes keep distinct keys."""
+    wait: ResumedWait | None = None
+    """Set when the run moved to another version from a wait: the wait at ``node_id`` goes on."""
+    migrated_from: int | None = None
+    """The version the run moved from, when this execution is the first on the new one."""
+
+
+@dataclass
+class ResumedWait:
+    """A wait that a run moved to another version carries on with: begun at ``started_at``,
+    ending at ``until`` (its remaining time kept) — or, when None, as the new version's wait
+    configuration says, counted from ``started_at``."""
+
+    node_id: str
+    started_at: datetime
+    until: datetime | None = None
+
+
+@dataclass
+class MigrateRequest:
+    """Move the run to ``to_version`` (its canonical ``definition``), the run's nodes mapped
+    by ``map`` (old id → new id) where they are not the same id (``POST …/migrations``)."""
+
+    migration_id: str
+    to_version: int
+    definition: dict[str, Any]
+    map: dict[str, str] = field(default_factory=dict)
 
 
 # --- the activities ---------------------------------------------------------------------------
@@ -158,6 +189,22 @@ class FinishRunInput:
     completed_at: datetime
     steps: list[StepRecord] = field(default_factory=list)
     error: dict[str, Any] | None = None
+
+
+@dataclass
+class MigrationOutcomeInput:
+    """What became of a run a migration asked to move: ``moved`` from ``node_id`` to ``target``
+    (the run's row then on ``to_version``), or not (``cannot_move``, with ``reason``), recorded
+    with the steps queued (the wait it left, when it continues at another node)."""
+
+    run: RunRef
+    migration_id: str
+    to_version: int
+    status: str
+    at: datetime
+    plan: dict[str, Any] = field(default_factory=dict)
+    """``definitions.migration.Move.as_dict()``: node_id, target, wait, after, reason, detail."""
+    steps: list[StepRecord] = field(default_factory=list)
 
 
 @dataclass

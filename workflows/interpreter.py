@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ApplicationError
 
 from definitions.context import build_context
@@ -24,14 +25,18 @@ from definitions.templates import template_context_clock
 from workflows.contract import (
     EVENT_SIGNAL,
     FINISH_RUN,
+    MIGRATE_SIGNAL,
     RUN_WORKFLOW,
     FinishRunInput,
+    MigrateRequest,
     Resume,
+    ResumedWait,
     RunInput,
     RunRef,
     RunResult,
 )
 from workflows.graph import Graph
+from workflows.moves import Migrate, Mover
 from workflows.nodes import HANDLERS
 from workflows.nodes.base import (
     ContinueAsNew,
@@ -54,6 +59,7 @@ from workflows.policies import (
     VISITS_PER_RUN,
     VISITS_PER_TASK,
 )
+from workflows.search_attributes import VERSION
 from workflows.steps import StepLog, expose, local_activity
 
 PATH_KEPT = 1000
@@ -80,12 +86,15 @@ class RelayRun:
     goals: Goals
     variant: str | None
     resume_loop: Resume | None
+    resume_wait: ResumedWait | None
+    moves: Mover
 
     def __init__(self) -> None:
         # What a signal may touch before the run method has started.
         self.inbox = []
         self._seen: set[str] = set()
         self.goals = Goals()
+        self.moves = Mover()
         self.context = {}
         self._started = False
         self._task_history = 0
@@ -103,6 +112,16 @@ class RelayRun:
         self.inbox.append(event)
         if self._started:
             self._absorb(event)
+
+    @workflow.signal(name=MIGRATE_SIGNAL)
+    async def on_migrate(self, request: MigrateRequest) -> None:
+        """Move to another version at the next safe point (``workflows.moves``): at once when
+        the run is waiting at a top-level wait; a refusal is recorded there and then."""
+        if not self._started:
+            self.moves.request = request
+            return
+        await self.moves.ask(self, request)
+        await self.moves.consider(self)
 
     @workflow.run
     async def run(self, input: RunInput) -> RunResult:
@@ -122,26 +141,34 @@ class RelayRun:
             self._restore(resume)
         for event in list(self.inbox):  # signals that arrived with the first task
             self._absorb(event)
-        if self.graph.goals and self.entity and resume is None:
-            await watch(self, [ANY_EVENT])
+        if self.graph.goals and self.entity and (resume is None or resume.migrated_from):
+            await watch(self, [ANY_EVENT])  # (a version moved to may have goals its old had not)
         if scheduled:
             await open_scheduled_run(self.ref, input.trigger)
 
         try:
             end = await self._main(resume)
         except ContinueAsNew as request:
-            await self.log.write_pending()  # the next execution starts with an empty queue
+            version, definition, attributes = input.version, input.definition, None
+            if isinstance(request, Migrate):
+                await self.moves.moved(self, request)  # with the steps queued
+                version, definition = request.request.to_version, request.request.definition
+                attributes = _tagged(version)
+            else:
+                await self.log.write_pending()  # the next execution starts with an empty queue
             workflow.continue_as_new(
                 RunInput(
-                    input.tenant_id, input.workflow_id, input.workflow_name, input.version,
-                    input.definition, input.trigger, request.resume,
-                )
+                    input.tenant_id, input.workflow_id, input.workflow_name, version,
+                    definition, input.trigger, request.resume,
+                ),
+                search_attributes=attributes,
             )  # fmt: skip
         except asyncio.CancelledError:
             # Cancelled (POST /v1/runs/{id}/cancel): the open steps recorded themselves
             # cancelled on the way out; the run's row ends cancelled before Temporal's does.
             await self._finish(RunEnd("cancelled"), started)
             raise
+        await self.moves.ended(self)
         if not (self.log.closed and end.status == "completed" and not self.log.pending):
             await self._finish(end, started)
         # The path's tail only: a long loop must not swell the result past payload limits.
@@ -163,6 +190,7 @@ class RelayRun:
         self.variant = None
         self.entity_data = {}
         self.resume_loop = None
+        self.resume_wait = None
         return started
 
     async def _finish(self, end: RunEnd, started: datetime) -> None:
@@ -202,6 +230,8 @@ class RelayRun:
         while node_id is not None:
             if scope.top and history_is_long():
                 raise ContinueAsNew(self.snapshot(node_id))
+            if scope.top:
+                await self.moves.between(self, node_id)  # a move asked for: here, or refused
             node = self.graph.nodes[node_id]
             if (spinning := self._spinning(node, scope)) is not None:
                 return spinning
@@ -297,3 +327,13 @@ class RelayRun:
         self.entity_data = dict(resume.entity_data)
         if resume.loop_items is not None:
             self.resume_loop = resume
+        self.resume_wait = resume.wait
+
+
+def _tagged(version: int) -> TypedSearchAttributes | None:
+    """The run's search attributes with ``RelayVersion`` the version it moves to — when it
+    carries them (a run started on a server that knows them)."""
+    current = workflow.info().typed_search_attributes
+    if current.get(VERSION) is None:
+        return None
+    return current.updated(SearchAttributePair(VERSION, version))

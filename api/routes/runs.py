@@ -18,12 +18,13 @@ from api.errors import ApiError, NotFound
 from api.pagination import Order, keyset_page
 from api.routes.workflows import find_workflow
 from api.schemas import Page
-from api.schemas.runs import ControlOut, RetryIn, RunOut, RunStarted, StepOut
+from api.schemas.runs import ControlOut, RetryIn, RunOut, RunStarted, StepOut, VersionMoveOut
 from api.storable import Text, UtcDatetime
 from runs.control import cancel_run, retry_run
 from storage.audit import entries_about
 from storage.db import in_thread, session_scope
-from storage.models import Event, Run, RunStep, UTCDateTime
+from storage.migration_runs import version_history
+from storage.models import Event, MigrationRun, Run, RunStep, UTCDateTime
 from storage.step_counts import StepCounts, count_steps, counts_of, failed_step_exists
 
 router = APIRouter(tags=["runs"])
@@ -242,7 +243,18 @@ def run_detail(session: Session, tenant: str, run_id: str) -> RunOut:
         ControlOut(action=e.action, at=e.at, key_id=e.key_id, key_name=e.key_name, detail=e.detail)
         for e in entries_about(session, tenant, "run", run_id)
     ]
+    out.versions = [version_move(m) for m in version_history(session, run_id)]
     return out
+
+
+def version_move(move: MigrationRun) -> VersionMoveOut:
+    where = f" at node {move.node_id}" if move.node_id else ""
+    return VersionMoveOut(
+        from_version=move.from_version, to_version=move.to_version, node_id=move.node_id,
+        continues_at=move.target, migration_id=move.migration_id, at=move.updated_at,
+        summary=f"v{move.from_version} → v{move.to_version}{where} by migration "
+        f"{move.migration_id}",
+    )  # fmt: skip
 
 
 @router.get("/v1/runs/{run_id}")

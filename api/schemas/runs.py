@@ -50,6 +50,18 @@ class ControlOut(BaseModel):
     detail: dict[str, Any] | None = None
 
 
+class VersionMoveOut(BaseModel):
+    """The run moved to another version of its workflow (a migration)."""
+
+    from_version: int
+    to_version: int
+    node_id: str | None = Field(description="where the run was")
+    continues_at: str | None = Field(description="where it went on in to_version")
+    migration_id: str
+    at: datetime
+    summary: str = Field(examples=["v3 → v4 at node wait_2 by migration m_…"])
+
+
 class RunOut(BaseModel):
     id: str
     workflow_id: str
@@ -78,6 +90,11 @@ class RunOut(BaseModel):
         default=None, description="the step keys in the order the run took them"
     )
     steps: list[StepOut] | None = None
+    versions: list[VersionMoveOut] | None = Field(
+        default=None,
+        description="in one run's detail: its moves to other versions, oldest first (its "
+        "version is the last one's to_version)",
+    )
     control: list[ControlOut] | None = Field(
         default=None, description="in one run's detail: who cancelled or retried it, and when"
     )

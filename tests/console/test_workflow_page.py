@@ -116,3 +116,39 @@ async def test_a_webhook_workflow_shows_how_it_starts_and_issues_its_url(
     await expect(page.get_by_role("table", name="Runs of Form submissions")).to_contain_text(
         "ann@example.com"
     )
+
+
+FOLLOW_UP = {
+    "name": "Follow-up",
+    "trigger": {"type": "event", "event": "customer.created", "entity": "{{ customer_id }}"},
+    "steps": [
+        {"id": "pause", "type": "wait", "duration": "30d"},
+        {"id": "tips", "type": "send_email", "to": "{{ email }}", "subject": "Tpis", "body": "…"},
+    ],
+}  # fmt: skip
+
+
+async def test_the_versions_tab_previews_where_each_waiting_run_would_continue(
+    page: Page, console: Console
+) -> None:
+    workflow = await console.create(FOLLOW_UP)
+    [run_id] = await console.send("customer.created", {"customer_id": "c1", "email": "c@x.org"})
+    await console.wait_run(run_id, lambda run: run["status"] == "waiting")
+    fixed = {**FOLLOW_UP, "steps": [FOLLOW_UP["steps"][0], {**FOLLOW_UP["steps"][1],
+                                                           "subject": "Tips"}]}  # fmt: skip
+    assert (await console.api.put(f"/v1/workflows/{workflow['id']}", json=fixed)).status_code == 200
+
+    await sign_in(page, console.key)
+    await page.get_by_role("link", name="Follow-up").click()
+    await (
+        page.get_by_role("navigation", name="Workflow").get_by_role("link", name="Versions").click()
+    )
+    await page.get_by_role("button", name="Preview").click()
+    moves = page.get_by_role("table", name="Where each run would continue in v2")
+    row = moves.get_by_role("row").filter(has=page.get_by_role("link", name=run_id))
+    await expect(row).to_contain_text("v1")
+    await expect(row.get_by_role("cell").nth(2)).to_have_text("pause")
+    await expect(row).to_contain_text("keeps its time")
+    await shoot(page, "workflow-migration-preview")
+    await page.get_by_role("button", name="Move 1 run").click()
+    await expect(page.get_by_role("status").filter(has_text="Migration m_")).to_be_visible()

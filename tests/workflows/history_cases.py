@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from definitions.loading import load_definition
+from workflows.contract import MigrateRequest
+
 
 @dataclass
 class HistoryCase:
@@ -18,9 +21,13 @@ class HistoryCase:
     script: list[int] = field(default_factory=lambda: [404] * 4)
     """Statuses the HTTP peer answers first, in order (then 200)."""
     entity: str | None = None
-    script_events: list[tuple[str, dict[str, Any] | float | str]] = field(default_factory=list)
-    """(node id, event, seconds or ``"cancel"``): once that node is waiting, signal the event,
-    skip time or cancel the run."""
+    script_events: list[tuple[str, dict[str, Any] | float | str | MigrateRequest]] = field(
+        default_factory=list
+    )
+    """(node id, event, seconds, ``"cancel"`` or a migration): once that node is waiting,
+    signal the event, skip time, cancel the run or ask it to move to another version."""
+    execution: int = 0
+    """Which execution of the run is committed (1: the one after the first continue-as-new)."""
     sealed: bool = False
     """Recorded through the payload codec (``REPLAY_CODEC_KEY``), as every Relay client and
     worker runs: the history holds ciphertext, and replays only with the codec."""
@@ -447,3 +454,29 @@ CASES["reschedule_into_the_past"] = HistoryCase(
                    "data": {"end_time": "2020-01-10T16:00:00Z"}, "previous": None}),
     ],
 )  # fmt: skip
+
+
+_BEFORE_THE_FIX = {
+    "name": "Follow-up with a broken second call",
+    "steps": [
+        {"id": "first", "type": "http_request", "url": "{{ url }}/first"},
+        {"id": "pause", "type": "wait", "duration": "1d"},
+        {"id": "second", "type": "http_request", "url": "{{ url }}/second-broken"},
+    ],
+}
+_FIXED = {
+    "name": "Follow-up with a broken second call",
+    "steps": [
+        {"id": "pause", "type": "wait", "duration": "2d"},
+        {"id": "second", "type": "http_request", "url": "{{ url }}/second"},
+        {"id": "third", "type": "http_request", "url": "{{ url }}/third"},
+    ],
+}
+_MOVE = MigrateRequest("m_replay", 2, load_definition(_FIXED).canonical())
+# A run moved to another version (workflows.moves) at its wait: the execution that takes the
+# signal and continues-as-new onto version 2, and the one that goes on there (its wait
+# recomputed from when it began).
+CASES["migrated"] = HistoryCase(_BEFORE_THE_FIX, {}, script=[], script_events=[("pause", _MOVE)])
+CASES["migrated_onward"] = HistoryCase(
+    _BEFORE_THE_FIX, {}, script=[], script_events=[("pause", _MOVE)], execution=1
+)

@@ -33,6 +33,7 @@ from tests.workflows.history_cases import (
     REPLAY_CODEC_KEY,
     HistoryCase,
 )
+from workflows.contract import MIGRATE_SIGNAL, MigrateRequest
 
 HERE = Path(__file__).parent / "histories"
 TENANT = "t_test"
@@ -51,7 +52,9 @@ async def record(
     handle = await start_run(client, worker_queue, input, run_id=f"replay-{name}")  # type: ignore[arg-type]
     for node_id, action in case.script_events:
         await _until_waiting(engine, handle, node_id)
-        if isinstance(action, dict):
+        if isinstance(action, MigrateRequest):
+            await handle.signal(MIGRATE_SIGNAL, action)
+        elif isinstance(action, dict):
             await handle.signal("relay.event", action)
         elif action == "cancel":
             await handle.cancel()
@@ -62,7 +65,12 @@ async def record(
     except WorkflowFailureError:
         if "cancel" not in [action for _, action in case.script_events]:
             raise
-    history = await handle.fetch_history()
+    first = client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
+    history = await first.fetch_history()
+    for _ in range(case.execution):  # the execution it continued-as-new into
+        continued = history.events[-1].workflow_execution_continued_as_new_event_attributes
+        execution = client.get_workflow_handle(handle.id, run_id=continued.new_execution_run_id)
+        history = await execution.fetch_history()
     (HERE / f"{name}.json").write_text(history.to_json())
     print(f"recorded {name}: {len(history.events)} events")
 

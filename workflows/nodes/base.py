@@ -17,12 +17,13 @@ from temporalio import workflow
 
 from definitions.conditions import evaluate_condition
 from definitions.models import Definition, Node
-from workflows.contract import Resume, RunRef, StepRecord
+from workflows.contract import Resume, ResumedWait, RunRef, StepRecord
 from workflows.graph import Graph
 from workflows.policies import CONTINUE_AS_NEW_AFTER_EVENTS
 from workflows.steps import StepLog
 
 if TYPE_CHECKING:
+    from workflows.moves import Mover
     from workflows.nodes.goals import Goals
 
 
@@ -86,6 +87,10 @@ class Run(Protocol):
     """The variant the run's first ``split`` took."""
     resume_loop: Resume | None
     """Set when the run continued-as-new inside a top-level ``for_each``."""
+    resume_wait: ResumedWait | None
+    """Set when the run moved to this version from a wait that goes on here."""
+    moves: Mover
+    """A move to another version asked for (``workflows.moves``)."""
 
     async def walk(self, entry: str | None, scope: Scope) -> RunEnd | None:
         """Run nodes from ``entry`` until the chain ends (None) or the run does (RunEnd)."""

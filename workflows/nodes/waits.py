@@ -18,7 +18,7 @@ from definitions.durations import parse_duration, parse_instant
 from definitions.errors import DefinitionError, TemplateRenderError
 from definitions.models import Node
 from definitions.templates import render
-from workflows.contract import WATCH, StepRecord, WatchInput, permanent
+from workflows.contract import WATCH, ResumedWait, StepRecord, WatchInput, permanent
 from workflows.errors import error_of
 from workflows.nodes.base import (
     GoalReached,
@@ -57,22 +57,34 @@ class WaitSkipped(Exception):
 async def wait(run: Run, node: Node, scope: Scope) -> Outcome:
     config = node.config
     now = workflow.now()
+    resumed = _resumed(run, node, scope)
+    # A wait a run moved here with goes on from when it began (``workflows.moves``).
+    origin = resumed.started_at if resumed else now
     try:
-        if config.get("until") not in (None, ""):
+        if resumed and resumed.until:
+            until = resumed.until
+            if config.get("until") not in (None, "") and _reschedulable(run, node):
+                # The entity's events may have moved the instant while the run moved.
+                until = _moved(config, scope.context, run.entity_data) or until
+            delay = until - now
+        elif config.get("until") not in (None, ""):
             delay = _instant(config, scope.context) - now
         else:
-            delay = parse_duration(render(config.get("duration"), scope.context), "duration")
+            duration = parse_duration(render(config.get("duration"), scope.context), "duration")
+            delay = origin + duration - now
     except (DefinitionError, TemplateRenderError) as exc:
         step = run.log.step(node, scope, "running")
         error = error_of(permanent(str(exc), "invalid_wait"))
         return await failed(run, node, scope, step, error)
     if delay <= timedelta(0):
-        if config.get("if_past") == "skip":
+        if config.get("if_past") == "skip" and resumed is None:
             run.log.record(node, scope, "skipped", {"reason": "instant already passed"})
             return RunEnd("skipped")
-        run.log.done(node, scope, {"waited_seconds": 0})
+        waited = (now - origin).total_seconds() if resumed else 0
+        run.log.done(node, scope, {"waited_seconds": waited})
         return None
     step = run.log.step(node, scope, "waiting")
+    step.started_at = origin
     step.output = {"until": (now + delay).isoformat()}
     if _reschedulable(run, node):
         return await _rearming_wait(run, node, scope, step, now + delay)
@@ -83,7 +95,9 @@ async def wait(run: Run, node: Node, scope: Scope) -> Outcome:
 async def wait_for_event(run: Run, node: Node, scope: Scope) -> Outcome:
     config = node.config
     start = len(run.inbox)
+    resumed = _resumed(run, node, scope)
     step = run.log.step(node, scope, "waiting")
+    step.started_at = resumed.started_at if resumed else step.started_at
     step.output = {"event": config["event"]}
     await watch(run, [config["event"]])
 
@@ -93,19 +107,21 @@ async def wait_for_event(run: Run, node: Node, scope: Scope) -> Outcome:
             step.output = event  # the event becomes steps.<id>.output
         return event is not None
 
-    timeout = seconds(config.get("timeout"))
+    timeout = _remaining(resumed, seconds(config.get("timeout")))
     received = await waiting(run, step, scope, arrived, timeout, watched=[config["event"]])
     return "received" if received else "timeout"
 
 
 async def wait_condition(run: Run, node: Node, scope: Scope) -> Outcome:
     condition = node.config["condition"]
+    resumed = _resumed(run, node, scope)
     if holds(run, condition, scope):
         run.log.done(node, scope, {"held": True})
         return None
     step = run.log.step(node, scope, "waiting")
+    step.started_at = resumed.started_at if resumed else step.started_at
     await watch(run, [ANY_EVENT])
-    timeout = seconds(node.config.get("timeout"))
+    timeout = _remaining(resumed, seconds(node.config.get("timeout")))
     held = await waiting(
         run, step, scope, lambda: holds(run, condition, scope), timeout, watched=[ANY_EVENT]
     )
@@ -136,14 +152,19 @@ async def waiting(
     it. True when ``ready()`` held. With ``skip_past``, a deadline moved into the past
     raises WaitSkipped instead, the step queued as skipped."""
     await run.log.flush(step, run_status="waiting")
+    if scope.top:  # a top-level wait is a safe point to move to another version at
+        run.moves.waiting = step
+        await run.moves.consider(run)
+
+    def interrupted() -> bool:
+        return run.goals.hit is not None or (scope.top and run.moves.due(step))
+
     skipped = False
     try:
         if deadline is None:
-            await workflow.wait_condition(
-                lambda: ready() or run.goals.hit is not None, timeout=timeout
-            )
+            await workflow.wait_condition(lambda: ready() or interrupted(), timeout=timeout)
         else:
-            await _until_deadline(run, step, ready, deadline)
+            await _until_deadline(run, step, ready, deadline, interrupted)
         held = bool(ready())
     except InstantPassed:
         # Runs recorded before a move into the past followed ``if_past`` went on instead.
@@ -153,6 +174,11 @@ async def waiting(
     except asyncio.CancelledError:
         await run.log.cancelled(step)
         raise
+    finally:
+        if scope.top:
+            run.moves.waiting = None
+    if not held and run.goals.hit is None and scope.top and run.moves.due(step):
+        raise run.moves.leave(run, step)  # its watches stay: the wait goes on after the move
     # Goals keep their watch on every event of the entity; the rest end with the wait.
     keep = {ANY_EVENT} if run.goals.watching(run) else set()
     if unwatch := [kind for kind in watched or [] if kind not in keep]:
@@ -174,11 +200,12 @@ async def waiting(
 
 
 async def _until_deadline(
-    run: Run, step: StepRecord, ready: Callable[[], bool], deadline: Callable[[], datetime]
-) -> None:
-    """Wait for ``ready()``, a goal, or ``deadline()`` (raising TimeoutError then); when the
-    deadline moves, the step is recorded with its new output and the timer re-armed — or,
-    moved to an instant already past, InstantPassed is raised."""
+    run: Run, step: StepRecord, ready: Callable[[], bool], deadline: Callable[[], datetime],
+    interrupted: Callable[[], bool],
+) -> None:  # fmt: skip
+    """Wait for ``ready()``, an interruption (a goal, a move), or ``deadline()`` (raising
+    TimeoutError then); when the deadline moves, the step is recorded with its new output and
+    the timer re-armed — or, moved to an instant already past, InstantPassed is raised."""
     moved = False
     while True:
         target = deadline()
@@ -188,13 +215,13 @@ async def _until_deadline(
         moved = True  # any next turn of the loop follows a move
         try:
             await workflow.wait_condition(
-                lambda at=target: ready() or run.goals.hit is not None or deadline() != at,  # type: ignore[misc]
+                lambda at=target: ready() or interrupted() or deadline() != at,  # type: ignore[misc]
                 timeout=remaining,
             )
         except TimeoutError:
             if deadline() == target:
                 raise
-        if ready() or run.goals.hit is not None:
+        if ready() or interrupted():
             return
         await run.log.flush(step, run_status="waiting")  # moved: show the new instant
 
@@ -246,6 +273,28 @@ async def _rearming_wait(
     except WaitSkipped:
         return RunEnd("skipped")
     return None
+
+
+def _resumed(run: Run, node: Node, scope: Scope) -> ResumedWait | None:
+    """The wait the run moved here with, when this is the node it goes on at (taken once)."""
+    resumed = run.resume_wait
+    if resumed is None or resumed.node_id != node.id or not scope.top:
+        return None
+    run.resume_wait = None
+    return resumed
+
+
+def _remaining(resumed: ResumedWait | None, timeout: timedelta | None) -> timedelta | None:
+    """A moved wait's timeout: what is left of it, counted from when the wait began."""
+    if resumed is None:
+        return timeout
+    if resumed.until is not None:
+        left = resumed.until - workflow.now()
+    elif timeout is not None:
+        left = resumed.started_at + timeout - workflow.now()
+    else:
+        return None
+    return max(left, timedelta(milliseconds=1))  # already past: it times out at once
 
 
 def _awaited(run: Run, node: Node, event: dict[str, Any], scope: Scope) -> bool:

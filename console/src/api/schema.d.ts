@@ -1270,6 +1270,53 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/{workflow_id}/migrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Migrate
+         * @description Move the workflow's runs in flight from ``from_version`` to ``to_version``. A dry run
+         *     answers each run's move now (up to 1000 runs); ``apply`` answers 202 with the migration,
+         *     whose runs the workers plan and signal in batches at ``rate``. Each run moves at its next
+         *     safe point (a wait, or between steps) and records it: ``GET …/migrations/{id}``.
+         *
+         *     Roles: admin, editor, operator.
+         */
+        post: operations["migrate_v1_workflows__workflow_id__migrations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workflows/{workflow_id}/migrations/{migration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read Migration
+         * @description The migration's progress and its runs' outcomes (a page at a time: ``cursor``).
+         *
+         *     Roles: admin, editor, operator, viewer.
+         */
+        get: operations["read_migration_v1_workflows__workflow_id__migrations__migration_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/{workflow_id}/pause": {
         parameters: {
             query?: never;
@@ -1712,6 +1759,30 @@ export interface components {
              */
             waiting: number;
         };
+        /** DryRunOut */
+        DryRunOut: {
+            /** Cannot Move */
+            cannot_move: number;
+            /** From Version */
+            from_version: number | "all_older";
+            /**
+             * Mode
+             * @default dry_run
+             * @constant
+             */
+            mode: "dry_run";
+            /**
+             * More
+             * @description more runs match than a dry run lists (1000)
+             */
+            more: boolean;
+            /** Movable */
+            movable: number;
+            /** Runs */
+            runs: components["schemas"]["PlannedRunOut"][];
+            /** To Version */
+            to_version: number;
+        };
         /** DuplicateIn */
         DuplicateIn: {
             /**
@@ -2072,6 +2143,153 @@ export interface components {
             revoked_at: string | null;
             role: components["schemas"]["Role"];
         };
+        /** MigrationFilter */
+        MigrationFilter: {
+            /** Entity */
+            entity?: string | null;
+            /** Started Before */
+            started_before?: string | null;
+            /** Status */
+            status?: ("running" | "waiting") | null;
+        };
+        /** MigrationIn */
+        MigrationIn: {
+            /**
+             * Batch Size
+             * @description runs planned per batch
+             * @default 500
+             */
+            batch_size: number;
+            filter?: components["schemas"]["MigrationFilter"];
+            /**
+             * From Version
+             * @description the version whose runs move, or 'all_older': every version before to_version
+             */
+            from_version: number | "all_older";
+            /**
+             * Map
+             * @description old node id → the node of to_version it continues at
+             */
+            map?: {
+                [key: string]: string;
+            };
+            /**
+             * Mode
+             * @description dry_run answers each run's move now; apply moves them (202), in batches
+             * @default dry_run
+             * @enum {string}
+             */
+            mode: "dry_run" | "apply";
+            /**
+             * Rate
+             * @description runs signalled per second, at most
+             * @default 1000
+             */
+            rate: number;
+            /** To Version */
+            to_version: number;
+        };
+        /** MigrationOut */
+        MigrationOut: {
+            /** Batch Size */
+            batch_size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Dispatched At */
+            dispatched_at: string | null;
+            /** Filter */
+            filter: {
+                [key: string]: string;
+            } | null;
+            /** From Version */
+            from_version: number | "all_older";
+            /** Id */
+            id: string;
+            /** Map */
+            map: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Mode
+             * @default apply
+             * @constant
+             */
+            mode: "apply";
+            progress: components["schemas"]["MigrationProgress"];
+            /** Rate */
+            rate: number;
+            /**
+             * Runs
+             * @description the runs' outcomes, a page at a time
+             */
+            runs: components["schemas"]["MigrationRunOut"][];
+            /**
+             * Runs Cursor
+             * @description GET again with ?cursor= for the next page of runs
+             */
+            runs_cursor?: string | null;
+            /**
+             * Status
+             * @description dispatching: batches still to plan and signal; dispatched: every run planned, some still to move; done: every run moved or reported
+             * @enum {string}
+             */
+            status: "dispatching" | "dispatched" | "done";
+            /** To Version */
+            to_version: number;
+            /** Workflow Id */
+            workflow_id: string;
+        };
+        /** MigrationProgress */
+        MigrationProgress: {
+            /** Cannot Move */
+            cannot_move: number;
+            /** Moved */
+            moved: number;
+            /**
+             * Planned
+             * @description runs planned so far
+             */
+            planned: number;
+            /**
+             * Signalled
+             * @description asked to move, not moved yet
+             */
+            signalled: number;
+        };
+        /** MigrationRunOut */
+        MigrationRunOut: {
+            /** After */
+            after: string | null;
+            /** Continues At */
+            continues_at: string | null;
+            /** Detail */
+            detail: string | null;
+            /** From Version */
+            from_version: number;
+            /** Node Id */
+            node_id: string | null;
+            /** Reason */
+            reason: string | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "signalled" | "moved" | "cannot_move";
+            /** To Version */
+            to_version: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Wait */
+            wait: string | null;
+        };
         /** NodeChange */
         NodeChange: {
             /** From */
@@ -2284,6 +2502,50 @@ export interface components {
             items: components["schemas"]["WorkflowOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /**
+         * PlannedRunOut
+         * @description One run's move: where it is and where it would continue, or why it cannot move.
+         */
+        PlannedRunOut: {
+            /**
+             * After
+             * @description it moves once it has left this loop or parallel node
+             */
+            after?: string | null;
+            /** Cannot Move */
+            cannot_move: boolean;
+            /**
+             * Continues At
+             * @description the node of to_version it continues at
+             */
+            continues_at: string | null;
+            /** Detail */
+            detail?: string | null;
+            /**
+             * Node Id
+             * @description the step the run is at
+             */
+            node_id: string | null;
+            /**
+             * Reason
+             * @description node_removed, type_changed, enclosing_shape_changed, target_enclosed, nothing_after, mid_action, not_in_flow, ended, superseded
+             */
+            reason?: string | null;
+            /** Run Id */
+            run_id: string;
+            /**
+             * Status
+             * @description the run's status (waiting, running)
+             */
+            status: string;
+            /** Version */
+            version: number;
+            /**
+             * Wait
+             * @description kept: the wait's remaining time; recomputed: the new wait's, counted from when the old one began
+             */
+            wait?: ("kept" | "recomputed") | null;
         };
         /** Problem */
         Problem: {
@@ -2556,6 +2818,11 @@ export interface components {
             variant?: string | null;
             /** Version */
             version: number;
+            /**
+             * Versions
+             * @description in one run's detail: its moves to other versions, oldest first (its version is the last one's to_version)
+             */
+            versions?: components["schemas"]["VersionMoveOut"][] | null;
             /** Workflow Id */
             workflow_id: string;
         };
@@ -2959,6 +3226,38 @@ export interface components {
             runs: number;
             /** Variant */
             variant: string;
+        };
+        /**
+         * VersionMoveOut
+         * @description The run moved to another version of its workflow (a migration).
+         */
+        VersionMoveOut: {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Continues At
+             * @description where it went on in to_version
+             */
+            continues_at: string | null;
+            /** From Version */
+            from_version: number;
+            /** Migration Id */
+            migration_id: string;
+            /**
+             * Node Id
+             * @description where the run was
+             */
+            node_id: string | null;
+            /**
+             * Summary
+             * @example v3 → v4 at node wait_2 by migration m_…
+             */
+            summary: string;
+            /** To Version */
+            to_version: number;
         };
         /** VersionOut */
         VersionOut: {
@@ -9893,6 +10192,211 @@ export interface operations {
             };
             /** @description the body's media type is not one this route reads */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    migrate_v1_workflows__workflow_id__migrations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MigrationIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DryRunOut"] | components["schemas"]["MigrationOut"];
+                };
+            };
+            /** @description applied: the runs move in batches */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MigrationOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    read_migration_v1_workflows__workflow_id__migrations__migration_id__get: {
+        parameters: {
+            query?: {
+                cursor?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+                migration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MigrationOut"];
+                };
+            };
+            /** @description the cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, unwrap, type Graph, type Workflow } from "../../../api/client";
+import { api, unwrap, type Graph, type Schemas, type Workflow } from "../../../api/client";
 
 export type Lifecycle = "activate" | "pause" | "archive" | "duplicate";
 
@@ -211,5 +211,35 @@ export function useWeekTrends() {
       return series.per_workflow ?? {};
     },
     refetchInterval: 10_000,
+  });
+}
+
+export type MigrationRequest = Schemas["MigrationIn"];
+
+/** ``POST …/migrations``: a dry run answers each run's move; apply answers the migration. */
+export function useMigrate(id: string) {
+  return useMutation({
+    mutationFn: async (body: MigrationRequest) =>
+      unwrap(
+        await api.POST("/v1/workflows/{workflow_id}/migrations", {
+          params: { path: { workflow_id: id } },
+          body,
+        }),
+      ),
+  });
+}
+
+/** An applied migration's progress, followed every second until it is done. */
+export function useMigration(id: string, migrationId: string | null) {
+  return useQuery({
+    queryKey: ["workflows", id, "migrations", migrationId],
+    enabled: migrationId !== null,
+    refetchInterval: (query) => (query.state.data?.status === "done" ? false : 1000),
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/v1/workflows/{workflow_id}/migrations/{migration_id}", {
+          params: { path: { workflow_id: id, migration_id: migrationId! } },
+        }),
+      ),
   });
 }

@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Loading, ProblemAlert } from "../../../components/feedback";
 import { exactTime } from "../../../components/format";
 import { useDiff, useRollback, useVersions } from "../api/queries";
+import { MigrationPanel } from "../components/MigrationPanel";
 import { SideBySide } from "../components/SideBySide";
 import { useCurrentWorkflow } from "./WorkflowPage";
 
@@ -66,6 +67,7 @@ export function VersionsTab() {
         </table>
       </div>
       <ProblemAlert error={rollback.error} title="The rollback failed" />
+      {list.length > 1 && <MigrationPanel workflowId={w.id} versions={list.map((v) => v.version)} />}
       {list.length > 1 && (
         <>
           <h2>Compare</h2>
