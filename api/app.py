@@ -27,6 +27,7 @@ from api.routes import (
     health,
     hooks,
     keys,
+    me,
     metrics,
     notifications,
     records,
@@ -42,7 +43,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    event_log, analytics_series, codec, keys, audit,
+    event_log, analytics_series, codec, keys, me, audit,
 )  # fmt: skip
 
 

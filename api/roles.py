@@ -184,6 +184,7 @@ ROUTES: dict[str, Access] = {
     "GET /v1/keys": read(ADMINS),
     "DELETE /v1/keys/{key_id}": change(ADMINS, "key.revoked", id_param="key_id"),
     "GET /v1/audit": read(ADMINS),
+    "GET /v1/me": read(frozenset(Role)),  # who the caller is: every key may ask
 }
 
 

@@ -61,6 +61,7 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
         http=HttpCaller(http, policy=OutboundPolicy.from_setting(settings.outbound_allow)),
         secrets=SecretStore(engine, secret_box(settings)).lookup,
         signing_secret=settings.signing_secret,
+        message_box=secret_box(settings),
     )
 
 
