@@ -30,6 +30,9 @@ class RunsDeps:
     """How long a cancelled run may take to end itself before it is terminated."""
     start_deadline: timedelta = timedelta(minutes=10)
     """How long a run Temporal could not take is retried before it is failed with the reason."""
+    public_url: str | None = None
+    """The API's address as users reach it: the Temporal UI links each run to its page there
+    (``runs.temporal_ui``); None: no link."""
     _client: Client | None = field(default=None, init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -42,6 +45,7 @@ class RunsDeps:
         search_attributes: bool = True,
         max_chain_depth: int = DEFAULT_MAX_CHAIN_DEPTH,
         entity_key: bytes | None = None,
+        public_url: str | None = None,
     ) -> RunsDeps:
         """Over an already connected client (a worker's)."""
 
@@ -55,6 +59,7 @@ class RunsDeps:
             search_attributes=search_attributes,
             max_chain_depth=max_chain_depth,
             entity_key=entity_key,
+            public_url=public_url,
         )
 
     async def temporal(self) -> Client:

@@ -39,6 +39,7 @@ from definitions.schedules import calendar_ranges, calendars
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from runs.starting import run_input
+from runs.temporal_ui import run_summary, schedule_details
 from storage.models import Workflow, WorkflowVersion
 from storage.workflows import get_version
 from workflows.search_attributes import run_attributes
@@ -143,6 +144,8 @@ def build_schedule(deps: RunsDeps, workflow: Workflow, version: WorkflowVersion)
             if deps.search_attributes
             else TypedSearchAttributes.empty
         ),
+        static_summary=run_summary(workflow.name, version.version),
+        static_details=schedule_details(deps.public_url, workflow.id),
     )
     overlap = _OVERLAP[str(trigger.get("overlap") or "skip")]
     return Schedule(

@@ -30,6 +30,7 @@ from temporalio.service import RPCError
 from definitions.trigger_options import RateLimit
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
+from runs.temporal_ui import run_details, run_summary
 from storage.db import session_scope
 from storage.models import Run, Workflow, WorkflowVersion
 from storage.outbox import add_intent, retry_soon, settle
@@ -232,6 +233,8 @@ async def _execute(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=attributes if deps.search_attributes else None,
             start_delay=delay or None,
+            static_summary=run_summary(run.workflow_name, run.version),
+            static_details=run_details(deps.public_url, run_id),
         )
     except WorkflowAlreadyStartedError:
         return "duplicate"

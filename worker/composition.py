@@ -194,6 +194,7 @@ def build_api(settings: Settings, engine: Engine) -> object:
         codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),
         link_key=link_key(settings),
         entity_key=entity_key(settings),
+        public_url=settings.public_url,
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(
             load_definition=Lookups(engine).load_definition,

@@ -65,6 +65,7 @@ async def run_worker(settings: Settings) -> None:
                 settings.search_attributes,
                 settings.max_chain_depth,
                 entity_key=entity_key(settings),  # runs it starts are searchable like the API's
+                public_url=settings.public_url,
             )
         )
         async with worker:

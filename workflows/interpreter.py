@@ -132,8 +132,10 @@ class RelayRun:
         except asyncio.CancelledError:
             # Cancelled (POST /v1/runs/{id}/cancel): the open steps recorded themselves
             # cancelled on the way out; the run's row ends cancelled before Temporal's does.
+            workflow.set_current_details("Ended cancelled")
             await self._finish(RunEnd("cancelled"), started)
             raise
+        workflow.set_current_details(f"Ended {end.status}")
         if not (self.log.closed and end.status == "completed" and not self.log.pending):
             await self._finish(end, started)
         # The path's tail only: a long loop must not swell the result past payload limits.
@@ -235,6 +237,8 @@ class RelayRun:
             self.log.record(node, scope, "skipped")
             scope.context["steps"][node.id] = {"status": "skipped", "output": None}
             return None
+        # The Temporal UI's "current details": where the run is (``runs.temporal_ui``).
+        workflow.set_current_details(f"At step `{node.id}` ({node.type})")
         handler = HANDLERS.get(node.type)
         if handler is None:
             raise ApplicationError(f"node type {node.type!r} is not supported", non_retryable=True)

@@ -453,6 +453,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description Roles: admin, editor, ingest, operator, viewer.
+         */
+        get: operations["me_v1_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -1654,11 +1674,16 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
+            /** @description what was sent, rendered — recipients, subject, text and HTML, the SMS, the HTTP request — for keys that see customer data (a viewer's is masked); null for deliveries logged before it was kept, or sealed under a key the server no longer has */
+            message?: components["schemas"]["SentMessage"] | null;
             /** Receipt */
             receipt: {
                 [key: string]: unknown;
             } | null;
-            /** Recipient */
+            /**
+             * Recipient
+             * @description where it went, masked (the delivery log's view)
+             */
             recipient: string;
             /** Run Id */
             run_id: string;
@@ -1956,6 +1981,28 @@ export interface components {
             /** Value */
             value?: number | null;
         };
+        /** GraphEdge */
+        GraphEdge: {
+            /** Count */
+            count: number;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** When */
+            when: string | null;
+        };
+        /** GraphNode */
+        GraphNode: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Type */
+            type: string;
+            /** Visits */
+            visits: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2071,6 +2118,17 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
             role: components["schemas"]["Role"];
+        };
+        /** MeOut */
+        MeOut: {
+            /** Key Name */
+            key_name: string;
+            may: components["schemas"]["Permissions"];
+            role: components["schemas"]["Role"];
+            /** Tenant Id */
+            tenant_id: string;
+            /** Tenant Name */
+            tenant_name: string;
         };
         /** NodeChange */
         NodeChange: {
@@ -2284,6 +2342,34 @@ export interface components {
             items: components["schemas"]["WorkflowOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /**
+         * Permissions
+         * @description What the key's role may do, read from the route table (``api.roles``).
+         */
+        Permissions: {
+            /**
+             * Administer
+             * @description API keys, secrets, the audit log
+             */
+            administer: boolean;
+            /**
+             * Control Runs
+             * @description cancel and retry runs
+             */
+            control_runs: boolean;
+            /**
+             * Edit Workflows
+             * @description create, change, activate, pause, archive workflows
+             */
+            edit_workflows: boolean;
+            /**
+             * See Customer Data
+             * @description recipients and what was sent, unmasked (a viewer reads them masked)
+             */
+            see_customer_data: boolean;
+            /** Send Events */
+            send_events: boolean;
         };
         /** Problem */
         Problem: {
@@ -2620,6 +2706,71 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * SentMessage
+         * @description What an action sent, rendered, as it went out; the fields its channel has.
+         */
+        SentMessage: {
+            /** Bcc */
+            bcc?: string[] | null;
+            /**
+             * Body
+             * @description SMS: its text; HTTP: the request's body
+             */
+            body?: unknown;
+            /** Cc */
+            cc?: string[] | null;
+            /**
+             * From
+             * @description email: the sender (empty: the server's)
+             */
+            from?: string | null;
+            /**
+             * Headers
+             * @description HTTP: the step's headers (Authorization shown as ***)
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Html
+             * @description email: the HTML part
+             */
+            html?: string | null;
+            /**
+             * Method
+             * @description HTTP: the request's method
+             */
+            method?: string | null;
+            /**
+             * Payload
+             * @description Slack: the message posted (the webhook URL is not kept)
+             */
+            payload?: {
+                [key: string]: unknown;
+            } | null;
+            /** Query */
+            query?: {
+                [key: string]: unknown;
+            } | null;
+            /** Subject */
+            subject?: string | null;
+            /**
+             * Text
+             * @description email: the plain-text part
+             */
+            text?: string | null;
+            /**
+             * To
+             * @description email, SMS: the recipients
+             */
+            to?: string[] | null;
+            /**
+             * Url
+             * @description HTTP: the URL called
+             */
+            url?: string | null;
+        };
         /** SeriesOut */
         SeriesOut: {
             /** Buckets */
@@ -2838,6 +2989,13 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** TemplateGraph */
+        TemplateGraph: {
+            /** Edges */
+            edges: components["schemas"]["GraphEdge"][];
+            /** Nodes */
+            nodes: components["schemas"]["GraphNode"][];
+        };
         /** TemplateOut */
         TemplateOut: {
             /** Category */
@@ -2848,6 +3006,8 @@ export interface components {
             };
             /** Description */
             description: string;
+            /** @description its flow as a workflow's graph draws it (no runs: counts are 0) */
+            graph: components["schemas"]["TemplateGraph"];
             /** Id */
             id: string;
             /** Name */
@@ -5380,6 +5540,71 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    me_v1_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request is invalid: each problem with its path */
             422: {
                 headers: {
                     [name: string]: unknown;
