@@ -35,6 +35,7 @@ from api.routes import (
     secrets,
     simulations,
     templates,
+    tenant,
     workflows,
 )
 
@@ -43,7 +44,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    event_log, analytics_series, codec, keys, me, audit,
+    event_log, analytics_series, codec, keys, me, tenant, audit,
 )  # fmt: skip
 
 

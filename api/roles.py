@@ -185,6 +185,8 @@ ROUTES: dict[str, Access] = {
     "DELETE /v1/keys/{key_id}": change(ADMINS, "key.revoked", id_param="key_id"),
     "GET /v1/audit": read(ADMINS),
     "GET /v1/me": read(frozenset(Role)),  # who the caller is: every key may ask
+    "GET /v1/tenant": read(),
+    "PUT /v1/tenant": change(ADMINS, "tenant.updated"),
 }
 
 

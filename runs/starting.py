@@ -36,6 +36,7 @@ from storage.models import Run, Workflow, WorkflowVersion
 from storage.outbox import add_intent, retry_soon, settle
 from storage.rate_windows import admit, window_counts
 from storage.runs import start_run
+from storage.tenants import tenant_profile
 from workflows.contract import RunInput
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent, run_entity
@@ -75,8 +76,11 @@ OWN_ATTEMPT = timedelta(seconds=3)
 that fails to start it hands it over at once)."""
 
 
-def run_input(workflow: Workflow, version: WorkflowVersion, trigger: TriggerEvent) -> RunInput:
-    """What the interpreter starts with: the pinned version and the triggering event."""
+def run_input(
+    workflow: Workflow, version: WorkflowVersion, trigger: TriggerEvent, tenant: dict[str, Any]
+) -> RunInput:
+    """What the interpreter starts with: the pinned version, the triggering event and the
+    tenant's profile (``storage.tenants.tenant_profile``)."""
     return RunInput(
         tenant_id=workflow.tenant_id,
         workflow_id=workflow.id,
@@ -84,6 +88,7 @@ def run_input(workflow: Workflow, version: WorkflowVersion, trigger: TriggerEven
         version=version.version,
         definition=version.definition,
         trigger=trigger.as_dict(),
+        tenant=tenant,
     )
 
 
@@ -135,8 +140,9 @@ async def start_admitted(
         started_at=datetime.now(UTC),
         retry_of=retry_of,
     )
-    run = run_input(workflow, version, replace(trigger, entity=entity))
     with session_scope(deps.engine) as session:
+        profile = tenant_profile(session, workflow.tenant_id)
+        run = run_input(workflow, version, replace(trigger, entity=entity), profile)
         admission, settled = _write_row(session, row, workflow, limit)
         if not settled and not (admission is not None and admission.refused):
             intent = start_intent(run, row)
@@ -169,6 +175,7 @@ def start_intent(run: RunInput, row: Run) -> dict[str, Any]:
         "workflow_name": run.workflow_name,
         "version": run.version,
         "trigger": run.trigger,
+        "tenant": run.tenant,
         "entity": row.entity,
         "deferred_to": (row.trigger or {}).get("deferred_to"),
     }

@@ -66,6 +66,7 @@ class RelayRun:
     definition: Definition
     graph: Graph
     entity: str | None
+    tenant: dict[str, Any] | None
     context: dict[str, Any]
     log: StepLog
     path: list[str]
@@ -109,6 +110,7 @@ class RelayRun:
                 "version": input.version,
             },
             run={"id": self.ref.run_id, "started_at": started.isoformat()},
+            tenant=input.tenant,
         )
         if resume is not None:
             self._restore(resume)
@@ -126,7 +128,7 @@ class RelayRun:
             workflow.continue_as_new(
                 RunInput(
                     input.tenant_id, input.workflow_id, input.workflow_name, input.version,
-                    input.definition, input.trigger, request.resume,
+                    input.definition, input.trigger, request.resume, input.tenant,
                 )
             )  # fmt: skip
         except asyncio.CancelledError:
@@ -152,6 +154,7 @@ class RelayRun:
             input.tenant_id, info.workflow_id, input.workflow_id, input.version, started
         )
         self.entity = input.trigger.get("entity")
+        self.tenant = input.tenant
         self.log = StepLog(self.ref)
         self.path = []
         self.variant = None

@@ -30,6 +30,7 @@ from storage.event_types import get_event_type
 from storage.events import get_event
 from storage.models import Workflow, WorkflowVersion
 from storage.records import entity_of, get_record
+from storage.tenants import tenant_profile
 from workflows.simulation import simulation_request
 
 router = APIRouter(prefix="/v1/workflows", tags=["testing"])
@@ -120,6 +121,7 @@ async def _simulate(
     )
     with session_scope(engine) as session:
         spec = get_event_type(session, workflow.tenant_id, request.trigger["type"])
+        request.tenant = tenant_profile(session, workflow.tenant_id)
     # What intake adds to an arriving event (runs.intake), so the simulated run reads the same
     # context as a live one: the catalog's derived fields and recipient roles.
     if derived := derive(spec, request.trigger):
