@@ -88,7 +88,7 @@ class Actions:
             channel="email",
             transport=self._email.name,
             recipient=_email_recipient(message),
-            message=_email_sent(message),
+            message=_email_sent(message, self._email.default_sender),
             send=lambda seconds: self._email.send(message, seconds),
             secrets=secrets,
         )
@@ -279,7 +279,7 @@ class Actions:
         from the delivery log when a retry comes after the email was sent. The caller records
         the step."""
         delivery = _delivery(input, "email", self._email.name, _email_recipient(message))
-        delivery.message = seal(_email_sent(message), self._message_box)
+        delivery.message = seal(_email_sent(message, self._email.default_sender), self._message_box)
         return await deliver_once(
             self._engine, delivery, lambda seconds: self._email.send(message, seconds)
         )
@@ -298,13 +298,13 @@ def _delivery(input: ActionInput, channel: str, transport: str, recipient: str) 
     )
 
 
-def _email_sent(message: EmailMessage) -> dict[str, Any]:
+def _email_sent(message: EmailMessage, default_sender: str) -> dict[str, Any]:
     """What the delivery keeps of an email (``storage.sent_messages``): all of it."""
     return {
         "to": message.to,
         "cc": message.cc,
         "bcc": message.bcc,
-        "from": message.sender,
+        "from": message.sender or default_sender,
         "subject": message.subject,
         "text": message.text,
         "html": message.html,

@@ -104,9 +104,7 @@ class SentMessage(BaseModel):
     to: list[str] | None = Field(default=None, description="email, SMS: the recipients")
     cc: list[str] | None = None
     bcc: list[str] | None = None
-    from_: str | None = Field(
-        default=None, alias="from", description="email: the sender (empty: the server's)"
-    )
+    from_: str | None = Field(default=None, alias="from", description="email: the sender")
     subject: str | None = None
     text: str | None = Field(default=None, description="email: the plain-text part")
     html: str | None = Field(default=None, description="email: the HTML part")

@@ -66,7 +66,7 @@ async def test_a_support_agent_reads_what_each_action_sent_and_a_viewer_reads_it
     async with stack.api_as(issued["key"]) as support:
         sent = await _sent(support, run_id)
     assert sent["mail"] == {
-        "to": [ADDRESS], "cc": ["desk@example.org"], "bcc": [], "from": "",
+        "to": [ADDRESS], "cc": ["desk@example.org"], "bcc": [], "from": "relay@localhost",
         "subject": "Thanks, Ada", "text": "See you at 15:00.",
         "html": "<p>See you at <b>15:00</b>.</p>",
         "body": None, "method": None, "url": None, "query": None, "headers": None, "payload": None,

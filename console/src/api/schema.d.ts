@@ -2748,7 +2748,7 @@ export interface components {
             cc?: string[] | null;
             /**
              * From
-             * @description email: the sender (empty: the server's)
+             * @description email: the sender
              */
             from?: string | null;
             /**
