@@ -240,7 +240,7 @@ async def _execute(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=attributes if deps.search_attributes else None,
             start_delay=delay or None,
-            static_summary=run_summary(run.workflow_name, run.version),
+            static_summary=run_summary(run.workflow_name, run.version, entity),
             static_details=run_details(deps.public_url, run_id),
         )
     except WorkflowAlreadyStartedError:

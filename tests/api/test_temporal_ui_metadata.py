@@ -12,7 +12,7 @@ from tests.helpers.polling import eventually
 PUBLIC_URL = "https://relay.example.com"
 PATIENT = {
     "name": "Welcome series",
-    "trigger": {"type": "event", "event": "signup.created"},
+    "trigger": {"type": "event", "event": "signup.created", "entity": "{{ user_id }}"},
     "steps": [
         {"id": "hello", "type": "send_email", "to": "{{ email }}", "subject": "Hi",
          "body": "Welcome."},
@@ -26,14 +26,14 @@ async def test_a_run_in_the_temporal_ui_names_its_workflow_step_and_links_back(
 ) -> None:
     stack.app.state.deps.public_url = PUBLIC_URL
     await stack.create_active(PATIENT)
-    data = {"email": "kim@example.com"}
+    data = {"email": "kim@example.com", "user_id": "u_42"}
     accepted = await stack.api.post("/v1/events", json={"type": "signup.created", "data": data})
     run_id = accepted.json()["runs"][0]["id"]
     await stack.wait_run(run_id, lambda run: run["status"] == "waiting")
 
     handle = stack.client.get_workflow_handle(run_id)
     description = await handle.describe()
-    assert await description.static_summary() == "Welcome series · v1"
+    assert await description.static_summary() == "Welcome series · v1 · entity u_42"
     details = await description.static_details()
     assert details == f"Relay run: [{run_id}]({PUBLIC_URL}/runs/{run_id})"
 
