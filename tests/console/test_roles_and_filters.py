@@ -28,6 +28,7 @@ async def test_a_viewer_key_sees_no_controls_and_reads_what_was_sent_masked(
         await expect(page.get_by_role("button", name=absent)).to_have_count(0)
     await expect(page.get_by_role("link", name="Create from a template")).to_have_count(0)
     await expect(page.get_by_role("checkbox", name="Select Onboarding")).to_have_count(0)
+    await shoot(page, "workflows-as-viewer")
 
     await page.goto(f"/runs/{run_id}")
     sent = page.get_by_role("listitem", name="Step hello").get_by_label("Sent Email")
