@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from activities.bookkeeping import start_action
-from activities.effects import Send, deliver_once, mask_secrets
+from activities.effects import MASK, Send, deliver_once, mask_secrets
 from activities.email import EmailMessage, EmailTransport
 from activities.http import EMPTY_TEMPLATE, HttpCaller, blank_fields, blank_template_problem
 from activities.signing import SIGNING_SECRET_NAME
@@ -30,6 +30,8 @@ from definitions.templates import render, resolve_secrets, template_context_cloc
 from storage.db import session_scope
 from storage.email_templates import get_email_template
 from storage.models import Delivery
+from storage.secrets import SecretBox
+from storage.sent_messages import seal
 from storage.workflows import get_version
 from workflows.contract import ActionInput, RunRef, permanent
 
@@ -50,6 +52,7 @@ class Actions:
         http: HttpCaller,
         secrets: SecretsLookup = no_secrets,
         signing_secret: str | None = None,
+        message_box: SecretBox | None = None,
     ) -> None:
         self._engine = engine
         self._email = email
@@ -58,6 +61,8 @@ class Actions:
         self._secrets = secrets
         self._signing_secret = signing_secret
         """Signs the HTTP calls of tenants that have no ``RELAY_SIGNING_SECRET`` secret."""
+        self._message_box = message_box
+        """Seals what each delivery sent (``storage.sent_messages``); None: stored as JSON."""
 
     @activity.defn(name="send_email")
     async def send_email(self, input: ActionInput) -> dict[str, Any]:
@@ -83,6 +88,7 @@ class Actions:
             channel="email",
             transport=self._email.name,
             recipient=_email_recipient(message),
+            message=_email_sent(message, self._email.default_sender),
             send=lambda seconds: self._email.send(message, seconds),
             secrets=secrets,
         )
@@ -97,6 +103,7 @@ class Actions:
             channel="sms",
             transport=self._sms.name,
             recipient=_mask(to),
+            message={"to": [to], "body": body},
             send=lambda seconds: self._sms.send(to, body, input.idempotency_key, seconds),
             secrets=secrets,
         )
@@ -113,13 +120,22 @@ class Actions:
         form = config.get("body_format") == "form"
         if form and not isinstance(config.get("body") or {}, dict):
             raise permanent("a form body is an object of field names and values", "invalid_body")
+        method = as_text(config.get("method") or "POST").upper()
         return await self._deliver(
             input,
             channel="http",
             transport="http",
             recipient=_host(url),
+            message={
+                "method": method,
+                "url": url,
+                "query": config.get("query"),
+                # Credentials are not content: the Authorization header is named, not shown.
+                "headers": {k: MASK if k == "Authorization" else v for k, v in headers.items()},
+                "body": config.get("body"),
+            },
             send=lambda seconds: self._http.request(
-                method=as_text(config.get("method") or "POST").upper(),
+                method=method,
                 url=url,
                 headers=headers,
                 query=config.get("query"),
@@ -144,6 +160,8 @@ class Actions:
             channel="slack",
             transport="slack",
             recipient=_host(url),
+            # The webhook's URL is its credential: only the message is kept.
+            message={"payload": slack_message(config)},
             send=lambda seconds: post_to_slack(
                 self._http, url, slack_message(config), input.idempotency_key, seconds
             ),
@@ -246,11 +264,13 @@ class Actions:
         channel: str,
         transport: str,
         recipient: str,
+        message: dict[str, Any],
         send: Send,
         secrets: dict[str, str],
     ) -> dict[str, Any]:
         values = _secret_values(secrets)
         delivery = _delivery(input, channel, transport, mask_secrets(recipient, values))
+        delivery.message = seal(mask_secrets(message, values), self._message_box)
         return await deliver_once(self._engine, delivery, send, values, step=input)
 
     async def deliver_email(self, input: ActionInput, message: EmailMessage) -> dict[str, Any]:
@@ -259,6 +279,7 @@ class Actions:
         from the delivery log when a retry comes after the email was sent. The caller records
         the step."""
         delivery = _delivery(input, "email", self._email.name, _email_recipient(message))
+        delivery.message = seal(_email_sent(message, self._email.default_sender), self._message_box)
         return await deliver_once(
             self._engine, delivery, lambda seconds: self._email.send(message, seconds)
         )
@@ -275,6 +296,19 @@ def _delivery(input: ActionInput, channel: str, transport: str, recipient: str) 
         recipient=recipient,
         status="sending",
     )
+
+
+def _email_sent(message: EmailMessage, default_sender: str) -> dict[str, Any]:
+    """What the delivery keeps of an email (``storage.sent_messages``): all of it."""
+    return {
+        "to": message.to,
+        "cc": message.cc,
+        "bcc": message.bcc,
+        "from": message.sender or default_sender,
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+    }
 
 
 def _email_recipient(message: EmailMessage) -> str:

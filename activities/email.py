@@ -50,6 +50,8 @@ class EmailTransport(Protocol):
     """Sends an `EmailMessage`; returns a small JSON-able receipt or raises `DeliveryError`."""
 
     name: str
+    default_sender: str
+    """The sender of a message that names none."""
 
     async def send(
         self,

@@ -27,6 +27,7 @@ from api.routes import (
     health,
     hooks,
     keys,
+    me,
     metrics,
     migrations,
     notifications,
@@ -35,6 +36,7 @@ from api.routes import (
     secrets,
     simulations,
     templates,
+    tenant,
     workflows,
 )
 
@@ -43,7 +45,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    event_log, analytics_series, codec, keys, audit, migrations,
+    event_log, analytics_series, codec, keys, me, tenant, audit, migrations,
 )  # fmt: skip
 
 

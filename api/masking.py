@@ -25,6 +25,8 @@ MESSAGE_KEYS = frozenset(
         "subject", "body", "html", "text", "message", "content",
     }
 )  # fmt: skip
+GRAPH_KEYS = frozenset({"edges"})
+"""Lists of a flow's edges, whose ``from``/``to`` name nodes, not people: kept readable."""
 _EMAIL = re.compile(r"[^\s@<>\"',;:]+@[^\s@<>\"',;:]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?<![\w.])\+?\d[\d ().-]{7,}\d(?![\w])")
 
@@ -33,6 +35,8 @@ def masked(value: Any, key: str | None = None) -> Any:
     """``value`` as a viewer sees it."""
     if isinstance(value, dict):
         return {k: masked(v, k) for k, v in value.items()}
+    if isinstance(value, list) and key in GRAPH_KEYS:
+        return [_edge_masked(item) for item in value]
     if isinstance(value, list):
         return [masked(item, key) for item in value]
     if isinstance(value, str):
@@ -40,6 +44,12 @@ def masked(value: Any, key: str | None = None) -> Any:
             return MASK
         return _PHONE.sub(_phone_mask, _EMAIL.sub(MASK, value))
     return value
+
+
+def _edge_masked(edge: Any) -> Any:
+    if not isinstance(edge, dict):
+        return masked(edge)
+    return {k: masked(v) if k in ("from", "to") else masked(v, k) for k, v in edge.items()}
 
 
 def _phone_mask(match: re.Match[str]) -> str:

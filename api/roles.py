@@ -190,6 +190,9 @@ ROUTES: dict[str, Access] = {
     "GET /v1/keys": read(ADMINS),
     "DELETE /v1/keys/{key_id}": change(ADMINS, "key.revoked", id_param="key_id"),
     "GET /v1/audit": read(ADMINS),
+    "GET /v1/me": read(frozenset(Role)),  # who the caller is: every key may ask
+    "GET /v1/tenant": read(),
+    "PUT /v1/tenant": change(ADMINS, "tenant.updated"),
 }
 
 

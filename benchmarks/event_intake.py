@@ -142,7 +142,7 @@ async def _report(
         trigger = TriggerEvent(**event(), occurred_at=datetime.now(UTC).isoformat())
         await client.start_workflow(
             "RelayRun",
-            run_input(workflow, version, trigger),
+            run_input(workflow, version, trigger, {"name": "bench"}),
             id=f"raw-{uuid.uuid4().hex}",
             task_queue=deps.task_queue,
         )

@@ -13,8 +13,18 @@ RESERVED = frozenset(
 )
 
 
+PROFILE_NAMES = ("tenant", "firm")
+"""The tenant's profile in templates: ``{{ tenant.name }}``, and ``{{ firm.name }}`` as the
+meeting engine's document writes it (its firm is Relay's tenant). The event's own fields of
+those names win, as they do over derived fields."""
+
+
 def build_context(
-    trigger: dict[str, Any], *, workflow: dict[str, Any], run: dict[str, Any]
+    trigger: dict[str, Any],
+    *,
+    workflow: dict[str, Any],
+    run: dict[str, Any],
+    tenant: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``trigger`` is the event as stored: ``type``, ``id``, ``occurred_at``, ``entity``, ``data``
     and optionally ``previous`` (prior values on update events).
@@ -46,6 +56,8 @@ def build_context(
         vars={},
         secrets=SECRETS_PLACEHOLDER,
     )
+    for name in PROFILE_NAMES:
+        context.setdefault(name, dict(tenant or {}))
     return context
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from jinja2 import TemplateSyntaxError, meta
 from jinja2 import nodes as jinja_nodes
 
-from definitions.context import CUSTOM_ANSWERS, CUSTOM_PREFIX, RESERVED
+from definitions.context import CUSTOM_ANSWERS, CUSTOM_PREFIX, PROFILE_NAMES, RESERVED
 from definitions.errors import Problem, join_path
 from definitions.locating import locate
 from definitions.models import START, Definition, Node
@@ -108,6 +108,8 @@ class _Scope:
             return f"vars.{key} is never set: no set step or output names it"
         if name in readable or name in RESERVED or name in _GLOBALS or name in self.variables:
             return None
+        if name in PROFILE_NAMES:
+            return None  # the tenant's profile (definitions.context)
         if name == "loop":
             return "'loop' only has a value inside a for_each body"
         if name in self.loop_of:

@@ -32,6 +32,9 @@ class RunsDeps:
     start_deadline: timedelta = timedelta(minutes=10)
     """How long a run Temporal could not take is retried before it is failed with the reason
     (``RELAY_START_DEADLINE``)."""
+    public_url: str | None = None
+    """The API's address as users reach it: the Temporal UI links each run to its page there
+    (``runs.temporal_ui``); None: no link."""
     _client: Client | None = field(default=None, init=False, repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -47,6 +50,7 @@ class RunsDeps:
         *,
         cancel_grace: timedelta | None = None,
         start_deadline: timedelta | None = None,
+        public_url: str | None = None,
     ) -> RunsDeps:
         """Over an already connected client (a worker's); unset durations keep the defaults."""
 
@@ -60,6 +64,7 @@ class RunsDeps:
             search_attributes=search_attributes,
             max_chain_depth=max_chain_depth,
             entity_key=entity_key,
+            public_url=public_url,
         )
         deps.cancel_grace = cancel_grace if cancel_grace is not None else deps.cancel_grace
         deps.start_deadline = start_deadline if start_deadline is not None else deps.start_deadline

@@ -237,7 +237,7 @@ class _Batch:
     spec: MigrationSpec
     request: MigrateRequest
     planned: list[PlannedRun]
-    last_run_id: str | None
+    last_run_id: str
     full: bool
 
 
@@ -266,7 +266,7 @@ def _plan_batch(deps: RunsDeps, migration_id: str, tenant: str, now: datetime) -
                 to_version=spec.to_version, status=status, plan=run.move.as_dict(), at=now,
             )  # fmt: skip
         request = MigrateRequest(migration_id, spec.to_version, target_version.definition, spec.map)
-        last = runs[-1].id if runs else None
+        last = runs[-1].id if runs else ""
         return _Batch(spec, request, planned, last, len(runs) >= spec.batch_size)
 
 

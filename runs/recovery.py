@@ -176,6 +176,7 @@ class Recoverer:
             version=payload["version"],
             definition=version.definition,
             trigger=payload["trigger"],
+            tenant=payload.get("tenant"),
         )
         status = await execute_start(
             self.deps, run, intent.key, payload.get("entity"), payload.get("deferred_to")

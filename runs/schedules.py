@@ -39,7 +39,10 @@ from definitions.schedules import calendar_ranges, calendars
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from runs.starting import run_input
+from runs.temporal_ui import run_summary, schedule_details
+from storage.db import session_scope
 from storage.models import Workflow, WorkflowVersion
+from storage.tenants import tenant_profile
 from storage.workflows import get_version
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent
@@ -132,9 +135,13 @@ def build_schedule(deps: RunsDeps, workflow: Workflow, version: WorkflowVersion)
     trigger = _trigger(version)
     # A bare trigger: the interpreter fills in each run's id and scheduled time.
     trigger_event = TriggerEvent(type=SCHEDULED, id=None, occurred_at=None)
+    # The tenant's profile as it is now: a later change reaches the schedule when the workflow
+    # is next activated or changed.
+    with session_scope(deps.engine) as session:
+        profile = tenant_profile(session, workflow.tenant_id)
     action = ScheduleActionStartWorkflow(
         "RelayRun",
-        run_input(workflow, version, trigger_event),
+        run_input(workflow, version, trigger_event, profile),
         # Temporal appends the scheduled time to this id: one run id per occurrence.
         id=f"run_{workflow.id}",
         task_queue=deps.task_queue,
@@ -143,6 +150,8 @@ def build_schedule(deps: RunsDeps, workflow: Workflow, version: WorkflowVersion)
             if deps.search_attributes
             else TypedSearchAttributes.empty
         ),
+        static_summary=run_summary(workflow.name, version.version),
+        static_details=schedule_details(deps.public_url, workflow.id),
     )
     overlap = _OVERLAP[str(trigger.get("overlap") or "skip")]
     return Schedule(

@@ -30,11 +30,13 @@ from temporalio.service import RPCError
 from definitions.trigger_options import RateLimit
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
+from runs.temporal_ui import run_details, run_summary
 from storage.db import in_thread, session_scope
 from storage.models import Run, Workflow, WorkflowVersion
 from storage.outbox import add_intent, retry_soon, settle
 from storage.rate_windows import admit, window_counts
 from storage.runs import start_run
+from storage.tenants import tenant_profile
 from workflows.contract import RunInput
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent, run_entity
@@ -74,8 +76,11 @@ OWN_ATTEMPT = timedelta(seconds=3)
 that fails to start it hands it over at once)."""
 
 
-def run_input(workflow: Workflow, version: WorkflowVersion, trigger: TriggerEvent) -> RunInput:
-    """What the interpreter starts with: the pinned version and the triggering event."""
+def run_input(
+    workflow: Workflow, version: WorkflowVersion, trigger: TriggerEvent, tenant: dict[str, Any]
+) -> RunInput:
+    """What the interpreter starts with: the pinned version, the triggering event and the
+    tenant's profile (``storage.tenants.tenant_profile``)."""
     return RunInput(
         tenant_id=workflow.tenant_id,
         workflow_id=workflow.id,
@@ -83,6 +88,7 @@ def run_input(workflow: Workflow, version: WorkflowVersion, trigger: TriggerEven
         version=version.version,
         definition=version.definition,
         trigger=trigger.as_dict(),
+        tenant=tenant,
     )
 
 
@@ -134,8 +140,9 @@ async def start_admitted(
         started_at=datetime.now(UTC),
         retry_of=retry_of,
     )
-    run = run_input(workflow, version, replace(trigger, entity=entity))
-    admission, settled = await in_thread(_write_row_and_intent, deps, row, run, workflow, limit)
+    run, admission, settled = await in_thread(
+        _write_row_and_intent, deps, row, workflow, version, replace(trigger, entity=entity), limit
+    )
     found = Started(id=run_id, workflow_id=workflow.id, version=version.version)
     if admission is not None and admission.refused:
         found.status = "rate_limited"
@@ -154,16 +161,23 @@ async def start_admitted(
 
 
 def _write_row_and_intent(
-    deps: RunsDeps, row: Run, run: RunInput, workflow: Workflow, limit: RateLimit | None
-) -> tuple[Admission | None, bool]:
-    """``_write_row``, and in the same transaction the intent to start the run (the outbox)."""
+    deps: RunsDeps,
+    row: Run,
+    workflow: Workflow,
+    version: WorkflowVersion,
+    trigger: TriggerEvent,
+    limit: RateLimit | None,
+) -> tuple[RunInput, Admission | None, bool]:
+    """The run's input (with the tenant's profile as it is now), ``_write_row``, and in the
+    same transaction the intent to start the run (the outbox)."""
     with session_scope(deps.engine) as session:
+        run = run_input(workflow, version, trigger, tenant_profile(session, workflow.tenant_id))
         admission, settled = _write_row(session, row, workflow, limit)
         if not settled and not (admission is not None and admission.refused):
             intent = start_intent(run, row)
             due = datetime.now(UTC) + OWN_ATTEMPT
             add_intent(session, workflow.tenant_id, START_RUN, row.id, intent, due_at=due)
-    return admission, settled
+    return run, admission, settled
 
 
 def _hand_over(deps: RunsDeps, run_id: str, reason: str) -> None:
@@ -181,6 +195,7 @@ def start_intent(run: RunInput, row: Run) -> dict[str, Any]:
         "workflow_name": run.workflow_name,
         "version": run.version,
         "trigger": run.trigger,
+        "tenant": run.tenant,
         "entity": row.entity,
         "deferred_to": (row.trigger or {}).get("deferred_to"),
     }
@@ -249,6 +264,8 @@ async def _execute(
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             search_attributes=attributes if deps.search_attributes else None,
             start_delay=delay or None,
+            static_summary=run_summary(run.workflow_name, run.version, entity),
+            static_details=run_details(deps.public_url, run_id),
         )
     except WorkflowAlreadyStartedError:
         return "duplicate"

@@ -269,6 +269,8 @@ class Delivery(SQLModel, table=True):
     status: str = Field(max_length=16)
     summary: str = ""
     receipt: dict[str, Any] | None = _json()
+    message: str | None = None
+    """What was sent, rendered (recipients, subject, text…), sealed: ``storage.sent_messages``."""
     created_at: datetime = _ts(nullable=False, default=utcnow)
     claimed_by: str | None = Field(default=None, max_length=64)
     """The attempt sending the effect now (``status`` ``sending``): see ``storage.claims``."""

@@ -7,6 +7,7 @@ import hmac
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -29,6 +30,13 @@ def create_tenant(session: Session, name: str, tenant_id: str | None = None) -> 
     session.add(tenant)
     session.flush()
     return tenant, issue_key(session, tenant.id)
+
+
+def tenant_profile(session: Session, tenant_id: str) -> dict[str, Any]:
+    """What templates read of the tenant (``{{ tenant.name }}``); empty for an unknown id (the
+    system's own workflows)."""
+    tenant = session.get(Tenant, tenant_id)
+    return {} if tenant is None else {"name": tenant.name}
 
 
 def issue_key(

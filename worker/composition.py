@@ -61,6 +61,7 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
         http=HttpCaller(http, policy=OutboundPolicy.from_setting(settings.outbound_allow)),
         secrets=SecretStore(engine, secret_box(settings)).lookup,
         signing_secret=settings.signing_secret,
+        message_box=secret_box(settings),
     )
 
 
@@ -196,6 +197,7 @@ def build_api(settings: Settings, engine: Engine) -> object:
         codec_origins=tuple(o.strip() for o in settings.codec_origins.split(",") if o.strip()),
         link_key=link_key(settings),
         entity_key=entity_key(settings),
+        public_url=settings.public_url,
         # Sub-workflows in a simulation read their definition (reads only, nothing written).
         simulator=Simulator(
             load_definition=Lookups(engine).load_definition,

@@ -80,6 +80,7 @@ def build_recoverer(settings: Settings, client: Client, engine: Engine) -> Recov
         entity_key=entity_key(settings),  # runs it starts are searchable like the API's
         cancel_grace=settings.cancel_grace,
         start_deadline=settings.start_deadline,
+        public_url=settings.public_url,
     )
     return Recoverer(deps)
 

@@ -219,6 +219,7 @@ class Simulator:
             version=request.version,
             definition=request.definition,
             trigger=request.trigger,
+            tenant=request.tenant,
         )
         driver = await env.client.start_workflow(
             RelaySimulation.run,

@@ -71,6 +71,9 @@ class RunInput:
     """The event that started the run: type, id, occurred_at, entity, data, previous."""
     resume: Resume | None = None
     """Set when the run continued-as-new: one logical run, many Temporal executions."""
+    tenant: dict[str, Any] | None = None
+    """The tenant's profile (``name``) as the run started: ``{{ tenant.name }}`` in templates
+    (``definitions.context``). None in runs recorded before profiles."""
 
 
 @dataclass

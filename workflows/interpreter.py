@@ -78,6 +78,7 @@ class RelayRun:
     definition: Definition
     graph: Graph
     entity: str | None
+    tenant: dict[str, Any] | None
     context: dict[str, Any]
     log: StepLog
     path: list[str]
@@ -136,6 +137,7 @@ class RelayRun:
                 "version": input.version,
             },
             run={"id": self.ref.run_id, "started_at": started.isoformat()},
+            tenant=input.tenant,
         )
         if resume is not None:
             self._restore(resume)
@@ -159,16 +161,18 @@ class RelayRun:
             workflow.continue_as_new(
                 RunInput(
                     input.tenant_id, input.workflow_id, input.workflow_name, version,
-                    definition, input.trigger, request.resume,
+                    definition, input.trigger, request.resume, input.tenant,
                 ),
                 search_attributes=attributes,
             )  # fmt: skip
         except asyncio.CancelledError:
             # Cancelled (POST /v1/runs/{id}/cancel): the open steps recorded themselves
             # cancelled on the way out; the run's row ends cancelled before Temporal's does.
+            workflow.set_current_details("Ended cancelled")
             await self._finish(RunEnd("cancelled"), started)
             raise
         await self.moves.ended(self)
+        workflow.set_current_details(f"Ended {end.status}")
         if not (self.log.closed and end.status == "completed" and not self.log.pending):
             await self._finish(end, started)
         # The path's tail only: a long loop must not swell the result past payload limits.
@@ -185,6 +189,7 @@ class RelayRun:
             input.tenant_id, info.workflow_id, input.workflow_id, input.version, started
         )
         self.entity = input.trigger.get("entity")
+        self.tenant = input.tenant
         self.log = StepLog(self.ref)
         self.path = []
         self.variant = None
@@ -285,6 +290,8 @@ class RelayRun:
             self.log.record(node, scope, "skipped")
             scope.context["steps"][node.id] = {"status": "skipped", "output": None}
             return None
+        # The Temporal UI's "current details": where the run is (``runs.temporal_ui``).
+        workflow.set_current_details(f"At step `{node.id}` ({node.type})")
         handler = HANDLERS.get(node.type)
         if handler is None:
             raise ApplicationError(f"node type {node.type!r} is not supported", non_retryable=True)

@@ -116,6 +116,8 @@ class SimulationRequest:
     tenant_id: str = "simulation"
     workflow_id: str = "simulation"
     version: int = 1
+    tenant: dict[str, Any] | None = None
+    """The tenant's profile, as a live run reads it (``RunInput.tenant``)."""
 
 
 def simulation_request(

@@ -1,4 +1,5 @@
-"""Deliveries: every message a run's steps sent (email, SMS, HTTP…), newest first."""
+"""Deliveries: every message a run's steps sent (email, SMS, HTTP…), newest first, with what
+was sent (``storage.sent_messages``; a viewer's copy is masked by ``api.masking``)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlmodel import select
 
-from api.deps import CurrentTenant, SessionDep
+from api.deps import CurrentTenant, Deps, SessionDep
 from api.pagination import newest_first
 from api.schemas import Page
-from api.schemas.runs import DeliveryOut
+from api.schemas.runs import DeliveryOut, SentMessage
 from api.storable import Text
 from storage.models import Delivery
+from storage.secrets import SecretBox
+from storage.sent_messages import unseal
 
 router = APIRouter(tags=["runs"])
 
@@ -23,6 +26,7 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 def list_deliveries(
     tenant: CurrentTenant,
     session: SessionDep,
+    deps: Deps,
     run_id: Text | None = None,
     channel: Text | None = None,
     limit: Limit = 50,
@@ -36,7 +40,14 @@ def list_deliveries(
     rows, next_cursor = newest_first(
         session, query, (Delivery.created_at, Delivery.id), int, limit, cursor
     )
-    return Page(
-        items=[DeliveryOut.model_validate(r, from_attributes=True) for r in rows],
-        next_cursor=next_cursor,
+    return Page(items=[delivery_out(r, deps.secrets) for r in rows], next_cursor=next_cursor)
+
+
+def delivery_out(row: Delivery, box: SecretBox | None) -> DeliveryOut:
+    message = unseal(row.message, box)
+    return DeliveryOut.model_validate(
+        {
+            **row.model_dump(exclude={"message"}),
+            "message": None if message is None else SentMessage.model_validate(message),
+        }
     )

@@ -30,6 +30,7 @@ from storage.event_types import get_event_type
 from storage.events import get_event
 from storage.models import Workflow, WorkflowVersion
 from storage.records import entity_of, get_record
+from storage.tenants import tenant_profile
 from workflows.simulation import simulation_request
 
 router = APIRouter(prefix="/v1/workflows", tags=["testing"])
@@ -124,7 +125,9 @@ async def _simulate(
         workflow_id=workflow.id,
         version=version.version,
     )
-    spec = await in_thread(_event_type, engine, workflow.tenant_id, request.trigger["type"])
+    spec, request.tenant = await in_thread(
+        _event_type_and_profile, engine, workflow.tenant_id, request.trigger["type"]
+    )
     # What intake adds to an arriving event (runs.intake), so the simulated run reads the same
     # context as a live one: the catalog's derived fields and recipient roles.
     if derived := derive(spec, request.trigger):
@@ -141,6 +144,15 @@ async def _simulate(
 def _event_type(engine: Engine, tenant_id: str, name: str) -> EventTypeSpec | None:
     with session_scope(engine) as session:
         return get_event_type(session, tenant_id, name)
+
+
+def _event_type_and_profile(
+    engine: Engine, tenant_id: str, name: str
+) -> tuple[EventTypeSpec | None, dict[str, Any]]:
+    """The trigger's event type in the catalog and the tenant's profile, as a live run reads
+    them."""
+    with session_scope(engine) as session:
+        return get_event_type(session, tenant_id, name), tenant_profile(session, tenant_id)
 
 
 def event_schema(engine: Engine, tenant_id: str, definition: Definition) -> dict[str, Any] | None:

@@ -9,11 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import CurrentTenant, SessionDep
 from api.errors import ApiError, NotFound
+from api.flow_picture import flow_graph
+from api.routes.analytics import GraphEdge, GraphNode
 from api.routes.workflows import load_document, merge_patch, workflow_out
 from api.schemas import Page
 from api.schemas.workflows import WorkflowOut
 from api.storable import Key, Text
 from definitions.library import CATEGORIES, Template, get_template, list_templates
+from definitions.loading import load_definition
 from storage.workflows import create_workflow, template_usage
 
 router = APIRouter(tags=["templates"])
@@ -21,6 +24,11 @@ router = APIRouter(tags=["templates"])
 TEMPLATE_SETTING = "template"
 """The ``settings`` key that records, in the created workflow's document, the template it came
 from. ``settings`` accepts extra keys, so this needs no migration and survives export/import."""
+
+
+class TemplateGraph(BaseModel):
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
 
 
 class TemplateOut(BaseModel):
@@ -31,6 +39,9 @@ class TemplateOut(BaseModel):
     usage_count: int = Field(description="workflows of this tenant created from the template")
     definition: dict[str, Any]
     sample_data: dict[str, Any] = Field(description="event data to try the template with")
+    graph: TemplateGraph = Field(
+        description="its flow as a workflow's graph draws it (no runs: counts are 0)"
+    )
 
 
 class FromTemplateIn(BaseModel):
@@ -81,4 +92,17 @@ def _template_out(template: Template, usage_count: int) -> TemplateOut:
         usage_count=usage_count,
         definition=template.document(),
         sample_data=template.sample_data,
+        graph=_graph(template),
+    )
+
+
+def _graph(template: Template) -> TemplateGraph:
+    nodes, edges = flow_graph(load_definition(template.document()).canonical(), 0, {}, {}, {})
+    return TemplateGraph.model_validate(
+        {
+            "nodes": [vars(n) for n in nodes],
+            "edges": [
+                {"from": e.source, "to": e.target, "when": e.label, "count": 0} for e in edges
+            ],
+        }
     )

@@ -113,13 +113,43 @@ class RetryIn(BaseModel):
     )
 
 
+class SentMessage(BaseModel):
+    """What an action sent, rendered, as it went out; the fields its channel has."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    to: list[str] | None = Field(default=None, description="email, SMS: the recipients")
+    cc: list[str] | None = None
+    bcc: list[str] | None = None
+    from_: str | None = Field(default=None, alias="from", description="email: the sender")
+    subject: str | None = None
+    text: str | None = Field(default=None, description="email: the plain-text part")
+    html: str | None = Field(default=None, description="email: the HTML part")
+    body: Any = Field(default=None, description="SMS: its text; HTTP: the request's body")
+    method: str | None = Field(default=None, description="HTTP: the request's method")
+    url: str | None = Field(default=None, description="HTTP: the URL called")
+    query: dict[str, Any] | None = None
+    headers: dict[str, str] | None = Field(
+        default=None, description="HTTP: the step's headers (Authorization shown as ***)"
+    )
+    payload: dict[str, Any] | None = Field(
+        default=None, description="Slack: the message posted (the webhook URL is not kept)"
+    )
+
+
 class DeliveryOut(BaseModel):
     id: int
     run_id: str
     step_key: str
     channel: str
     transport: str
-    recipient: str
+    recipient: str = Field(description="where it went, masked (the delivery log's view)")
     status: str
     receipt: dict[str, Any] | None
+    message: SentMessage | None = Field(
+        default=None,
+        description="what was sent, rendered — recipients, subject, text and HTML, the SMS, "
+        "the HTTP request — for keys that see customer data (a viewer's is masked); null for "
+        "deliveries logged before it was kept, or sealed under a key the server no longer has",
+    )
     created_at: datetime

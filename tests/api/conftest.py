@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from api.deps import ApiDeps
 from storage.db import session_scope
+from storage.secrets import SecretBox
 from storage.tenants import create_tenant
 from tests.helpers.peers import SmtpSink
 from tests.helpers.polling import eventually
@@ -98,12 +99,18 @@ async def stack(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[S
 
 @asynccontextmanager
 async def live_stack(
-    dev_env: WorkflowEnvironment, engine: Engine, simulator: Simulator | None = None
+    dev_env: WorkflowEnvironment,
+    engine: Engine,
+    simulator: Simulator | None = None,
+    box: SecretBox | None = None,
 ) -> AsyncIterator[Stack]:
-    """The app on a real worker and the dev server, simulating with ``simulator`` if given."""
+    """The app on a real worker and the dev server, simulating with ``simulator`` if given,
+    with ``box`` as the tenant-secrets key (``RELAY_SECRETS_KEY``) if given."""
     tenant_id, key = new_tenant(engine)
     with SmtpSink() as smtp:
-        async with relay_worker(dev_env.client, engine, smtp_url=smtp.url()) as worker:
+        async with relay_worker(
+            dev_env.client, engine, smtp_url=smtp.url(), message_box=box
+        ) as worker:
 
             async def connect() -> Client:
                 return dev_env.client
@@ -113,6 +120,7 @@ async def live_stack(
                 connect_temporal=connect,
                 task_queue=worker.task_queue,
                 simulator=simulator,
+                secrets=box,
             )
             app = create_app(deps)
             async with api_client(app, key) as api:

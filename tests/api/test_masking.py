@@ -48,3 +48,16 @@ async def test_a_viewer_sees_recipients_and_message_content_masked(stack: Stack)
     issued = (await stack.api.post("/v1/keys", json={"name": "ops", "role": "operator"})).json()
     async with stack.api_as(issued["key"]) as operator:
         assert ADDRESS in (await operator.get(f"/v1/runs/{run_id}")).text
+
+
+async def test_a_viewer_reads_a_flows_edges_whole(stack: Stack) -> None:
+    """Edges' ``from``/``to`` name nodes, not recipients: masking them broke the graph."""
+    workflow = await stack.create_active(REMINDER)
+    issued = (await stack.api.post("/v1/keys", json={"name": "auditor", "role": "viewer"})).json()
+    async with stack.api_as(issued["key"]) as viewer:
+        graph = (await viewer.get(f"/v1/workflows/{workflow['id']}/graph")).json()
+        shown = (await viewer.get(f"/v1/workflows/{workflow['id']}")).json()
+    assert [(e["from"], e["to"]) for e in graph["edges"]] == [("trigger", "mail")]
+    assert [(e["from"], e["to"]) for e in shown["definition"]["edges"]] == [("trigger", "mail")]
+    (mail,) = shown["definition"]["nodes"]
+    assert mail["config"]["subject"] == "•••"  # content under the nodes stays masked

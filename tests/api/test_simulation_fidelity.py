@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.stored_reads import StoredReads
 from definitions.library import TEMPLATES, Template
+from definitions.loading import load_definition
 from tests.api.conftest import Stack, finished, live_stack
+from tests.definitions.test_seed_examples import (
+    ERP_WORKFLOW,
+    MARKETING_WORKFLOW,
+    MEETING_WORKFLOWS,
+    SCHEDULING_WORKFLOW,
+)
 from tests.helpers.peers import RecordingHttpServer
 from worker.simulator import Simulator
 
@@ -38,9 +46,14 @@ async def both(
 
 
 async def live_and_simulated(
-    stack: Stack, document: dict[str, Any], event_type: str, data: dict[str, Any]
+    stack: Stack,
+    document: dict[str, Any],
+    event_type: str,
+    data: dict[str, Any],
+    until: Callable[[dict[str, Any]], bool] = finished,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The live run and the simulation of one event, for a workflow made of ``document``."""
+    """The live run (once ``until`` holds) and the simulation of one event, for a workflow
+    made of ``document``."""
     created = await stack.create_active(document)
     simulated = await stack.api.post(
         f"/v1/workflows/{created['id']}/test", json={"event": {"type": event_type, "data": data}}
@@ -50,7 +63,7 @@ async def live_and_simulated(
     accepted = await stack.api.post("/v1/events", json=event)
     assert accepted.status_code == 202, accepted.text
     (started,) = accepted.json()["runs"]
-    return await stack.wait_run(started["id"], finished), simulated.json()
+    return await stack.wait_run(started["id"], until), simulated.json()
 
 
 def path_of(run: dict[str, Any]) -> list[tuple[str, str]]:
@@ -172,3 +185,133 @@ async def test_every_built_in_template_simulates_as_it_runs(
     ]
     sent = [(m.message["Subject"], m.rcpt_tos) for m in stack.smtp.messages]
     assert sorted(emails) == sorted(sent)
+
+
+# --- the reference documents' own complete example workflows ----------------------------------
+# (as tests/definitions/test_seed_examples.py copies them from ../shared/seeds)
+
+SENT_FIELDS = {
+    "email": ("to", "cc", "bcc", "subject", "text", "html"),
+    "sms": ("to", "body"),
+    "http": ("method", "url", "body"),
+}
+
+
+async def compare_live_and_simulated(
+    stack: Stack, live: dict[str, Any], simulated: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The live run, as far as it got without waiting, took the simulated path's first steps,
+    and every message it sent (``GET /v1/deliveries``: what was sent, rendered) is what the
+    simulation rendered for that step. Returns the live run's messages."""
+    done = [(s["step_key"], s["status"]) for s in live["steps"] if s["status"] != "waiting"]
+    steps = simulated["steps"]
+    assert [(s["step_key"], s["status"]) for s in steps][: len(done)] == done, (live, steps)
+    rendered = {s["step_key"]: s["content"] for s in steps[: len(done)] if s["content"]}
+    listed = await stack.api.get("/v1/deliveries", params={"run_id": live["id"]})
+    deliveries = listed.json()["items"]
+    for delivery in deliveries:
+        content, message = rendered[delivery["step_key"]], delivery["message"]
+        for field in SENT_FIELDS[delivery["channel"]]:
+            expected = content.get(field)
+            if delivery["channel"] == "sms" and field == "to":
+                expected = [expected]
+            assert message[field] == expected, (delivery["step_key"], field)
+    sends = [s for s in steps[: len(done)] if s["content"] and s["status"] == "completed"]
+    assert len(deliveries) == len([s for s in sends if s["type"] in SEND_TYPES])
+    return [d["message"] for d in deliveries]
+
+
+SEND_TYPES = ("send_email", "send_sms", "http_request")
+
+
+def settled(run: dict[str, Any]) -> bool:
+    """Ended, or waiting (for days: the simulation skips them, a live run cannot)."""
+    return run["status"] != "running"
+
+
+async def test_the_scheduling_documents_workflow_simulates_as_it_runs(both: Stack) -> None:
+    with RecordingHttpServer() as crm:
+        document = json.loads(
+            json.dumps(SCHEDULING_WORKFLOW).replace("https://crm.example.com", crm.base_url)
+        )
+        booking = {"invitee_name": "Ann", "invitee_email": "ann@enterprise.com",
+                   "event_type_name": "Discovery Call", "organizer_name": "Bob",
+                   "start_time": "2030-05-01T15:00:00Z"}  # fmt: skip
+        live, simulated = await live_and_simulated(both, document, "booking.created", booking)
+        sent = await compare_live_and_simulated(both, live, simulated)
+    assert [m["subject"] for m in sent if m["subject"]] == ["Your Discovery Call with Bob"]
+    assert len(crm.requests) == 1 and len(sent) == 2  # the email, then the CRM's webhook
+
+
+async def test_the_marketing_documents_workflow_simulates_as_it_runs(both: Stack) -> None:
+    template = {"subject": "Hi", "text": "Welcome, {{ contact.name }}"}
+    assert (await both.api.put("/v1/email-templates/123", json=template)).status_code in (200, 201)
+    contact = {"contact": {"name": "Ann", "email": "ann@example.com"}}
+    live, simulated = await live_and_simulated(
+        both, MARKETING_WORKFLOW, "contact.created", contact, settled
+    )
+    assert live["status"] == "waiting"  # two days, live; the simulation skips them
+    (sent,) = await compare_live_and_simulated(both, live, simulated)
+    assert (sent["subject"], sent["text"]) == ("Welcome!", "Welcome, Ann")
+    await both.api.post(f"/v1/runs/{live['id']}/cancel")
+
+
+async def test_the_erp_documents_invoice_reminder_simulates_as_it_runs(both: Stack) -> None:
+    stack = both
+    reminder = {
+        "subject": "Invoice {{ invoice_number }}",
+        "text": "{{ amount }} due {{ due_date }}",
+    }
+    assert (await stack.api.put("/v1/email-templates/invoice_reminder", json=reminder)).is_success
+    invoices = [
+        {"id": "inv_1", "data": {"status": "overdue", "days_overdue": 9, "reminder_count": 1,
+                                 "number": "A-1", "amount": 120, "due_date": "2030-01-01",
+                                 "customer": {"email": "pay@acme.example"}}},
+        {"id": "inv_2", "data": {"status": "overdue", "days_overdue": 40, "reminder_count": 3,
+                                 "number": "A-2", "amount": 80, "due_date": "2029-11-01",
+                                 "customer": {"email": "ap@globex.example"}}},
+        {"id": "inv_3", "data": {"status": "overdue", "days_overdue": 2, "reminder_count": 0,
+                                 "number": "A-3", "amount": 10, "due_date": "2030-02-01",
+                                 "customer": {"email": "x@initech.example"}}},
+    ]  # fmt: skip
+    for invoice in invoices:
+        assert (await stack.api.post("/v1/records/invoices", json=invoice)).status_code == 201
+    created = await stack.create_active(ERP_WORKFLOW)
+    simulated = await stack.api.post(f"/v1/workflows/{created['id']}/test", json={})
+    assert simulated.status_code == 200, simulated.text
+    executed = await stack.api.post(f"/v1/workflows/{created['id']}/execute", json={})
+    assert executed.status_code in (200, 201, 202), executed.text
+    live = await stack.wait_run(executed.json()["id"], finished)
+    sent = await compare_live_and_simulated(stack, live, simulated.json())
+    # One reminder (A-1); A-2 has had three: escalated as a ticket; A-3 is not 7 days overdue.
+    assert [(m["to"], m["subject"]) for m in sent] == [(["pay@acme.example"], "Invoice A-1")]
+    tickets = (await stack.api.get("/v1/records/ticket")).json()["items"]
+    assert [t["data"]["subject"] for t in tickets] == ["Escalate: Invoice A-2 severely overdue"]
+
+
+@pytest.mark.parametrize("name", sorted(MEETING_WORKFLOWS))
+async def test_the_meeting_engines_workflows_simulate_as_they_run(both: Stack, name: str) -> None:
+    stack = both
+    assert (await stack.api.put("/v1/tenant", json={"name": "Smith & Co"})).status_code == 200
+    in_three_days = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    appointment = {
+        # In three days: the simulation skips the reminder's wait (it simulates up to a year).
+        "appointment": {"id": "ap_1", "start_time": in_three_days,
+                        "location_details": "Room 4", "status": "confirmed"},
+        "contact": {"name": "Ann", "email": "ann@example.com"},
+        "staff": {"name": "Dr. Lee", "email": "lee@example.com"},
+    }  # fmt: skip
+    document = MEETING_WORKFLOWS[name]
+    event = str(load_definition(document).trigger.event)
+    live, simulated = await live_and_simulated(stack, document, event, appointment, settled)
+    sent = await compare_live_and_simulated(stack, live, simulated)
+    if live["status"] == "waiting":  # the reminder and the thank-you wait first
+        assert sent == []
+        await stack.api.post(f"/v1/runs/{live['id']}/cancel")
+        body = simulated["steps"][-1]["content"]["text"]
+    else:
+        ((message),) = sent
+        body = message["text"]
+    assert body.startswith("Hi Ann,")
+    if name == "Confirmation Email":
+        assert body.rstrip().endswith("Smith & Co")  # {{firm.name}}: the tenant's name

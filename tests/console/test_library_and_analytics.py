@@ -38,6 +38,12 @@ async def test_a_workflow_is_created_from_a_template(page: Page, console: Consol
     await page.get_by_role("link", name="Create from a template").click()
     await expect(page.get_by_role("heading", name="Templates", level=1)).to_be_visible()
     await expect(page.get_by_role("heading", name=template["name"], level=3)).to_be_visible()
+    # Each template is previewed as a graph of its flow.
+    preview = page.get_by_role("figure", name=f"Flow of {template['name']}")
+    for node in template["graph"]["nodes"]:
+        await expect(
+            preview.get_by_role("img", name=f"{node['label']} ({node['type']})")
+        ).to_be_visible()
     await shoot(page, "templates")
     await page.get_by_role("button", name=f"Use the {template['name']} template").click()
     form = page.get_by_role("form", name=f"Create a workflow from {template['name']}")

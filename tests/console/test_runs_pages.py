@@ -15,7 +15,8 @@ ONBOARDING = {
     "trigger": {"type": "event", "event": "signup.created", "entity": "{{ user_id }}"},
     "steps": [
         {"id": "hello", "type": "send_email", "to": "{{ email }}",
-         "subject": "Welcome, {{ name }}", "body": "Glad to have you, {{ name }}."},
+         "subject": "Welcome, {{ name }}", "body": "Glad to have you, {{ name }}.",
+         "html": "<h1>Welcome aboard, {{ name }}</h1>"},
         {"id": "profile", "type": "wait_for_event", "event": "profile.completed", "timeout": "P7D"},
         {"id": "tips", "type": "send_email", "to": "{{ email }}", "subject": "Three tips",
          "body": "Here they are."},
@@ -51,7 +52,12 @@ async def test_a_runs_steps_appear_live_and_a_waiting_run_can_be_cancelled(
     await expect(hello).to_contain_text("completed")
     sent = hello.get_by_label("Sent Email")
     await expect(sent).to_contain_text("Email delivered")
-    await expect(sent).to_contain_text("Welcome, {{ name }}")
+    # What was sent, as it went out: the recipient, the rendered subject, text and HTML.
+    await expect(sent).to_contain_text("ann@example.com")
+    await expect(sent).to_contain_text("Welcome, Ann")
+    await expect(sent).to_contain_text("Glad to have you, Ann.")
+    html = sent.frame_locator("iframe[title='HTML of the email as sent']")
+    await expect(html.get_by_role("heading", name="Welcome aboard, Ann")).to_be_visible()
     await expect(steps.get_by_role("listitem", name="Step profile")).to_contain_text("waiting")
     await expect(page.get_by_role("figure", name="Path of this run")).to_be_visible()
     temporal = page.get_by_role("link", name="Open in the Temporal UI")

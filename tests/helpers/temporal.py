@@ -19,6 +19,7 @@ from activities.http import HttpCaller
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import ConsoleSmsTransport, SmsTransport
 from definitions.loading import load_definition
+from storage.secrets import SecretBox
 from worker.composition import build_worker
 from workflows.contract import RunInput
 from workflows.interpreter import RelayRun
@@ -30,6 +31,7 @@ def loopback_actions(
     *,
     smtp_url: str | None = None,
     sms: SmsTransport | None = None,
+    message_box: SecretBox | None = None,
 ) -> Actions:
     """The real actions, with outbound HTTP allowed to the loopback peers tests talk to."""
     return Actions(
@@ -37,6 +39,7 @@ def loopback_actions(
         email=email_transport_from_url(smtp_url),
         sms=sms or ConsoleSmsTransport(),
         http=HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
+        message_box=message_box,
     )
 
 
@@ -48,10 +51,14 @@ async def relay_worker(
     smtp_url: str | None = None,
     sms: SmsTransport | None = None,
     link_key: bytes | None = None,
+    message_box: SecretBox | None = None,
 ) -> AsyncIterator[Worker]:
-    """A worker with the real activities on a fresh task queue (``worker.task_queue``)."""
+    """A worker with the real activities on a fresh task queue (``worker.task_queue``);
+    ``message_box`` seals what deliveries sent."""
     async with httpx.AsyncClient(trust_env=False) as http:
-        actions = loopback_actions(engine, http, smtp_url=smtp_url, sms=sms)
+        actions = loopback_actions(
+            engine, http, smtp_url=smtp_url, sms=sms, message_box=message_box
+        )
         queue = f"relay-test-{uuid.uuid4().hex[:8]}"
         worker = build_worker(client, queue, engine, actions, link_key=link_key)
         async with worker:

@@ -75,6 +75,8 @@ class Run(Protocol):
     graph: Graph
     entity: str | None
     """The record the run is about; its events reach the run (``inbox``)."""
+    tenant: dict[str, Any] | None
+    """The tenant's profile the run started with (``RunInput.tenant``)."""
     context: dict[str, Any]
     log: StepLog
     path: list[str]

@@ -57,6 +57,7 @@ async def sub_workflow(run: Run, node: Node, scope: Scope) -> Outcome:
                 target["version"],
                 target["definition"],
                 trigger,
+                tenant=run.tenant,
             ),  # fmt: skip
             id=child_id,
             # Started by name, so the result type must be named too (else it is a dict).

@@ -453,6 +453,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Me
+         * @description Roles: admin, editor, ingest, operator, viewer.
+         */
+        get: operations["me_v1_me_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -886,6 +906,32 @@ export interface paths {
          */
         get: operations["templates_v1_templates_get"];
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenant": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Profile
+         * @description Roles: admin, editor, operator, viewer.
+         */
+        get: operations["get_profile_v1_tenant_get"];
+        /**
+         * Put Profile
+         * @description Replace the profile; runs that start from now on read it.
+         *
+         *     Roles: admin.
+         */
+        put: operations["put_profile_v1_tenant_put"];
         post?: never;
         delete?: never;
         options?: never;
@@ -1701,11 +1747,16 @@ export interface components {
             created_at: string;
             /** Id */
             id: number;
+            /** @description what was sent, rendered — recipients, subject, text and HTML, the SMS, the HTTP request — for keys that see customer data (a viewer's is masked); null for deliveries logged before it was kept, or sealed under a key the server no longer has */
+            message?: components["schemas"]["SentMessage"] | null;
             /** Receipt */
             receipt: {
                 [key: string]: unknown;
             } | null;
-            /** Recipient */
+            /**
+             * Recipient
+             * @description where it went, masked (the delivery log's view)
+             */
             recipient: string;
             /** Run Id */
             run_id: string;
@@ -2027,6 +2078,28 @@ export interface components {
             /** Value */
             value?: number | null;
         };
+        /** GraphEdge */
+        GraphEdge: {
+            /** Count */
+            count: number;
+            /** From */
+            from: string;
+            /** To */
+            to: string;
+            /** When */
+            when: string | null;
+        };
+        /** GraphNode */
+        GraphNode: {
+            /** Id */
+            id: string;
+            /** Label */
+            label: string;
+            /** Type */
+            type: string;
+            /** Visits */
+            visits: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -2142,6 +2215,17 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
             role: components["schemas"]["Role"];
+        };
+        /** MeOut */
+        MeOut: {
+            /** Key Name */
+            key_name: string;
+            may: components["schemas"]["Permissions"];
+            role: components["schemas"]["Role"];
+            /** Tenant Id */
+            tenant_id: string;
+            /** Tenant Name */
+            tenant_name: string;
         };
         /** MigrationFilter */
         MigrationFilter: {
@@ -2502,6 +2586,34 @@ export interface components {
             items: components["schemas"]["WorkflowOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /**
+         * Permissions
+         * @description What the key's role may do, read from the route table (``api.roles``).
+         */
+        Permissions: {
+            /**
+             * Administer
+             * @description API keys, secrets, the audit log
+             */
+            administer: boolean;
+            /**
+             * Control Runs
+             * @description cancel and retry runs
+             */
+            control_runs: boolean;
+            /**
+             * Edit Workflows
+             * @description create, change, activate, pause, archive workflows
+             */
+            edit_workflows: boolean;
+            /**
+             * See Customer Data
+             * @description recipients and what was sent, unmasked (a viewer reads them masked)
+             */
+            see_customer_data: boolean;
+            /** Send Events */
+            send_events: boolean;
         };
         /**
          * PlannedRunOut
@@ -2887,6 +2999,71 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * SentMessage
+         * @description What an action sent, rendered, as it went out; the fields its channel has.
+         */
+        SentMessage: {
+            /** Bcc */
+            bcc?: string[] | null;
+            /**
+             * Body
+             * @description SMS: its text; HTTP: the request's body
+             */
+            body?: unknown;
+            /** Cc */
+            cc?: string[] | null;
+            /**
+             * From
+             * @description email: the sender
+             */
+            from?: string | null;
+            /**
+             * Headers
+             * @description HTTP: the step's headers (Authorization shown as ***)
+             */
+            headers?: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Html
+             * @description email: the HTML part
+             */
+            html?: string | null;
+            /**
+             * Method
+             * @description HTTP: the request's method
+             */
+            method?: string | null;
+            /**
+             * Payload
+             * @description Slack: the message posted (the webhook URL is not kept)
+             */
+            payload?: {
+                [key: string]: unknown;
+            } | null;
+            /** Query */
+            query?: {
+                [key: string]: unknown;
+            } | null;
+            /** Subject */
+            subject?: string | null;
+            /**
+             * Text
+             * @description email: the plain-text part
+             */
+            text?: string | null;
+            /**
+             * To
+             * @description email, SMS: the recipients
+             */
+            to?: string[] | null;
+            /**
+             * Url
+             * @description HTTP: the URL called
+             */
+            url?: string | null;
+        };
         /** SeriesOut */
         SeriesOut: {
             /** Buckets */
@@ -3105,6 +3282,13 @@ export interface components {
             /** Type */
             type: string;
         };
+        /** TemplateGraph */
+        TemplateGraph: {
+            /** Edges */
+            edges: components["schemas"]["GraphEdge"][];
+            /** Nodes */
+            nodes: components["schemas"]["GraphNode"][];
+        };
         /** TemplateOut */
         TemplateOut: {
             /** Category */
@@ -3115,6 +3299,8 @@ export interface components {
             };
             /** Description */
             description: string;
+            /** @description its flow as a workflow's graph draws it (no runs: counts are 0) */
+            graph: components["schemas"]["TemplateGraph"];
             /** Id */
             id: string;
             /** Name */
@@ -3131,6 +3317,18 @@ export interface components {
              * @description workflows of this tenant created from the template
              */
             usage_count: number;
+        };
+        /** TenantOut */
+        TenantOut: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /** TenantProfile */
+        TenantProfile: {
+            /** Name */
+            name: string;
         };
         /**
          * TestEventIn
@@ -5707,6 +5905,71 @@ export interface operations {
             };
         };
     };
+    me_v1_me_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request is invalid: each problem with its path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     list__v1_notifications_get: {
         parameters: {
             query?: {
@@ -8054,6 +8317,176 @@ export interface operations {
             };
             /** @description the key's role may not call this route (or the signed link is invalid or expired) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    get_profile_v1_tenant_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request is invalid: each problem with its path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    put_profile_v1_tenant_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantProfile"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

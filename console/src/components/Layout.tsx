@@ -1,5 +1,6 @@
 import { NavLink, Outlet } from "react-router-dom";
 import { useAuth } from "../api/auth";
+import { useMe } from "../api/me";
 
 const SECTIONS = [
   ["/workflows", "Workflows"],
@@ -12,6 +13,7 @@ const SECTIONS = [
 
 export function Layout() {
   const { signOut } = useAuth();
+  const me = useMe().data;
   return (
     <div className="shell">
       <a className="skip" href="#main">
@@ -27,6 +29,11 @@ export function Layout() {
           ))}
         </nav>
         <span className="spacer" />
+        {me && (
+          <span className="whoami small" aria-label="Signed in as">
+            {me.tenant_name} · {me.key_name} <span className="badge">{me.role}</span>
+          </span>
+        )}
         <a href="/docs" className="quiet">
           API docs
         </a>

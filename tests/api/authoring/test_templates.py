@@ -34,6 +34,16 @@ async def test_the_list_has_every_template_with_its_category_and_no_uses_yet(
     assert {i["usage_count"] for i in items} == {0}
 
 
+async def test_each_template_comes_with_its_graph_for_a_preview(authoring: Authoring) -> None:
+    for item in await _listed(authoring):
+        graph = item["graph"]
+        ids = [node["id"] for node in graph["nodes"]]
+        assert ids[0] == "trigger"
+        assert {step["id"] for step in item["definition"]["steps"]} <= set(ids)
+        assert all(edge["from"] in ids and edge["to"] in ids for edge in graph["edges"])
+        assert {n["visits"] for n in graph["nodes"]} == {0}
+
+
 async def test_the_list_filters_by_category_and_refuses_an_unknown_one(
     authoring: Authoring,
 ) -> None:

@@ -1,5 +1,6 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
+import { useMay } from "../../../api/me";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
 import { StatusBadge, When } from "../../../components/format";
 import { useWorkflows } from "../../workflows/api/queries";
@@ -11,12 +12,13 @@ export function EventsPage() {
   const events = useEvents();
   const workflows = useWorkflows();
   const names = useMemo(() => new Map((workflows.data ?? []).map((w) => [w.id, w.name])), [workflows.data]);
+  const may = useMay();
   return (
     <section aria-labelledby="events-title">
       <header className="page-header">
         <h1 id="events-title">Events</h1>
       </header>
-      <SendEventForm listened={(workflows.data ?? []).map((w) => String((w.definition.trigger as { event?: string } | undefined)?.event ?? ""))} names={names} />
+      {may.send_events && <SendEventForm listened={(workflows.data ?? []).map((w) => String((w.definition.trigger as { event?: string } | undefined)?.event ?? ""))} names={names} />}
       <h2>Recent events</h2>
       <ProblemAlert error={events.error} title="The events could not be loaded" />
       {events.isPending ? (
@@ -24,7 +26,8 @@ export function EventsPage() {
       ) : !events.data?.items.length ? (
         <Empty title="No events yet">
           <p>
-            Send one with the form above, or <code>POST /v1/events</code> from your application.
+            {may.send_events ? "Send one with the form above, or " : "Your application sends them with "}
+            <code>POST /v1/events</code>.
           </p>
         </Empty>
       ) : (

@@ -1,5 +1,6 @@
 import { useState } from "react";
 import { Link } from "react-router-dom";
+import { useMay } from "../../../api/me";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
 import { When } from "../../../components/format";
 import { useMarkRead, useNotifications } from "../api/queries";
@@ -9,6 +10,7 @@ export function NotificationsPage() {
   const [unreadOnly, setUnreadOnly] = useState(true);
   const notifications = useNotifications(unreadOnly);
   const markRead = useMarkRead();
+  const may = useMay();
   return (
     <section aria-labelledby="notifications-title">
       <header className="page-header">
@@ -43,7 +45,7 @@ export function NotificationsPage() {
                 {n.read ? (
                   <span className="muted small">read</span>
                 ) : (
-                  <button type="button" onClick={() => markRead.mutate(n.id)} disabled={markRead.isPending}>
+                  may.control_runs && <button type="button" onClick={() => markRead.mutate(n.id)} disabled={markRead.isPending}>
                     Mark as read
                   </button>
                 )}

@@ -19,6 +19,8 @@ export interface RunFilters {
   entity?: string;
   /** Started within the last this many days. */
   days?: number;
+  /** Only runs that had a step fail (even when they went on past it and completed). */
+  has_failed_steps?: boolean;
 }
 
 /** Runs across workflows, newest first, a page at a time (cursor pagination as you scroll);

@@ -44,6 +44,11 @@ export function RunsTable({
               )}
               <td>
                 <StatusBadge status={run.status} />
+                {!!run.steps_failed && (
+                  <div className="muted small">
+                    {run.steps_failed} failed {run.steps_failed === 1 ? "step" : "steps"}
+                  </div>
+                )}
               </td>
               <td>{run.entity ?? <span className="muted">—</span>}</td>
               <td>{String(run.trigger?.type ?? "—")}</td>

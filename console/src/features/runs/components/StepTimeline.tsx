@@ -1,3 +1,4 @@
+import type { ReactNode } from "react";
 import type { Schemas, Run, Step } from "../../../api/client";
 import { Empty } from "../../../components/feedback";
 import { duration, exactTime, StatusBadge } from "../../../components/format";
@@ -71,44 +72,26 @@ function StepItem({ step, sent, node }: { step: Step; sent: Delivery[]; node?: N
   );
 }
 
-const CHANNELS: Record<string, string> = { email: "Email", sms: "SMS", http: "HTTP request" };
+const CHANNELS: Record<string, string> = { email: "Email", sms: "SMS", http: "HTTP request", slack: "Slack" };
 
-/** One message an action sent: channel, recipient, transport and receipt; the configured
- * message (its templates) when the run's version is at hand. */
+/** One message an action sent: its channel, status and transport, and what was sent as it
+ * went out — recipients, subject, text, an HTML preview, the SMS, the HTTP request — or, for a
+ * delivery logged before messages were kept, the step's configured templates. */
 function Sent({ delivery, node }: { delivery: Delivery; node?: NodeConfig }) {
-  const config = node?.config ?? {};
+  const channel = CHANNELS[delivery.channel] ?? delivery.channel;
   return (
-    <div className="sent" aria-label={`Sent ${CHANNELS[delivery.channel] ?? delivery.channel}`}>
+    <div className="sent" aria-label={`Sent ${channel}`}>
       <strong>
-        {CHANNELS[delivery.channel] ?? delivery.channel} {delivery.status}
+        {channel} {delivery.status}
       </strong>
       <dl>
-        <dt>To</dt>
-        <dd>{delivery.recipient}</dd>
+        {delivery.message ? (
+          <Message message={delivery.message} />
+        ) : (
+          <Configured recipient={delivery.recipient} config={node?.config ?? {}} />
+        )}
         <dt>Via</dt>
         <dd>{delivery.transport}</dd>
-        {typeof config.subject === "string" && (
-          <>
-            <dt>Subject (template)</dt>
-            <dd>{config.subject}</dd>
-          </>
-        )}
-        {typeof config.body === "string" && (
-          <>
-            <dt>Text (template)</dt>
-            <dd>
-              <pre className="json">{config.body}</pre>
-            </dd>
-          </>
-        )}
-        {typeof config.url === "string" && (
-          <>
-            <dt>Request</dt>
-            <dd>
-              {String(config.method ?? "POST")} {config.url}
-            </dd>
-          </>
-        )}
       </dl>
       {delivery.receipt && (
         <details>
@@ -117,5 +100,83 @@ function Sent({ delivery, node }: { delivery: Delivery; node?: NodeConfig }) {
         </details>
       )}
     </div>
+  );
+}
+
+type SentMessage = Schemas["SentMessage"];
+
+function Field({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </>
+  );
+}
+
+function Message({ message: m }: { message: SentMessage }) {
+  const body = typeof m.body === "string" ? m.body : m.body == null ? null : JSON.stringify(m.body, null, 2);
+  return (
+    <>
+      {!!m.to?.length && <Field term="To">{m.to.join(", ")}</Field>}
+      {!!m.cc?.length && <Field term="Cc">{m.cc.join(", ")}</Field>}
+      {!!m.bcc?.length && <Field term="Bcc">{m.bcc.join(", ")}</Field>}
+      {!!m.from && <Field term="From">{m.from}</Field>}
+      {m.subject != null && <Field term="Subject">{m.subject}</Field>}
+      {m.method && m.url && (
+        <Field term="Request">
+          {m.method} {m.url}
+        </Field>
+      )}
+      {!!m.headers && Object.keys(m.headers).length > 0 && (
+        <Field term="Headers">
+          <pre className="json">
+            {Object.entries(m.headers)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join("\n")}
+          </pre>
+        </Field>
+      )}
+      {m.text != null && (
+        <Field term="Text">
+          <pre className="message-text">{m.text}</pre>
+        </Field>
+      )}
+      {m.html != null && (
+        <Field term="HTML">
+          {/* Sandboxed: no script runs, no form submits, nothing reaches the console. */}
+          <iframe className="html-preview" sandbox="" srcDoc={m.html} title="HTML of the email as sent" />
+        </Field>
+      )}
+      {body != null && (
+        <Field term={m.method ? "Body" : "Message"}>
+          <pre className={m.method ? "json" : "message-text"}>{body}</pre>
+        </Field>
+      )}
+      {m.payload && (
+        <Field term="Message">
+          <pre className="json">{JSON.stringify(m.payload, null, 2)}</pre>
+        </Field>
+      )}
+    </>
+  );
+}
+
+function Configured({ recipient, config }: { recipient: string; config: Record<string, unknown> }) {
+  return (
+    <>
+      <Field term="To">{recipient}</Field>
+      {typeof config.subject === "string" && <Field term="Subject (template)">{config.subject}</Field>}
+      {typeof config.body === "string" && (
+        <Field term="Text (template)">
+          <pre className="json">{config.body}</pre>
+        </Field>
+      )}
+      {typeof config.url === "string" && (
+        <Field term="Request">
+          {String(config.method ?? "POST")} {config.url}
+        </Field>
+      )}
+    </>
   );
 }

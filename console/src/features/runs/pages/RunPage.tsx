@@ -1,6 +1,7 @@
 import { useMemo } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 import type { Run } from "../../../api/client";
+import { useMay } from "../../../api/me";
 import { Loading, ProblemAlert } from "../../../components/feedback";
 import { duration, exactTime, StatusBadge, When } from "../../../components/format";
 import { useGraph, useWorkflow } from "../../workflows/api/queries";
@@ -31,6 +32,7 @@ function RunView({ run }: { run: Run }) {
   const deliveries = useDeliveries(run.id, open);
   const { cancel, retry } = useRunControl(run);
   const navigate = useNavigate();
+  const may = useMay();
   const path = useMemo(() => new Set(["trigger", ...(run.steps ?? []).map((s) => s.node_id)]), [run.steps]);
   const definition = workflow.data?.version === run.version ? workflow.data.definition : undefined;
 
@@ -57,7 +59,7 @@ function RunView({ run }: { run: Run }) {
           <a href={temporalUi(run.id)} target="_blank" rel="noreferrer" className="button">
             Open in the Temporal UI
           </a>
-          {open ? (
+          {!may.control_runs ? null : open ? (
             <button type="button" className="danger" disabled={cancel.isPending} onClick={() => cancel.mutate()}>
               {cancel.isPending ? "Cancelling…" : "Cancel run"}
             </button>

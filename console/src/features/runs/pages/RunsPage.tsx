@@ -7,7 +7,7 @@ import { RunsTable } from "../components/RunsTable";
 
 const PERIODS = { "": "any time", "1": "last 24 hours", "7": "last 7 days", "30": "last 30 days" } as const;
 
-/** Runs across workflows, filtered by workflow, status, entity and time (kept in the URL, so a
+/** Runs across workflows, filtered by workflow, status, entity, failed steps and time (kept in the URL, so a
  * filtered list can be shared), a page at a time. */
 export function RunsPage() {
   const [params, setParams] = useSearchParams();
@@ -20,6 +20,7 @@ export function RunsPage() {
       status: (params.get("status") as RunStatus | null) ?? undefined,
       entity: params.get("entity") ?? undefined,
       days: days ? Number(days) : undefined,
+      has_failed_steps: params.get("failed_steps") === "1" || undefined,
     }),
     [params, days],
   );
@@ -93,6 +94,14 @@ export function RunsPage() {
         <label>
           Entity
           <input type="search" value={entity} onChange={(e) => setEntity(e.target.value)} onBlur={() => set("entity", entity.trim())} />
+        </label>
+        <label className="inline">
+          <input
+            type="checkbox"
+            checked={!!filters.has_failed_steps}
+            onChange={(e) => set("failed_steps", e.target.checked ? "1" : "")}
+          />{" "}
+          With failed steps
         </label>
       </form>
       <ProblemAlert error={runs.error} title="The runs could not be loaded" />

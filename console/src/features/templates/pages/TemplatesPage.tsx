@@ -1,8 +1,10 @@
 import { useMemo, useState, type FormEvent } from "react";
 import { useNavigate } from "react-router-dom";
-import type { Schemas } from "../../../api/client";
+import type { Graph, Schemas } from "../../../api/client";
+import { useMay } from "../../../api/me";
 import { Loading, ProblemAlert } from "../../../components/feedback";
 import { triggerWords } from "../../workflows/components/triggerWords";
+import { WorkflowGraph } from "../../workflows/components/WorkflowGraph";
 import { useFromTemplate, useTemplates } from "../api/queries";
 
 type Template = Schemas["TemplateOut"];
@@ -40,6 +42,7 @@ export function TemplatesPage() {
 
 function TemplateCard({ template }: { template: Template }) {
   const [open, setOpen] = useState(false);
+  const may = useMay();
   const definition = template.definition as { steps?: StepLike[]; nodes?: StepLike[] };
   const steps = definition.nodes ?? definition.steps ?? [];
   return (
@@ -49,6 +52,7 @@ function TemplateCard({ template }: { template: Template }) {
       <p className="muted small">
         {triggerWords(template.definition)} · used {template.usage_count}×
       </p>
+      <WorkflowGraph graph={previewGraph(template)} label={`Flow of ${template.name}`} preview />
       <ol className="steps small" aria-label={`Steps of ${template.name}`}>
         {steps.map((s, i) => (
           <li key={s.id ?? i}>
@@ -59,12 +63,19 @@ function TemplateCard({ template }: { template: Template }) {
       {open ? (
         <UseTemplateForm template={template} onCancel={() => setOpen(false)} />
       ) : (
-        <button type="button" className="primary" onClick={() => setOpen(true)} aria-label={`Use the ${template.name} template`}>
-          Use this template
-        </button>
+        may.edit_workflows && (
+          <button type="button" className="primary" onClick={() => setOpen(true)} aria-label={`Use the ${template.name} template`}>
+            Use this template
+          </button>
+        )
       )}
     </article>
   );
+}
+
+/** The template's flow in the shape a workflow's graph has (no runs yet). */
+function previewGraph(template: Template): Graph {
+  return { workflow_id: template.id, version: 0, from: "", to: "", runs: 0, ...template.graph };
 }
 
 function UseTemplateForm({ template, onCancel }: { template: Template; onCancel: () => void }) {

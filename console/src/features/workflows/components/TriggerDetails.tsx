@@ -1,5 +1,6 @@
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { api, unwrap, type Workflow } from "../../../api/client";
+import { useMay } from "../../../api/me";
 import { ProblemAlert } from "../../../components/feedback";
 import { exactTime } from "../../../components/format";
 import { durationWords, triggerWords } from "./triggerWords";
@@ -28,6 +29,7 @@ function reenrollWords(value: unknown): string {
 export function TriggerDetails({ workflow }: { workflow: Workflow }) {
   const trigger = (workflow.definition.trigger ?? {}) as Trigger;
   const limit = trigger.rate_limit;
+  const may = useMay(); // the webhook's URL is a credential: editors only
   return (
     <section className="card" aria-labelledby="trigger-title">
       <h2 id="trigger-title">How it starts</h2>
@@ -66,7 +68,7 @@ export function TriggerDetails({ workflow }: { workflow: Workflow }) {
           </>
         )}
       </dl>
-      {trigger.type === "webhook" && <Webhook workflowId={workflow.id} />}
+      {trigger.type === "webhook" && may.edit_workflows && <Webhook workflowId={workflow.id} />}
     </section>
   );
 }

@@ -20,6 +20,7 @@ type FlowData = {
   runs: number;
   onPath: boolean;
   selected: boolean;
+  preview: boolean;
   onSelect?: (id: string) => void;
 };
 
@@ -44,13 +45,15 @@ function FlowNodeView({ id, data }: NodeProps<Node<FlowData>>) {
     <>
       <strong>{data.label}</strong>
       <span className="muted">{data.type}</span>
-      <span className="count">
-        {data.visits} {data.visits === 1 ? "visit" : "visits"}
-        {share}
-      </span>
+      {!data.preview && (
+        <span className="count">
+          {data.visits} {data.visits === 1 ? "visit" : "visits"}
+          {share}
+        </span>
+      )}
     </>
   );
-  const name = `${data.label} (${data.type}): ${data.visits} visits`;
+  const name = data.preview ? `${data.label} (${data.type})` : `${data.label} (${data.type}): ${data.visits} visits`;
   return (
     <>
       <Handle type="target" position={Position.Top} />
@@ -88,15 +91,18 @@ function layout(graph: Graph): Map<string, { x: number; y: number }> {
 
 /** A workflow's flow as React Flow draws it, laid out top to bottom by dagre: per node its
  * visits and share of the runs, per edge its label, runs and share of its source's visits
- * (branch split, drop-off). ``path`` highlights one run's nodes. */
+ * (branch split, drop-off). ``path`` highlights one run's nodes; a ``preview`` (a template's)
+ * shows the flow alone, without figures. */
 export function WorkflowGraph({
   graph,
   path,
   selected,
   onSelect,
   label,
+  preview = false,
 }: {
   graph: Graph;
+  preview?: boolean;
   path?: Set<string>;
   selected?: string | null;
   onSelect?: (nodeId: string) => void;
@@ -116,6 +122,7 @@ export function WorkflowGraph({
         runs: graph.runs,
         onPath: path?.has(n.id) ?? false,
         selected: selected === n.id,
+        preview,
         onSelect,
       },
     }));
@@ -127,17 +134,17 @@ export function WorkflowGraph({
         id: `${e.from}->${e.to}#${i}`,
         source: e.from,
         target: e.to,
-        label: `${e.when ? `${e.when} · ` : ""}${e.count}${share}`,
+        label: preview ? (e.when ?? undefined) : `${e.when ? `${e.when} · ` : ""}${e.count}${share}`,
         markerEnd: { type: MarkerType.ArrowClosed },
         animated: taken,
         style: taken ? { stroke: "#1a7f37", strokeWidth: 2.5 } : undefined,
       };
     });
     return { nodes, edges };
-  }, [graph, path, selected, onSelect]);
+  }, [graph, path, selected, onSelect, preview]);
 
   return (
-    <div className="graph" role="figure" aria-label={label}>
+    <div className={preview ? "graph preview" : "graph"} role="figure" aria-label={label}>
       <ReactFlow
         nodes={nodes}
         edges={edges}

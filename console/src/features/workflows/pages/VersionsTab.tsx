@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { useMay } from "../../../api/me";
 import { Loading, ProblemAlert } from "../../../components/feedback";
 import { exactTime } from "../../../components/format";
 import { useDiff, useRollback, useVersions } from "../api/queries";
@@ -11,6 +12,7 @@ export function VersionsTab() {
   const w = useCurrentWorkflow();
   const versions = useVersions(w.id);
   const rollback = useRollback(w.id);
+  const may = useMay();
   const [picked, setPicked] = useState<{ from: number; to: number } | null>(null);
   // Until a person picks two versions: the latest against the one before.
   const newest = versions.data?.reduce((n, v) => Math.max(n, v.version), 0) ?? 0;
@@ -51,7 +53,7 @@ export function VersionsTab() {
                 </th>
                 <td>{exactTime(v.created_at)}</td>
                 <td>
-                  {v.version !== latest && (
+                  {may.edit_workflows && v.version !== latest && (
                     <button
                       type="button"
                       disabled={rollback.isPending || w.status === "archived"}

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { NavLink, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
 import type { Workflow } from "../../../api/client";
+import { useMay } from "../../../api/me";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
 import { duration, percent, StatusBadge, When } from "../../../components/format";
 import { RunsTable } from "../../runs/components/RunsTable";
@@ -21,6 +22,7 @@ export function WorkflowPage() {
   const lifecycle = useLifecycle();
   const duplicate = useDuplicate();
   const navigate = useNavigate();
+  const may = useMay();
 
   if (workflow.isPending) return <Loading what="the workflow" />;
   if (workflow.error) return <ProblemAlert error={workflow.error} title="The workflow could not be loaded" />;
@@ -38,6 +40,7 @@ export function WorkflowPage() {
           </p>
           {w.description && <p>{w.description}</p>}
         </div>
+        {may.edit_workflows && (
         <div className="actions">
           {w.status !== "active" && w.status !== "archived" && (
             <button type="button" className="primary" onClick={() => act("activate")} disabled={lifecycle.isPending}>
@@ -62,6 +65,7 @@ export function WorkflowPage() {
             Duplicate
           </button>
         </div>
+        )}
       </header>
       <ProblemAlert error={lifecycle.error ?? duplicate.error} title="The workflow could not be changed" />
       <nav className="tabs" aria-label="Workflow">

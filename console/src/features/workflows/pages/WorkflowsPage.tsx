@@ -1,6 +1,7 @@
 import { useMemo, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import type { Schemas, Workflow } from "../../../api/client";
+import { useMay } from "../../../api/me";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
 import { percent, StatusBadge, When } from "../../../components/format";
 import { useImport, useLifecycle, useStats, useWeekTrends, useWorkflows, type Lifecycle } from "../api/queries";
@@ -19,6 +20,7 @@ export function WorkflowsPage() {
   const lifecycle = useLifecycle();
   const importing = useImport();
   const navigate = useNavigate();
+  const may = useMay();
   const [search, setSearch] = useState("");
   const [status, setStatus] = useState("");
   const [trigger, setTrigger] = useState("");
@@ -59,23 +61,25 @@ export function WorkflowsPage() {
     <section aria-labelledby="workflows-title">
       <header className="page-header">
         <h1 id="workflows-title">Workflows</h1>
-        <div className="actions">
-          <Link className="button" to="/templates">
-            Create from a template
-          </Link>
-          <label className="button file">
-            Import a JSON or YAML file
-            <input
-              type="file"
-              accept=".json,.yaml,.yml,application/json,application/yaml"
-              onChange={(e) => {
-                const file = e.target.files?.[0];
-                e.target.value = "";
-                if (file) importing.mutate(file, { onSuccess: (w) => navigate(`/workflows/${w.id}`) });
-              }}
-            />
-          </label>
-        </div>
+        {may.edit_workflows && (
+          <div className="actions">
+            <Link className="button" to="/templates">
+              Create from a template
+            </Link>
+            <label className="button file">
+              Import a JSON or YAML file
+              <input
+                type="file"
+                accept=".json,.yaml,.yml,application/json,application/yaml"
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  e.target.value = "";
+                  if (file) importing.mutate(file, { onSuccess: (w) => navigate(`/workflows/${w.id}`) });
+                }}
+              />
+            </label>
+          </div>
+        )}
       </header>
       <ProblemAlert error={importing.error} title="The file could not be imported" />
       <div className="toolbar" role="search">
@@ -107,19 +111,21 @@ export function WorkflowsPage() {
           </select>
         </label>
       </div>
-      <div className="bulk" role="group" aria-label="Change the selected workflows">
-        <span>{chosen.length ? `${chosen.length} selected` : "Select workflows to change them"}</span>
-        {(["activate", "pause", "archive", "duplicate"] as const).map((action) => (
-          <button
-            key={action}
-            type="button"
-            disabled={!chosen.length || lifecycle.isPending}
-            onClick={() => act(action)}
-          >
-            {action[0]!.toUpperCase() + action.slice(1)}
-          </button>
-        ))}
-      </div>
+      {may.edit_workflows && (
+        <div className="bulk" role="group" aria-label="Change the selected workflows">
+          <span>{chosen.length ? `${chosen.length} selected` : "Select workflows to change them"}</span>
+          {(["activate", "pause", "archive", "duplicate"] as const).map((action) => (
+            <button
+              key={action}
+              type="button"
+              disabled={!chosen.length || lifecycle.isPending}
+              onClick={() => act(action)}
+            >
+              {action[0]!.toUpperCase() + action.slice(1)}
+            </button>
+          ))}
+        </div>
+      )}
       <ProblemAlert error={lifecycle.error} title="A workflow could not be changed" />
       <ProblemAlert error={workflows.error} title="The workflows could not be loaded" />
       {workflows.isPending ? (
@@ -141,9 +147,11 @@ export function WorkflowsPage() {
             <caption className="visually-hidden">Workflows with their runs in the last 7 days</caption>
             <thead>
               <tr>
-                <th scope="col">
-                  <span className="visually-hidden">Selected</span>
-                </th>
+                {may.edit_workflows && (
+                  <th scope="col">
+                    <span className="visually-hidden">Selected</span>
+                  </th>
+                )}
                 <th scope="col">Name</th>
                 <th scope="col">Status</th>
                 <th scope="col">Trigger</th>
@@ -161,7 +169,7 @@ export function WorkflowsPage() {
                   ever={lastRuns.get(w.id)}
                   trend={trends.data?.[w.id]}
                   selected={selected.has(w.id)}
-                  onToggle={() => toggle(w.id)}
+                  onToggle={may.edit_workflows ? () => toggle(w.id) : undefined}
                 />
               ))}
             </tbody>
@@ -178,19 +186,22 @@ function WorkflowRow(props: {
   ever: Stats | undefined;
   trend: number[] | undefined;
   selected: boolean;
-  onToggle: () => void;
+  /** Absent for a key that may not change workflows: nothing to select them for. */
+  onToggle?: () => void;
 }) {
   const { workflow: w, week, ever } = props;
   return (
     <tr aria-selected={props.selected}>
-      <td>
-        <input
-          type="checkbox"
-          aria-label={`Select ${w.name}`}
-          checked={props.selected}
-          onChange={props.onToggle}
-        />
-      </td>
+      {props.onToggle && (
+        <td>
+          <input
+            type="checkbox"
+            aria-label={`Select ${w.name}`}
+            checked={props.selected}
+            onChange={props.onToggle}
+          />
+        </td>
+      )}
       <th scope="row">
         <Link to={`/workflows/${w.id}`}>{w.name}</Link>
         {w.description && <div className="muted small">{w.description}</div>}
