@@ -115,10 +115,10 @@ def _record_outcomes(
     deps: RunsDeps, tenant_id: str, event_id: str, outcomes: list[dict[str, Any]]
 ) -> None:
     with session_scope(deps.engine) as session:
-        record_outcomes(session, tenant_id, event_id, [_now(session, o) for o in outcomes])
+        record_outcomes(session, tenant_id, event_id, [_current(session, o) for o in outcomes])
 
 
-def _now(session: Session, outcome: dict[str, Any]) -> dict[str, Any]:
+def _current(session: Session, outcome: dict[str, Any]) -> dict[str, Any]:
     """A ``pending`` outcome as it is now: a worker's recoverer may have carried the start out
     (or given it up) before the outcome is recorded, and it updates only the recorded ones."""
     if outcome["outcome"] != "pending":
