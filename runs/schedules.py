@@ -40,7 +40,7 @@ from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from runs.starting import run_input
 from runs.temporal_ui import run_summary, schedule_details
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.models import Workflow, WorkflowVersion
 from storage.tenants import tenant_profile
 from storage.workflows import get_version
@@ -109,7 +109,7 @@ async def _upsert(
     workflow: Workflow,
     version: WorkflowVersion,
 ) -> None:
-    schedule = build_schedule(deps, workflow, version)
+    schedule = await in_thread(build_schedule, deps, workflow, version)  # reads the profile
     try:
         await client.create_schedule(
             schedule_id_for(workflow),

@@ -31,6 +31,7 @@ from definitions.loading import load_definition
 from runs.deps import RunsDeps
 from runs.schedules import build_schedule, schedule_attributes, schedule_id_for
 from storage.alerts import SYSTEM_TENANT
+from storage.db import in_thread
 from storage.models import Workflow, WorkflowVersion
 
 ALERTS: dict[str, Any] = {
@@ -92,7 +93,7 @@ async def ensure_system_schedules(
     ids = []
     for workflow_id in SYSTEM_WORKFLOWS:
         workflow, version = system_workflow(workflow_id)
-        schedule = build_schedule(deps, workflow, version)
+        schedule = await in_thread(build_schedule, deps, workflow, version)
         schedule_id = schedule_id_for(workflow)
         try:
             await client.create_schedule(
