@@ -17,7 +17,8 @@ end and prints, per round:
 - ``event→effect`` p50/p99: from posting the webhook to its run's end in the database (the
   ``set`` step is the run's last: its end is the effect);
 - ``lost``: accepted events without a run, and runs not ``completed`` (open or failed);
-- CPU (% of one core over the round) and resident memory (MB, at its end) of every process.
+- CPU of every process: % of one core over the round, and ms per finished run (what a busy
+  machine's noise affects least); its resident memory (MB) at the round's end.
 
 Workloads: ``set`` (webhook → set) and ``http`` (webhook → HTTP call to the receiver → set).
 With a PostgreSQL URL the stack runs on a new database of that server, dropped after.
@@ -79,10 +80,15 @@ class Round:
     unfinished: int = 0
     """Runs not ``completed`` when the wait ended (open, or failed)."""
     cpu_percent: dict[str, float] = field(default_factory=dict)
+    cpu_ms_per_run: dict[str, float] = field(default_factory=dict)
+    """CPU each process spent per finished run: what a loaded machine's noise affects least."""
     rss_mb: dict[str, float] = field(default_factory=dict)
 
     def line(self) -> str:
-        cpu = " ".join(f"{name} {value:.0f}%" for name, value in self.cpu_percent.items())
+        cpu = " ".join(
+            f"{name} {value:.0f}% {self.cpu_ms_per_run.get(name, 0):.0f}ms"
+            for name, value in self.cpu_percent.items()
+        )
         rss = " ".join(f"{name} {value:.0f}" for name, value in self.rss_mb.items())
         return (
             f"{self.workload:4} c{self.concurrency:<3} {self.database:10} "
@@ -177,12 +183,18 @@ class Bench:
         figures.accepted_per_s = round(len(sent) / figures.duration_s, 1)
         await self._drain(workflow_id, len(sent), wait)
         ended = time.time()
-        figures.cpu_percent = {
-            name: round(100 * (_cpu_seconds(p) - cpu_before.get(name, 0.0)) / (ended - began), 1)
+        used = {
+            name: _cpu_seconds(p) - cpu_before.get(name, 0.0)
             for name, p in self.stack.processes().items()
         }
+        figures.cpu_percent = {
+            name: round(100 * s / (ended - began), 1) for name, s in used.items()
+        }
         figures.rss_mb = {name: _rss_mb(p) for name, p in self.stack.processes().items()}
-        self._measure(figures, workflow_id, sent, request_ms)
+        finished = self._measure(figures, workflow_id, sent, request_ms)
+        figures.cpu_ms_per_run = {
+            name: round(1000 * s / max(finished, 1), 1) for name, s in used.items()
+        }
         return figures
 
     async def _drain(self, workflow_id: str, expected: int, wait: float) -> None:
@@ -201,7 +213,8 @@ class Bench:
 
     def _measure(
         self, figures: Round, workflow_id: str, sent: dict[str, float], request_ms: list[float]
-    ) -> None:
+    ) -> int:
+        """The round's figures from its runs; returns how many finished."""
         with session_scope(self.engine) as session:
             runs = session.exec(
                 select(Run.event_id, Run.status, Run.completed_at).where(
@@ -221,6 +234,7 @@ class Bench:
             figures.finished_per_s = round(len(ends) / max(span, 1e-3), 1)
         figures.request_p50_ms, figures.request_p99_ms = _percentiles(request_ms)
         figures.effect_p50_ms, figures.effect_p99_ms = _percentiles(effect_ms)
+        return len(ends)
 
 
 def _percentiles(values: list[float]) -> tuple[float, float]:

@@ -13,6 +13,9 @@ Each pass (``Recoverer.pass_once``) does bounded work:
    out there, or its workflow task kept failing until cancelled) is closed in the database as
    Temporal says; a row with no execution and no pending start is failed. A cursor walks the
    open rows page by page.
+
+Its database work runs in threads: a worker's event loop also runs its workflow tasks, and a
+write waiting for SQLite's lock there held every run's task back (past its timeout, under load).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from runs.errors import Unavailable
 from runs.intake import accept_event, received
 from runs.starting import START_RUN, execute_start
 from storage.db import session_scope
-from storage.models import Outbox, Run
+from storage.models import Outbox, Run, WorkflowVersion
 from storage.outbox import add_intent, claim, release, settle
 from storage.runs import close_open_run, open_runs_after
 from storage.workflows import get_version
@@ -111,14 +114,17 @@ class Recoverer:
     async def pass_once(self, now: datetime | None = None) -> Recovered:
         now = now or datetime.now(UTC)
         done = Recovered()
-        with session_scope(self.deps.engine) as session:
-            intents = claim(session, self.owner, now, LEASE, self.batch, self.tenant_id)
+        intents = await asyncio.to_thread(self._claim, now)
         for intent in intents:
             await self._carry_out(intent, now, done)
         if self._passes % self.reconcile_every == 0:
             await self._reconcile(now, done)
         self._passes += 1
         return done
+
+    def _claim(self, now: datetime) -> list[Outbox]:
+        with session_scope(self.deps.engine) as session:
+            return claim(session, self.owner, now, LEASE, self.batch, self.tenant_id)
 
     async def _carry_out(self, intent: Outbox, now: datetime, done: Recovered) -> None:
         try:
@@ -129,7 +135,7 @@ class Recoverer:
             elif intent.kind == TERMINATE:
                 await self._terminate(intent, done)
         except Unavailable as exc:
-            self._later(intent, now, exc.detail, done)
+            await asyncio.to_thread(self._later, intent, now, exc.detail, done)
 
     def _later(self, intent: Outbox, now: datetime, reason: str, done: Recovered) -> None:
         """Try again with a backoff (1 s doubling to 30 s) — or, past the deadline, give up."""
@@ -151,13 +157,9 @@ class Recoverer:
 
     async def _start(self, intent: Outbox, now: datetime, done: Recovered) -> None:
         payload: dict[str, Any] = dict(intent.payload or {})
-        with session_scope(self.deps.engine) as session:
-            row = session.get(Run, intent.key)
-            version = get_version(session, payload["workflow_id"], payload["version"])
-            if row is None or row.status not in ("running", "waiting") or version is None:
-                # Ended (cancelled before it started) or gone (retention): nothing to start.
-                settle(session, START_RUN, intent.key)
-                return
+        version = await asyncio.to_thread(self._startable, intent, payload)
+        if version is None:
+            return
         run = RunInput(
             tenant_id=payload["tenant_id"],
             workflow_id=payload["workflow_id"],
@@ -171,6 +173,17 @@ class Recoverer:
         )
         done.started += int(status == "started")
 
+    def _startable(self, intent: Outbox, payload: dict[str, Any]) -> WorkflowVersion | None:
+        """The version the run of ``intent`` starts on; None (the intent settled) when it has
+        ended (cancelled before it started) or is gone (retention): nothing to start."""
+        with session_scope(self.deps.engine) as session:
+            row = session.get(Run, intent.key)
+            version = get_version(session, payload["workflow_id"], payload["version"])
+            if row is None or row.status not in ("running", "waiting") or version is None:
+                settle(session, START_RUN, intent.key)
+                return None
+            return version
+
     async def _emit(self, intent: Outbox, done: Recovered) -> None:
         event = dict(intent.payload or {})
         occurred = event.get("occurred_at")
@@ -183,8 +196,7 @@ class Recoverer:
             previous=event.get("previous"),
         )
         await accept_event(self.deps, intent.tenant_id, trigger)
-        with session_scope(self.deps.engine) as session:
-            settle(session, EVENT, intent.key)
+        await asyncio.to_thread(self._settle, EVENT, intent.key)
         done.emitted += 1
 
     async def _terminate(self, intent: Outbox, done: Recovered) -> None:
@@ -197,19 +209,45 @@ class Recoverer:
         except RPCError as exc:
             if exc.status != RPCStatusCode.NOT_FOUND:  # not found: it has ended meanwhile
                 raise Unavailable(f"could not terminate: {exc.message}") from exc
+        closed = await asyncio.to_thread(self._terminated, intent.key)
+        done.reconciled += int(closed)
+
+    def _settle(self, kind: str, key: str) -> None:
         with session_scope(self.deps.engine) as session:
-            settle(session, TERMINATE, intent.key)
-            closed = close_open_run(
+            settle(session, kind, key)
+
+    def _terminated(self, run_id: str) -> bool:
+        with session_scope(self.deps.engine) as session:
+            settle(session, TERMINATE, run_id)
+            return close_open_run(
                 session,
-                intent.key,
+                run_id,
                 "cancelled",
                 datetime.now(UTC),
                 {"message": f"cancelled; terminated after {self.deps.cancel_grace}"},
             )
-        done.reconciled += int(closed)
 
     async def _reconcile(self, now: datetime, done: Recovered) -> None:
         """Close the open rows of a page whose executions have closed (or never existed)."""
+        rows, starting = await asyncio.to_thread(self._open_page, now)
+        self._cursor = rows[-1].id if len(rows) == self.batch else ""
+        if not rows:
+            return
+        client = await self.deps.temporal()
+        for row in rows:
+            if row.id in starting:
+                continue
+            ended = await _ended_in_temporal(client, row.id)
+            if ended is None:
+                continue
+            closed = await asyncio.to_thread(self._close, row.id, ended, now)
+            if closed:
+                logger.warning("run %s closed as Temporal says: %s", row.id, ended)
+                done.reconciled += 1
+
+    def _open_page(self, now: datetime) -> tuple[list[Run], set[str]]:
+        """A page of open rows old enough to reconcile, and those of them with a start or a
+        termination pending (the outbox carries those out)."""
         with session_scope(self.deps.engine) as session:
             rows = open_runs_after(
                 session, self._cursor, now - RECONCILE_AFTER, self.batch, self.tenant_id
@@ -222,21 +260,11 @@ class Recoverer:
                     Outbox.key.in_([r.id for r in rows]),  # type: ignore[attr-defined]
                 )
             }
-        self._cursor = rows[-1].id if len(rows) == self.batch else ""
-        if not rows:
-            return
-        client = await self.deps.temporal()
-        for row in rows:
-            if row.id in starting:
-                continue
-            ended = await _ended_in_temporal(client, row.id)
-            if ended is None:
-                continue
-            with session_scope(self.deps.engine) as session:
-                closed = close_open_run(session, row.id, ended[0], now, ended[1])
-            if closed:
-                logger.warning("run %s closed as Temporal says: %s", row.id, ended)
-                done.reconciled += 1
+        return rows, starting
+
+    def _close(self, run_id: str, ended: tuple[str, dict[str, Any] | None], now: datetime) -> bool:
+        with session_scope(self.deps.engine) as session:
+            return close_open_run(session, run_id, ended[0], now, ended[1])
 
 
 async def _ended_in_temporal(client: Any, run_id: str) -> tuple[str, dict[str, Any] | None] | None:

@@ -15,7 +15,30 @@ from worker.settings import Settings
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
-    return _run(args, Settings())
+    settings = Settings()
+    if settings.profile_dir is not None and args.command in ("api", "worker"):
+        return _profiled(args, settings, settings.profile_dir)
+    return _run(args, settings)
+
+
+def _profiled(args: argparse.Namespace, settings: Settings, directory: Path) -> int:
+    """``_run`` under cProfile; the stats go to ``directory`` when the command returns (it
+    does on SIGTERM and Ctrl-C: both stop the worker and the API gracefully)."""
+    import cProfile
+    import os
+    import signal
+
+    def stop(*_: object) -> None:
+        raise SystemExit(0)
+
+    # uvicorn re-raises the SIGTERM it handled once it has stopped: exit through `finally`.
+    signal.signal(signal.SIGTERM, stop)
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(_run, args, settings)
+    finally:
+        directory.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(directory / f"{args.command}-{os.getpid()}.prof")
 
 
 def build_parser() -> argparse.ArgumentParser:

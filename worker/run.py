@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.service import RPCError
@@ -41,6 +42,7 @@ async def run_worker(settings: Settings) -> None:
             max_chain_depth=settings.max_chain_depth,
             link_key=link_key(settings),
             entity_key=entity_key(settings),
+            **polling(settings),
         )
         if settings.system_schedules:
             try:
@@ -75,6 +77,19 @@ async def run_worker(settings: Settings) -> None:
             await stop.wait()
             await recovering
         log.info("worker stopped")
+
+
+def polling(settings: Settings) -> dict[str, Any]:
+    """How many tasks a worker asks Temporal for at once. A new run's first workflow task comes
+    from the task queue, later ones from the worker's sticky queue; Temporal's default (5 polls,
+    a fifth of them on the task queue) takes new runs one at a time, and short runs — most of
+    Relay's: a webhook, a step or two — queued for seconds behind it with the worker idle.
+    Half the polls on each queue keep up with a burst of new runs."""
+    return {
+        "max_concurrent_workflow_task_polls": settings.workflow_task_polls,
+        "nonsticky_to_sticky_poll_ratio": 1.0,
+        "max_concurrent_activity_task_polls": settings.activity_task_polls,
+    }
 
 
 async def _connect_with_retry(settings: Settings, attempts: int = 60) -> Client:
