@@ -43,8 +43,12 @@ def record_outcomes(
             values,
             ["tenant_id", "event_id", "workflow_id"],
             update=["outcome", "run_id", "detail"],
-            where=lambda table, _: table.c.outcome.not_in(KEPT),
+            where=_replaceable,
         )
+
+
+def _replaceable(table: Any, _new: Any) -> Any:
+    return table.c.outcome.not_in(KEPT)
 
 
 def outcomes_of(session: Session, tenant_id: str, event_id: str) -> list[EventOutcome]:
