@@ -1,6 +1,6 @@
 """Relay's stack as child processes on loopback, for the benchmarks that measure it whole.
 
-Temporal (the dev server on a file), ``relay worker`` and ``relay api`` processes — several of
+Temporal (the dev server on a file, as ``relay dev`` runs it), ``relay worker`` and ``relay api`` processes — several of
 each when asked — each on free ports, with their logs in one directory; and the database they
 share: an SQLite file beside Temporal's, or a new database on a PostgreSQL server (dropped after).
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from activities.outbound import LOOPBACK_ALLOW
 from benchmarks.analytics import scratch_database
 from tests.helpers.serving import free_port
-from worker.dev import temporal_binary
+from worker.dev import TEMPORAL_SQLITE_FLAGS, temporal_binary
 from workflows.search_attributes import dev_server_flags
 
 Process = subprocess.Popen[bytes]
@@ -80,7 +80,7 @@ class Stack:
             "--db-filename", str(self.directory / "temporal.db"),
             "--port", str(self.temporal_port),
             "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
-            "--log-level", "error", *dev_server_flags(),
+            "--log-level", "error", *TEMPORAL_SQLITE_FLAGS, *dev_server_flags(),
         ]  # fmt: skip
         self.temporal = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         wait_for_port(self.temporal_port, 60)

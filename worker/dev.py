@@ -122,6 +122,15 @@ def temporal_binary() -> str:
     return found
 
 
+TEMPORAL_SQLITE_FLAGS = [
+    "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+]  # fmt: skip
+"""The dev server's database file in WAL mode, synced at checkpoints rather than at every
+commit: Temporal spent more CPU per run waiting on its file than Relay's worker and API
+together (benchmarks/end_to_end.py). A killed server loses nothing (the WAL is in the OS's
+cache); a power cut may lose the last moments of the dev server's state, never corrupt it."""
+
+
 def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[bytes]:
     log = (state / "temporal.log").open("ab")
     command = [
@@ -131,6 +140,7 @@ def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[by
         "--ui-port", str(settings.temporal_ui_port),
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
+        *TEMPORAL_SQLITE_FLAGS,
         # The UI asks the API's codec server to decode the encrypted payloads it shows.
         "--ui-codec-endpoint", f"http://localhost:{settings.api_port}/codec",
         *dev_server_flags(),
