@@ -8,6 +8,7 @@ Temporal: the run sees the cancellation and ends ``cancelled``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from temporalio.service import RPCError, RPCStatusCode
@@ -17,6 +18,7 @@ from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from storage.db import session_scope
 from storage.enrollments import open_runs
+from storage.models import Run
 from workflows.trigger_event import TriggerEvent
 
 
@@ -27,13 +29,7 @@ async def cancel_open_runs(
     entity = event.entity
     if not entity:
         return []
-    with session_scope(deps.engine) as session:
-        targets = [
-            run
-            for run, trigger in open_runs(session, tenant_id, entity)
-            if any(pattern_matches(p, event.type) for p in trigger.get("cancel_on") or [])
-            and run.event_id != event.id
-        ]
+    targets = await asyncio.to_thread(_targets, deps, tenant_id, entity, event)
     if not targets:
         return []
     client = await deps.temporal()
@@ -55,3 +51,14 @@ async def cancel_open_runs(
         }
         for workflow_id, run_ids in cancelled.items()
     ]
+
+
+def _targets(deps: RunsDeps, tenant_id: str, entity: str, event: TriggerEvent) -> list[Run]:
+    """The entity's open runs whose version's ``cancel_on`` lists the event's type."""
+    with session_scope(deps.engine) as session:
+        return [
+            run
+            for run, trigger in open_runs(session, tenant_id, entity)
+            if any(pattern_matches(p, event.type) for p in trigger.get("cancel_on") or [])
+            and run.event_id != event.id
+        ]

@@ -85,7 +85,7 @@ async def accept_event(
     """
     trigger = _as_trigger(event, chain, spec)
     event_id = str(trigger.id)
-    enrollments = _store_and_plan(deps, tenant_id, trigger, only)
+    enrollments = await asyncio.to_thread(_store_and_plan, deps, tenant_id, trigger, only)
     _stop_deep_chains(enrollments, trigger, deps.max_chain_depth)
     outcomes: list[dict[str, Any]] = []
     runs: list[Started] = []
@@ -104,9 +104,15 @@ async def accept_event(
         raise Unavailable(exc.detail, event_id=event_id) from exc
     finally:
         if outcomes:
-            with session_scope(deps.engine) as session:
-                record_outcomes(session, tenant_id, event_id, outcomes)
+            await asyncio.to_thread(_record_outcomes, deps, tenant_id, event_id, outcomes)
     return Accepted(event_id=event_id, runs=runs, signalled=signalled)
+
+
+def _record_outcomes(
+    deps: RunsDeps, tenant_id: str, event_id: str, outcomes: list[dict[str, Any]]
+) -> None:
+    with session_scope(deps.engine) as session:
+        record_outcomes(session, tenant_id, event_id, outcomes)
 
 
 def _as_trigger(
@@ -234,11 +240,17 @@ async def _enroll(deps: RunsDeps, enrollment: Enrollment, trigger: TriggerEvent)
             enrollment.outcome, enrollment.detail = "deferred", admission.detail
             return replace(started, status="deferred")
         return started
-    with session_scope(deps.engine) as session:
-        enrollment.outcome, enrollment.detail = classify(
-            session.get(Run, started.id), enrollment, str(trigger.id)
-        )
+    enrollment.outcome, enrollment.detail = await asyncio.to_thread(
+        _classify, deps, started.id, enrollment, str(trigger.id)
+    )
     return started
+
+
+def _classify(
+    deps: RunsDeps, run_id: str, enrollment: Enrollment, event_id: str
+) -> tuple[str, str]:
+    with session_scope(deps.engine) as session:
+        return classify(session.get(Run, run_id), enrollment, event_id)
 
 
 def _outcome(enrollment: Enrollment) -> dict[str, Any]:

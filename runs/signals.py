@@ -27,12 +27,7 @@ async def signal_watchers(
     Temporal no longer has open loses its watches instead."""
     if not event["entity"]:
         return []
-    with session_scope(deps.engine) as session:
-        watchers = [
-            run_id
-            for run_id in runs_watching(session, tenant_id, event["entity"], event["type"])
-            if run_id not in started
-        ]
+    watchers = await asyncio.to_thread(_watchers, deps, tenant_id, event, started)
     if not watchers:
         return []
     client = await deps.temporal()
@@ -41,9 +36,7 @@ async def signal_watchers(
     )
     closed = [run_id for run_id, result in zip(watchers, results, strict=True) if result is False]
     if closed:
-        with session_scope(deps.engine) as session:
-            for run_id in closed:
-                unwatch(session, run_id)
+        await asyncio.to_thread(_unwatch, deps, closed)
     for result in results:
         if isinstance(result, BaseException):
             raise result
@@ -59,3 +52,20 @@ async def _signal(client: Client, run_id: str, event: dict[str, Any]) -> bool:
             return False
         raise Unavailable(f"could not signal run {run_id}: {exc.message}") from exc
     return True
+
+
+def _watchers(
+    deps: RunsDeps, tenant_id: str, event: dict[str, Any], started: set[str]
+) -> list[str]:
+    with session_scope(deps.engine) as session:
+        return [
+            run_id
+            for run_id in runs_watching(session, tenant_id, event["entity"], event["type"])
+            if run_id not in started
+        ]
+
+
+def _unwatch(deps: RunsDeps, run_ids: list[str]) -> None:
+    with session_scope(deps.engine) as session:
+        for run_id in run_ids:
+            unwatch(session, run_id)

@@ -16,6 +16,7 @@ it needs nothing more to begin at its window.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -135,12 +136,7 @@ async def start_admitted(
         retry_of=retry_of,
     )
     run = run_input(workflow, version, replace(trigger, entity=entity))
-    with session_scope(deps.engine) as session:
-        admission, settled = _write_row(session, row, workflow, limit)
-        if not settled and not (admission is not None and admission.refused):
-            intent = start_intent(run, row)
-            due = datetime.now(UTC) + OWN_ATTEMPT
-            add_intent(session, workflow.tenant_id, START_RUN, run_id, intent, due_at=due)
+    admission, settled = await asyncio.to_thread(_store, deps, row, workflow, limit, run)
     found = Started(id=run_id, workflow_id=workflow.id, version=version.version)
     if admission is not None and admission.refused:
         found.status = "rate_limited"
@@ -153,10 +149,27 @@ async def start_admitted(
         try:
             found.status = await execute_start(deps, run, run_id, entity, deferred_to)
         except Unavailable as exc:
-            found.status = "pending"
-            with session_scope(deps.engine) as session:  # the recoverer starts it
-                retry_soon(session, START_RUN, run_id, exc.detail, datetime.now(UTC))
+            found.status = "pending"  # the recoverer starts it
+            await asyncio.to_thread(_retry_soon, deps, run_id, exc.detail)
     return found, admission
+
+
+def _store(
+    deps: RunsDeps, row: Run, workflow: Workflow, limit: RateLimit | None, run: RunInput
+) -> tuple[Admission | None, bool]:
+    """The run's row and the intent to start it, in one transaction (``_write_row``)."""
+    with session_scope(deps.engine) as session:
+        admission, settled = _write_row(session, row, workflow, limit)
+        if not settled and not (admission is not None and admission.refused):
+            intent = start_intent(run, row)
+            due = datetime.now(UTC) + OWN_ATTEMPT
+            add_intent(session, workflow.tenant_id, START_RUN, row.id, intent, due_at=due)
+    return admission, settled
+
+
+def _retry_soon(deps: RunsDeps, run_id: str, reason: str) -> None:
+    with session_scope(deps.engine) as session:
+        retry_soon(session, START_RUN, run_id, reason, datetime.now(UTC))
 
 
 def start_intent(run: RunInput, row: Run) -> dict[str, Any]:
@@ -179,9 +192,13 @@ async def execute_start(
     """Start the run's execution and settle its intent: ``started``, or ``duplicate`` when
     Temporal has it already; ``Unavailable`` (the intent stays pending) when Temporal cannot."""
     status = await _execute(await deps.temporal(), deps, run, run_id, entity, deferred_to)
+    await asyncio.to_thread(_settle, deps, run_id)
+    return status
+
+
+def _settle(deps: RunsDeps, run_id: str) -> None:
     with session_scope(deps.engine) as session:
         settle(session, START_RUN, run_id)
-    return status
 
 
 def _write_row(
@@ -192,9 +209,8 @@ def _write_row(
     run's ``deferred_to`` — also a redelivery's, which starts a deferred run (if its first
     start failed) as late as before."""
     assert row.trigger is not None
-    existing = session.get(Run, row.id)
     admission: Admission | None = None
-    if existing is None and limit is not None:
+    if limit is not None and session.get(Run, row.id) is None:
         admission = _admit(session, workflow, limit, row.started_at)
         if admission.refused:
             return admission, False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
@@ -41,8 +42,7 @@ async def post_events(
     """
     events = parse_events(body)
     batch = events if isinstance(events, list) else [events]
-    with session_scope(deps.engine) as session:
-        specs = checked_specs(session, tenant, batch, listed=isinstance(events, list))
+    specs = await asyncio.to_thread(_specs, deps, tenant, batch, isinstance(events, list))
     if not isinstance(events, list):
         return await accept(deps, tenant, events, spec=specs[events.type])
     # A list is answered per item: one event Temporal could not fully handle does not make the
@@ -75,6 +75,13 @@ async def accept(
         deps, tenant_id, event.trigger_event(), chain=chain, spec=spec, only=only
     )
     return EventAccepted.model_validate(accepted)
+
+
+def _specs(
+    deps: ApiDeps, tenant_id: str, events: list[EventIn], listed: bool
+) -> dict[str, EventTypeSpec | None]:
+    with session_scope(deps.engine) as session:
+        return checked_specs(session, tenant_id, events, listed=listed)
 
 
 def checked_specs(

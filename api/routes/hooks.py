@@ -9,6 +9,7 @@ signature 401, and neither starts anything.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from cryptography.fernet import InvalidToken
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import Session
+from starlette.datastructures import Headers
 
 from activities.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
@@ -24,6 +26,7 @@ from api.errors import ApiError, Conflict, NotFound
 from api.routes.events import accept, checked_specs
 from api.routes.workflows import find_workflow
 from api.schemas.events import EventAccepted, EventIn, parse_events
+from definitions.catalog import EventTypeSpec
 from storage.db import session_scope
 from storage.hooks import delete_hook, get_hook, hook_for_token, issue_hook
 from storage.models import Workflow
@@ -111,35 +114,47 @@ async def receive(workflow_id: str, token: str, request: Request, deps: Deps) ->
     body = await request.body()
     if len(body) > MAX_BODY:
         raise ApiError(413, "Payload too large", f"a webhook body is at most {MAX_BODY} bytes")
+    # The database work in a thread: the event loop serves the other requests meanwhile.
+    workflow, event, spec = await asyncio.to_thread(
+        _checked, deps, workflow_id, token, request.headers, body
+    )
+    return await accept(deps, workflow.tenant_id, event, spec=spec, only=workflow)
+
+
+def _checked(
+    deps: ApiDeps, workflow_id: str, token: str, headers: Headers, body: bytes
+) -> tuple[Workflow, EventIn, EventTypeSpec | None]:
+    """The hook's workflow, the event the body makes, and its type's catalog entry, checked:
+    404 for a wrong token, 401 for a bad signature, 422 for data its schema refuses."""
     with session_scope(deps.engine) as session:
         hook = hook_for_token(session, workflow_id, token)
         workflow = session.get(Workflow, workflow_id) if hook is not None else None
         if hook is None or workflow is None:
             raise NotFound("webhook", workflow_id)  # the same answer for any wrong part
         secret = hook.secret_ciphertext
-        if secret is not None and not _signed(deps, secret, request, body):
+        if secret is not None and not _signed(deps, secret, headers, body):
             raise ApiError(401, "Invalid signature", f"{SIGNATURE_HEADER} does not match the body")
         # Checked as POST /v1/events checks an event: shape first, then its type's schema.
         event = parse_events(
             {
                 "type": _event_type(session, workflow),
-                "id": request.headers.get(IDEMPOTENCY_HEADER),
+                "id": headers.get(IDEMPOTENCY_HEADER),
                 "data": _data(body),
             }
         )
         assert isinstance(event, EventIn)  # an object is one event
         spec = checked_specs(session, workflow.tenant_id, [event])[event.type]
-    return await accept(deps, workflow.tenant_id, event, spec=spec, only=workflow)
+    return workflow, event, spec
 
 
-def _signed(deps: ApiDeps, ciphertext: str, request: Request, body: bytes) -> bool:
+def _signed(deps: ApiDeps, ciphertext: str, headers: Headers, body: bytes) -> bool:
     if deps.secrets is None:
         return False  # the key that encrypted the secret is gone: refuse rather than accept
     try:
         secret = deps.secrets.decrypt(ciphertext)
     except InvalidToken:
         return False
-    return verify(secret, request.headers, body)
+    return verify(secret, headers, body)
 
 
 def _event_type(session: Session, workflow: Workflow) -> str:
