@@ -31,16 +31,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,16 +47,12 @@ from sqlmodel import select
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.outbound import LOOPBACK_ALLOW
-from benchmarks.analytics import scratch_database
+from benchmarks.stack import Stack, kill9, stack_database
 from runs.starting import START_RUN
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Outbox, Run
 from storage.tenants import create_tenant
 from tests.helpers.peers import RecordedRequest, RecordingHttpServer, ScriptedResponse
-from tests.helpers.serving import free_port
-from worker.dev import temporal_binary
-from workflows.search_attributes import dev_server_flags
 
 SCENARIOS = ("worker_kill", "temporal_restart", "api_kill", "slow_receiver", "two_workers")
 STEPS = ("a", "b", "c")
@@ -104,98 +96,6 @@ class CountingReceiver(RecordingHttpServer):
             first = request.path not in self._seen
             self._seen.add(request.path)
         return ScriptedResponse(delay=SLOW_TIMEOUT_S + 1.0 if self.slow and first else 0.0)
-
-
-class Stack:
-    """Temporal, workers and the API as child processes of this one, on loopback."""
-
-    def __init__(self, directory: Path, database_url: str) -> None:
-        self.directory = directory
-        self.database_url = database_url
-        self.temporal_port = free_port()
-        self.api_port = free_port()
-        self.temporal: subprocess.Popen[bytes] | None = None
-        self.api: subprocess.Popen[bytes] | None = None
-        self.workers: list[subprocess.Popen[bytes]] = []
-        self._ports = [free_port(), free_port()]
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
-
-    def env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "RELAY_DATABASE_URL": self.database_url,
-            "RELAY_TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
-            "RELAY_TASK_QUEUE": "faults",
-            "RELAY_API_PORT": str(self.api_port),
-            "RELAY_OUTBOUND_ALLOW": LOOPBACK_ALLOW,
-            "RELAY_SYSTEM_SCHEDULES": "false",
-            "RELAY_STATE_DIR": str(self.directory),
-            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
-        }
-
-    def start_temporal(self) -> None:
-        log = (self.directory / "temporal.log").open("ab")
-        command = [
-            temporal_binary(), "server", "start-dev", "--headless",
-            "--db-filename", str(self.directory / "temporal.db"),
-            "--port", str(self.temporal_port),
-            "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
-            "--log-level", "error", *dev_server_flags(),
-        ]  # fmt: skip
-        self.temporal = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        _wait_for_port(self.temporal_port, 60)
-
-    def start_worker(self) -> subprocess.Popen[bytes]:
-        worker = self._relay("worker", f"worker{len(self.workers)}")
-        self.workers.append(worker)
-        return worker
-
-    def start_api(self) -> None:
-        self.api = self._relay("api", "api")
-        _wait_for_port(self.api_port, 60)
-
-    def _relay(self, command: str, name: str) -> subprocess.Popen[bytes]:
-        log = (self.directory / f"{name}.log").open("ab")
-        return subprocess.Popen(
-            [sys.executable, "-m", "worker.cli", command],
-            env=self.env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> None:
-        for process in [self.api, *self.workers, self.temporal]:
-            if process is not None and process.poll() is None:
-                process.terminate()
-        for process in [self.api, *self.workers, self.temporal]:
-            if process is not None:
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
-
-
-def kill9(process: subprocess.Popen[bytes] | None) -> None:
-    assert process is not None
-    process.kill()  # SIGKILL
-    process.wait()
-
-
-def _wait_for_port(port: int, timeout: float) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 
 def definition(receiver: CountingReceiver, slow: bool) -> dict[str, Any]:
@@ -242,14 +142,14 @@ async def run_scenario(scenario: str, database_url: str, events: int, wait_s: fl
     with (
         tempfile.TemporaryDirectory(prefix=f"relay-faults-{scenario}-") as tmp,
         CountingReceiver(slow=scenario == "slow_receiver") as receiver,
-        _database(database_url, Path(tmp)) as url,
+        stack_database(database_url, Path(tmp)) as url,
     ):
         upgrade(url)
         engine = make_engine(url)
         with session_scope(engine) as session:
             tenant, key = create_tenant(session, f"faults {scenario}")
             tenant_id = tenant.id
-        stack = Stack(Path(tmp), url)
+        stack = Stack(Path(tmp), url, task_queue="faults")
         try:
             stack.start_temporal()
             stack.start_worker()
@@ -388,17 +288,6 @@ async def _measure(
         # completed_at is wall-clock; fault_at is monotonic: convert through "now".
         fault_wall = time.time() - (time.monotonic() - fault_at)
         figures.recover_s = round(max(e.timestamp() for e in ends) - fault_wall, 1)
-
-
-@contextmanager
-def _database(url: str, directory: Path) -> Iterator[str]:
-    """SQLite: a file in ``directory`` beside Temporal's; PostgreSQL: a new database on the
-    server of ``url``, dropped after."""
-    if url.startswith("sqlite"):
-        yield f"sqlite:///{directory}/relay.db"
-        return
-    with scratch_database(url) as scratch:
-        yield scratch
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -224,9 +224,8 @@ def _write_row(
     run's ``deferred_to`` — also a redelivery's, which starts a deferred run (if its first
     start failed) as late as before."""
     assert row.trigger is not None
-    existing = session.get(Run, row.id)
     admission: Admission | None = None
-    if existing is None and limit is not None:
+    if limit is not None and session.get(Run, row.id) is None:
         admission = _admit(session, workflow, limit, row.started_at)
         if admission.refused:
             return admission, False

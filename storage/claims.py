@@ -52,9 +52,8 @@ def claim(
     values.update(
         status=SENDING, claimed_by=holder, claimed_until=until, receipt=None, created_at=now
     )
-    before = session.exec(select(Delivery.id).where(Delivery.idempotency_key == key)).first()
-    if before is None:
-        upsert(session, Delivery, values, ["idempotency_key"])
+    if upsert(session, Delivery, values, ["idempotency_key"]):
+        return Claim(True, SENDING)  # the first claim of the key: one statement
     taken = session.execute(
         update(Delivery)
         .where(

@@ -47,7 +47,7 @@ def record_outcomes(
             values,
             ["tenant_id", "event_id", "workflow_id"],
             update=["outcome", "run_id", "detail"],
-            where=lambda table, _: table.c.outcome.not_in(KEPT),
+            where=_replaceable,
         )
 
 
@@ -66,6 +66,10 @@ def resolve_pending(
         )
         .values(outcome=outcome, detail=detail)
     )
+
+
+def _replaceable(table: Any, _new: Any) -> Any:
+    return table.c.outcome.not_in(KEPT)
 
 
 def outcomes_of(session: Session, tenant_id: str, event_id: str) -> list[EventOutcome]:

@@ -36,15 +36,20 @@ def record_step(
         values,
         ["run_id", "step_key"],
         update=list(step),
-        where=lambda table, new: (
-            or_(
-                table.c.status.not_in(TERMINAL_STEP_STATUSES),
-                new.status.in_(TERMINAL_STEP_STATUSES),
-            )
-            if decided
-            else table.c.status.not_in(TERMINAL_STEP_STATUSES)
-        ),
+        where=_decided_over if decided else _reported_over,
     )
+
+
+def _decided_over(table: Any, new: Any) -> Any:
+    """What the workflow decided replaces an open status, and a terminal one by a terminal one."""
+    return or_(
+        table.c.status.not_in(TERMINAL_STEP_STATUSES), new.status.in_(TERMINAL_STEP_STATUSES)
+    )
+
+
+def _reported_over(table: Any, _new: Any) -> Any:
+    """What an activity reports replaces an open status only."""
+    return table.c.status.not_in(TERMINAL_STEP_STATUSES)
 
 
 def set_run_status(session: Session, run_id: str, status: str, *, only_from: str) -> None:
@@ -55,10 +60,7 @@ def set_run_status(session: Session, run_id: str, status: str, *, only_from: str
 
 def start_run(session: Session, run: Run) -> bool:
     """Insert the run row; False when a run with this id exists already (a redelivery)."""
-    if session.get(Run, run.id) is not None:
-        return False
-    upsert(session, Run, run.model_dump(), ["id"])
-    return True
+    return upsert(session, Run, run.model_dump(), ["id"])
 
 
 def finish_run(

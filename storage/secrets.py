@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -88,15 +90,39 @@ def delete_secret(session: Session, tenant_id: str, name: str) -> bool:
 
 
 class SecretStore:
-    """The worker's view: a tenant's secrets, decrypted (``activities.actions.SecretsLookup``)."""
+    """The worker's view: a tenant's secrets, decrypted (``activities.actions.SecretsLookup``).
 
-    def __init__(self, engine: Engine, box: SecretBox | None) -> None:
+    With ``fresh_for`` seconds, a tenant's secrets are read and decrypted at most that often
+    (every ``http_request`` looks them up, for its signing secret, tenants without any
+    included); a changed secret then reaches runs within that time."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        box: SecretBox | None,
+        fresh_for: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._engine = engine
         self._box = box
+        self._fresh_for = fresh_for
+        self._clock = clock
+        self._cache: dict[str, tuple[float, dict[str, str]]] = {}
 
     def lookup(self, tenant_id: str) -> dict[str, str]:
         if self._box is None:
             return {}
+        if self._fresh_for <= 0:
+            return self._read(tenant_id)
+        now = self._clock()
+        cached = self._cache.get(tenant_id)
+        if cached is None or cached[0] <= now:
+            cached = (now + self._fresh_for, self._read(tenant_id))
+            self._cache[tenant_id] = cached  # one assignment: safe across the activity threads
+        return dict(cached[1])
+
+    def _read(self, tenant_id: str) -> dict[str, str]:
+        assert self._box is not None
         with session_scope(self._engine) as session:
             rows = list_secrets(session, tenant_id)
         values: dict[str, str] = {}

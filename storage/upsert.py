@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
+
+Guard = Callable[[Any, Any], Any]
+"""``where(table, excluded)``: when the existing row may be updated."""
 
 
 def upsert(
@@ -15,25 +20,45 @@ def upsert(
     values: dict[str, Any],
     conflict: list[str],
     update: list[str] | None = None,
-    where: Callable[[Any, Any], Any] | None = None,
+    where: Guard | None = None,
 ) -> bool:
     """Insert ``values``; on a ``conflict`` key clash update ``update`` columns (or do nothing).
 
-    ``where(table, excluded)`` guards the update: the existing row is kept when it is false.
-    Returns whether a row was inserted or updated.
+    ``where(table, excluded)`` guards the update: the existing row is kept when it is false
+    (pass a module-level function: the statement is built once per guard). Returns whether a
+    row was inserted or updated.
     """
-    dialect = session.get_bind().dialect.name
+    statement = _statement(
+        session.get_bind().dialect.name,
+        model.__table__,  # type: ignore[attr-defined]
+        tuple(conflict),
+        tuple(update or ()),
+        where,
+    )
+    # RETURNING names the rows written; rowcount does not on every driver (psycopg gives -1).
+    written = session.execute(statement, values)
+    return written.first() is not None
+
+
+@cache
+def _statement(
+    dialect: str,
+    table: Table,
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+    where: Guard | None,
+) -> Any:
+    """The statement, built once per shape: building SQLAlchemy constructs (``excluded``
+    proxies, the conflict clause) cost more than the write itself on every step a run records.
+    Its values are bound at execution, so one statement serves every row."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__  # type: ignore[attr-defined]
-    statement = insert(table).values(**values)
+    statement = insert(table)
     if update:
         statement = statement.on_conflict_do_update(
-            index_elements=conflict,
+            index_elements=list(conflict),
             set_={column: statement.excluded[column] for column in update},
             where=where(table, statement.excluded) if where else None,
         )
     else:
-        statement = statement.on_conflict_do_nothing(index_elements=conflict)
-    # RETURNING names the rows written; rowcount does not on every driver (psycopg gives -1).
-    written = session.execute(statement.returning(table.c[conflict[0]]))
-    return written.first() is not None
+        statement = statement.on_conflict_do_nothing(index_elements=list(conflict))
+    return statement.returning(table.c[conflict[0]])

@@ -15,7 +15,30 @@ from worker.settings import Settings
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     configure_logging()
-    return _run(args, Settings())
+    settings = Settings()
+    if settings.profile_dir is not None and args.command in ("api", "worker"):  # each process
+        return _profiled(args, settings, settings.profile_dir)
+    return _run(args, settings)
+
+
+def _profiled(args: argparse.Namespace, settings: Settings, directory: Path) -> int:
+    """``_run`` under cProfile; the stats go to ``directory`` when the command returns (it
+    does on SIGTERM and Ctrl-C: both stop the worker and the API gracefully)."""
+    import cProfile
+    import os
+    import signal
+
+    def stop(*_: object) -> None:
+        raise SystemExit(0)
+
+    # uvicorn re-raises the SIGTERM it handled once it has stopped: exit through `finally`.
+    signal.signal(signal.SIGTERM, stop)
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(_run, args, settings)
+    finally:
+        directory.mkdir(parents=True, exist_ok=True)
+        profiler.dump_stats(directory / f"{args.command}-{os.getpid()}.prof")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,7 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("dev", help="run Temporal dev server + UI, a worker and the API")
     commands.add_parser("api", help="serve the REST API")
-    commands.add_parser("worker", help="run a Temporal worker")
+    worker = commands.add_parser("worker", help="run a Temporal worker")
+    worker.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="worker processes to run (one uses one core: `relay dev` runs one per core)",
+    )
     db = commands.add_parser("db", help="database administration")
     db.add_argument("action", choices=["upgrade"])
     tenant = commands.add_parser("tenant", help="tenants and API keys")
@@ -116,6 +145,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         return run_dev(settings)
     if args.command == "api":
         return _serve_api(settings)
+    if args.command == "worker" and args.processes > 1:
+        from worker.processes import run_processes
+
+        return run_processes(args.processes)
     if args.command == "worker":
         from worker.run import run_worker
 

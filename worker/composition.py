@@ -34,6 +34,9 @@ from worker.simulator import Simulator
 from workflows.interpreter import RelayRun
 from workflows.policies import STICKY_QUEUE_TIMEOUT
 
+SECRETS_FRESH_FOR = 5.0
+"""Seconds a worker uses a tenant's secrets before reading them again."""
+
 
 def payload_codec(settings: Settings) -> EncryptionCodec | None:
     """The codec sealing Temporal payloads, or None when ``RELAY_CODEC_KEYS`` is unset."""
@@ -59,7 +62,7 @@ def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -
             settings.twilio_api_url,
         ),
         http=HttpCaller(http, policy=OutboundPolicy.from_setting(settings.outbound_allow)),
-        secrets=SecretStore(engine, secret_box(settings)).lookup,
+        secrets=SecretStore(engine, secret_box(settings), SECRETS_FRESH_FOR).lookup,
         signing_secret=settings.signing_secret,
         message_box=secret_box(settings),
     )

@@ -1,8 +1,9 @@
 """``relay dev``: the whole stack on one machine, under one supervising process.
 
-Starts the Temporal dev server (web UI, state in ``.relay/``, Relay's search attributes), then a
-worker and the API as child processes. Ctrl-C or SIGTERM stops every child; if one child dies,
-the others are stopped too, so the stack is never half up.
+Starts the Temporal dev server (web UI, state in ``.relay/``, Relay's search attributes), then
+worker processes (one per core, ``worker.processes``) and the API as child processes. Ctrl-C or
+SIGTERM stops every child; if one child dies, the others are stopped too, so the stack is never
+half up.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from storage.models import Tenant
 from storage.payload_codec import EncryptionCodec
 from storage.secrets import SecretBox
 from storage.tenants import create_tenant, issue_key, tenant_for_key
+from worker.processes import default_processes
 from worker.settings import Settings
 from workflows.search_attributes import dev_server_flags
 
@@ -53,7 +55,8 @@ def run_dev(settings: Settings) -> int:
             return 1
         relay = [sys.executable, "-m", "worker.cli"]
         env = child_environment(settings, state / "secrets.key")
-        children.append(subprocess.Popen([*relay, "worker"], env=env))
+        processes = str(default_processes())
+        children.append(subprocess.Popen([*relay, "worker", "--processes", processes], env=env))
         children.append(subprocess.Popen([*relay, "api"], env=env))
         _wait_for_port(settings.api_host, settings.api_port, children[-1], timeout=30)
         _banner(settings, key)
@@ -119,6 +122,15 @@ def temporal_binary() -> str:
     return found
 
 
+TEMPORAL_SQLITE_FLAGS = [
+    "--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal",
+]  # fmt: skip
+"""The dev server's database file in WAL mode, synced at checkpoints rather than at every
+commit: Temporal spent more CPU per run waiting on its file than Relay's worker and API
+together (benchmarks/end_to_end.py). A killed server loses nothing (the WAL is in the OS's
+cache); a power cut may lose the last moments of the dev server's state, never corrupt it."""
+
+
 def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[bytes]:
     log = (state / "temporal.log").open("ab")
     command = [
@@ -128,6 +140,7 @@ def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[by
         "--ui-port", str(settings.temporal_ui_port),
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
+        *TEMPORAL_SQLITE_FLAGS,
         # The UI asks the API's codec server to decode the encrypted payloads it shows.
         "--ui-codec-endpoint", f"http://localhost:{settings.api_port}/codec",
         *dev_server_flags(),

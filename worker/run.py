@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -42,6 +43,7 @@ async def run_worker(settings: Settings) -> None:
             max_chain_depth=settings.max_chain_depth,
             link_key=link_key(settings),
             entity_key=entity_key(settings),
+            **polling(settings),
         )
         if settings.system_schedules:
             try:
@@ -83,6 +85,19 @@ def build_recoverer(settings: Settings, client: Client, engine: Engine) -> Recov
         public_url=settings.public_url,
     )
     return Recoverer(deps)
+
+
+def polling(settings: Settings) -> dict[str, Any]:
+    """How many tasks a worker asks Temporal for at once. A new run's first workflow task comes
+    from the task queue, later ones from the worker's sticky queue; Temporal's default (5 polls,
+    a fifth of them on the task queue) takes new runs one at a time, and short runs — most of
+    Relay's: a webhook, a step or two — queued for seconds behind it with the worker idle.
+    Half the polls on each queue keep up with a burst of new runs."""
+    return {
+        "max_concurrent_workflow_task_polls": settings.workflow_task_polls,
+        "nonsticky_to_sticky_poll_ratio": 1.0,
+        "max_concurrent_activity_task_polls": settings.activity_task_polls,
+    }
 
 
 async def _connect_with_retry(settings: Settings, attempts: int = 60) -> Client:

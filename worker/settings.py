@@ -113,6 +113,20 @@ class Settings(BaseSettings):
         "take (and a record change's event) before failing it with the reason (seconds, 10m "
         "or PT10M)",
     )
+    workflow_task_polls: int = Field(
+        default=20,
+        ge=2,
+        description="workflow task polls a worker keeps open (Temporal's default is 5: one "
+        "of them for new runs, which then start one poll round trip at a time)",
+    )
+    activity_task_polls: int = Field(
+        default=10, ge=1, description="activity task polls a worker keeps open (default 5)"
+    )
+    profile_dir: Path | None = Field(
+        default=None,
+        description="relay worker and relay api profile themselves (cProfile, the main thread) "
+        "and write <command>-<pid>.prof here when they stop; for performance work",
+    )
     system_schedules: bool = Field(
         default=True,
         description="workers create Relay's own schedules (alerts, retention) when they start",

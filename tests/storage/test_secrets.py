@@ -101,3 +101,22 @@ def test_without_a_key_the_worker_sees_no_secrets(engine: Engine) -> None:
         put_secret(session, SecretBox(KEY), tenant, "API_KEY", "x")
 
     assert SecretStore(engine, None).lookup(tenant) == {}
+
+
+def test_a_store_fresh_for_a_while_reads_again_only_once_that_has_passed(engine: Engine) -> None:
+    box = SecretBox(KEY)
+    tenant_id = _tenant(engine)
+    with session_scope(engine) as session:
+        put_secret(session, box, tenant_id, "API_KEY", "v1")
+    now = [100.0]
+    store = SecretStore(engine, box, fresh_for=5, clock=lambda: now[0])
+    assert store.lookup(tenant_id) == {"API_KEY": "v1"}
+
+    with session_scope(engine) as session:
+        put_secret(session, box, tenant_id, "API_KEY", "v2")
+
+    now[0] += 4.9
+    assert store.lookup(tenant_id) == {"API_KEY": "v1"}  # read within the last 5 s
+    assert SecretStore(engine, box).lookup(tenant_id) == {"API_KEY": "v2"}  # not kept: read now
+    now[0] += 0.2
+    assert store.lookup(tenant_id) == {"API_KEY": "v2"}

@@ -1,0 +1,364 @@
+"""End to end: webhooks posted at a fixed concurrency, and how fast their runs finish.
+
+    .venv/bin/python -m benchmarks.end_to_end [--workload set|http ...] [--concurrency 1 10 50]
+        [--duration 20] [--workers 1] [--apis 1] [--worker-processes N]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--json]
+
+Starts the stack as separate processes on loopback (``benchmarks.stack``: Temporal on a file,
+``--workers`` ``relay worker`` and ``--apis`` ``relay api`` processes), a loopback HTTP receiver,
+and for each workload and concurrency a bounded asyncio load generator: ``concurrency`` clients
+each posting to the workflow's incoming webhook, one request after another, for ``--duration``
+seconds (a client posts to the APIs in turn). Then it waits for every accepted event's run to
+end and prints, per round:
+
+- ``accepted/s``: webhooks answered 202 per second of load;
+- ``finished/s``: those runs' ends per second, from the first post to the last run's end;
+- ``request`` p50/p99: the webhook's answer time;
+- ``event→effect`` p50/p99: from posting the webhook to its run's end in the database (the
+  ``set`` step is the run's last: its end is the effect);
+- ``lost``: accepted events without a run, and runs not ``completed`` (open or failed);
+- CPU of every process: % of one core over the round, and ms per finished run (what a busy
+  machine's noise affects least); its resident memory (MB) at the round's end.
+
+Workloads: ``set`` (webhook → set) and ``http`` (webhook → HTTP call to the receiver → set).
+With a PostgreSQL URL the stack runs on a new database of that server, dropped after.
+``tests/benchmarks`` runs it tiny. Figures on a shared machine are noisy: compare pairs run
+back to back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import func
+from sqlalchemy.engine import Engine, make_url
+from sqlmodel import col, select
+
+from benchmarks.stack import Process, Stack, stack_database
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import Run
+from storage.tenants import create_tenant
+from tests.helpers.peers import RecordingHttpServer
+
+WORKLOADS = ("set", "http")
+OPEN = ("running", "waiting")
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Round:
+    workload: str
+    concurrency: int
+    database: str
+    workers: int
+    apis: int
+    duration_s: float = 0.0
+    accepted: int = 0
+    refused: int = 0
+    accepted_per_s: float = 0.0
+    finished_per_s: float = 0.0
+    request_p50_ms: float = 0.0
+    request_p99_ms: float = 0.0
+    effect_p50_ms: float = 0.0
+    effect_p99_ms: float = 0.0
+    lost: int = 0
+    """Accepted events without a run row."""
+    unfinished: int = 0
+    """Runs not ``completed`` when the wait ended (open, or failed)."""
+    cpu_percent: dict[str, float] = field(default_factory=dict)
+    cpu_ms_per_run: dict[str, float] = field(default_factory=dict)
+    """CPU each process spent per finished run: what a loaded machine's noise affects least."""
+    rss_mb: dict[str, float] = field(default_factory=dict)
+
+    def line(self) -> str:
+        cpu = " ".join(
+            f"{name} {value:.0f}% {self.cpu_ms_per_run.get(name, 0):.0f}ms"
+            for name, value in self.cpu_percent.items()
+        )
+        rss = " ".join(f"{name} {value:.0f}" for name, value in self.rss_mb.items())
+        return (
+            f"{self.workload:4} c{self.concurrency:<3} {self.database:10} "
+            f"w{self.workers} a{self.apis}  accepted/s {self.accepted_per_s:6.1f}  "
+            f"finished/s {self.finished_per_s:6.1f}  request p50/p99 "
+            f"{self.request_p50_ms:.0f}/{self.request_p99_ms:.0f} ms  event→effect p50/p99 "
+            f"{self.effect_p50_ms:.0f}/{self.effect_p99_ms:.0f} ms  accepted {self.accepted} "
+            f"lost {self.lost} unfinished {self.unfinished}  cpu {cpu}  rss MB {rss}"
+        )
+
+
+def definition(workload: str, receiver: RecordingHttpServer) -> dict[str, Any]:
+    steps: list[dict[str, Any]] = []
+    if workload == "http":
+        steps.append(
+            {
+                "id": "call",
+                "type": "http_request",
+                "method": "POST",
+                "url": receiver.url("/effect"),
+                "body": {"n": "{{ n }}"},
+            }
+        )
+    steps.append({"id": "done", "type": "set", "values": {"n": "{{ n }}"}})
+    return {"name": f"bench {workload}", "trigger": {"type": "webhook"}, "steps": steps}
+
+
+class Bench:
+    """One stack, and the rounds run against it."""
+
+    def __init__(self, stack: Stack, engine: Engine, key: str, receiver: RecordingHttpServer):
+        self.stack = stack
+        self.engine = engine
+        self.auth = {"Authorization": f"Bearer {key}"}
+        self.receiver = receiver
+
+    async def hook(self, http: httpx.AsyncClient, workload: str) -> tuple[str, list[str]]:
+        """A new active workflow of ``workload``: its id and its webhook URL on every API."""
+        api = self.stack.api_url
+        created = await http.post(
+            f"{api}/v1/workflows", json=definition(workload, self.receiver), headers=self.auth
+        )
+        created.raise_for_status()
+        workflow_id = created.json()["id"]
+        activated = await http.post(f"{api}/v1/workflows/{workflow_id}/activate", headers=self.auth)
+        activated.raise_for_status()
+        hook = await http.post(f"{api}/v1/workflows/{workflow_id}/hook", json={}, headers=self.auth)
+        hook.raise_for_status()
+        path = hook.json()["url"]
+        return workflow_id, [f"{url}{path}" for url in self.stack.api_urls]
+
+    async def round(
+        self, http: httpx.AsyncClient, workload: str, concurrency: int, duration: float, wait: float
+    ) -> Round:
+        figures = Round(
+            workload,
+            concurrency,
+            make_url(self.stack.database_url).get_backend_name(),
+            len(self.stack.workers),
+            len(self.stack.apis),
+        )
+        workflow_id, urls = await self.hook(http, workload)
+        sent: dict[str, float] = {}
+        request_ms: list[float] = []
+        counter = itertools.count()
+        cpu_before = {name: _cpu_seconds(p) for name, p in self.stack.processes().items()}
+        began = time.time()
+        deadline = time.monotonic() + duration
+
+        async def client(index: int) -> None:
+            url = urls[index % len(urls)]
+            while time.monotonic() < deadline:
+                n = next(counter)
+                event_id = f"e{n}-{uuid.uuid4().hex[:8]}"
+                at, clock = time.time(), time.perf_counter()
+                try:
+                    answer = await http.post(
+                        url, json={"n": n}, headers={"Idempotency-Key": event_id}, timeout=60
+                    )
+                except httpx.HTTPError:
+                    figures.refused += 1
+                    continue
+                request_ms.append((time.perf_counter() - clock) * 1000)
+                if answer.status_code == 202:
+                    sent[event_id] = at
+                else:
+                    figures.refused += 1
+
+        await asyncio.gather(*(client(i) for i in range(concurrency)))
+        figures.duration_s = round(time.time() - began, 2)
+        figures.accepted = len(sent)
+        figures.accepted_per_s = round(len(sent) / figures.duration_s, 1)
+        await self._drain(workflow_id, len(sent), wait)
+        ended = time.time()
+        used = {
+            name: _cpu_seconds(p) - cpu_before.get(name, 0.0)
+            for name, p in self.stack.processes().items()
+        }
+        figures.cpu_percent = {
+            name: round(100 * s / (ended - began), 1) for name, s in used.items()
+        }
+        figures.rss_mb = {name: _rss_mb(p) for name, p in self.stack.processes().items()}
+        finished = self._measure(figures, workflow_id, sent, request_ms)
+        figures.cpu_ms_per_run = {
+            name: round(1000 * s / max(finished, 1), 1) for name, s in used.items()
+        }
+        return figures
+
+    async def _drain(self, workflow_id: str, expected: int, wait: float) -> None:
+        """Until ``expected`` runs of the workflow have ended (or ``wait`` s passed)."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with session_scope(self.engine) as session:
+                ended = session.exec(
+                    select(func.count())
+                    .select_from(Run)
+                    .where(Run.workflow_id == workflow_id, col(Run.status).not_in(OPEN))
+                ).one()
+            if ended >= expected:
+                return
+            await asyncio.sleep(0.2)
+
+    def _measure(
+        self, figures: Round, workflow_id: str, sent: dict[str, float], request_ms: list[float]
+    ) -> int:
+        """The round's figures from its runs; returns how many finished."""
+        with session_scope(self.engine) as session:
+            runs = session.exec(
+                select(Run.event_id, Run.status, Run.completed_at).where(
+                    Run.workflow_id == workflow_id
+                )
+            ).all()
+        ends = {
+            event_id: completed_at.replace(tzinfo=completed_at.tzinfo or UTC).timestamp()
+            for event_id, status, completed_at in runs
+            if status == "completed" and completed_at is not None and event_id in sent
+        }
+        figures.lost = len(set(sent) - {event_id for event_id, _, _ in runs})
+        figures.unfinished = len(sent) - len(ends) - figures.lost
+        effect_ms = [(end - sent[event_id]) * 1000 for event_id, end in ends.items()]
+        if ends:
+            span = max(ends.values()) - min(sent.values())
+            figures.finished_per_s = round(len(ends) / max(span, 1e-3), 1)
+        figures.request_p50_ms, figures.request_p99_ms = _percentiles(request_ms)
+        figures.effect_p50_ms, figures.effect_p99_ms = _percentiles(effect_ms)
+        return len(ends)
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    if len(values) < 2:
+        return (round(values[0], 1), round(values[0], 1)) if values else (0.0, 0.0)
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return round(cuts[49], 1), round(cuts[98], 1)
+
+
+def _cpu_seconds(process: Process) -> float:
+    """User + system CPU seconds of ``process`` so far (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _rss_mb(process: Process) -> float:
+    try:
+        for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return 0.0
+
+
+async def run(
+    workloads: list[str],
+    concurrencies: list[int],
+    *,
+    database_url: str = "sqlite://",
+    workers: int = 1,
+    apis: int = 1,
+    duration: float = 20,
+    wait: float = 300,
+    warmup: int = 20,
+    worker_arguments: tuple[str, ...] = (),
+    report: Any = None,
+) -> list[Round]:
+    """Every round of ``workloads`` × ``concurrencies`` on one stack; ``report`` is called
+    with each round as it ends."""
+    rounds: list[Round] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="relay-e2e-") as tmp,
+        RecordingHttpServer() as receiver,
+        stack_database(database_url, Path(tmp)) as url,
+    ):
+        upgrade(url)
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            _, key = create_tenant(session, "end to end")
+        stack = Stack(Path(tmp), url, apis=apis)
+        try:
+            stack.start_temporal()
+            for _ in range(workers):
+                stack.start_worker(*worker_arguments)
+            for index in range(apis):
+                stack.start_api(index)
+            bench = Bench(stack, engine, key, receiver)
+            limits = httpx.Limits(max_connections=max(concurrencies) + 10)
+            async with httpx.AsyncClient(limits=limits) as http:
+                for workload in workloads:
+                    if warmup:  # the first runs also pay for imports and connections
+                        await _warm_up(bench, http, workload, warmup)
+                    for concurrency in concurrencies:
+                        figures = await bench.round(http, workload, concurrency, duration, wait)
+                        rounds.append(figures)
+                        if report is not None:
+                            report(figures)
+        finally:
+            stack.stop()
+            engine.dispose()
+    return rounds
+
+
+async def _warm_up(bench: Bench, http: httpx.AsyncClient, workload: str, events: int) -> None:
+    workflow_id, urls = await bench.hook(http, workload)
+    for n in range(events):
+        answer = await http.post(urls[n % len(urls)], json={"n": n}, timeout=60)
+        answer.raise_for_status()
+    await bench._drain(workflow_id, events, 120)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workload", action="append", choices=WORKLOADS)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--duration", type=float, default=20, help="seconds of load per round")
+    parser.add_argument("--wait", type=float, default=300, help="seconds to wait for the runs")
+    parser.add_argument("--workers", type=int, default=1, help="relay worker processes")
+    parser.add_argument(
+        "--worker-processes",
+        type=int,
+        default=None,
+        help="each relay worker's --processes (default: its own default)",
+    )
+    parser.add_argument("--apis", type=int, default=1, help="relay api processes")
+    parser.add_argument("--database-url", default="sqlite://")
+    parser.add_argument("--json", action="store_true", help="one JSON line per round")
+    args = parser.parse_args(argv)
+    worker_arguments: tuple[str, ...] = ()
+    if args.worker_processes is not None:
+        worker_arguments = ("--processes", str(args.worker_processes))
+
+    def report(figures: Round) -> None:
+        print(json.dumps(asdict(figures)) if args.json else figures.line(), flush=True)
+
+    rounds = asyncio.run(
+        run(
+            args.workload or list(WORKLOADS),
+            args.concurrency,
+            database_url=args.database_url,
+            workers=args.workers,
+            apis=args.apis,
+            duration=args.duration,
+            wait=args.wait,
+            worker_arguments=worker_arguments,
+            report=report,
+        )
+    )
+    return 0 if all(r.lost == r.unfinished == 0 for r in rounds) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,147 @@
+"""Relay's stack as child processes on loopback, for the benchmarks that measure it whole.
+
+Temporal (the dev server on a file, as ``relay dev`` runs it), ``relay worker`` and ``relay api`` processes — several of
+each when asked — each on free ports, with their logs in one directory; and the database they
+share: an SQLite file beside Temporal's, or a new database on a PostgreSQL server (dropped after).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from activities.outbound import LOOPBACK_ALLOW
+from benchmarks.analytics import scratch_database
+from tests.helpers.serving import free_port
+from worker.dev import TEMPORAL_SQLITE_FLAGS, temporal_binary
+from workflows.search_attributes import dev_server_flags
+
+Process = subprocess.Popen[bytes]
+
+
+class Stack:
+    """Temporal, workers and APIs as child processes of this one, on loopback."""
+
+    def __init__(
+        self, directory: Path, database_url: str, apis: int = 1, task_queue: str = "bench"
+    ) -> None:
+        self.directory = directory
+        self.database_url = database_url
+        self.task_queue = task_queue
+        self.temporal_port = free_port()
+        self.api_ports = [free_port() for _ in range(apis)]
+        self.temporal: Process | None = None
+        self.apis: list[Process | None] = [None] * apis
+        self.workers: list[Process] = []
+        self._ports = [free_port(), free_port()]
+
+    @property
+    def api(self) -> Process | None:
+        return self.apis[0]
+
+    @property
+    def api_url(self) -> str:
+        return self.api_urls[0]
+
+    @property
+    def api_urls(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.api_ports]
+
+    def processes(self) -> dict[str, Process]:
+        """Every live child by name (``temporal``, ``worker0``…, ``api0``…)."""
+        named: dict[str, Process | None] = {"temporal": self.temporal}
+        named.update({f"worker{i}": w for i, w in enumerate(self.workers)})
+        named.update({f"api{i}": a for i, a in enumerate(self.apis)})
+        return {name: p for name, p in named.items() if p is not None and p.poll() is None}
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {
+            **os.environ,
+            "RELAY_DATABASE_URL": self.database_url,
+            "RELAY_TEMPORAL_ADDRESS": f"127.0.0.1:{self.temporal_port}",
+            "RELAY_TASK_QUEUE": self.task_queue,
+            "RELAY_OUTBOUND_ALLOW": LOOPBACK_ALLOW,
+            "RELAY_SYSTEM_SCHEDULES": "false",
+            "RELAY_STATE_DIR": str(self.directory),
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            **extra,
+        }
+
+    def start_temporal(self) -> None:
+        log = (self.directory / "temporal.log").open("ab")
+        command = [
+            temporal_binary(), "server", "start-dev", "--headless",
+            "--db-filename", str(self.directory / "temporal.db"),
+            "--port", str(self.temporal_port),
+            "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
+            "--log-level", "error", *TEMPORAL_SQLITE_FLAGS, *dev_server_flags(),
+        ]  # fmt: skip
+        self.temporal = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        wait_for_port(self.temporal_port, 60)
+
+    def start_worker(self, *arguments: str) -> Process:
+        worker = self._relay(["worker", *arguments], f"worker{len(self.workers)}")
+        self.workers.append(worker)
+        return worker
+
+    def start_api(self, index: int = 0) -> None:
+        """Start (or restart) the ``index``-th API on its port."""
+        port = self.api_ports[index]
+        self.apis[index] = self._relay(["api"], f"api{index}", RELAY_API_PORT=str(port))
+        wait_for_port(port, 60)
+
+    def _relay(self, command: list[str], name: str, **env: str) -> Process:
+        log = (self.directory / f"{name}.log").open("ab")
+        return subprocess.Popen(
+            [sys.executable, "-m", "worker.cli", *command],
+            env=self.env(**env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> None:
+        everything = [*self.apis, *self.workers, self.temporal]
+        for process in everything:
+            if process is not None and process.poll() is None:
+                process.terminate()
+        for process in everything:
+            if process is not None:
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+
+
+def kill9(process: Process | None) -> None:
+    assert process is not None
+    process.kill()  # SIGKILL
+    process.wait()
+
+
+def wait_for_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
+
+
+@contextmanager
+def stack_database(url: str, directory: Path) -> Iterator[str]:
+    """SQLite: a file in ``directory`` beside Temporal's; PostgreSQL: a new database on the
+    server of ``url``, dropped after."""
+    if url.startswith("sqlite"):
+        yield f"sqlite:///{directory}/relay.db"
+        return
+    with scratch_database(url) as scratch:
+        yield scratch

@@ -1,0 +1,22 @@
+"""A tiny run of the end-to-end benchmark: every webhook it posts ends in a completed run, and
+each round reports its rates, latencies and every process's CPU and memory."""
+
+from __future__ import annotations
+
+from benchmarks.end_to_end import run
+
+
+async def test_every_accepted_webhook_finishes_and_the_round_is_measured(
+    database_url: str,
+) -> None:
+    rounds = await run(["set", "http"], [2], database_url=database_url, duration=2, warmup=2)
+
+    assert [(r.workload, r.concurrency) for r in rounds] == [("set", 2), ("http", 2)]
+    for figures in rounds:
+        assert figures.accepted > 0
+        assert (figures.lost, figures.unfinished) == (0, 0)
+        assert figures.finished_per_s > 0
+        assert 0 < figures.effect_p50_ms <= figures.effect_p99_ms
+        assert 0 < figures.request_p50_ms <= figures.request_p99_ms
+        assert set(figures.cpu_percent) == set(figures.rss_mb) == {"temporal", "worker0", "api0"}
+        assert all(rss > 0 for rss in figures.rss_mb.values())
