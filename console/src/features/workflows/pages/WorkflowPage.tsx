@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { NavLink, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
+import { Link, NavLink, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
 import type { Workflow } from "../../../api/client";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
 import { duration, percent, StatusBadge, When } from "../../../components/format";
@@ -39,6 +39,11 @@ export function WorkflowPage() {
           {w.description && <p>{w.description}</p>}
         </div>
         <div className="actions">
+          {w.status !== "archived" && (
+            <Link className="button" to={`/workflows/${w.id}/builder`}>
+              Edit in the builder
+            </Link>
+          )}
           {w.status !== "active" && w.status !== "archived" && (
             <button type="button" className="primary" onClick={() => act("activate")} disabled={lifecycle.isPending}>
               Activate

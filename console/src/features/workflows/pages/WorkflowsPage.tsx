@@ -60,6 +60,9 @@ export function WorkflowsPage() {
       <header className="page-header">
         <h1 id="workflows-title">Workflows</h1>
         <div className="actions">
+          <Link className="button primary" to="/workflows/new/builder">
+            New workflow
+          </Link>
           <Link className="button" to="/templates">
             Create from a template
           </Link>
