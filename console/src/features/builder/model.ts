@@ -48,8 +48,9 @@ export function triggerOf(doc: Doc): Record<string, unknown> {
   return t && typeof t === "object" ? t : {};
 }
 
-/** Whether the canvas can edit this document as it is: nodes + edges, nothing else. */
-export function isGraphDoc(doc: unknown): doc is Doc {
+/** Whether the canvas can edit this document as it is: nodes + edges of the canonical
+ * ``known`` types, nothing else (other shapes are drawn from the server's canonical form). */
+export function isGraphDoc(doc: unknown, known: ReadonlySet<string>): doc is Doc {
   if (!doc || typeof doc !== "object" || Array.isArray(doc)) return false;
   const d = doc as Doc;
   return (
@@ -57,7 +58,7 @@ export function isGraphDoc(doc: unknown): doc is Doc {
     (d.edges === undefined || Array.isArray(d.edges)) &&
     !("steps" in d) &&
     !("actions" in d) &&
-    nodesOf(d).every((n) => n && typeof n.id === "string" && typeof n.type === "string") &&
+    nodesOf(d).every((n) => n && typeof n.id === "string" && known.has(n.type)) &&
     edgesOf(d).every((e) => e && typeof e.from === "string" && typeof e.to === "string")
   );
 }

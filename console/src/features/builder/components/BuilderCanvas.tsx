@@ -15,7 +15,7 @@ import {
   type NodeProps,
 } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
-import { useMemo, useState, type DragEvent } from "react";
+import { useEffect, useMemo, useState, type DragEvent } from "react";
 import {
   connect as connectDoc,
   edgesOf,
@@ -113,6 +113,7 @@ export function BuilderCanvas({
   onSelect,
   onChange,
   onAdd,
+  fit,
 }: {
   doc: Doc;
   types: Map<string, NodeTypeInfo>;
@@ -122,8 +123,16 @@ export function BuilderCanvas({
   onSelect: (id: string | null) => void;
   onChange: (next: (doc: Doc) => Doc, label: string) => void;
   onAdd: (type: string, at: XY) => void;
+  /** Changes when the whole drawing changed (an import, auto layout): the view fits it. */
+  fit: number;
 }) {
   const flow = useReactFlow();
+  useEffect(() => {
+    if (!fit) return;
+    // After React Flow has measured the new nodes.
+    const timer = setTimeout(() => void flow.fitView({ maxZoom: 1 }), 60);
+    return () => clearTimeout(timer);
+  }, [fit, flow]);
   const [dragging, setDragging] = useState<Map<string, XY>>(new Map());
   const [pending, setPending] = useState<{ from: string; to: string; labels: (string | null)[] } | null>(null);
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
@@ -200,19 +209,24 @@ export function BuilderCanvas({
       } else if (change.type === "select" && change.selected) {
         onSelect(change.id);
         setSelectedEdge(null);
-      } else if (change.type === "remove" && change.id !== TRIGGER) {
-        onChange((d) => removeDoc(d, change.id), "delete");
-        onSelect(null);
       }
     }
   };
 
   const onEdgesChange = (changes: EdgeChange[]) => {
-    const removed = changes.flatMap((c) => (c.type === "remove" ? [Number(c.id.slice(1))] : []));
     for (const c of changes) if (c.type === "select" && c.selected) setSelectedEdge(c.id);
-    if (removed.length) {
-      onChange((d) => ({ ...d, edges: edgesOf(d).filter((_, i) => !removed.includes(i)) }), "delete edge");
-    }
+  };
+
+  /** Delete (or Backspace): the selected nodes and edges, with the edges of those nodes, as
+   * one step to undo. */
+  const onDelete = ({ nodes: gone, edges: cut }: { nodes: Node[]; edges: Edge[] }) => {
+    const ids = gone.map((n) => n.id).filter((id) => id !== TRIGGER);
+    const indices = cut.map((e) => Number(e.id.slice(1)));
+    onChange((d) => {
+      const kept = { ...d, edges: edgesOf(d).filter((_, i) => !indices.includes(i)) };
+      return ids.reduce(removeDoc, kept);
+    }, "delete");
+    if (ids.length) onSelect(null);
   };
 
   const onConnect = (c: Connection) => {
@@ -253,6 +267,7 @@ export function BuilderCanvas({
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
+        onDelete={onDelete}
         onPaneClick={() => {
           onSelect(null);
           setSelectedEdge(null);

@@ -57,7 +57,7 @@ export function NodeEditor({
   }
   const node = nodesOf(doc).find((n) => n.id === id);
   if (id !== TRIGGER && !node) return null;
-  const on = (key: string | null) => problems.filter((p) => p.key === key).map((p) => p.message);
+  const on = (key: string | null) => problems.filter((p) => p.key === key);
   const info = node ? types.get(node.type) : undefined;
   return (
     <aside className="card builder-panel" aria-label="Node settings">
@@ -71,8 +71,8 @@ export function NodeEditor({
           <NodeIdInput id={id} onRename={(to) => { onEdit((d) => renameNode(d, id, to), "rename"); onSelect(to); }} />
           <Field name="name" schema={{ type: "string", description: "a label for people" }} value={node!.name} names={[]} problems={[]}
             onChange={(v) => onEdit((d) => ({ ...d, nodes: nodesOf(d).map((n) => (n.id === id ? withKey(n, "name", v) : n)) }), "name")} />
-          {on(null).map((m, i) => (
-            <p key={i} className="field-problem">{m}</p>
+          {on(null).map((p, i) => (
+            <p key={i} className={p.severity === "error" ? "field-problem" : "field-warning"}>{p.message}</p>
           ))}
           {info ? (
             <SchemaFields schema={info.schema as JsonSchema} get={(k) => fieldOf(node!, k)} set={(k, v) => onEdit((d) => setField(d, id, k, v), k)}
@@ -135,7 +135,7 @@ function SchemaFields({ schema, get, set, names, problems, skip = [] }: {
     <div className="form">
       {properties.map(([key, part]) => (
         <Field key={key} name={key} schema={part} value={get(key)} onChange={(v) => set(key, v)} names={names}
-          problems={problems.filter((p) => p.key === key).map((p) => p.message)} />
+          problems={problems.filter((p) => p.key === key)} />
       ))}
     </div>
   );
@@ -160,7 +160,7 @@ function TriggerForm({ doc, schema, names, dateFields, eventTypes, problems, onE
     <>
       <h2>Trigger</h2>
       <Field name="type" schema={(schema.properties?.type ?? {}) as JsonSchema} value={trigger.type} names={[]}
-        problems={problems.filter((p) => p.key === "type").map((p) => p.message)} onChange={(v) => onEdit((d) => setTrigger(d, "type", v), "type")} />
+        problems={problems.filter((p) => p.key === "type")} onChange={(v) => onEdit((d) => setTrigger(d, "type", v), "type")} />
       <div className="field">
         <label htmlFor="trigger-event">event</label>
         <input id="trigger-event" list="event-types" value={typeof trigger.event === "string" ? trigger.event : ""}
@@ -185,7 +185,7 @@ function TriggerForm({ doc, schema, names, dateFields, eventTypes, problems, onE
         {when !== "now" && (
           <>
             <label htmlFor="trigger-start-amount">by</label>
-            <DurationInput id="trigger-start-amount" aria-describedby="trigger-start-help" value={start[when]}
+            <DurationInput id="trigger-start-amount" name="start" aria-describedby="trigger-start-help" value={start[when]}
               onChange={(v) => setStart({ ...start, [when]: v })} />
             <label htmlFor="trigger-start-field">{when} the field</label>
             <input id="trigger-start-field" list="date-fields" value={String(start.field ?? "")}

@@ -52,8 +52,11 @@ export type FieldProps = {
   value: unknown;
   onChange: (value: unknown) => void;
   names: string[];
-  problems: string[];
+  problems: Found[];
 };
+
+/** A problem validation found on a field; warnings advise, errors stop activation. */
+export type Found = { message: string; severity: "error" | "warning" };
 
 /** One configuration key: a label naming the key, its widget, its description and problems. */
 export function Field(props: FieldProps) {
@@ -62,15 +65,16 @@ export function Field(props: FieldProps) {
   const widget = widgetFor(name, schema, props.value);
   const describedBy = `${id}-help`;
   return (
-    <div className={`field${problems.length ? " invalid" : ""}`}>
+    <div className={`field${problems.some((p) => p.severity === "error") ? " invalid" : ""}`}>
       <label htmlFor={id}>{name}</label>
       <Widget {...props} id={id} widget={widget} describedBy={describedBy} />
       <span id={describedBy} className="muted small">
         {schema.description}
       </span>
       {problems.map((p, i) => (
-        <span key={i} className="field-problem">
-          {p}
+        <span key={i} className={p.severity === "error" ? "field-problem" : "field-warning"}>
+          {p.severity === "warning" && "warning: "}
+          {p.message}
         </span>
       ))}
     </div>
@@ -88,10 +92,10 @@ function Widget({
   names,
   problems,
 }: FieldProps & { id: string; widget: ReturnType<typeof widgetFor>; describedBy: string }) {
-  const common = { id, "aria-describedby": describedBy, "aria-invalid": problems.length > 0 || undefined };
+  const common = { id, "aria-describedby": describedBy, "aria-invalid": problems.some((p) => p.severity === "error") || undefined };
   switch (widget) {
     case "duration":
-      return <DurationInput {...common} value={value} onChange={onChange} />;
+      return <DurationInput {...common} name={name} value={value} onChange={onChange} />;
     case "recipient":
       return (
         <select {...common} value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value || undefined)}>
@@ -136,7 +140,7 @@ type Common = { id: string; "aria-describedby": string; "aria-invalid"?: boolean
 
 /** A number and a unit ("24" "hours" → "24h"); a negative number is before. A value this
  * cannot show (ISO 8601, an object) is edited as text. */
-export function DurationInput({ value, onChange, ...common }: Common & { value: unknown; onChange: (v: unknown) => void }) {
+export function DurationInput({ name, value, onChange, ...common }: Common & { name: string; value: unknown; onChange: (v: unknown) => void }) {
   const match = typeof value === "string" ? /^(-?\d+(?:\.\d+)?)([mhd])$/.exec(value) : null;
   const [unit, setUnit] = useState<string>(match?.[2] ?? "h");
   if (value !== undefined && !match) {
@@ -159,7 +163,7 @@ export function DurationInput({ value, onChange, ...common }: Common & { value: 
         onChange={(e) => onChange(e.target.value === "" ? undefined : `${e.target.value}${current}`)}
       />
       <select
-        aria-label={`unit of ${common.id}`}
+        aria-label={`${name} unit`}
         value={current}
         onChange={(e) => {
           setUnit(e.target.value);

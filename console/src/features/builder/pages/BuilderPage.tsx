@@ -33,12 +33,14 @@ export function BuilderPage() {
 function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const catalog = useNodeTypes().data!;
   const types = useMemo(() => new Map<string, NodeTypeInfo>(catalog.types.map((t) => [t.name, t])), [catalog]);
-  const history = useHistory<Doc>(isGraphDoc(initial) ? layout(initial) : initial);
+  const known = useMemo(() => new Set(catalog.types.map((t) => t.name)), [catalog]);
+  const history = useHistory<Doc>(isGraphDoc(initial, known) ? layout(initial) : initial);
   const doc = history.value;
   const [selected, setSelected] = useState<string | null>(null);
-  const [view, setView] = useState<"canvas" | "json">(isGraphDoc(initial) ? "canvas" : "json");
+  const [view, setView] = useState<"canvas" | "json">(isGraphDoc(initial, known) ? "canvas" : "json");
   const [path, setPath] = useState<Set<string>>(new Set());
   const location = useLocation();
+  const [fit, setFit] = useState(0);
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [importError, setImportError] = useState<unknown>(null);
   const validation = useValidation(doc);
@@ -47,7 +49,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const workflow = useWorkflow(id ?? "");
   const eventTypes = useEventTypes();
   const navigate = useNavigate();
-  const graph = isGraphDoc(doc);
+  const graph = isGraphDoc(doc, known);
 
   const edit = useCallback((next: (d: Doc) => Doc) => {
     history.set(next);
@@ -131,7 +133,8 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
 
   const applyDocument = async (parsed: unknown, source: string) => {
     setImportError(null);
-    if (isGraphDoc(parsed)) {
+    setFit((n) => n + 1);
+    if (isGraphDoc(parsed, known)) {
       history.set(layout(parsed));
       setNotice(null);
       return;
@@ -198,7 +201,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
         <div className="actions">
           <button type="button" onClick={history.undo} disabled={!history.canUndo} aria-keyshortcuts="Control+Z">Undo</button>
           <button type="button" onClick={history.redo} disabled={!history.canRedo} aria-keyshortcuts="Control+Shift+Z">Redo</button>
-          <button type="button" onClick={() => edit((d) => layout(d, true))} disabled={!graph}>Auto layout</button>
+          <button type="button" onClick={() => { edit((d) => layout(d, true)); setFit((n) => n + 1); }} disabled={!graph}>Auto layout</button>
           <label className="button file">
             Import
             <input type="file" accept=".json,application/json" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ""; }} />
@@ -231,7 +234,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
         <div className="builder-grid">
           <Palette types={catalog.types} onPick={pick} />
           <BuilderCanvas doc={doc} types={types} marks={marks} path={path} selected={selected} onSelect={setSelected}
-            onChange={(next) => edit(next)} onAdd={(type, at) => add(type, at)} />
+            onChange={(next) => edit(next)} onAdd={(type, at) => add(type, at)} fit={fit} />
           <NodeEditor doc={doc} id={selected && (selected === TRIGGER || nodesOf(doc).some((n) => n.id === selected)) ? selected : null}
             catalog={catalog} types={types} problems={selectedProblems} names={names} dateFields={dateFields}
             eventTypes={(eventTypes.data ?? []).map((t) => t.type)} onEdit={(next) => edit(next)} onSelect={setSelected} />
