@@ -33,18 +33,20 @@ export type EventTypeEntry = {
   roles?: Record<string, string>;
 };
 
-/** The server's validation of the draft, ``delay`` ms after it last changed. */
+/** The server's validation of the draft, ``delay`` ms after it last changed; and whether the
+ * answer is about the draft as it is now. */
 export function useValidation(doc: Doc, delay = 400) {
   const [settled, setSettled] = useState(doc);
   useEffect(() => {
     const timer = setTimeout(() => setSettled(doc), delay);
     return () => clearTimeout(timer);
   }, [doc, delay]);
-  return useQuery({
+  const query = useQuery({
     queryKey: ["validate", settled],
     queryFn: async () => validate(settled),
     placeholderData: (previous) => previous,
   });
+  return { query, current: settled === doc && !query.isPlaceholderData };
 }
 
 export async function validate(doc: unknown, canonical = false): Promise<Validation> {

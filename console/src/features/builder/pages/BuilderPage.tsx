@@ -43,7 +43,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const [fit, setFit] = useState(0);
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [importError, setImportError] = useState<unknown>(null);
-  const validation = useValidation(doc);
+  const { query: validation, current: checked } = useValidation(doc);
   const save = useSave();
   const lifecycle = useLifecycle();
   const workflow = useWorkflow(id ?? "");
@@ -225,7 +225,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
           <button type="button" aria-pressed={view === "canvas"} onClick={() => (graph ? setView("canvas") : void applyDocument(doc, "The JSON"))}>Canvas</button>
           <button type="button" aria-pressed={view === "json"} onClick={() => setView("json")}>JSON</button>
         </div>
-        <ValidationSummary valid={report?.valid} errors={report?.errors.length ?? 0} warnings={report?.warnings.length ?? 0} pending={validation.isFetching} />
+        <ValidationSummary valid={report?.valid} errors={report?.errors.length ?? 0} warnings={report?.warnings.length ?? 0} pending={!checked} />
       </div>
       {notice && <p role="status" className="notice">{notice}</p>}
       <ProblemAlert error={save.error ?? lifecycle.error} title="Not saved" />
