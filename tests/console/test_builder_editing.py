@@ -123,3 +123,13 @@ async def test_a_welcome_campaign_by_keyboard_with_undo_redo_and_an_identical_ro
     await page.reload()
     await expect(canvas.get_by_label("Engaged (goal)")).to_be_visible()
     assert await document(page) == edited
+
+    # An edit not yet saved cannot be activated: activation runs the saved version.
+    activate = page.get_by_role("button", name="Activate")
+    await expect(activate).to_be_enabled()
+    await page.get_by_label("Name", exact=True).fill("Welcome campaign, v2")
+    await expect(page.get_by_text("unsaved changes")).to_be_visible()
+    await expect(activate).to_be_disabled()
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status").filter(has_text="Saved as version 2")).to_be_visible()
+    await expect(activate).to_be_enabled()

@@ -41,6 +41,8 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const [path, setPath] = useState<Set<string>>(new Set());
   const location = useLocation();
   const [fit, setFit] = useState(0);
+  const [savedRevision, setSavedRevision] = useState<number | null>(id ? 0 : null);
+  const dirty = savedRevision !== history.revision;
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [importError, setImportError] = useState<unknown>(null);
   const { query: validation, current: checked } = useValidation(doc);
@@ -175,6 +177,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
       onSuccess: (w) => {
         const saved = `Saved as version ${w.version}.`;
         setNotice(saved);
+        setSavedRevision(history.revision);
         if (!id) navigate(`/workflows/${w.id}/builder`, { replace: true, state: { notice: saved } });
       },
     });
@@ -196,6 +199,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
             ) : (
               "Not saved yet"
             )}
+            {id && dirty && " · unsaved changes"}
           </p>
         </div>
         <div className="actions">
@@ -210,7 +214,8 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
           <button type="button" className="primary" onClick={onSave} disabled={save.isPending}>{save.isPending ? "Saving…" : "Save"}</button>
           {id && w && w.status !== "active" && w.status !== "archived" && (
             <button type="button" onClick={() => lifecycle.mutate({ ids: [id], action: "activate" }, { onSuccess: () => setNotice("Active: it now runs on every matching event.") })}
-              disabled={lifecycle.isPending || !report?.valid || w.version === undefined}>
+              disabled={lifecycle.isPending || !report?.valid || dirty}
+              title={dirty ? "Save the changes first: activation runs the saved version" : undefined}>
               Activate
             </button>
           )}
