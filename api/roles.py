@@ -72,6 +72,7 @@ PUBLIC = frozenset(
         "GET /readyz",
         "GET /metrics",
         "GET /v1/schema",  # the definition language's JSON Schema: no tenant's data
+        "GET /v1/node-types",  # the node types' schemas, from the same declarations
         "POST /v1/hooks/{workflow_id}/{token}",  # its URL holds a token of its own
         "GET /v1/exports/{id}/file",  # a signed, expiring link (``api.signed_links``)
         # The codec server authenticates with its own token (``api.routes.codec``).
@@ -119,6 +120,7 @@ ROUTES: dict[str, Access] = {
     "POST /v1/workflows/from-template": change(EDITORS, "workflow.created"),
     "POST /v1/workflows/{workflow_id}/test": read(EDITORS),  # live mode has real effects
     "POST /v1/workflows/bulk-test": read(EDITORS),
+    "POST /v1/workflows/simulate": read(EDITORS),  # a draft, simulated: nothing is sent
     "GET /v1/workflows/{workflow_id}/hook": read(EDITORS),  # the URL is a credential
     "POST /v1/workflows/{workflow_id}/hook": change(EDITORS, "hook.issued", "workflow", W),
     "DELETE /v1/workflows/{workflow_id}/hook": change(EDITORS, "hook.removed", "workflow", W),

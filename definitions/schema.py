@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from definitions.models import TRIGGER_TYPES
-from definitions.nodes import REGISTRY, type_aliases
+from definitions.nodes import FAMILIES, REGISTRY, type_aliases
 from definitions.nodes.fields import (
     Absent,
     Case,
@@ -30,7 +30,7 @@ from definitions.nodes.fields import (
     Variant,
     optional,
 )
-from definitions.nodes.spec import Param
+from definitions.nodes.spec import NodeType, Param
 from definitions.schedules import OVERLAP_POLICIES
 from definitions.triggers import DATE_RELATIVE_KINDS
 
@@ -199,3 +199,71 @@ def _tidy(value: Any) -> Any:
     if isinstance(value, list):
         return [_tidy(item) for item in value]
     return value
+
+
+# --------------------------------------------------------------------------- node types
+
+_FLOW_KEYS_BY_LABEL = {
+    "default": "default",
+    "timeout": "on_timeout",
+    "body": "body",
+    "branch": "branches",
+}
+"""A sub-flow written inline on a node, by the label of the edge it stands for."""
+_COMMON_STEP_KEYS = ("when", "retry", "timeout", "on_error", "output")
+
+
+def _flow_keys(declared: NodeType) -> list[str]:
+    """The keys holding sub-flows: a graph editor draws them as labelled edges instead."""
+    keys = [key for _, inline in declared.inline_branches for key in inline]
+    keys += [
+        key
+        for label, key in _FLOW_KEYS_BY_LABEL.items()
+        if label in declared.leaving and key in declared.keys
+    ]
+    return keys
+
+
+def _params_schema(title: str, params: dict[str, Param]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        f"{key}_": (Annotated[annotation, Field(alias=key)], info)
+        for key, (annotation, info) in params.items()
+    }
+    model = create_model(title, __config__=ConfigDict(extra="allow"), **fields)
+    schema: dict[str, Any] = _tidy(model.model_json_schema(by_alias=True))
+    return schema
+
+
+def node_type_catalog() -> dict[str, Any]:
+    """Every node type as an editor offers it: its family, the edge labels leaving it, the keys
+    it cannot do without and the JSON Schema of its configuration; the keys every step has
+    (``common``) and the trigger's schema. The same declarations as ``definition_json_schema``."""
+    every = _step_params()
+    types = []
+    for family in FAMILIES:
+        for declared in family.TYPES:
+            flows = _flow_keys(declared)
+            # Its own declarations in their written order, then the keys it shares.
+            order = [*declared.schema, *sorted(declared.keys - set(declared.schema))]
+            own = {key: every[key] for key in order if key in every}
+            params = {k: v for k, v in own.items() if k not in flows and k not in _COMMON}
+            types.append(
+                {
+                    "name": declared.name,
+                    "family": family.__name__.rpartition(".")[2],
+                    "kind": declared.kind,
+                    "aliases": sorted(declared.aliases),
+                    "labels": sorted(label for label in declared.leaving if label),
+                    "plain_edge": None in declared.leaving,
+                    "branch_list": declared.branch_list,
+                    "needs": [list(group) for group in declared.needs],
+                    "flow_keys": flows,
+                    "schema": _params_schema(declared.name, params),
+                }
+            )
+    common = {key: _COMMON[key] for key in _COMMON_STEP_KEYS}
+    return {
+        "types": types,
+        "common": _params_schema("common", common),
+        "trigger": _tidy(Trigger.model_json_schema(by_alias=True)),
+    }

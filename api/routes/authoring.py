@@ -17,12 +17,18 @@ from api.routes.workflows import (
     load_document,
     workflow_out,
 )
-from api.schemas.workflows import MAX_VERSION, ProblemOut, ValidationOut, WorkflowOut
+from api.schemas.workflows import (
+    MAX_VERSION,
+    NodeTypesOut,
+    ProblemOut,
+    ValidationOut,
+    WorkflowOut,
+)
 from api.storable import json_problem
 from definitions.documents import dump_json, dump_yaml, parse_yaml
 from definitions.errors import DefinitionError, Problem
 from definitions.loading import check_definition
-from definitions.schema import definition_json_schema
+from definitions.schema import definition_json_schema, node_type_catalog
 from definitions.stored_checks import event_type_problems, stored_data_problems
 from storage.db import in_thread
 from storage.event_types import get_event_type
@@ -81,11 +87,14 @@ Submitted = Annotated[Any, Depends(read_document)]
 # --------------------------------------------------------------------------- validate
 
 
-@router.post("/v1/workflows/validate", openapi_extra=_DOCUMENT_BODY)
+@router.post(
+    "/v1/workflows/validate", openapi_extra=_DOCUMENT_BODY, response_model_exclude_none=True
+)
 async def validate_draft(
-    request: Request, tenant: CurrentTenant, session: SessionDep
+    request: Request, tenant: CurrentTenant, session: SessionDep, canonical: bool = False
 ) -> ValidationOut:
     """Errors and warnings of a draft document, each at its path; stores nothing.
+    ``canonical=true`` adds the document's canonical form (what the visual builder draws).
 
     Always 200: an invalid document is a report with ``valid: false``, not a failed request.
     """
@@ -93,10 +102,10 @@ async def validate_draft(
         document = await read_document(request)
     except DefinitionError as exc:
         return _report(exc.problems, [])
-    return await in_thread(_validate, document, session, tenant)
+    return await in_thread(_validate, document, session, tenant, canonical=canonical)
 
 
-@router.post("/v1/workflows/{workflow_id}/validate")
+@router.post("/v1/workflows/{workflow_id}/validate", response_model_exclude_none=True)
 def validate_stored(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> ValidationOut:
     """Errors and warnings of the workflow's latest version, as activation would see them."""
     workflow = find_workflow(session, tenant, workflow_id)
@@ -105,7 +114,12 @@ def validate_stored(workflow_id: str, tenant: CurrentTenant, session: SessionDep
 
 
 def _validate(
-    document: Any, session: Session, tenant: str, workflow_id: str | None = None
+    document: Any,
+    session: Session,
+    tenant: str,
+    workflow_id: str | None = None,
+    *,
+    canonical: bool = False,
 ) -> ValidationOut:
     if problem := json_problem(document):
         return _report([problem], [])
@@ -120,7 +134,10 @@ def _validate(
         )
         more_errors += event_type_problems(document.get("event_types"), stored)
         errors, warnings = errors + more_errors, warnings + more_warnings
-    return _report(errors, warnings)
+    out = _report(errors, warnings)
+    if canonical and report.definition is not None:
+        out.definition = report.definition.canonical()
+    return out
 
 
 def _report(errors: list[Problem], warnings: list[Problem]) -> ValidationOut:
@@ -178,6 +195,19 @@ def export_workflow(
 def schema() -> Response:
     """The JSON Schema of a definition document, for editors. Needs no API key."""
     return Response(_schema_text(), media_type="application/schema+json")
+
+
+@router.get("/v1/node-types")
+def node_types() -> NodeTypesOut:
+    """Every node type by family — the edge labels leaving it, the keys it needs and its
+    config's JSON Schema — with the common step keys' and the trigger's schema: what the visual
+    builder's palette and forms are made of."""
+    return _node_types()
+
+
+@cache
+def _node_types() -> NodeTypesOut:
+    return NodeTypesOut.model_validate(node_type_catalog())
 
 
 @cache

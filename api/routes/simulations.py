@@ -12,11 +12,12 @@ from sqlmodel import Session
 from activities.record_actions import record_view
 from api.deps import CurrentTenant, Deps, Simulator
 from api.errors import ApiError, NotFound
-from api.routes.workflows import find_version, find_workflow, version_to_run
+from api.routes.workflows import find_version, find_workflow, load_document, version_to_run
 from api.schemas.runs import RunStarted
 from api.schemas.simulations import (
     BulkTestIn,
     BulkTestOut,
+    DraftTestIn,
     ScriptedEventIn,
     SimulationOut,
     TestEventIn,
@@ -115,18 +116,44 @@ async def _simulate(
     outputs: dict[str, Any],
 ) -> SimulationOut:
     definition = Definition.model_validate(version.definition)
+    target = (workflow.tenant_id, workflow.id, version.version)
+    return await _simulate_definition(simulator, engine, target, definition, event, events, outputs)
+
+
+@router.post("/simulate")
+async def simulate_draft(body: DraftTestIn, tenant: CurrentTenant, deps: Deps) -> SimulationOut:
+    """A draft document (not stored) simulated as ``/{id}/test`` simulates a stored one: the
+    visual builder's try-it panel. A document with errors is a 422 with each at its path."""
+    definition = load_document(body.definition)
+    target = (tenant, body.workflow_id or "draft", 0)
+    return await _simulate_definition(
+        _simulator(deps), deps.engine, target, definition, body.event, body.events, body.outputs
+    )
+
+
+async def _simulate_definition(
+    simulator: Simulator,
+    engine: Engine,
+    target: tuple[str, str, int],
+    definition: Definition,
+    event: TestEventIn | None,
+    events: list[ScriptedEventIn],
+    outputs: dict[str, Any],
+) -> SimulationOut:
+    """``target``: the tenant, the workflow id and the version number the run would carry."""
+    tenant_id, workflow_id, version = target
     request = simulation_request(
         definition,
         event.model_dump(exclude_none=True) if event else None,
         [e.model_dump(exclude_none=True) for e in events],
-        schema=await in_thread(event_schema, engine, workflow.tenant_id, definition),
+        schema=await in_thread(event_schema, engine, tenant_id, definition),
         outputs=outputs,
-        tenant_id=workflow.tenant_id,
-        workflow_id=workflow.id,
-        version=version.version,
+        tenant_id=tenant_id,
+        workflow_id=workflow_id,
+        version=version,
     )
     spec, request.tenant = await in_thread(
-        _event_type_and_profile, engine, workflow.tenant_id, request.trigger["type"]
+        _event_type_and_profile, engine, tenant_id, request.trigger["type"]
     )
     # What intake adds to an arriving event (runs.intake), so the simulated run reads the same
     # context as a live one: the catalog's derived fields and recipient roles.
@@ -138,7 +165,7 @@ async def _simulate(
         report = await simulator.simulate(request)
     except TimeoutError as exc:
         raise ApiError(504, "Simulation timed out", str(exc)) from exc
-    return SimulationOut(workflow_id=workflow.id, version=version.version, **report)
+    return SimulationOut(workflow_id=workflow_id, version=version, **report)
 
 
 def _event_type(engine: Engine, tenant_id: str, name: str) -> EventTypeSpec | None:

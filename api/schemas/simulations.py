@@ -93,6 +93,23 @@ class TestIn(BaseModel):
         return self
 
 
+class DraftTestIn(BaseModel):
+    """A draft's simulation: the document itself, with the event, script and mocks of a test."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    definition: JsonObject = Field(description="a definition document (SPEC §2), not stored")
+    workflow_id: Key | None = Field(
+        default=None, description="the stored workflow the draft edits, if any (for its context)"
+    )
+    event: TestEventIn | None = None
+    events: list[ScriptedEventIn] = Field(default_factory=list, max_length=MAX_SCRIPTED_EVENTS)
+    outputs: JsonObject = Field(
+        default_factory=dict,
+        description="node id → what its action returns in the simulation (a mocked response)",
+    )
+
+
 class BulkTestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

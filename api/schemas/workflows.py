@@ -69,6 +69,34 @@ class ValidationOut(BaseModel):
     valid: bool = Field(description="no errors (warnings do not count): it can be activated")
     errors: list[ProblemOut]
     warnings: list[ProblemOut]
+    definition: dict[str, Any] | None = Field(
+        default=None,
+        description="with ?canonical=true: the document in canonical form (nodes + edges), "
+        "when it normalised — what an editor draws",
+    )
+
+
+class NodeTypeOut(BaseModel):
+    name: str = Field(description="the canonical type name")
+    family: str = Field(description="actions, records, branching, waits, loops, calls, control")
+    kind: str = Field(description="how it is drawn: action, branch, wait, flow, goal, stop")
+    aliases: list[str]
+    labels: list[str] = Field(description="the labelled edges that may leave it")
+    plain_edge: bool = Field(description="an unlabelled edge (the next step) may leave it")
+    branch_list: str | None = Field(
+        description="a config list whose items' names are edge labels too (cases, variants)"
+    )
+    needs: list[list[str]] = Field(description="at least one key of each group has a value")
+    flow_keys: list[str] = Field(description="keys holding inline sub-flows (drawn as edges)")
+    schema_: dict[str, Any] = Field(alias="schema", description="JSON Schema of its config")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class NodeTypesOut(BaseModel):
+    types: list[NodeTypeOut]
+    common: dict[str, Any] = Field(description="JSON Schema of the keys every step has")
+    trigger: dict[str, Any] = Field(description="JSON Schema of the trigger")
 
 
 class Change(BaseModel):

@@ -5,6 +5,7 @@ import { Empty } from "./components/feedback";
 import { SignInPage } from "./features/auth/pages/SignInPage";
 import { AnalyticsPage } from "./features/analytics/pages/AnalyticsPage";
 import { WorkflowAnalyticsTab } from "./features/analytics/pages/WorkflowAnalyticsTab";
+import { BuilderPage } from "./features/builder/pages/BuilderPage";
 import { EventsPage } from "./features/events/pages/EventsPage";
 import { TemplatesPage } from "./features/templates/pages/TemplatesPage";
 import { NotificationsPage } from "./features/notifications/pages/NotificationsPage";
@@ -22,6 +23,8 @@ export function App() {
       <Route element={<Layout />}>
         <Route index element={<Navigate to="/workflows" replace />} />
         <Route path="workflows" element={<WorkflowsPage />} />
+        <Route path="workflows/new/builder" element={<BuilderPage />} />
+        <Route path="workflows/:workflowId/builder" element={<BuilderPage />} />
         <Route path="workflows/:workflowId" element={<WorkflowPage />}>
           <Route index element={<WorkflowFlowTab />} />
           <Route path="runs" element={<WorkflowRunsTab />} />

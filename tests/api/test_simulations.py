@@ -193,3 +193,23 @@ async def test_activation_refuses_a_definition_with_errors(api: Any, engine: Eng
         session.commit()
     body = problem(await api.post(f"/v1/workflows/{workflow_id}/activate"), 422)
     assert [e["path"] for e in body["errors"]] == ["trigger.delay"]
+
+
+async def test_a_draft_is_simulated_without_being_stored(api: Any) -> None:
+    response = await api.post(
+        "/v1/workflows/simulate",
+        json={"definition": WELCOME, "event": {"data": USER},
+              "events": [{"at": "P1D", "type": "user.replied", "data": {"text": "thanks"}}]},
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["workflow_id"], body["status"], body["path"]) == (
+        "draft", "completed", ["hi", "reply", "tips"],
+    )  # fmt: skip
+    assert body["steps"][0]["content"]["to"] == ["ann@example.com"]
+    assert (await api.get("/v1/workflows")).json()["items"] == []
+
+    broken = await api.post(
+        "/v1/workflows/simulate", json={"definition": {**WELCOME, "steps": [{"type": "wait"}]}}
+    )
+    assert [e["path"] for e in problem(broken, 422)["errors"]] == ["steps[0].duration"]

@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from api.deps import ApiDeps
 from tests.api.conftest import new_tenant
 from tests.helpers.peers import LOOPBACK, SmtpSink
 from tests.helpers.temporal import relay_worker
+from worker.simulator import Simulator
 
 CHROMIUM = Path(os.environ.get("RELAY_CHROMIUM", "/usr/bin/chromium"))
 SHOTS = os.environ.get("RELAY_CONSOLE_SCREENSHOTS")
@@ -116,8 +118,19 @@ def ended(run: dict[str, Any]) -> bool:
     return run.get("status") not in ("running", "waiting")
 
 
+@pytest.fixture(scope="session")
+async def simulator() -> AsyncIterator[Simulator]:
+    """The builder's try-it panel simulates drafts (a time-skipping test server, started on
+    first use)."""
+    simulator = Simulator(max_drift=timedelta(days=100_000), refresh_early=False)
+    yield simulator
+    await simulator.close()
+
+
 @pytest.fixture
-async def console(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Console]:
+async def console(
+    dev_env: WorkflowEnvironment, engine: Engine, simulator: Simulator
+) -> AsyncIterator[Console]:
     _, key = new_tenant(engine, "Console Co")
     with SmtpSink() as smtp:
         async with relay_worker(dev_env.client, engine, smtp_url=smtp.url()) as worker:
@@ -125,7 +138,12 @@ async def console(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator
             async def connect() -> Client:
                 return dev_env.client
 
-            deps = ApiDeps(engine=engine, connect_temporal=connect, task_queue=worker.task_queue)
+            deps = ApiDeps(
+                engine=engine,
+                connect_temporal=connect,
+                task_queue=worker.task_queue,
+                simulator=simulator,
+            )
             config = uvicorn.Config(
                 create_app(deps), host=LOOPBACK, port=0, log_level="warning", lifespan="off"
             )

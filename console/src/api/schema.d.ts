@@ -473,6 +473,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/node-types": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Node Types
+         * @description Every node type by family — the edge labels leaving it, the keys it needs and its
+         *     config's JSON Schema — with the common step keys' and the trigger's schema: what the visual
+         *     builder's palette and forms are made of.
+         */
+        get: operations["node_types_v1_node_types_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/notifications": {
         parameters: {
             query?: never;
@@ -1051,6 +1073,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/simulate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate Draft
+         * @description A draft document (not stored) simulated as ``/{id}/test`` simulates a stored one: the
+         *     visual builder's try-it panel. A document with errors is a 422 with each at its path.
+         *
+         *     Roles: admin, editor.
+         */
+        post: operations["simulate_draft_v1_workflows_simulate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/validate": {
         parameters: {
             query?: never;
@@ -1063,6 +1108,7 @@ export interface paths {
         /**
          * Validate Draft
          * @description Errors and warnings of a draft document, each at its path; stores nothing.
+         *     ``canonical=true`` adds the document's canonical form (what the visual builder draws).
          *
          *     Always 200: an invalid document is a report with ``valid: false``, not a failed request.
          *
@@ -1793,6 +1839,34 @@ export interface components {
             trigger: components["schemas"]["Change"] | null;
         };
         /**
+         * DraftTestIn
+         * @description A draft's simulation: the document itself, with the event, script and mocks of a test.
+         */
+        DraftTestIn: {
+            /**
+             * Definition
+             * @description a definition document (SPEC §2), not stored
+             */
+            definition: {
+                [key: string]: unknown;
+            };
+            event?: components["schemas"]["TestEventIn"] | null;
+            /** Events */
+            events?: components["schemas"]["ScriptedEventIn"][];
+            /**
+             * Outputs
+             * @description node id → what its action returns in the simulation (a mocked response)
+             */
+            outputs?: {
+                [key: string]: unknown;
+            };
+            /**
+             * Workflow Id
+             * @description the stored workflow the draft edits, if any (for its context)
+             */
+            workflow_id?: string | null;
+        };
+        /**
          * DropOff
          * @description Where runs stopped: the last step of the runs that ended, by how they ended, and the
          *     open steps (waiting or running) of the runs still in flight.
@@ -2424,6 +2498,77 @@ export interface components {
             type: string;
             /** Visits */
             visits: number;
+        };
+        /** NodeTypeOut */
+        NodeTypeOut: {
+            /** Aliases */
+            aliases: string[];
+            /**
+             * Branch List
+             * @description a config list whose items' names are edge labels too (cases, variants)
+             */
+            branch_list: string | null;
+            /**
+             * Family
+             * @description actions, records, branching, waits, loops, calls, control
+             */
+            family: string;
+            /**
+             * Flow Keys
+             * @description keys holding inline sub-flows (drawn as edges)
+             */
+            flow_keys: string[];
+            /**
+             * Kind
+             * @description how it is drawn: action, branch, wait, flow, goal, stop
+             */
+            kind: string;
+            /**
+             * Labels
+             * @description the labelled edges that may leave it
+             */
+            labels: string[];
+            /**
+             * Name
+             * @description the canonical type name
+             */
+            name: string;
+            /**
+             * Needs
+             * @description at least one key of each group has a value
+             */
+            needs: string[][];
+            /**
+             * Plain Edge
+             * @description an unlabelled edge (the next step) may leave it
+             */
+            plain_edge: boolean;
+            /**
+             * Schema
+             * @description JSON Schema of its config
+             */
+            schema: {
+                [key: string]: unknown;
+            };
+        };
+        /** NodeTypesOut */
+        NodeTypesOut: {
+            /**
+             * Common
+             * @description JSON Schema of the keys every step has
+             */
+            common: {
+                [key: string]: unknown;
+            };
+            /**
+             * Trigger
+             * @description JSON Schema of the trigger
+             */
+            trigger: {
+                [key: string]: unknown;
+            };
+            /** Types */
+            types: components["schemas"]["NodeTypeOut"][];
         };
         /** NotificationOut */
         NotificationOut: {
@@ -3402,6 +3547,13 @@ export interface components {
         };
         /** ValidationOut */
         ValidationOut: {
+            /**
+             * Definition
+             * @description with ?canonical=true: the document in canonical form (nodes + edges), when it normalised — what an editor draws
+             */
+            definition?: {
+                [key: string]: unknown;
+            } | null;
             /** Errors */
             errors: components["schemas"]["ProblemOut"][];
             /**
@@ -5952,6 +6104,44 @@ export interface operations {
             };
             /** @description too many failed authentications from this address: retry after `Retry-After` */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    node_types_v1_node_types_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NodeTypesOut"];
+                };
+            };
+            /** @description the request is invalid: each problem with its path */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9130,9 +9320,116 @@ export interface operations {
             };
         };
     };
-    validate_draft_v1_workflows_validate_post: {
+    simulate_draft_v1_workflows_simulate_post: {
         parameters: {
             query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DraftTestIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulationOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    validate_draft_v1_workflows_validate_post: {
+        parameters: {
+            query?: {
+                canonical?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9207,7 +9504,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemDetails"];
                 };
             };
-            /** @description the request is invalid: each problem with its path */
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;

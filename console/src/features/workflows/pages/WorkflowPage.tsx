@@ -1,5 +1,5 @@
 import { useState } from "react";
-import { NavLink, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
+import { Link, NavLink, Outlet, useNavigate, useOutletContext, useParams } from "react-router-dom";
 import type { Workflow } from "../../../api/client";
 import { useMay } from "../../../api/me";
 import { Empty, Loading, ProblemAlert } from "../../../components/feedback";
@@ -42,6 +42,11 @@ export function WorkflowPage() {
         </div>
         {may.edit_workflows && (
         <div className="actions">
+          {w.status !== "archived" && (
+            <Link className="button" to={`/workflows/${w.id}/builder`}>
+              Edit in the builder
+            </Link>
+          )}
           {w.status !== "active" && w.status !== "archived" && (
             <button type="button" className="primary" onClick={() => act("activate")} disabled={lifecycle.isPending}>
               Activate

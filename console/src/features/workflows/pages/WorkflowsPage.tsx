@@ -63,6 +63,9 @@ export function WorkflowsPage() {
         <h1 id="workflows-title">Workflows</h1>
         {may.edit_workflows && (
           <div className="actions">
+            <Link className="button primary" to="/workflows/new/builder">
+              New workflow
+            </Link>
             <Link className="button" to="/templates">
               Create from a template
             </Link>

@@ -1,0 +1,310 @@
+import {
+  Background,
+  Controls,
+  Handle,
+  MarkerType,
+  MiniMap,
+  Position,
+  ReactFlow,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type Node,
+  type NodeChange,
+  type NodeProps,
+} from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { useEffect, useMemo, useState, type DragEvent } from "react";
+import {
+  connect as connectDoc,
+  edgesOf,
+  fieldOf,
+  moveNode as moveDoc,
+  nodesOf,
+  positionOf,
+  removeNode as removeDoc,
+  TRIGGER,
+  triggerOf,
+  type Doc,
+  type XY,
+} from "../model";
+import type { NodeTypeInfo } from "../api/queries";
+import { familyClass } from "./families";
+
+export type Marks = Map<string, { errors: string[]; warnings: string[] }>;
+
+type BuilderNodeData = {
+  title: string;
+  type: string;
+  family: string;
+  errors: string[];
+  warnings: string[];
+  onPath: boolean;
+  isTrigger: boolean;
+};
+
+export const PALETTE_MIME = "application/x-relay-node-type";
+
+function BuilderNodeView({ data, selected }: NodeProps<Node<BuilderNodeData>>) {
+  return (
+    <>
+      {!data.isTrigger && <Handle type="target" position={Position.Top} />}
+      <div
+        className={`flow-node builder-node ${familyClass(data.family)}${selected ? " selected" : ""}${
+          data.errors.length ? " has-errors" : data.warnings.length ? " has-warnings" : ""
+        }${data.onPath ? " on-path" : ""}`}
+        title={[...data.errors, ...data.warnings].join("\n") || undefined}
+      >
+        <strong>{data.title}</strong>
+        <span className="muted">{data.type}</span>
+        {data.errors.length > 0 && <span className="node-problem">⚠ {data.errors[0]}</span>}
+        {!data.errors.length && data.warnings.length > 0 && <span className="node-warning">{data.warnings[0]}</span>}
+      </div>
+      <Handle type="source" position={Position.Bottom} />
+    </>
+  );
+}
+
+const NODE_TYPES = { builder: BuilderNodeView };
+
+const FAMILY_COLOURS: Record<string, string> = {
+  "kind-trigger": "#1a7f37",
+  "kind-action": "#0b5cad",
+  "kind-logic": "#bf8700",
+  "kind-end": "#cf222e",
+};
+
+function minimapColor(node: Node): string {
+  return FAMILY_COLOURS[familyClass((node.data as BuilderNodeData).family)] ?? "#8c959f";
+}
+
+function problemWords(errors: number): string {
+  return errors ? `, ${errors} error${errors > 1 ? "s" : ""}` : "";
+}
+
+/** The labels an edge leaving ``id`` may carry (null: the plain "next" edge). */
+export function labelsFrom(doc: Doc, id: string, types: Map<string, NodeTypeInfo>): (string | null)[] {
+  if (id === TRIGGER) return [null];
+  const node = nodesOf(doc).find((n) => n.id === id);
+  const info = node ? types.get(node.type) : undefined;
+  if (!node || !info) return [null];
+  const names: string[] = [];
+  if (info.branch_list) {
+    const items = fieldOf(node, info.branch_list);
+    if (Array.isArray(items)) {
+      for (const item of items) {
+        const name = (item as { name?: unknown } | null)?.name;
+        if (typeof name === "string") names.push(name);
+      }
+    }
+  }
+  return [...(info.plain_edge ? [null] : []), ...names, ...info.labels];
+}
+
+/** The draft drawn for editing: drag to move, connect handle to handle (asking for the label
+ * when the source offers several), Delete removes the selection; zoom, pan and a minimap. */
+export function BuilderCanvas({
+  doc,
+  types,
+  marks,
+  path,
+  selected,
+  onSelect,
+  onChange,
+  onAdd,
+  fit,
+}: {
+  doc: Doc;
+  types: Map<string, NodeTypeInfo>;
+  marks: Marks;
+  path: Set<string>;
+  selected: string | null;
+  onSelect: (id: string | null) => void;
+  onChange: (next: (doc: Doc) => Doc, label: string) => void;
+  onAdd: (type: string, at: XY) => void;
+  /** Changes when the whole drawing changed (an import, auto layout): the view fits it. */
+  fit: number;
+}) {
+  const flow = useReactFlow();
+  useEffect(() => {
+    if (!fit) return;
+    // After React Flow has measured the new nodes.
+    const timer = setTimeout(() => void flow.fitView({ maxZoom: 1 }), 60);
+    return () => clearTimeout(timer);
+  }, [fit, flow]);
+  const [dragging, setDragging] = useState<Map<string, XY>>(new Map());
+  const [pending, setPending] = useState<{ from: string; to: string; labels: (string | null)[] } | null>(null);
+  const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
+  // The sizes React Flow measured: the minimap and fitting the view need them on each node.
+  const [sizes, setSizes] = useState<Map<string, { width: number; height: number }>>(new Map());
+
+  const nodes = useMemo<Node<BuilderNodeData>[]>(() => {
+    const trigger = triggerOf(doc);
+    const triggerTitle = typeof trigger.event === "string" && trigger.event ? `When ${trigger.event}` : "Trigger";
+    const all = [
+      { id: TRIGGER, title: triggerTitle, type: String(trigger.type ?? "event"), family: "trigger" },
+      ...nodesOf(doc).map((n) => ({
+        id: n.id,
+        title: typeof n.name === "string" && n.name ? n.name : n.id,
+        type: n.type,
+        family: types.get(n.type)?.family ?? "unknown",
+      })),
+    ];
+    return all.map((n, i) => ({
+      id: n.id,
+      type: "builder",
+      position: dragging.get(n.id) ?? positionOf(doc, n.id) ?? { x: 0, y: i * 110 },
+      selected: selected === n.id,
+      measured: sizes.get(n.id),
+      data: {
+        title: n.title,
+        type: n.type,
+        family: n.family,
+        errors: marks.get(n.id)?.errors ?? [],
+        warnings: marks.get(n.id)?.warnings ?? [],
+        onPath: path.has(n.id),
+        isTrigger: n.id === TRIGGER,
+      },
+      deletable: n.id !== TRIGGER,
+      ariaLabel: `${n.title} (${n.type})${problemWords(marks.get(n.id)?.errors.length ?? 0)}`,
+    }));
+  }, [doc, types, marks, path, selected, dragging, sizes]);
+
+  const edges = useMemo<Edge[]>(
+    () =>
+      edgesOf(doc).map((e, i) => {
+        const taken = path.has(e.from) && path.has(e.to);
+        return {
+          id: `e${i}`,
+          source: e.from,
+          target: e.to,
+          label: e.when ?? undefined,
+          selected: selectedEdge === `e${i}`,
+          markerEnd: { type: MarkerType.ArrowClosed },
+          animated: taken,
+          style: taken ? { stroke: "#1a7f37", strokeWidth: 2.5 } : undefined,
+          ariaLabel: `edge ${e.from} to ${e.to}${e.when ? ` (${e.when})` : ""}`,
+        };
+      }),
+    [doc, path, selectedEdge],
+  );
+
+  const onNodesChange = (changes: NodeChange[]) => {
+    const measured = changes.flatMap((c) => (c.type === "dimensions" && c.dimensions ? [[c.id, c.dimensions] as const] : []));
+    if (measured.length) setSizes((old) => new Map([...old, ...measured]));
+    for (const change of changes) {
+      if (change.type === "position" && change.position) {
+        const { id, position } = change;
+        if (change.dragging) {
+          setDragging((d) => new Map(d).set(id, position));
+        } else {
+          onChange((d) => moveDoc(d, id, position), "move");
+          setDragging(new Map());
+        }
+      } else if (change.type === "position" && change.dragging === false) {
+        const at = dragging.get(change.id);
+        if (at) onChange((d) => moveDoc(d, change.id, at), "move");
+        setDragging(new Map());
+      } else if (change.type === "select" && change.selected) {
+        onSelect(change.id);
+        setSelectedEdge(null);
+      }
+    }
+  };
+
+  const onEdgesChange = (changes: EdgeChange[]) => {
+    for (const c of changes) if (c.type === "select" && c.selected) setSelectedEdge(c.id);
+  };
+
+  /** Delete (or Backspace): the selected nodes and edges, with the edges of those nodes, as
+   * one step to undo. */
+  const onDelete = ({ nodes: gone, edges: cut }: { nodes: Node[]; edges: Edge[] }) => {
+    const ids = gone.map((n) => n.id).filter((id) => id !== TRIGGER);
+    const indices = cut.map((e) => Number(e.id.slice(1)));
+    onChange((d) => {
+      const kept = { ...d, edges: edgesOf(d).filter((_, i) => !indices.includes(i)) };
+      return ids.reduce(removeDoc, kept);
+    }, "delete");
+    if (ids.length) onSelect(null);
+  };
+
+  const onConnect = (c: Connection) => {
+    if (!c.source || !c.target || c.source === c.target) return;
+    const labels = labelsFrom(doc, c.source, types);
+    if (labels.length === 1) {
+      onChange((d) => connectDoc(d, c.source, c.target, labels[0]!), "connect");
+    } else {
+      setPending({ from: c.source, to: c.target, labels });
+    }
+  };
+
+  const onDrop = (event: DragEvent) => {
+    const type = event.dataTransfer.getData(PALETTE_MIME);
+    if (!type) return;
+    event.preventDefault();
+    const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    onAdd(type, { x: at.x - 100, y: at.y - 30 });
+  };
+
+  return (
+    <div
+      className="graph builder-canvas"
+      role="figure"
+      aria-label="Canvas"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes(PALETTE_MIME)) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "copy";
+        }
+      }}
+      onDrop={onDrop}
+    >
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onDelete={onDelete}
+        onPaneClick={() => {
+          onSelect(null);
+          setSelectedEdge(null);
+        }}
+        deleteKeyCode={["Delete", "Backspace"]}
+        fitView
+        fitViewOptions={{ maxZoom: 1 }}
+        minZoom={0.2}
+      >
+        <Background />
+        <Controls />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} nodeStrokeWidth={2} />
+      </ReactFlow>
+      {pending && (
+        <div className="edge-picker card" role="dialog" aria-label="Which edge?">
+          <p>
+            <strong>{pending.from}</strong> → <strong>{pending.to}</strong>: which edge?
+          </p>
+          <div className="actions">
+            {pending.labels.map((label) => (
+              <button
+                key={label ?? "(next)"}
+                type="button"
+                onClick={() => {
+                  onChange((d) => connectDoc(d, pending.from, pending.to, label), "connect");
+                  setPending(null);
+                }}
+              >
+                {label ?? "next"}
+              </button>
+            ))}
+            <button type="button" className="quiet" onClick={() => setPending(null)}>
+              Cancel
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

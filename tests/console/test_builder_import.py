@@ -1,0 +1,64 @@
+"""Each reference document's example workflow imports into the builder and shows as a graph:
+every node of its canonical form, every edge, laid out without overlaps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from definitions.loading import load_definition
+from tests.console.conftest import Console, shoot, sign_in
+from tests.definitions.test_seed_examples import (
+    ERP_WORKFLOW,
+    MARKETING_WORKFLOW,
+    MEETING_WORKFLOWS,
+    SCHEDULING_WORKFLOW,
+)
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "seed_examples"
+
+
+def examples() -> dict[str, dict[str, Any]]:
+    """Every whole workflow of the reference documents (the ERP one with its elided nodes
+    left empty, as tests/definitions/test_seed_fixtures.py reads it)."""
+    elided = json.loads((FIXTURES / "003_erp_03.txt").read_text().replace("[...]", "[]"))
+    return {
+        "scheduling": SCHEDULING_WORKFLOW,
+        "marketing": MARKETING_WORKFLOW,
+        "erp": ERP_WORKFLOW,
+        "erp-elided": elided,
+        **{f"meeting-{key}": document for key, document in MEETING_WORKFLOWS.items()},
+    }
+
+
+async def test_each_reference_example_imports_as_a_readable_graph(
+    page: Page, console: Console, tmp_path: Path
+) -> None:
+    await sign_in(page, console.key)
+    for name, document in examples().items():
+        canonical = load_definition(document).canonical()
+        file = tmp_path / f"{name}.json"
+        file.write_text(json.dumps(document))
+        await page.goto("/workflows/new/builder")
+        await page.get_by_label("Import").set_input_files(file)
+        canvas = page.get_by_role("figure", name="Canvas")
+        nodes = canvas.locator(".react-flow__node")
+        await expect(nodes, name).to_have_count(len(canonical["nodes"]) + 1)
+        for node in canonical["nodes"]:
+            await expect(
+                canvas.locator(f'.react-flow__node[data-id="{node["id"]}"]')
+            ).to_contain_text(node["type"])
+        await expect(canvas.locator(".react-flow__edge")).to_have_count(len(canonical["edges"]))
+        for edge in canonical["edges"]:
+            label = f"edge {edge['from']} to {edge['to']}" + (
+                f" ({edge['when']})" if edge.get("when") else ""
+            )
+            await expect(canvas.get_by_label(label, exact=True).first).to_be_attached()
+        # Laid out: no two nodes share a place.
+        boxes = [await n.bounding_box() for n in await nodes.all()]
+        places = {(round(b["x"]), round(b["y"])) for b in boxes if b}
+        assert len(places) == len(boxes), name
+        await shoot(page, f"builder-import-{name}")
