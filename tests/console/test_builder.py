@@ -104,6 +104,6 @@ async def test_the_24_hour_reminder_is_built_checked_simulated_activated_and_run
     await page.goto(f"/runs/{run_id}")
     step = page.get_by_role("list", name="Steps").get_by_role("listitem", name="Step send_email_1")
     await expect(step.get_by_label("Sent Email")).to_contain_text("Email delivered")
-    await expect(step).to_contain_text("See you tomorrow, {{ invitee_name }}")
+    await expect(step).to_contain_text("See you tomorrow, Ann")  # as it was sent
     assert [m.message["Subject"] for m in console.smtp.messages] == ["See you tomorrow, Ann"]
     await shoot(page, "builder-run")
