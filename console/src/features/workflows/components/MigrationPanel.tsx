@@ -3,6 +3,8 @@ import { Link } from "react-router-dom";
 import type { Schemas } from "../../../api/client";
 import { ProblemAlert } from "../../../components/feedback";
 import { useMigrate, useMigration } from "../api/queries";
+import { MigrationGraphs } from "./MigrationGraphs";
+import { MigrationHistory, STATUS } from "./MigrationHistory";
 
 type Planned = Schemas["PlannedRunOut"];
 
@@ -65,7 +67,7 @@ export function MigrationPanel({ workflowId, versions }: { workflowId: string; v
       <ProblemAlert error={apply.error} title="The migration could not start" />
       {progress.data && (
         <p role="status">
-          Migration {progress.data.id}: {progress.data.status} — {progress.data.progress.moved} moved,{" "}
+          Migration {progress.data.id}: {STATUS[progress.data.status]} — {progress.data.progress.moved} moved,{" "}
           {progress.data.progress.signalled} to move, {progress.data.progress.cannot_move} cannot move
         </p>
       )}
@@ -75,9 +77,11 @@ export function MigrationPanel({ workflowId, versions }: { workflowId: string; v
             {dry.movable} run{dry.movable === 1 ? "" : "s"} can move, {dry.cannot_move} cannot
             {dry.more && " (the first 1000 runs shown)"}.
           </p>
+          {dry.runs.length > 0 && <MigrationGraphs workflowId={workflowId} dry={dry} />}
           {dry.runs.length > 0 && <PlannedRuns runs={dry.runs} to={dry.to_version} />}
         </>
       )}
+      <MigrationHistory workflowId={workflowId} />
     </section>
   );
 }

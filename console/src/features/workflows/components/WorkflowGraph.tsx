@@ -13,11 +13,16 @@ import {
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
 import type { Graph } from "../../../api/client";
+/** What a node says instead of its visits, when the graph shows something else (where the
+ * runs of a migration are); ``warn`` marks it for attention. */
+export type NodeBadge = { text: string; warn?: boolean };
+
 type FlowData = {
   label: string;
   type: string;
   visits: number;
   runs: number;
+  badge?: NodeBadge | null;
   onPath: boolean;
   selected: boolean;
   onSelect?: (id: string) => void;
@@ -39,18 +44,19 @@ export function family(type: string): "trigger" | "action" | "logic" | "end" {
 
 function FlowNodeView({ id, data }: NodeProps<Node<FlowData>>) {
   const share = data.runs ? ` · ${Math.round((data.visits / data.runs) * 100)}% of runs` : "";
-  const className = `flow-node kind-${family(data.type)}${data.onPath ? " on-path" : ""}${data.selected ? " selected" : ""}`;
+  const warn = data.badge?.warn ? " warn" : "";
+  const className = `flow-node kind-${family(data.type)}${data.onPath ? " on-path" : ""}${data.selected ? " selected" : ""}${warn}`;
+  const visits = `${data.visits} ${data.visits === 1 ? "visit" : "visits"}`;
+  // With badges (``null``: nothing to say of this node) the badge replaces the visits.
+  const count = data.badge === undefined ? `${visits}${share}` : (data.badge?.text ?? "");
   const content = (
     <>
       <strong>{data.label}</strong>
       <span className="muted">{data.type}</span>
-      <span className="count">
-        {data.visits} {data.visits === 1 ? "visit" : "visits"}
-        {share}
-      </span>
+      {count && <span className={`count${data.badge ? " badge" : ""}${warn}`}>{count}</span>}
     </>
   );
-  const name = `${data.label} (${data.type}): ${data.visits} visits`;
+  const name = `${data.label} (${data.type})${data.badge === undefined ? `: ${visits}` : count ? `: ${count}` : ""}`;
   return (
     <>
       <Handle type="target" position={Position.Top} />
@@ -88,18 +94,21 @@ function layout(graph: Graph): Map<string, { x: number; y: number }> {
 
 /** A workflow's flow as React Flow draws it, laid out top to bottom by dagre: per node its
  * visits and share of the runs, per edge its label, runs and share of its source's visits
- * (branch split, drop-off). ``path`` highlights one run's nodes. */
+ * (branch split, drop-off). ``path`` highlights one run's nodes. ``badges`` replace the
+ * figures: each node says its badge (or nothing), each edge only its label. */
 export function WorkflowGraph({
   graph,
   path,
   selected,
   onSelect,
+  badges,
   label,
 }: {
   graph: Graph;
   path?: Set<string>;
   selected?: string | null;
   onSelect?: (nodeId: string) => void;
+  badges?: Map<string, NodeBadge>;
   label: string;
 }) {
   const { nodes, edges } = useMemo(() => {
@@ -114,6 +123,7 @@ export function WorkflowGraph({
         type: n.type,
         visits: n.visits,
         runs: graph.runs,
+        badge: badges ? (badges.get(n.id) ?? null) : undefined,
         onPath: path?.has(n.id) ?? false,
         selected: selected === n.id,
         onSelect,
@@ -127,14 +137,14 @@ export function WorkflowGraph({
         id: `${e.from}->${e.to}#${i}`,
         source: e.from,
         target: e.to,
-        label: `${e.when ? `${e.when} · ` : ""}${e.count}${share}`,
+        label: badges ? (e.when ?? undefined) : `${e.when ? `${e.when} · ` : ""}${e.count}${share}`,
         markerEnd: { type: MarkerType.ArrowClosed },
         animated: taken,
         style: taken ? { stroke: "#1a7f37", strokeWidth: 2.5 } : undefined,
       };
     });
     return { nodes, edges };
-  }, [graph, path, selected, onSelect]);
+  }, [graph, path, selected, onSelect, badges]);
 
   return (
     <div className="graph" role="figure" aria-label={label}>
