@@ -127,7 +127,7 @@ async def test_a_mapped_wait_continues_at_its_new_node_and_closes_the_old_step(
     assert timedelta(days=1) <= hold.completed_at - hold.started_at < timedelta(days=1, minutes=1)
 
 
-LOOPING = {
+LOOPING: dict[str, Any] = {
     "name": "Each item, a day apart",
     "steps": [
         call("first", "/first"),
