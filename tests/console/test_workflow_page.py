@@ -187,10 +187,17 @@ async def test_the_versions_tab_previews_where_each_waiting_run_would_continue(
     await expect(then.get_by_role("img", name="first (wait)")).to_have_count(0)
     await shoot(page, "workflow-migration-preview")
 
-    await page.get_by_role("button", name="Move 2 runs").click()
+    # The run at the removed wait is mapped onto the kept one: now all three can move.
+    await page.get_by_label("Runs at first continue at").select_option("pause")
+    await page.get_by_role("button", name="Preview").click()
+    await expect(then.get_by_role("img", name="pause (wait): 3 runs continue here")).to_be_visible()
+    await expect(stuck).to_contain_text("pause")
+    await page.get_by_role("button", name="Move 3 runs").click()
     started = page.get_by_role("status").filter(has_text="Migration m_")
     await expect(started).to_be_visible()
     migration = (await started.inner_text()).split()[1].rstrip(":")
+    applied = await console.api.get(f"/v1/workflows/{workflow['id']}/migrations/{migration}")
+    assert applied.json()["map"] == {"first": "pause"}  # what was previewed is what moves
     past = page.get_by_role("table", name="Past migrations")
     await expect(past.get_by_role("row").filter(has_text=migration)).to_contain_text(
         "every older version"
