@@ -80,6 +80,8 @@ class Console:
     api: httpx.AsyncClient
     smtp: SmtpSink
     engine: Engine
+    deps: ApiDeps
+    tenant_id: str
 
     async def create(self, document: dict[str, Any], *, active: bool = True) -> dict[str, Any]:
         created = await self.api.post("/v1/workflows", json=document)
@@ -118,7 +120,7 @@ def ended(run: dict[str, Any]) -> bool:
 
 @pytest.fixture
 async def console(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[Console]:
-    _, key = new_tenant(engine, "Console Co")
+    tenant_id, key = new_tenant(engine, "Console Co")
     with SmtpSink() as smtp:
         async with relay_worker(dev_env.client, engine, smtp_url=smtp.url()) as worker:
 
@@ -139,7 +141,7 @@ async def console(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator
             headers = {"Authorization": f"Bearer {key}"}
             try:
                 async with httpx.AsyncClient(base_url=url, headers=headers, trust_env=False) as api:
-                    yield Console(url, key, api, smtp, engine)
+                    yield Console(url, key, api, smtp, engine, deps, tenant_id)
                     await _end_open_runs(api)
             finally:
                 server.should_exit = True

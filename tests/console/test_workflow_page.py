@@ -3,11 +3,13 @@ configuration and figures, its runs, and its versions compared and rolled back."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from playwright.async_api import Page, expect
 
+from runs.recovery import Recoverer
 from tests.console.conftest import Console, ended, shoot, sign_in
 
 WELCOME = {
@@ -203,3 +205,17 @@ async def test_the_versions_tab_previews_where_each_waiting_run_would_continue(
         "every older version"
     )
     await shoot(page, "workflow-migrations")
+
+    # A worker's recoverer carries the migration out; the moved run's page says how it moved.
+    stop = asyncio.Event()
+    recoverer = Recoverer(console.deps, tenant_id=console.tenant_id)
+    recovering = asyncio.create_task(recoverer.run(stop, interval=0.1))
+    try:
+        await console.wait_run(runs["c1"], lambda run: bool(run.get("versions")), timeout=60)
+    finally:
+        stop.set()
+        await recovering
+    await page.goto(f"{console.url}/runs/{runs['c1']}")
+    history = page.get_by_role("list", name="Version history")
+    await expect(history).to_contain_text(f"v1 → v2 at node pause by migration {migration}")
+    await shoot(page, "run-version-history")
