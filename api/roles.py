@@ -112,6 +112,7 @@ ROUTES: dict[str, Access] = {
     "POST /v1/workflows/{workflow_id}/migrations": change(
         OPERATORS, "workflow.migration", "workflow", W
     ),
+    "GET /v1/workflows/{workflow_id}/migrations": read(),
     "GET /v1/workflows/{workflow_id}/migrations/{migration_id}": read(),
     "POST /v1/workflows/validate": read(),
     "POST /v1/workflows/{workflow_id}/validate": read(),

@@ -296,7 +296,7 @@ def _record_batch(
             row.status, row.dispatched_at = "dispatched", datetime.now(UTC)
             settle(session, MIGRATE, migration_id)
         else:
-            row.cursor = batch.last_run_id
+            row.cursor = batch.last_run_id or row.cursor  # a full batch has a last run
             pause = timedelta(seconds=spec.batch_size / spec.rate)
             release(session, intent_id, "", now + pause)
         session.add(row)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from storage.models import Migration, MigrationRun, Run
 from storage.upsert import upsert
@@ -70,12 +71,27 @@ def version_history(session: Session, run_id: str) -> list[MigrationRun]:
 
 def progress(session: Session, migration_id: str) -> dict[str, int]:
     """Outcome → how many runs of the migration have it."""
+    return progress_of(session, [migration_id]).get(migration_id, {})
+
+
+def progress_of(session: Session, migration_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Per migration, outcome → how many of its runs have it (one query for a page)."""
     rows = session.exec(
-        select(MigrationRun.status, func.count())
-        .where(MigrationRun.migration_id == migration_id)
-        .group_by(col(MigrationRun.status))
+        select(MigrationRun.migration_id, MigrationRun.status, func.count())
+        .where(col(MigrationRun.migration_id).in_(migration_ids))
+        .group_by(col(MigrationRun.migration_id), col(MigrationRun.status))
     )
-    return {status: count for status, count in rows}
+    counts: dict[str, dict[str, int]] = {}
+    for migration_id, status, count in rows:
+        counts.setdefault(migration_id, {})[status] = count
+    return counts
+
+
+def migrations_query(tenant_id: str, workflow_id: str) -> SelectOfScalar[Migration]:
+    """The workflow's migrations (order and page them: ``api.pagination.newest_first``)."""
+    return select(Migration).where(
+        Migration.tenant_id == tenant_id, Migration.workflow_id == workflow_id
+    )
 
 
 def outcomes(session: Session, migration_id: str, after: int, limit: int) -> list[MigrationRun]:

@@ -198,14 +198,18 @@ def graph(
     format: Literal["json", "mermaid", "svg"] = "json",
     from_: From = None,
     to: To = None,
+    version: Annotated[int | None, Query(ge=1, description="another version's flow")] = None,
 ) -> Any:
-    """The latest version's graph with the period's visits per node and runs per edge."""
+    """The latest version's graph (or ``version``'s) with the period's visits per node and
+    runs per edge."""
     workflow = find_workflow(session, tenant, workflow_id)
     period = period_of(from_, to)
-    version = find_version(session, workflow, workflow.latest_version)
+    version_row = find_version(session, workflow, version or workflow.latest_version)
     moves = transitions(session, tenant, workflow_id, period)
     runs = count_runs(session, tenant, workflow_id, period)
-    nodes, edges = flow_graph(version.definition, runs, moves.visits, moves.entries, moves.pairs)
+    nodes, edges = flow_graph(
+        version_row.definition, runs, moves.visits, moves.entries, moves.pairs
+    )
     if format == "mermaid":
         return PlainTextResponse(to_mermaid(nodes, edges), media_type="text/vnd.mermaid")
     if format == "svg":
@@ -214,7 +218,7 @@ def graph(
     return GraphOut.model_validate(
         {
             "workflow_id": workflow.id,
-            "version": version.version,
+            "version": version_row.version,
             "from": period.start,
             "to": period.end,
             "runs": runs,

@@ -11,20 +11,29 @@ from sqlmodel import Session
 from api.auth import AuditNote, CurrentKey
 from api.deps import Deps, SessionDep
 from api.errors import ApiError, NotFound
+from api.pagination import newest_first
 from api.roles import Role
 from api.routes.workflows import find_workflow
+from api.schemas import Page
 from api.schemas.migrations import (
     DryRunOut,
     MigrationIn,
     MigrationOut,
     MigrationProgress,
     MigrationRunOut,
+    MigrationSummaryOut,
     PlannedRunOut,
 )
 from definitions.migration import Move
 from runs.migration import MigrationSpec, create, dry_run
 from storage.db import session_scope
-from storage.migration_runs import find_migration, outcomes, progress
+from storage.migration_runs import (
+    find_migration,
+    migrations_query,
+    outcomes,
+    progress,
+    progress_of,
+)
 from storage.models import Migration, MigrationRun
 
 router = APIRouter(prefix="/v1/workflows/{workflow_id}/migrations", tags=["migrations"])
@@ -71,6 +80,26 @@ def migrate(
         return migration_out(session, migration, 0)
 
 
+@router.get("")
+def list_migrations(
+    workflow_id: str,
+    key: CurrentKey,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: str | None = None,
+) -> Page[MigrationSummaryOut]:
+    """The workflow's applied migrations, newest first, each with its progress (dry runs are
+    not kept: the audit log has them)."""
+    find_workflow(session, key.tenant_id, workflow_id)
+    query = migrations_query(key.tenant_id, workflow_id)
+    rows, next_cursor = newest_first(
+        session, query, (Migration.created_at, Migration.id), str, limit, cursor
+    )
+    counts = progress_of(session, [row.id for row in rows])
+    items = [summary_out(row, counts.get(row.id, {})) for row in rows]
+    return Page(items=items, next_cursor=next_cursor)
+
+
 @router.get("/{migration_id}")
 def read_migration(
     workflow_id: str,
@@ -90,14 +119,23 @@ def read_migration(
 def migration_out(
     session: Session, migration: Migration, cursor: int, limit: int = RUNS_PAGE
 ) -> MigrationOut:
-    counts = progress(session, migration.id)
     rows = outcomes(session, migration.id, cursor, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
+    summary = summary_out(migration, progress(session, migration.id))
+    return MigrationOut(
+        **summary.model_dump(),
+        runs=[_outcome(row) for row in rows],
+        runs_cursor=str(rows[-1].id) if more and rows else None,
+    )
+
+
+def summary_out(migration: Migration, counts: dict[str, int]) -> MigrationSummaryOut:
+    """The migration and its progress, from its runs' outcome counts."""
     state = migration.status
     if state == "dispatched" and not counts.get("signalled"):
         state = "done"
-    return MigrationOut(
+    return MigrationSummaryOut(
         id=migration.id,
         workflow_id=migration.workflow_id,
         from_version=migration.from_version or "all_older",
@@ -113,10 +151,9 @@ def migration_out(
             moved=counts.get("moved", 0),
             cannot_move=counts.get("cannot_move", 0),
         ),
+        created_by=migration.created_by,
         created_at=migration.created_at,
         dispatched_at=migration.dispatched_at,
-        runs=[_outcome(row) for row in rows],
-        runs_cursor=str(rows[-1].id) if more and rows else None,
     )
 
 

@@ -98,7 +98,9 @@ class MigrationProgress(BaseModel):
     cannot_move: int
 
 
-class MigrationOut(BaseModel):
+class MigrationSummaryOut(BaseModel):
+    """A migration and its progress (``GET /v1/workflows/{id}/migrations`` lists them)."""
+
     id: str
     workflow_id: str
     mode: Literal["apply"] = "apply"
@@ -113,8 +115,12 @@ class MigrationOut(BaseModel):
         "planned, some still to move; done: every run moved or reported"
     )
     progress: MigrationProgress
+    created_by: str | None = Field(default=None, description="the name of the key that applied it")
     created_at: datetime
     dispatched_at: datetime | None
+
+
+class MigrationOut(MigrationSummaryOut):
     runs: list[MigrationRunOut] = Field(description="the runs' outcomes, a page at a time")
     runs_cursor: str | None = Field(
         default=None, description="GET again with ?cursor= for the next page of runs"

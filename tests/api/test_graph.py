@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,28 @@ async def test_mermaid_and_bad_requests(stack: Stack, seeded: Seeded) -> None:
     problem(await stack.api.get("/v1/workflows/wf_nope/graph"), 404)
     async with stack.other_tenant() as other:
         problem(await other.get(path), 404)
+
+
+async def test_an_older_versions_flow_is_drawn_on_request(stack: Stack) -> None:
+    step = {
+        "id": "hello",
+        "type": "send_email",
+        "to": "a@example.com",
+        "subject": "Hi",
+        "body": ".",
+    }
+    first = {"name": "Two versions", "trigger": {"type": "manual"}, "steps": [step]}
+    workflow = await stack.create_active(first)
+    second = {**first, "steps": [step, {**step, "id": "again"}]}
+    assert (await stack.api.put(f"/v1/workflows/{workflow['id']}", json=second)).status_code == 200
+    path = f"/v1/workflows/{workflow['id']}/graph"
+
+    def nodes(graph: dict[str, Any]) -> list[str]:
+        return [n["id"] for n in graph["nodes"]]
+
+    latest, older = [
+        (await stack.api.get(path, params=params)).json() for params in ({}, {"version": 1})
+    ]
+    assert (latest["version"], nodes(latest)) == (2, ["trigger", "hello", "again"])
+    assert (older["version"], nodes(older)) == (1, ["trigger", "hello"])
+    problem(await stack.api.get(path, params={"version": 9}), 404)

@@ -130,6 +130,9 @@ async def test_a_drip_moves_to_its_fixed_version_without_resending_and_says_what
     assert result["progress"] == {"planned": 3, "signalled": 0, "moved": 2, "cannot_move": 1}
     outcomes = {r["run_id"]: r for r in result["runs"]}
     assert outcomes[cy]["reason"] == "node_removed"
+    [listed] = (await stack.api.get(f"/v1/workflows/{wf}/migrations")).json()["items"]
+    assert (listed["id"], listed["status"]) == (migration, "done")
+    assert listed["progress"] == result["progress"]
 
     # The contacts' dates come: the moved runs go on in version 2.
     for contact in ("ann", "bob"):
@@ -167,6 +170,29 @@ async def test_a_migration_refuses_what_it_cannot_do_with_the_path_of_each_probl
     assert [e["path"] for e in same["errors"]] == ["from_version"]
     problem(await stack.api.post("/v1/workflows/wf_nope/migrations", json=body), 404)
     problem(await stack.api.get(f"{url}/m_nope"), 404)
+    problem(await stack.api.get("/v1/workflows/wf_nope/migrations"), 404)
+
+
+async def test_a_workflows_migrations_are_listed_newest_first_a_page_at_a_time(
+    stack: Stack,
+) -> None:
+    workflow = await stack.create_active(DRIP)
+    await stack.api.put(f"/v1/workflows/{workflow['id']}", json=fixed())
+    url = f"/v1/workflows/{workflow['id']}/migrations"
+    applied = []
+    for rate in (10, 20, 30):
+        body = {"from_version": 1, "to_version": 2, "mode": "apply", "rate": rate}
+        created = await stack.api.post(url, json=body)
+        assert created.status_code == 202, created.text
+        applied.append(created.json()["id"])
+    first = (await stack.api.get(url, params={"limit": 2})).json()
+    assert [m["id"] for m in first["items"]] == applied[:0:-1]
+    assert first["items"][0]["progress"] == {
+        "planned": 0, "signalled": 0, "moved": 0, "cannot_move": 0,
+    }  # fmt: skip
+    assert "runs" not in first["items"][0]
+    rest = (await stack.api.get(url, params={"limit": 2, "cursor": first["next_cursor"]})).json()
+    assert ([m["id"] for m in rest["items"]], rest["next_cursor"]) == ([applied[0]], None)
 
 
 async def test_an_editor_may_preview_a_migration_but_not_apply_it(stack: Stack) -> None:

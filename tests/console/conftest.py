@@ -82,6 +82,8 @@ class Console:
     api: httpx.AsyncClient
     smtp: SmtpSink
     engine: Engine
+    deps: ApiDeps
+    tenant_id: str
 
     async def create(self, document: dict[str, Any], *, active: bool = True) -> dict[str, Any]:
         created = await self.api.post("/v1/workflows", json=document)
@@ -131,7 +133,7 @@ async def simulator() -> AsyncIterator[Simulator]:
 async def console(
     dev_env: WorkflowEnvironment, engine: Engine, simulator: Simulator
 ) -> AsyncIterator[Console]:
-    _, key = new_tenant(engine, "Console Co")
+    tenant_id, key = new_tenant(engine, "Console Co")
     with SmtpSink() as smtp:
         async with relay_worker(dev_env.client, engine, smtp_url=smtp.url()) as worker:
 
@@ -157,7 +159,7 @@ async def console(
             headers = {"Authorization": f"Bearer {key}"}
             try:
                 async with httpx.AsyncClient(base_url=url, headers=headers, trust_env=False) as api:
-                    yield Console(url, key, api, smtp, engine)
+                    yield Console(url, key, api, smtp, engine, deps, tenant_id)
                     await _end_open_runs(api)
             finally:
                 server.should_exit = True

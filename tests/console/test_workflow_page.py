@@ -3,8 +3,13 @@ configuration and figures, its runs, and its versions compared and rolled back."
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
 from playwright.async_api import Page, expect
 
+from runs.recovery import Recoverer
 from tests.console.conftest import Console, ended, shoot, sign_in
 
 WELCOME = {
@@ -118,25 +123,45 @@ async def test_a_webhook_workflow_shows_how_it_starts_and_issues_its_url(
     )
 
 
+PAST, FUTURE = "2020-01-01T00:00:00Z", "2090-01-01T00:00:00Z"
 FOLLOW_UP = {
     "name": "Follow-up",
     "trigger": {"type": "event", "event": "customer.created", "entity": "{{ customer_id }}"},
     "steps": [
-        {"id": "pause", "type": "wait", "duration": "30d"},
+        {"id": "first", "type": "wait", "until": "{{ first_at }}"},
+        {"id": "hello", "type": "send_email", "to": "{{ email }}", "subject": "Hi", "body": "…"},
+        {"id": "pause", "type": "wait", "until": "{{ tips_at }}"},
         {"id": "tips", "type": "send_email", "to": "{{ email }}", "subject": "Tpis", "body": "…"},
     ],
 }  # fmt: skip
+FIXED = {
+    **FOLLOW_UP,
+    "steps": [  # the first wait and its email removed, the tips' subject fixed
+        {"id": "pause", "type": "wait", "until": "{{ tips_at }}"},
+        {"id": "tips", "type": "send_email", "to": "{{ email }}", "subject": "Tips", "body": "…"},
+    ],
+}  # fmt: skip
+
+
+def waiting_at(node_id: str) -> Callable[[dict[str, Any]], bool]:
+    def there(run: dict[str, Any]) -> bool:
+        return any(s["node_id"] == node_id and s["status"] == "waiting" for s in run["steps"])
+
+    return there
 
 
 async def test_the_versions_tab_previews_where_each_waiting_run_would_continue(
     page: Page, console: Console
 ) -> None:
     workflow = await console.create(FOLLOW_UP)
-    [run_id] = await console.send("customer.created", {"customer_id": "c1", "email": "c@x.org"})
-    await console.wait_run(run_id, lambda run: run["status"] == "waiting")
-    fixed = {**FOLLOW_UP, "steps": [FOLLOW_UP["steps"][0], {**FOLLOW_UP["steps"][1],
-                                                           "subject": "Tips"}]}  # fmt: skip
-    assert (await console.api.put(f"/v1/workflows/{workflow['id']}", json=fixed)).status_code == 200
+    runs = {}
+    for customer, first_at in (("c1", PAST), ("c2", PAST), ("c3", FUTURE)):
+        data = {"customer_id": customer, "email": f"{customer}@x.org", "first_at": first_at,
+                "tips_at": FUTURE}  # fmt: skip
+        [runs[customer]] = await console.send("customer.created", data)
+    for customer, node in (("c1", "pause"), ("c2", "pause"), ("c3", "first")):
+        await console.wait_run(runs[customer], waiting_at(node))
+    assert (await console.api.put(f"/v1/workflows/{workflow['id']}", json=FIXED)).status_code == 200
 
     await sign_in(page, console.key)
     await page.get_by_role("link", name="Follow-up").click()
@@ -145,10 +170,52 @@ async def test_the_versions_tab_previews_where_each_waiting_run_would_continue(
     )
     await page.get_by_role("button", name="Preview").click()
     moves = page.get_by_role("table", name="Where each run would continue in v2")
-    row = moves.get_by_role("row").filter(has=page.get_by_role("link", name=run_id))
+    row = moves.get_by_role("row").filter(has=page.get_by_role("link", name=runs["c1"]))
     await expect(row).to_contain_text("v1")
     await expect(row.get_by_role("cell").nth(2)).to_have_text("pause")
     await expect(row).to_contain_text("keeps its time")
+    stuck = moves.get_by_role("row").filter(has=page.get_by_role("link", name=runs["c3"]))
+    await expect(stuck).to_contain_text("cannot move")
+
+    # Both graphs, each node saying how many runs are there now / would continue there.
+    now = page.get_by_role("figure", name="Where the runs are now (v1)")
+    await expect(now.get_by_role("img", name="pause (wait): 2 runs now")).to_be_visible()
+    await expect(
+        now.get_by_role("img", name="first (wait): 1 run now · 1 cannot move")
+    ).to_be_visible()
+    await expect(now.get_by_role("img", name="tips (send_email)")).to_be_visible()
+    then = page.get_by_role("figure", name="Where they would continue (v2)")
+    await expect(then.get_by_role("img", name="pause (wait): 2 runs continue here")).to_be_visible()
+    await expect(then.get_by_role("img", name="first (wait)")).to_have_count(0)
     await shoot(page, "workflow-migration-preview")
-    await page.get_by_role("button", name="Move 1 run").click()
-    await expect(page.get_by_role("status").filter(has_text="Migration m_")).to_be_visible()
+
+    # The run at the removed wait is mapped onto the kept one: now all three can move.
+    await page.get_by_label("Runs at first continue at").select_option("pause")
+    await page.get_by_role("button", name="Preview").click()
+    await expect(then.get_by_role("img", name="pause (wait): 3 runs continue here")).to_be_visible()
+    await expect(stuck).to_contain_text("pause")
+    await page.get_by_role("button", name="Move 3 runs").click()
+    started = page.get_by_role("status").filter(has_text="Migration m_")
+    await expect(started).to_be_visible()
+    migration = (await started.inner_text()).split()[1].rstrip(":")
+    applied = await console.api.get(f"/v1/workflows/{workflow['id']}/migrations/{migration}")
+    assert applied.json()["map"] == {"first": "pause"}  # what was previewed is what moves
+    past = page.get_by_role("table", name="Past migrations")
+    await expect(past.get_by_role("row").filter(has_text=migration)).to_contain_text(
+        "every older version"
+    )
+    await shoot(page, "workflow-migrations")
+
+    # A worker's recoverer carries the migration out; the moved run's page says how it moved.
+    stop = asyncio.Event()
+    recoverer = Recoverer(console.deps, tenant_id=console.tenant_id)
+    recovering = asyncio.create_task(recoverer.run(stop, interval=0.1))
+    try:
+        await console.wait_run(runs["c1"], lambda run: bool(run.get("versions")), timeout=60)
+    finally:
+        stop.set()
+        await recovering
+    await page.goto(f"{console.url}/runs/{runs['c1']}")
+    history = page.get_by_role("list", name="Version history")
+    await expect(history).to_contain_text(f"v1 → v2 at node pause by migration {migration}")
+    await shoot(page, "run-version-history")

@@ -125,3 +125,44 @@ async def test_a_mapped_wait_continues_at_its_new_node_and_closes_the_old_step(
     # The new wait (1 day) counts from when the old one began.
     assert hold.started_at == steps["pause"].started_at
     assert timedelta(days=1) <= hold.completed_at - hold.started_at < timedelta(days=1, minutes=1)
+
+
+LOOPING: dict[str, Any] = {
+    "name": "Each item, a day apart",
+    "steps": [
+        call("first", "/first"),
+        {"id": "each", "type": "for_each", "items": "{{ ids }}",
+         "body": [{"id": "pause", "type": "wait", "duration": "1d"}, call("item", "/item/{{ item }}")]},
+        call("after", "/after-broken"),
+    ],
+}  # fmt: skip
+
+
+async def test_a_run_inside_an_unchanged_loop_finishes_it_then_moves(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    new = copy.deepcopy(LOOPING)
+    new["steps"][2] = call("after", "/after")  # the loop as it was; the step after it fixed
+    new["steps"].append(call("more", "/more"))
+    with RecordingHttpServer() as peer:
+        async with relay_worker(time_env.client, engine) as worker:
+            data = {"url": peer.base_url, "ids": [1, 2]}
+            handle = await start_run(time_env.client, worker, run_input(LOOPING, data))
+            await step_waiting(engine, handle, "pause[0]")
+            request = MigrateRequest("m_loop", 2, load_definition(new).canonical(), {})
+            await handle.signal(MIGRATE_SIGNAL, request)
+            result = await handle.result()
+            chain = await execution_chain(time_env.client, handle)
+    # The loop ran to its end on version 1, each item once; then version 2 from "after" on.
+    paths = [r.path for r in peer.requests]
+    assert paths == ["/first", "/item/1", "/item/2", "/after", "/more"]
+    assert chain[0] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW
+    assert result.status == "completed"
+    steps = step_rows(engine, handle.id)
+    assert [k for k in steps if k != "each"] == [
+        "first", "pause[0]", "item[0]", "pause[1]", "item[1]", "after", "more",
+    ]  # fmt: skip
+    assert all(step.status == "completed" for step in steps.values())
+    row = outcome(engine, handle.id)
+    assert (row.status, row.node_id, row.target) == ("moved", "after", "after")
+    assert (row.from_version, row.to_version) == (1, 2)

@@ -1317,7 +1317,8 @@ export interface paths {
         };
         /**
          * Graph
-         * @description The latest version's graph with the period's visits per node and runs per edge.
+         * @description The latest version's graph (or ``version``'s) with the period's visits per node and
+         *     runs per edge.
          *
          *     Roles: admin, editor, operator, viewer.
          */
@@ -1369,7 +1370,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List Migrations
+         * @description The workflow's applied migrations, newest first, each with its progress (dry runs are
+         *     not kept: the audit log has them).
+         *
+         *     Roles: admin, editor, operator, viewer.
+         */
+        get: operations["list_migrations_v1_workflows__workflow_id__migrations_get"];
         put?: never;
         /**
          * Migrate
@@ -2356,6 +2364,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Created By
+             * @description the name of the key that applied it
+             */
+            created_by?: string | null;
             /** Dispatched At */
             dispatched_at: string | null;
             /** Filter */
@@ -2447,6 +2460,57 @@ export interface components {
             updated_at: string;
             /** Wait */
             wait: string | null;
+        };
+        /**
+         * MigrationSummaryOut
+         * @description A migration and its progress (``GET /v1/workflows/{id}/migrations`` lists them).
+         */
+        MigrationSummaryOut: {
+            /** Batch Size */
+            batch_size: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Created By
+             * @description the name of the key that applied it
+             */
+            created_by?: string | null;
+            /** Dispatched At */
+            dispatched_at: string | null;
+            /** Filter */
+            filter: {
+                [key: string]: string;
+            } | null;
+            /** From Version */
+            from_version: number | "all_older";
+            /** Id */
+            id: string;
+            /** Map */
+            map: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Mode
+             * @default apply
+             * @constant
+             */
+            mode: "apply";
+            progress: components["schemas"]["MigrationProgress"];
+            /** Rate */
+            rate: number;
+            /**
+             * Status
+             * @description dispatching: batches still to plan and signal; dispatched: every run planned, some still to move; done: every run moved or reported
+             * @enum {string}
+             */
+            status: "dispatching" | "dispatched" | "done";
+            /** To Version */
+            to_version: number;
+            /** Workflow Id */
+            workflow_id: string;
         };
         /** NodeChange */
         NodeChange: {
@@ -2680,6 +2744,13 @@ export interface components {
         Page_KeyOut_: {
             /** Items */
             items: components["schemas"]["KeyOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
+        /** Page[MigrationSummaryOut] */
+        Page_MigrationSummaryOut_: {
+            /** Items */
+            items: components["schemas"]["MigrationSummaryOut"][];
             /** Next Cursor */
             next_cursor?: string | null;
         };
@@ -10598,6 +10669,8 @@ export interface operations {
                 from?: string | null;
                 /** @description runs started before; default: now */
                 to?: string | null;
+                /** @description another version's flow */
+                version?: number | null;
             };
             header?: never;
             path: {
@@ -10922,6 +10995,94 @@ export interface operations {
             };
             /** @description the body's media type is not one this route reads */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    list_migrations_v1_workflows__workflow_id__migrations_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string | null;
+            };
+            header?: never;
+            path: {
+                workflow_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_MigrationSummaryOut_"];
+                };
+            };
+            /** @description the cursor is not one this API returned */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

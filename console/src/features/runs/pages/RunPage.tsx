@@ -103,6 +103,18 @@ function RunView({ run }: { run: Run }) {
           </div>
         )}
       </dl>
+      {run.versions && run.versions.length > 0 && (
+        <section aria-labelledby="run-versions">
+          <h2 id="run-versions">Versions</h2>
+          <ul aria-label="Version history">
+            {run.versions.map((move) => (
+              <li key={`${move.migration_id}-${move.to_version}`}>
+                {move.summary} · <When at={move.at} />
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
       {run.error && (
         <div role="alert" className="alert">
           <strong>The run failed</strong>

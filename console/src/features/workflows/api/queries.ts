@@ -74,14 +74,16 @@ export function useLifecycle() {
   });
 }
 
-/** The latest version's graph with the last ``days`` days' visits and edge counts. */
-export function useGraph(id: string, days = 30) {
+/** The latest version's graph (or ``version``'s) with the last ``days`` days' visits and edge
+ * counts. */
+export function useGraph(id: string, days = 30, version?: number | null) {
   return useQuery({
-    queryKey: ["graph", id, days],
+    queryKey: ["graph", id, days, version ?? "latest"],
+    enabled: version !== null,
     queryFn: async () => {
       const from = new Date(Date.now() - days * DAY).toISOString();
       const answer = await api.GET("/v1/workflows/{workflow_id}/graph", {
-        params: { path: { workflow_id: id }, query: { from, format: "json" } },
+        params: { path: { workflow_id: id }, query: { from, format: "json", version: version ?? undefined } },
         parseAs: "json",
       });
       return unwrap(answer) as unknown as Graph;
@@ -218,7 +220,9 @@ export type MigrationRequest = Schemas["MigrationIn"];
 
 /** ``POST …/migrations``: a dry run answers each run's move; apply answers the migration. */
 export function useMigrate(id: string) {
+  const queries = useQueryClient();
   return useMutation({
+    onSuccess: () => void queries.invalidateQueries({ queryKey: ["workflows", id, "migrations", "list"] }),
     mutationFn: async (body: MigrationRequest) =>
       unwrap(
         await api.POST("/v1/workflows/{workflow_id}/migrations", {
@@ -241,5 +245,20 @@ export function useMigration(id: string, migrationId: string | null) {
           params: { path: { workflow_id: id, migration_id: migrationId! } },
         }),
       ),
+  });
+}
+
+/** The workflow's applied migrations, newest first (the latest 50), with their progress:
+ * followed every two seconds while one is still moving runs. */
+export function useMigrations(id: string) {
+  return useQuery({
+    queryKey: ["workflows", id, "migrations", "list"],
+    refetchInterval: (query) => (query.state.data?.some((m) => m.status !== "done") ? 2000 : false),
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/v1/workflows/{workflow_id}/migrations", {
+          params: { path: { workflow_id: id }, query: { limit: 50 } },
+        }),
+      ).items,
   });
 }

@@ -3,6 +3,9 @@ import { Link } from "react-router-dom";
 import type { Schemas } from "../../../api/client";
 import { ProblemAlert } from "../../../components/feedback";
 import { useMigrate, useMigration } from "../api/queries";
+import { MigrationGraphs } from "./MigrationGraphs";
+import { MigrationHistory, STATUS } from "./MigrationHistory";
+import { MigrationMap } from "./MigrationMap";
 
 type Planned = Schemas["PlannedRunOut"];
 
@@ -11,12 +14,13 @@ export function MigrationPanel({ workflowId, versions }: { workflowId: string; v
   const newest = Math.max(...versions);
   const [from, setFrom] = useState<number | "all_older">("all_older");
   const [to, setTo] = useState(newest);
+  const [map, setMap] = useState<Record<string, string>>({});
   const preview = useMigrate(workflowId);
   const apply = useMigrate(workflowId);
   const applied = apply.data && apply.data.mode === "apply" ? apply.data.id : null;
   const progress = useMigration(workflowId, applied);
   // The API's own defaults for batches and rate, which the typed body spells out.
-  const body = { from_version: from, to_version: to, batch_size: 500, rate: 1000 };
+  const body = { from_version: from, to_version: to, map, batch_size: 500, rate: 1000 };
   const dry = preview.data && preview.data.mode === "dry_run" ? preview.data : null;
 
   return (
@@ -55,7 +59,8 @@ export function MigrationPanel({ workflowId, versions }: { workflowId: string; v
             type="button"
             className="primary"
             disabled={apply.isPending || applied !== null}
-            onClick={() => apply.mutate({ ...body, mode: "apply" })}
+            // What was previewed is what moves, whatever the form says since.
+            onClick={() => apply.mutate({ ...(preview.variables ?? body), mode: "apply" })}
           >
             Move {dry.movable} run{dry.movable === 1 ? "" : "s"}
           </button>
@@ -65,7 +70,7 @@ export function MigrationPanel({ workflowId, versions }: { workflowId: string; v
       <ProblemAlert error={apply.error} title="The migration could not start" />
       {progress.data && (
         <p role="status">
-          Migration {progress.data.id}: {progress.data.status} — {progress.data.progress.moved} moved,{" "}
+          Migration {progress.data.id}: {STATUS[progress.data.status]} — {progress.data.progress.moved} moved,{" "}
           {progress.data.progress.signalled} to move, {progress.data.progress.cannot_move} cannot move
         </p>
       )}
@@ -75,9 +80,12 @@ export function MigrationPanel({ workflowId, versions }: { workflowId: string; v
             {dry.movable} run{dry.movable === 1 ? "" : "s"} can move, {dry.cannot_move} cannot
             {dry.more && " (the first 1000 runs shown)"}.
           </p>
+          <MigrationMap workflowId={workflowId} dry={dry} map={map} onChange={setMap} />
+          {dry.runs.length > 0 && <MigrationGraphs workflowId={workflowId} dry={dry} />}
           {dry.runs.length > 0 && <PlannedRuns runs={dry.runs} to={dry.to_version} />}
         </>
       )}
+      <MigrationHistory workflowId={workflowId} />
     </section>
   );
 }

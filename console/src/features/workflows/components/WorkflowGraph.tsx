@@ -13,11 +13,16 @@ import {
 import "@xyflow/react/dist/style.css";
 import { useMemo } from "react";
 import type { Graph } from "../../../api/client";
+/** What a node says instead of its visits, when the graph shows something else (where the
+ * runs of a migration are); ``warn`` marks it for attention. */
+export type NodeBadge = { text: string; warn?: boolean };
+
 type FlowData = {
   label: string;
   type: string;
   visits: number;
   runs: number;
+  badge?: NodeBadge | null;
   onPath: boolean;
   selected: boolean;
   preview: boolean;
@@ -40,20 +45,20 @@ export function family(type: string): "trigger" | "action" | "logic" | "end" {
 
 function FlowNodeView({ id, data }: NodeProps<Node<FlowData>>) {
   const share = data.runs ? ` · ${Math.round((data.visits / data.runs) * 100)}% of runs` : "";
-  const className = `flow-node kind-${family(data.type)}${data.onPath ? " on-path" : ""}${data.selected ? " selected" : ""}`;
+  const warn = data.badge?.warn ? " warn" : "";
+  const className = `flow-node kind-${family(data.type)}${data.onPath ? " on-path" : ""}${data.selected ? " selected" : ""}${warn}`;
+  const visits = `${data.visits} ${data.visits === 1 ? "visit" : "visits"}`;
+  // With badges (``null``: nothing to say of this node) the badge replaces the visits; a
+  // preview says nothing but the node.
+  const count = data.preview ? "" : data.badge === undefined ? `${visits}${share}` : (data.badge?.text ?? "");
   const content = (
     <>
       <strong>{data.label}</strong>
       <span className="muted">{data.type}</span>
-      {!data.preview && (
-        <span className="count">
-          {data.visits} {data.visits === 1 ? "visit" : "visits"}
-          {share}
-        </span>
-      )}
+      {count && <span className={`count${data.badge ? " badge" : ""}${warn}`}>{count}</span>}
     </>
   );
-  const name = data.preview ? `${data.label} (${data.type})` : `${data.label} (${data.type}): ${data.visits} visits`;
+  const name = `${data.label} (${data.type})${count ? `: ${data.badge === undefined ? visits : count}` : ""}`;
   return (
     <>
       <Handle type="target" position={Position.Top} />
@@ -91,13 +96,15 @@ function layout(graph: Graph): Map<string, { x: number; y: number }> {
 
 /** A workflow's flow as React Flow draws it, laid out top to bottom by dagre: per node its
  * visits and share of the runs, per edge its label, runs and share of its source's visits
- * (branch split, drop-off). ``path`` highlights one run's nodes; a ``preview`` (a template's)
- * shows the flow alone, without figures. */
+ * (branch split, drop-off). ``path`` highlights one run's nodes. ``badges`` replace the
+ * figures: each node says its badge (or nothing), each edge only its label;
+ * a ``preview`` (a template's) shows the flow alone, without figures. */
 export function WorkflowGraph({
   graph,
   path,
   selected,
   onSelect,
+  badges,
   label,
   preview = false,
 }: {
@@ -106,6 +113,7 @@ export function WorkflowGraph({
   path?: Set<string>;
   selected?: string | null;
   onSelect?: (nodeId: string) => void;
+  badges?: Map<string, NodeBadge>;
   label: string;
 }) {
   const { nodes, edges } = useMemo(() => {
@@ -120,6 +128,7 @@ export function WorkflowGraph({
         type: n.type,
         visits: n.visits,
         runs: graph.runs,
+        badge: badges ? (badges.get(n.id) ?? null) : undefined,
         onPath: path?.has(n.id) ?? false,
         selected: selected === n.id,
         preview,
@@ -134,14 +143,14 @@ export function WorkflowGraph({
         id: `${e.from}->${e.to}#${i}`,
         source: e.from,
         target: e.to,
-        label: preview ? (e.when ?? undefined) : `${e.when ? `${e.when} · ` : ""}${e.count}${share}`,
+        label: preview || badges ? (e.when ?? undefined) : `${e.when ? `${e.when} · ` : ""}${e.count}${share}`,
         markerEnd: { type: MarkerType.ArrowClosed },
         animated: taken,
         style: taken ? { stroke: "#1a7f37", strokeWidth: 2.5 } : undefined,
       };
     });
     return { nodes, edges };
-  }, [graph, path, selected, onSelect, preview]);
+  }, [graph, path, selected, onSelect, badges, preview]);
 
   return (
     <div className={preview ? "graph preview" : "graph"} role="figure" aria-label={label}>
