@@ -99,7 +99,8 @@ class OutcomeOut(BaseModel):
     outcome: str = Field(
         description="started · deferred (started, beginning at the next window of the "
         "trigger's rate_limit) · pending (stored; Temporal could not take the start now, a "
-        "worker's recoverer starts it within seconds or fails the run) · duplicate (this "
+        "worker's recoverer starts it within seconds or fails the run) · failed (the recoverer "
+        "gave up starting it; the detail says why) · duplicate (this "
         "event started it before) · deduped (another "
         "event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited "
         "(dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a "

@@ -332,7 +332,10 @@ async def test_a_request_received_but_answered_after_the_timeout_is_not_sent_aga
     assert [r.headers["idempotency-key"] for r in server.requests] == [f"{run_id}:hook"]
     assert [d.status for d in deliveries_of(engine, run_id)] == ["unknown"]
     hook = steps_of(engine, run_id)["hook"]
-    assert (hook.status, hook.error["type"]) == ("failed", "timeout")  # type: ignore[index]
+    # Which gives up first depends on the machine's load: the client's read timeout (timeout)
+    # or Temporal's, whose retry then finds the key unknown (outcome_unknown). Never a resend.
+    assert hook.status == "failed"
+    assert hook.error["type"] in ("timeout", "outcome_unknown")  # type: ignore[index]
 
 
 async def test_a_key_claimed_by_a_crashed_attempt_is_sent_once_its_claim_has_lapsed(
