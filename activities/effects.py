@@ -11,12 +11,17 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
    ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
    call — the transport's own timeout is shortened to it and a deadline backs that up — so an
    attempt never outlives Temporal's patience and never races its own retry.
-3. **Heartbeat and renew** the claim while sending: a worker killed mid-send is noticed within
-   ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses (``CLAIM_LEASE``) and the retry may send.
+3. **Heartbeat and renew** the claim while sending. The claim's lease covers the holder's
+   whole attempt — until Temporal has given it up (its start-to-close from when the server
+   started it, plus a heartbeat timeout) and while the holder renews — so a holder that may
+   still be sending (a worker starved of CPU) is never taken over. Only a holder that stopped
+   renewing *and* whose attempt is over (a killed worker) lets its claim lapse, and the retry
+   may send.
 4. **Settle**: ``delivered`` with the step's completion (one transaction); released when the
    send certainly did not arrive (refused, unreachable, answered 5xx: the retry may send
-   again); ``unknown`` when it may have arrived unanswered (a read timeout): the step fails
-   with a non-retryable error rather than sending twice.
+   again); ``unknown`` when it may have arrived unanswered (a read timeout, or the attempt
+   cancelled or timed out by Temporal mid-send): the step fails with a non-retryable error
+   rather than sending twice.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
@@ -43,11 +48,14 @@ from workflows.policies import (
     CLAIM_LEASE,
     CLAIM_POLL,
     DEFAULT_ACTION_TIMEOUT,
+    EFFECT_HEARTBEAT_TIMEOUT,
     HEARTBEAT_EVERY,
     effect_budget,
 )
 
 MASK = "***"
+
+_T = TypeVar("_T")
 
 Send = Callable[[float], Awaitable[dict[str, Any]]]
 """Sends the effect with at most this many seconds for the call; returns its receipt."""
@@ -70,11 +78,16 @@ async def deliver_once(
     """
     info = activity.info()
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + effect_budget(info.start_to_close_timeout or DEFAULT_ACTION_TIMEOUT)
+    timeout = info.start_to_close_timeout or DEFAULT_ACTION_TIMEOUT
+    # Temporal's clock for this attempt started when the server handed it out: a worker
+    # short of CPU may begin running it seconds later, and that time counts against the budget.
+    late = max((datetime.now(UTC) - info.started_time).total_seconds(), 0.0)
+    deadline = loop.time() + effect_budget(timeout) - late
     holder = f"{info.attempt}:{uuid.uuid4().hex[:16]}"
     key = delivery.idempotency_key
-    async with _heartbeats(engine, key, holder) as lease:
-        found = await asyncio.to_thread(_claim, engine, delivery, holder, step)
+    attempt_over = info.started_time + timeout + EFFECT_HEARTBEAT_TIMEOUT
+    async with _heartbeats(engine, key, holder, attempt_over) as lease:
+        found = await _claim_or_release(engine, delivery, holder, attempt_over, step)
         while not found.held:
             if found.status == DELIVERED:
                 activity.logger.info("%s already delivered; not sending again", key)
@@ -91,7 +104,7 @@ async def deliver_once(
             if loop.time() + CLAIM_POLL >= deadline:  # the holder is still sending
                 raise ApplicationError("another attempt is sending this step", type="claim_held")
             await asyncio.sleep(CLAIM_POLL)
-            found = await asyncio.to_thread(_claim, engine, delivery, holder, None)
+            found = await _claim_or_release(engine, delivery, holder, attempt_over, None)
         lease.holding = True
         receipt = await _send(engine, key, holder, send, deadline, secrets)
         lease.holding = False
@@ -131,11 +144,51 @@ async def _send(
         # Temporal records the causes' messages in the history too, and a library's
         # message may quote a secret in a form masking cannot recognise (repr, bytes).
         raise failure from (None if secrets else exc)
+    except asyncio.CancelledError:
+        # Temporal cancelled or timed the attempt out mid-send (its retry may already be
+        # waiting for this key): the request may have arrived, so the key is never sent again.
+        await _unless_cancelled(
+            asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "cancelled")
+        )
+        raise
     except Exception as exc:
         await asyncio.to_thread(_settle, engine, key, holder, None, type(exc).__name__)
         if not secrets:
             raise
         raise ApplicationError(mask_secrets(str(exc), secrets), type=type(exc).__name__) from None
+
+
+async def _claim_or_release(
+    engine: Engine,
+    delivery: Delivery,
+    holder: str,
+    attempt_over: datetime,
+    step: ActionInput | None,
+) -> Claim:
+    """``_claim`` in a thread; when the attempt is cancelled meanwhile, a claim the thread
+    took anyway is released (nothing was sent) instead of blocking the retry until it lapses."""
+    claiming = asyncio.ensure_future(
+        asyncio.to_thread(_claim, engine, delivery, holder, attempt_over, step)
+    )
+    try:
+        return await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        found = await _unless_cancelled(claiming)
+        if found is not None and found.held:
+            await _unless_cancelled(
+                asyncio.to_thread(_settle, engine, delivery.idempotency_key, holder, None, "")
+            )
+        raise
+
+
+async def _unless_cancelled(work: Awaitable[_T]) -> _T | None:
+    """Finish ``work`` (the database write that settles a cancelled attempt's claim) even if
+    the attempt is cancelled again meanwhile; None when it was."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        return None
 
 
 @dataclass
@@ -144,7 +197,9 @@ class _Lease:
 
 
 @contextlib.asynccontextmanager
-async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_Lease]:
+async def _heartbeats(
+    engine: Engine, key: str, holder: str, attempt_over: datetime
+) -> AsyncIterator[_Lease]:
     """Heartbeat every ``HEARTBEAT_EVERY`` s while the body runs, and renew the claim while
     ``holding``: both stop when the worker dies, which is how a crash is noticed."""
     lease = _Lease()
@@ -153,7 +208,7 @@ async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_L
         while True:
             activity.heartbeat()
             if lease.holding:
-                until = datetime.now(UTC) + CLAIM_LEASE + _GRACE
+                until = lease_until(datetime.now(UTC), attempt_over)
                 if not await asyncio.to_thread(_renew, engine, key, holder, until):
                     activity.logger.warning("%s: the claim was taken over", key)
             await asyncio.sleep(HEARTBEAT_EVERY)
@@ -170,12 +225,25 @@ async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_L
 # --- the database side (blocking: run in a thread) ---------------------------------------------
 
 
-def _claim(engine: Engine, delivery: Delivery, holder: str, step: ActionInput | None) -> Claim:
+def lease_until(now: datetime, attempt_over: datetime) -> datetime:
+    """When a claim renewed ``now`` lapses: not before its holder's attempt is over for
+    Temporal (``attempt_over``: the holder may be sending until then, however starved), and
+    ``CLAIM_LEASE`` after the holder's last renewal (a live holder renews while it sends)."""
+    return max(now + CLAIM_LEASE, attempt_over) + _GRACE
+
+
+def _claim(
+    engine: Engine,
+    delivery: Delivery,
+    holder: str,
+    attempt_over: datetime,
+    step: ActionInput | None,
+) -> Claim:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         if step is not None:
             start_action(session, step)
-        return claim(session, delivery, holder, now, now + CLAIM_LEASE + _GRACE)
+        return claim(session, delivery, holder, now, lease_until(now, attempt_over))
 
 
 def _renew(engine: Engine, key: str, holder: str, until: datetime) -> bool:
