@@ -79,10 +79,7 @@ async def deliver_once(
     info = activity.info()
     loop = asyncio.get_running_loop()
     timeout = info.start_to_close_timeout or DEFAULT_ACTION_TIMEOUT
-    # Temporal's clock for this attempt started when the server handed it out: a worker
-    # short of CPU may begin running it seconds later, and that time counts against the budget.
-    late = max((datetime.now(UTC) - info.started_time).total_seconds(), 0.0)
-    deadline = loop.time() + effect_budget(timeout) - late
+    deadline = loop.time() + effect_budget(timeout)
     holder = f"{info.attempt}:{uuid.uuid4().hex[:16]}"
     key = delivery.idempotency_key
     attempt_over = info.started_time + timeout + EFFECT_HEARTBEAT_TIMEOUT
@@ -105,6 +102,9 @@ async def deliver_once(
                 raise ApplicationError("another attempt is sending this step", type="claim_held")
             await asyncio.sleep(CLAIM_POLL)
             found = await _claim_or_release(engine, delivery, holder, attempt_over, None)
+        if deadline - loop.time() < _LEAST_TO_SEND:  # waited out the budget: nothing was sent
+            await asyncio.to_thread(_settle, engine, key, holder, None, "")
+            raise ApplicationError("no time left in this attempt to send", type="attempt_late")
         lease.holding = True
         receipt = await _send(engine, key, holder, send, deadline, secrets)
         lease.holding = False
@@ -275,6 +275,10 @@ def _complete(engine: Engine, step: ActionInput, receipt: dict[str, Any]) -> Non
     with session_scope(engine) as session:
         complete_action(session, step, receipt)
 
+
+_LEAST_TO_SEND = 0.1
+"""Seconds an attempt needs left to begin a send: with less, it would time out mid-send and
+leave the key ``unknown`` without having sent it."""
 
 _GRACE = timedelta(seconds=1)
 """Beyond the lease: clocks of two workers may differ a little."""
