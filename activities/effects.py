@@ -205,21 +205,28 @@ async def _heartbeats(
     lease = _Lease()
 
     async def beat() -> None:
+        # Never behind a renewal: a database (or thread pool) slow under load must not stop
+        # the heartbeats, or Temporal times a live attempt out mid-send.
         while True:
             activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    async def renew() -> None:
+        while True:
             if lease.holding:
                 until = lease_until(datetime.now(UTC), attempt_over)
                 if not await asyncio.to_thread(_renew, engine, key, holder, until):
                     activity.logger.warning("%s: the claim was taken over", key)
             await asyncio.sleep(HEARTBEAT_EVERY)
 
-    task = asyncio.create_task(beat())
+    tasks = [asyncio.create_task(beat()), asyncio.create_task(renew())]
     try:
         yield lease
     finally:
-        task.cancel()
+        for task in tasks:
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await task
+            await asyncio.gather(*tasks)
 
 
 # --- the database side (blocking: run in a thread) ---------------------------------------------
