@@ -11,12 +11,9 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
    ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
    call — the transport's own timeout is shortened to it and a deadline backs that up — so an
    attempt never outlives Temporal's patience and never races its own retry.
-3. **Heartbeat and renew** the claim while sending. The claim's lease covers the holder's
-   whole attempt — until Temporal has given it up (its start-to-close from when the server
-   started it, plus a heartbeat timeout) and while the holder renews — so a holder that may
-   still be sending (a worker starved of CPU) is never taken over. Only a holder that stopped
-   renewing *and* whose attempt is over (a killed worker) lets its claim lapse, and the retry
-   may send.
+3. **Heartbeat and renew** the claim while sending (heartbeats never wait behind a renewal):
+   a worker killed mid-send is noticed within ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses
+   (``CLAIM_LEASE``) and the retry may send — a few seconds, not the attempt's whole timeout.
 4. **Settle**: ``delivered`` with the step's completion (one transaction); released when the
    send certainly did not arrive (refused, unreachable, answered 5xx: the retry may send
    again); ``unknown`` when it may have arrived unanswered (a read timeout, or the attempt
@@ -48,7 +45,6 @@ from workflows.policies import (
     CLAIM_LEASE,
     CLAIM_POLL,
     DEFAULT_ACTION_TIMEOUT,
-    EFFECT_HEARTBEAT_TIMEOUT,
     HEARTBEAT_EVERY,
     effect_budget,
 )
@@ -78,13 +74,11 @@ async def deliver_once(
     """
     info = activity.info()
     loop = asyncio.get_running_loop()
-    timeout = info.start_to_close_timeout or DEFAULT_ACTION_TIMEOUT
-    deadline = loop.time() + effect_budget(timeout)
+    deadline = loop.time() + effect_budget(info.start_to_close_timeout or DEFAULT_ACTION_TIMEOUT)
     holder = f"{info.attempt}:{uuid.uuid4().hex[:16]}"
     key = delivery.idempotency_key
-    attempt_over = info.started_time + timeout + EFFECT_HEARTBEAT_TIMEOUT
-    async with _heartbeats(engine, key, holder, attempt_over) as lease:
-        found = await _claim_or_release(engine, delivery, holder, attempt_over, step)
+    async with _heartbeats(engine, key, holder) as lease:
+        found = await _claim_or_release(engine, delivery, holder, step)
         while not found.held:
             if found.status == DELIVERED:
                 activity.logger.info("%s already delivered; not sending again", key)
@@ -101,7 +95,7 @@ async def deliver_once(
             if loop.time() + CLAIM_POLL >= deadline:  # the holder is still sending
                 raise ApplicationError("another attempt is sending this step", type="claim_held")
             await asyncio.sleep(CLAIM_POLL)
-            found = await _claim_or_release(engine, delivery, holder, attempt_over, None)
+            found = await _claim_or_release(engine, delivery, holder, None)
         if deadline - loop.time() < _LEAST_TO_SEND:  # waited out the budget: nothing was sent
             await asyncio.to_thread(_settle, engine, key, holder, None, "")
             raise ApplicationError("no time left in this attempt to send", type="attempt_late")
@@ -162,14 +156,11 @@ async def _claim_or_release(
     engine: Engine,
     delivery: Delivery,
     holder: str,
-    attempt_over: datetime,
     step: ActionInput | None,
 ) -> Claim:
     """``_claim`` in a thread; when the attempt is cancelled meanwhile, a claim the thread
     took anyway is released (nothing was sent) instead of blocking the retry until it lapses."""
-    claiming = asyncio.ensure_future(
-        asyncio.to_thread(_claim, engine, delivery, holder, attempt_over, step)
-    )
+    claiming = asyncio.ensure_future(asyncio.to_thread(_claim, engine, delivery, holder, step))
     try:
         return await asyncio.shield(claiming)
     except asyncio.CancelledError:
@@ -197,9 +188,7 @@ class _Lease:
 
 
 @contextlib.asynccontextmanager
-async def _heartbeats(
-    engine: Engine, key: str, holder: str, attempt_over: datetime
-) -> AsyncIterator[_Lease]:
+async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_Lease]:
     """Heartbeat every ``HEARTBEAT_EVERY`` s while the body runs, and renew the claim while
     ``holding``: both stop when the worker dies, which is how a crash is noticed."""
     lease = _Lease()
@@ -214,7 +203,7 @@ async def _heartbeats(
     async def renew() -> None:
         while True:
             if lease.holding:
-                until = lease_until(datetime.now(UTC), attempt_over)
+                until = datetime.now(UTC) + CLAIM_LEASE + _GRACE
                 if not await asyncio.to_thread(_renew, engine, key, holder, until):
                     activity.logger.warning("%s: the claim was taken over", key)
             await asyncio.sleep(HEARTBEAT_EVERY)
@@ -232,25 +221,12 @@ async def _heartbeats(
 # --- the database side (blocking: run in a thread) ---------------------------------------------
 
 
-def lease_until(now: datetime, attempt_over: datetime) -> datetime:
-    """When a claim renewed ``now`` lapses: not before its holder's attempt is over for
-    Temporal (``attempt_over``: the holder may be sending until then, however starved), and
-    ``CLAIM_LEASE`` after the holder's last renewal (a live holder renews while it sends)."""
-    return max(now + CLAIM_LEASE, attempt_over) + _GRACE
-
-
-def _claim(
-    engine: Engine,
-    delivery: Delivery,
-    holder: str,
-    attempt_over: datetime,
-    step: ActionInput | None,
-) -> Claim:
+def _claim(engine: Engine, delivery: Delivery, holder: str, step: ActionInput | None) -> Claim:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         if step is not None:
             start_action(session, step)
-        return claim(session, delivery, holder, now, lease_until(now, attempt_over))
+        return claim(session, delivery, holder, now, now + CLAIM_LEASE + _GRACE)
 
 
 def _renew(engine: Engine, key: str, holder: str, until: datetime) -> bool:

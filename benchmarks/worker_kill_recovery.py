@@ -5,9 +5,7 @@ Two ``relay worker`` processes serve one task queue on a Temporal dev server. A 
 ``http_request`` step reaches a loopback receiver that holds the first request open; the worker
 running that attempt (named by Temporal's pending-activity info) is killed with SIGKILL. The
 attempt's heartbeats stop, Temporal retries it on the other worker once
-``EFFECT_HEARTBEAT_TIMEOUT`` has passed, and the retry takes over the key's claim once it has
-lapsed: when the killed attempt is over for Temporal (its 30 s timeout plus the heartbeat
-timeout), as a holder that may still be sending is never taken over.
+``EFFECT_HEARTBEAT_TIMEOUT`` has passed, and the retry takes over the key's lapsed claim.
 
     .venv/bin/python -m benchmarks.worker_kill_recovery [--runs 3]
 """

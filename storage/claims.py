@@ -2,9 +2,7 @@
 
 A delivery row is the key's claim and then its outcome. ``claim`` inserts it ``sending`` (or
 takes it over when the last holder let go: it ``failed``, or its lease lapsed because it
-crashed — the lease outlasts any time the holder may still be sending, see
-``activities.effects.lease_until``), atomically on both databases, so two attempts never send
-the same key at once.
+crashed), atomically on both databases, so two attempts never send the same key at once.
 The holder renews its lease while it sends (``renew``) and settles the outcome (``settle``):
 ``delivered`` (later attempts adopt the receipt) or ``unknown`` (sent but never answered; never
 sent again) — or ``release``s it when the send certainly did not arrive: the next attempt may

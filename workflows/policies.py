@@ -26,10 +26,8 @@ EFFECT_HEARTBEAT_TIMEOUT = timedelta(seconds=4)
 HEARTBEAT_EVERY = 1.0
 """Seconds between an effect's heartbeats (and renewals of its key's claim)."""
 CLAIM_LEASE = EFFECT_HEARTBEAT_TIMEOUT
-"""How long an effect's claim on its key outlives its holder's last renewal — and never ends
-before the holder's attempt is over for Temporal (``activities.effects.lease_until``): a holder
-starved of CPU may still be sending after its heartbeats stopped, and its retry must not send
-again meanwhile. A crashed holder's claim lapses then, and the retry may send."""
+"""How long an effect's claim on its key outlives its holder's last renewal: a crashed
+holder's claim lapses about when Temporal gives its attempt up, and the retry may send."""
 # A run's next workflow task goes first to the worker that ran its last one (its cache); when
 # that worker is dead, the task waits this long before any worker may take it (default 10 s).
 STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
