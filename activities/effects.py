@@ -11,12 +11,14 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
    ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
    call — the transport's own timeout is shortened to it and a deadline backs that up — so an
    attempt never outlives Temporal's patience and never races its own retry.
-3. **Heartbeat and renew** the claim while sending: a worker killed mid-send is noticed within
-   ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses (``CLAIM_LEASE``) and the retry may send.
+3. **Heartbeat and renew** the claim while sending (heartbeats never wait behind a renewal):
+   a worker killed mid-send is noticed within ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses
+   (``CLAIM_LEASE``) and the retry may send — a few seconds, not the attempt's whole timeout.
 4. **Settle**: ``delivered`` with the step's completion (one transaction); released when the
    send certainly did not arrive (refused, unreachable, answered 5xx: the retry may send
-   again); ``unknown`` when it may have arrived unanswered (a read timeout): the step fails
-   with a non-retryable error rather than sending twice.
+   again); ``unknown`` when it may have arrived unanswered (a read timeout, or the attempt
+   cancelled or timed out by Temporal mid-send): the step fails with a non-retryable error
+   rather than sending twice.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
@@ -48,6 +50,8 @@ from workflows.policies import (
 )
 
 MASK = "***"
+
+_T = TypeVar("_T")
 
 Send = Callable[[float], Awaitable[dict[str, Any]]]
 """Sends the effect with at most this many seconds for the call; returns its receipt."""
@@ -74,7 +78,7 @@ async def deliver_once(
     holder = f"{info.attempt}:{uuid.uuid4().hex[:16]}"
     key = delivery.idempotency_key
     async with _heartbeats(engine, key, holder) as lease:
-        found = await asyncio.to_thread(_claim, engine, delivery, holder, step)
+        found = await _claim_or_release(engine, delivery, holder, step)
         while not found.held:
             if found.status == DELIVERED:
                 activity.logger.info("%s already delivered; not sending again", key)
@@ -91,7 +95,10 @@ async def deliver_once(
             if loop.time() + CLAIM_POLL >= deadline:  # the holder is still sending
                 raise ApplicationError("another attempt is sending this step", type="claim_held")
             await asyncio.sleep(CLAIM_POLL)
-            found = await asyncio.to_thread(_claim, engine, delivery, holder, None)
+            found = await _claim_or_release(engine, delivery, holder, None)
+        if deadline - loop.time() < _LEAST_TO_SEND:  # waited out the budget: nothing was sent
+            await asyncio.to_thread(_settle, engine, key, holder, None, "")
+            raise ApplicationError("no time left in this attempt to send", type="attempt_late")
         lease.holding = True
         receipt = await _send(engine, key, holder, send, deadline, secrets)
         lease.holding = False
@@ -131,11 +138,48 @@ async def _send(
         # Temporal records the causes' messages in the history too, and a library's
         # message may quote a secret in a form masking cannot recognise (repr, bytes).
         raise failure from (None if secrets else exc)
+    except asyncio.CancelledError:
+        # Temporal cancelled or timed the attempt out mid-send (its retry may already be
+        # waiting for this key): the request may have arrived, so the key is never sent again.
+        await _unless_cancelled(
+            asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "cancelled")
+        )
+        raise
     except Exception as exc:
         await asyncio.to_thread(_settle, engine, key, holder, None, type(exc).__name__)
         if not secrets:
             raise
         raise ApplicationError(mask_secrets(str(exc), secrets), type=type(exc).__name__) from None
+
+
+async def _claim_or_release(
+    engine: Engine,
+    delivery: Delivery,
+    holder: str,
+    step: ActionInput | None,
+) -> Claim:
+    """``_claim`` in a thread; when the attempt is cancelled meanwhile, a claim the thread
+    took anyway is released (nothing was sent) instead of blocking the retry until it lapses."""
+    claiming = asyncio.ensure_future(asyncio.to_thread(_claim, engine, delivery, holder, step))
+    try:
+        return await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        found = await _unless_cancelled(claiming)
+        if found is not None and found.held:
+            await _unless_cancelled(
+                asyncio.to_thread(_settle, engine, delivery.idempotency_key, holder, None, "")
+            )
+        raise
+
+
+async def _unless_cancelled(work: Awaitable[_T]) -> _T | None:
+    """Finish ``work`` (the database write that settles a cancelled attempt's claim) even if
+    the attempt is cancelled again meanwhile; None when it was."""
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        return None
 
 
 @dataclass
@@ -150,21 +194,28 @@ async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_L
     lease = _Lease()
 
     async def beat() -> None:
+        # Never behind a renewal: a database (or thread pool) slow under load must not stop
+        # the heartbeats, or Temporal times a live attempt out mid-send.
         while True:
             activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    async def renew() -> None:
+        while True:
             if lease.holding:
                 until = datetime.now(UTC) + CLAIM_LEASE + _GRACE
                 if not await asyncio.to_thread(_renew, engine, key, holder, until):
                     activity.logger.warning("%s: the claim was taken over", key)
             await asyncio.sleep(HEARTBEAT_EVERY)
 
-    task = asyncio.create_task(beat())
+    tasks = [asyncio.create_task(beat()), asyncio.create_task(renew())]
     try:
         yield lease
     finally:
-        task.cancel()
+        for task in tasks:
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await task
+            await asyncio.gather(*tasks)
 
 
 # --- the database side (blocking: run in a thread) ---------------------------------------------
@@ -207,6 +258,10 @@ def _complete(engine: Engine, step: ActionInput, receipt: dict[str, Any]) -> Non
     with session_scope(engine) as session:
         complete_action(session, step, receipt)
 
+
+_LEAST_TO_SEND = 0.1
+"""Seconds an attempt needs left to begin a send: with less, it would time out mid-send and
+leave the key ``unknown`` without having sent it."""
 
 _GRACE = timedelta(seconds=1)
 """Beyond the lease: clocks of two workers may differ a little."""

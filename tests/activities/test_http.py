@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
+from activities import effects
 from activities.errors import PermanentDeliveryError, TransientDeliveryError
 from activities.http import (
     HttpCaller,
@@ -336,6 +337,28 @@ async def test_a_request_received_but_answered_after_the_timeout_is_not_sent_aga
     # or Temporal's, whose retry then finds the key unknown (outcome_unknown). Never a resend.
     assert hook.status == "failed"
     assert hook.error["type"] in ("timeout", "outcome_unknown")  # type: ignore[index]
+
+
+async def test_an_attempt_timed_out_mid_send_is_not_sent_again_by_its_retries(
+    dev_env: WorkflowEnvironment,
+    engine: Engine,
+    server: RecordingHttpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A worker starved of CPU overruns its attempt: Temporal times the attempt out (and cancels
+    # it at its next heartbeat) while the request is still with the receiver, and retries.
+    monkeypatch.setattr(effects, "effect_budget", lambda timeout: timeout.total_seconds() + 6)
+    server.script(200, {}, delay=15)  # still processing the first request meanwhile
+    step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "timeout": "1s",
+            "retry": {"max_attempts": 20, "initial_interval": 0.5, "max_interval": 0.5}}  # fmt: skip
+
+    run_id = await run_steps(dev_env, engine, [step], {"url": server.base_url})
+
+    assert [r.headers["idempotency-key"] for r in server.requests] == [f"{run_id}:hook"]
+    [delivery] = deliveries_of(engine, run_id)
+    assert (delivery.status, delivery.summary) == ("unknown", "cancelled")
+    hook = steps_of(engine, run_id)["hook"]
+    assert (hook.status, hook.error["type"]) == ("failed", "outcome_unknown")  # type: ignore[index]
 
 
 async def test_a_key_claimed_by_a_crashed_attempt_is_sent_once_its_claim_has_lapsed(
