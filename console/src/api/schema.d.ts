@@ -2904,6 +2904,11 @@ export interface components {
         /** RollbackIn */
         RollbackIn: {
             /**
+             * Message
+             * @description the new version's message; "Rollback to version N" if none
+             */
+            message?: string | null;
+            /**
              * Version
              * @description the version whose document becomes the new one
              */
@@ -3623,6 +3628,11 @@ export interface components {
             definition: {
                 [key: string]: unknown;
             };
+            /**
+             * Message
+             * @description what the author said it changes
+             */
+            message?: string | null;
             /**
              * Source
              * @description the document as submitted (what export answers)
@@ -8794,7 +8804,10 @@ export interface operations {
     };
     create_v1_workflows_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what this version changes, shown in the version list */
+                message?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9611,7 +9624,10 @@ export interface operations {
     };
     replace_v1_workflows__workflow_id__put: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what this version changes, shown in the version list */
+                message?: string | null;
+            };
             header?: never;
             path: {
                 workflow_id: string;
@@ -9823,7 +9839,10 @@ export interface operations {
     };
     patch_v1_workflows__workflow_id__patch: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what this version changes, shown in the version list */
+                message?: string | null;
+            };
             header?: never;
             path: {
                 workflow_id: string;
