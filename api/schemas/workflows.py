@@ -139,3 +139,17 @@ class DiffOut(BaseModel):
     settings: Change | None
     nodes: NodeDiff
     edges: EdgeDiff
+
+
+class SchedulePreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: JsonObject = Field(
+        description='a schedule trigger\'s keys: {"cron": "0 9 * * MON", "timezone": "UTC"}'
+    )
+    count: int = Field(default=5, ge=1, le=50, description="how many fire times")
+
+
+class SchedulePreviewOut(BaseModel):
+    timezone: str
+    times: list[datetime] = Field(description="the next fire times, UTC, earliest first")
