@@ -801,6 +801,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Schedule Preview
+         * @description The next times a schedule trigger (cron, calendar or interval, in its time zone) would
+         *     fire from now: what the builder's cron editor shows as it is typed.
+         *
+         *     Roles: admin, editor, operator, viewer.
+         */
+        post: operations["schedule_preview_v1_schedules_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/schema": {
         parameters: {
             query?: never;
@@ -3101,6 +3124,32 @@ export interface components {
             version: number;
             /** Workflow Id */
             workflow_id: string;
+        };
+        /** SchedulePreviewIn */
+        SchedulePreviewIn: {
+            /**
+             * Count
+             * @description how many fire times
+             * @default 5
+             */
+            count: number;
+            /**
+             * Trigger
+             * @description a schedule trigger's keys: {"cron": "0 9 * * MON", "timezone": "UTC"}
+             */
+            trigger: {
+                [key: string]: unknown;
+            };
+        };
+        /** SchedulePreviewOut */
+        SchedulePreviewOut: {
+            /**
+             * Times
+             * @description the next fire times, UTC, earliest first
+             */
+            times: string[];
+            /** Timezone */
+            timezone: string;
         };
         /**
          * ScriptedEventIn
@@ -7986,6 +8035,111 @@ export interface operations {
             };
             /** @description no such object for this tenant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    schedule_preview_v1_schedules_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreviewOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
