@@ -115,6 +115,7 @@ ROUTES: dict[str, Access] = {
     "GET /v1/workflows/{workflow_id}/migrations": read(),
     "GET /v1/workflows/{workflow_id}/migrations/{migration_id}": read(),
     "POST /v1/workflows/validate": read(),
+    "POST /v1/schedules/preview": read(),
     "POST /v1/workflows/{workflow_id}/validate": read(),
     "POST /v1/workflows/import": change(EDITORS, "workflow.imported"),
     "GET /v1/workflows/{workflow_id}/export": read(),

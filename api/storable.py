@@ -95,5 +95,9 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_storable_json)]
 Text = Annotated[str, StringConstraints(max_length=200), AfterValidator(storable_text)]
 """An identifier-like string: an event type, id, entity, filter value."""
 Key = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(storable_text)]
+VersionMessage = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(storable_text)
+]
+"""A version's message: a line or two of prose."""
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 """An instant, naive ones read as UTC."""

@@ -209,6 +209,95 @@ def _text(value: Any, name: str) -> str:
     return str(value)
 
 
+# --------------------------------------------------------------------------- fire times
+
+_MACROS = {
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+    "@monthly": "0 0 1 * *",
+    "@weekly": "0 0 * * 0",
+    "@daily": "0 0 * * *",
+    "@hourly": "0 * * * *",
+}
+_HORIZON_DAYS = 5 * 366
+"""How far ahead fire times are looked for: a 29 February schedule fires within four years."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def next_fire_times(trigger: dict[str, Any], after: datetime, count: int = 5) -> list[datetime]:
+    """The first ``count`` times (UTC) strictly after ``after`` at which a schedule trigger
+    (already checked by ``schedule_problems``) fires: its crons, calendars and interval together.
+    Fields all have to match, day of month and day of week included, as in a Temporal calendar
+    spec; a local time a daylight-saving change skips does not fire."""
+    zone = ZoneInfo(trigger.get("timezone") or "UTC")
+    found: set[datetime] = set()
+    crons = trigger.get("cron") or []
+    for cron in crons if isinstance(crons, list) else [crons]:
+        found |= _calendar_times(_cron_sets(cron), zone, after, count)
+    for spec in calendars(trigger):
+        sets = {
+            name: _expand(ranges, CALENDAR_FIELDS[name])
+            for name, ranges in calendar_ranges(spec).items()
+        }
+        found |= _calendar_times(
+            {"second": {0}, "minute": {0}, "hour": {0}, **sets}, zone, after, count
+        )
+    if trigger.get("every") not in (None, ""):
+        every = parse_duration(trigger["every"], "trigger.every")
+        offset = parse_duration(trigger.get("offset") or 0, "trigger.offset")
+        first = _EPOCH + offset + ((after - _EPOCH - offset) // every + 1) * every
+        found |= {first + i * every for i in range(count)}
+    return sorted(found)[:count]
+
+
+def _cron_sets(expression: str) -> dict[str, set[int]]:
+    text = _MACROS.get(expression.strip().lower(), expression.strip())
+    return {"second": {0}} | {
+        field.name: _expand(list(_ranges(field, part)), field)
+        for field, part in zip(CRON_FIELDS, text.split(), strict=True)
+    }
+
+
+def _expand(ranges: list[Range], field: Field) -> set[int]:
+    return {v for start, end, step in ranges for v in range(start, end + 1, step)} or set(
+        range(field.low, field.high + 1)
+    )
+
+
+def _calendar_times(
+    sets: dict[str, set[int]], zone: ZoneInfo, after: datetime, count: int
+) -> set[datetime]:
+    def allows(name: str, value: int) -> bool:
+        return name not in sets or value in sets[name]
+
+    times: set[datetime] = set()
+    day = after.astimezone(zone).date()
+    clock = [
+        (h, m, s)
+        for h in sorted(sets.get("hour", range(24)))
+        for m in sorted(sets.get("minute", range(60)))
+        for s in sorted(sets.get("second", {0}))
+    ]
+    for _ in range(_HORIZON_DAYS):
+        if (
+            allows("year", day.year)
+            and allows("month", day.month)
+            and allows("day_of_month", day.day)
+            and allows("day_of_week", (day.weekday() + 1) % 7)
+        ):
+            for hour, minute, second in clock:
+                local = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=zone)
+                instant = local.astimezone(UTC)
+                if instant.astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+                    continue  # skipped by a daylight-saving change
+                if instant > after:
+                    times.add(instant)
+                    if len(times) == count:
+                        return times
+        day += timedelta(days=1)
+    return times
+
+
 # --------------------------------------------------------------------------- anniversaries
 
 

@@ -121,6 +121,8 @@ class WorkflowVersion(SQLModel, table=True):
     """The canonical graph, as runs of this version execute it."""
     source: dict[str, Any] | None = _json()
     """The document as submitted, kept for export and for showing the author their own text."""
+    message: str | None = Field(default=None, max_length=500)
+    """What the author said the version changes (a commit message); optional."""
     created_at: datetime = _ts(nullable=False, default=utcnow)
 
 

@@ -14,18 +14,26 @@ from storage.models import Workflow, WorkflowVersion
 
 
 def create_workflow(
-    session: Session, tenant_id: str, canonical: dict[str, Any], source: dict[str, Any]
+    session: Session,
+    tenant_id: str,
+    canonical: dict[str, Any],
+    source: dict[str, Any],
+    message: str | None = None,
 ) -> Workflow:
     workflow = Workflow(id=f"wf_{uuid.uuid4().hex[:20]}", tenant_id=tenant_id, name="")
     _apply(workflow, canonical)
     session.add(workflow)
     session.flush()
-    session.add(_version(workflow, 1, canonical, source))
+    session.add(_version(workflow, 1, canonical, source, message))
     return workflow
 
 
 def add_version(
-    session: Session, workflow: Workflow, canonical: dict[str, Any], source: dict[str, Any]
+    session: Session,
+    workflow: Workflow,
+    canonical: dict[str, Any],
+    source: dict[str, Any],
+    message: str | None = None,
 ) -> WorkflowVersion:
     """A new version. An active workflow starts new runs on it at once; runs in flight keep
     the version they started on."""
@@ -33,7 +41,7 @@ def add_version(
     _apply(workflow, canonical)
     if workflow.status == "active":
         workflow.active_version = workflow.latest_version
-    version = _version(workflow, workflow.latest_version, canonical, source)
+    version = _version(workflow, workflow.latest_version, canonical, source, message)
     session.add(workflow)
     session.add(version)
     return version
@@ -120,7 +128,11 @@ def _apply(workflow: Workflow, canonical: dict[str, Any]) -> None:
 
 
 def _version(
-    workflow: Workflow, number: int, canonical: dict[str, Any], source: dict[str, Any]
+    workflow: Workflow,
+    number: int,
+    canonical: dict[str, Any],
+    source: dict[str, Any],
+    message: str | None,
 ) -> WorkflowVersion:
     return WorkflowVersion(
         tenant_id=workflow.tenant_id,
@@ -128,6 +140,7 @@ def _version(
         version=number,
         definition=canonical,
         source=source,
+        message=message or None,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import cache
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,8 @@ from api.schemas.workflows import (
     MAX_VERSION,
     NodeTypesOut,
     ProblemOut,
+    SchedulePreviewIn,
+    SchedulePreviewOut,
     ValidationOut,
     WorkflowOut,
 )
@@ -28,6 +31,7 @@ from api.storable import json_problem
 from definitions.documents import dump_json, dump_yaml, parse_yaml
 from definitions.errors import DefinitionError, Problem
 from definitions.loading import check_definition
+from definitions.schedules import next_fire_times, schedule_problems
 from definitions.schema import definition_json_schema, node_type_catalog
 from definitions.stored_checks import event_type_problems, stored_data_problems
 from storage.db import in_thread
@@ -203,6 +207,18 @@ def node_types() -> NodeTypesOut:
     config's JSON Schema — with the common step keys' and the trigger's schema: what the visual
     builder's palette and forms are made of."""
     return _node_types()
+
+
+@router.post("/v1/schedules/preview")
+def schedule_preview(body: SchedulePreviewIn) -> SchedulePreviewOut:
+    """The next times a schedule trigger (cron, calendar or interval, in its time zone) would
+    fire from now: what the builder's cron editor shows as it is typed."""
+    trigger = {**body.trigger, "type": "schedule"}
+    problems = schedule_problems(trigger, lambda path: path)
+    if problems:
+        raise DefinitionError(problems)
+    times = next_fire_times(trigger, datetime.now(UTC), body.count)
+    return SchedulePreviewOut(timezone=trigger.get("timezone") or "UTC", times=times)
 
 
 @cache

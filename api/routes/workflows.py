@@ -23,7 +23,7 @@ from api.schemas.workflows import (
     VersionOut,
     WorkflowOut,
 )
-from api.storable import Text, check_document
+from api.storable import Text, VersionMessage, check_document
 from definitions.diff import diff_definitions
 from definitions.loading import load_definition
 from definitions.models import Definition
@@ -47,6 +47,10 @@ Document = Annotated[dict[str, Any], Body(description="a definition document (SP
 WorkflowStatus = Literal["draft", "active", "paused", "archived"]
 _NAME_LIMIT = 200  # the longest name a definition may have
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION)]
+Message = Annotated[
+    VersionMessage | None,
+    Query(description="what this version changes, shown in the version list"),
+]
 
 
 def workflow_out(session: Session, workflow: Workflow) -> WorkflowOut:
@@ -80,10 +84,14 @@ def find_workflow(session: Session, tenant: str, workflow_id: str) -> Workflow:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(
-    document: Document, tenant: CurrentTenant, session: SessionDep, audit: AuditNote
+    document: Document,
+    tenant: CurrentTenant,
+    session: SessionDep,
+    audit: AuditNote,
+    message: Message = None,
 ) -> WorkflowOut:
     definition = load_document(document)
-    workflow = create_workflow(session, tenant, definition.canonical(), document)
+    workflow = create_workflow(session, tenant, definition.canonical(), document, message)
     session.flush()
     audit.note(workflow.id, name=workflow.name, version=workflow.latest_version)
     return workflow_out(session, workflow)
@@ -116,16 +124,28 @@ def read(workflow_id: str, tenant: CurrentTenant, session: SessionDep) -> Workfl
 
 @router.put("/{workflow_id}")
 async def replace(
-    workflow_id: str, document: Document, tenant: CurrentTenant, deps: Deps, audit: AuditNote
+    workflow_id: str,
+    document: Document,
+    tenant: CurrentTenant,
+    deps: Deps,
+    audit: AuditNote,
+    message: Message = None,
 ) -> WorkflowOut:
-    out = await _new_version(deps, tenant, workflow_id, lambda _session, _workflow: document)
+    out = await _new_version(
+        deps, tenant, workflow_id, lambda _session, _workflow: document, message
+    )
     audit.note(version=out.version)
     return out
 
 
 @router.patch("/{workflow_id}")
 async def patch(
-    workflow_id: str, changes: Document, tenant: CurrentTenant, deps: Deps, audit: AuditNote
+    workflow_id: str,
+    changes: Document,
+    tenant: CurrentTenant,
+    deps: Deps,
+    audit: AuditNote,
+    message: Message = None,
 ) -> WorkflowOut:
     """A JSON merge patch (RFC 7396) over the latest submitted document; a new version."""
 
@@ -134,7 +154,7 @@ async def patch(
         document: dict[str, Any] = merge_patch(latest.source or latest.definition, changes)
         return document
 
-    out = await _new_version(deps, tenant, workflow_id, patched)
+    out = await _new_version(deps, tenant, workflow_id, patched, message)
     audit.note(version=out.version)
     return out
 
@@ -194,12 +214,13 @@ async def _new_version(
     tenant: str,
     workflow_id: str,
     document_of: Callable[[Session, Workflow], dict[str, Any]],
+    message: str | None = None,
 ) -> WorkflowOut:
-    """A new version with the document ``document_of`` gives for the workflow; an active
-    workflow's schedule follows it before the commit."""
+    """A new version with the document ``document_of`` gives for the workflow (and the
+    author's ``message``); an active workflow's schedule follows it before the commit."""
     async with session_in_thread(deps.engine) as session:
         workflow, version, was_scheduled = await in_thread(
-            _add_version, session, tenant, workflow_id, document_of
+            _add_version, session, tenant, workflow_id, document_of, message
         )
         await follow_lifecycle(deps, workflow, version, was_scheduled=was_scheduled)
         return await in_thread(workflow_out, session, workflow)
@@ -210,6 +231,7 @@ def _add_version(
     tenant: str,
     workflow_id: str,
     document_of: Callable[[Session, Workflow], dict[str, Any]],
+    message: str | None,
 ) -> tuple[Workflow, WorkflowVersion, bool]:
     """The new version, uncommitted: the workflow, the version, and whether the workflow
     owned a schedule before."""
@@ -218,7 +240,7 @@ def _add_version(
     document = document_of(session, workflow)
     definition = load_document(document)
     was_scheduled = owns_schedule(session, workflow)
-    version = add_version(session, workflow, definition.canonical(), document)
+    version = add_version(session, workflow, definition.canonical(), document, message)
     session.flush()
     return workflow, version, was_scheduled
 
@@ -264,7 +286,8 @@ async def rollback(
     def earlier(session: Session, workflow: Workflow) -> dict[str, Any]:
         return submitted_document(find_version(session, workflow, body.version))
 
-    out = await _new_version(deps, tenant, workflow_id, earlier)
+    message = body.message or f"Rollback to version {body.version}"
+    out = await _new_version(deps, tenant, workflow_id, earlier, message)
     audit.note(version=out.version)
     return out
 
@@ -325,6 +348,7 @@ def _version_out(version: WorkflowVersion) -> VersionOut:
     return VersionOut(
         version=version.version,
         created_at=version.created_at,
+        message=version.message,
         definition=version.definition,
         source=version.source,
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.storable import JsonObject, Key, Text
+from api.storable import JsonObject, Key, Text, VersionMessage
 
 MAX_VERSION = 2**31 - 1
 """The largest version number a column holds; larger ones are 422, not a database error."""
@@ -29,6 +29,7 @@ class WorkflowOut(BaseModel):
 class VersionOut(BaseModel):
     version: int
     created_at: datetime
+    message: str | None = Field(default=None, description="what the author said it changes")
     definition: dict[str, Any] = Field(description="the canonical graph runs of it execute")
     source: dict[str, Any] | None = Field(
         default=None, description="the document as submitted (what export answers)"
@@ -51,6 +52,9 @@ class RollbackIn(BaseModel):
 
     version: int = Field(
         ge=1, le=MAX_VERSION, description="the version whose document becomes the new one"
+    )
+    message: VersionMessage | None = Field(
+        default=None, description='the new version\'s message; "Rollback to version N" if none'
     )
 
 
@@ -135,3 +139,17 @@ class DiffOut(BaseModel):
     settings: Change | None
     nodes: NodeDiff
     edges: EdgeDiff
+
+
+class SchedulePreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: JsonObject = Field(
+        description='a schedule trigger\'s keys: {"cron": "0 9 * * MON", "timezone": "UTC"}'
+    )
+    count: int = Field(default=5, ge=1, le=50, description="how many fire times")
+
+
+class SchedulePreviewOut(BaseModel):
+    timezone: str
+    times: list[datetime] = Field(description="the next fire times, UTC, earliest first")

@@ -196,6 +196,16 @@ async def shoot(page: Page, name: str) -> None:
         await page.screenshot(path=str(file), full_page=True)
 
 
+async def save(page: Page, message: str = "") -> None:
+    """The builder's Save: it asks for the version's message (optional), then saves."""
+    await page.get_by_role("button", name="Save", exact=True).click()
+    dialog = page.get_by_role("dialog", name="Save a version")
+    if message:
+        await dialog.get_by_label("Message").fill(message)
+    await dialog.get_by_role("button", name="Save version").click()
+    await expect(dialog).to_have_count(0)
+
+
 async def sign_in(page: Page, key: str) -> None:
     await page.goto("/")
     await page.get_by_label("API key").fill(key)

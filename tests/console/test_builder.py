@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.async_api import Page, expect
 
-from tests.console.conftest import Console, ended, shoot, sign_in
+from tests.console.conftest import Console, ended, save, shoot, sign_in
 
 
 async def test_the_24_hour_reminder_is_built_checked_simulated_activated_and_runs(
@@ -83,8 +83,8 @@ async def test_the_24_hour_reminder_is_built_checked_simulated_activated_and_run
     await expect(canvas.locator(".builder-node.on-path")).to_have_count(2)
     await shoot(page, "builder-simulated")
 
-    # Save (a draft, version 1) and activate from the builder.
-    await page.get_by_role("button", name="Save").click()
+    # Save (a draft, version 1, with a message) and activate from the builder.
+    await save(page, "A reminder a day before")
     await expect(page.get_by_role("heading", name="Edit workflow")).to_be_visible()
     await expect(page.get_by_role("status").filter(has_text="Saved as version 1")).to_be_visible()
     await page.get_by_role("button", name="Activate").click()

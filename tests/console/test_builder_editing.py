@@ -9,7 +9,7 @@ from typing import Any
 
 from playwright.async_api import Page, expect
 
-from tests.console.conftest import Console, shoot, sign_in
+from tests.console.conftest import Console, save, shoot, sign_in
 
 
 async def document(page: Page) -> dict[str, Any]:
@@ -114,7 +114,7 @@ async def test_a_welcome_campaign_by_keyboard_with_undo_redo_and_an_identical_ro
     await page.get_by_role("button", name="Canvas", exact=True).click()
     await expect(canvas.get_by_label("Engaged (goal)")).to_be_visible()
     assert await document(page) == edited
-    await page.get_by_role("button", name="Save").click()
+    await save(page)
     await expect(page.get_by_role("heading", name="Edit workflow")).to_be_visible()
     workflow_id = page.url.split("/workflows/")[1].split("/")[0]
     exported = (await console.api.get(f"/v1/workflows/{workflow_id}/export")).json()
@@ -130,6 +130,6 @@ async def test_a_welcome_campaign_by_keyboard_with_undo_redo_and_an_identical_ro
     await page.get_by_label("Name", exact=True).fill("Welcome campaign, v2")
     await expect(page.get_by_text("unsaved changes")).to_be_visible()
     await expect(activate).to_be_disabled()
-    await page.get_by_role("button", name="Save").click()
+    await save(page)
     await expect(page.get_by_role("status").filter(has_text="Saved as version 2")).to_be_visible()
     await expect(activate).to_be_enabled()

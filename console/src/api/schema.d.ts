@@ -801,6 +801,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/schedules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Schedule Preview
+         * @description The next times a schedule trigger (cron, calendar or interval, in its time zone) would
+         *     fire from now: what the builder's cron editor shows as it is typed.
+         *
+         *     Roles: admin, editor, operator, viewer.
+         */
+        post: operations["schedule_preview_v1_schedules_preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/schema": {
         parameters: {
             query?: never;
@@ -2668,7 +2691,7 @@ export interface components {
             detail: string;
             /**
              * Outcome
-             * @description started · deferred (started, beginning at the next window of the trigger's rate_limit) · pending (stored; Temporal could not take the start now, a worker's recoverer starts it within seconds or fails the run) · duplicate (this event started it before) · deduped (another event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited (dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a chain of runs starting each other) · cancelled (its open runs for the entity, by cancel_on)
+             * @description started · deferred (started, beginning at the next window of the trigger's rate_limit) · pending (stored; Temporal could not take the start now, a worker's recoverer starts it within seconds or fails the run) · failed (the recoverer gave up starting it; the detail says why) · duplicate (this event started it before) · deduped (another event with the same dedupe key did) · filtered_out · reenroll_refused · rate_limited (dropped by the rate_limit) · chain_depth_exceeded (a run emitted it too deep in a chain of runs starting each other) · cancelled (its open runs for the entity, by cancel_on)
              */
             outcome: string;
             /** Run Id */
@@ -2975,6 +2998,11 @@ export interface components {
         /** RollbackIn */
         RollbackIn: {
             /**
+             * Message
+             * @description the new version's message; "Rollback to version N" if none
+             */
+            message?: string | null;
+            /**
              * Version
              * @description the version whose document becomes the new one
              */
@@ -3167,6 +3195,32 @@ export interface components {
             version: number;
             /** Workflow Id */
             workflow_id: string;
+        };
+        /** SchedulePreviewIn */
+        SchedulePreviewIn: {
+            /**
+             * Count
+             * @description how many fire times
+             * @default 5
+             */
+            count: number;
+            /**
+             * Trigger
+             * @description a schedule trigger's keys: {"cron": "0 9 * * MON", "timezone": "UTC"}
+             */
+            trigger: {
+                [key: string]: unknown;
+            };
+        };
+        /** SchedulePreviewOut */
+        SchedulePreviewOut: {
+            /**
+             * Times
+             * @description the next fire times, UTC, earliest first
+             */
+            times: string[];
+            /** Timezone */
+            timezone: string;
         };
         /**
          * ScriptedEventIn
@@ -3694,6 +3748,11 @@ export interface components {
             definition: {
                 [key: string]: unknown;
             };
+            /**
+             * Message
+             * @description what the author said it changes
+             */
+            message?: string | null;
             /**
              * Source
              * @description the document as submitted (what export answers)
@@ -8083,6 +8142,111 @@ export interface operations {
             };
         };
     };
+    schedule_preview_v1_schedules_preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchedulePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchedulePreviewOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
     schema_v1_schema_get: {
         parameters: {
             query?: never;
@@ -8865,7 +9029,10 @@ export interface operations {
     };
     create_v1_workflows_post: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what this version changes, shown in the version list */
+                message?: string | null;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -9682,7 +9849,10 @@ export interface operations {
     };
     replace_v1_workflows__workflow_id__put: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what this version changes, shown in the version list */
+                message?: string | null;
+            };
             header?: never;
             path: {
                 workflow_id: string;
@@ -9894,7 +10064,10 @@ export interface operations {
     };
     patch_v1_workflows__workflow_id__patch: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description what this version changes, shown in the version list */
+                message?: string | null;
+            };
             header?: never;
             path: {
                 workflow_id: string;

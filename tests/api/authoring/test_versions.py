@@ -53,6 +53,49 @@ async def test_an_unknown_version_is_404_and_a_non_version_422(authoring: Author
         problem(await authoring.api.get(f"/v1/workflows/{workflow_id}/versions/{number}"), 422)
 
 
+# ------------------------------------------------------------------------------- messages
+
+
+async def test_each_way_to_make_a_version_takes_a_message_the_list_shows(
+    authoring: Authoring,
+) -> None:
+    created = await authoring.api.post("/v1/workflows?message=First draft", json=welcome("One"))
+    assert created.status_code == 201, created.text
+    workflow_id = created.json()["id"]
+    url = f"/v1/workflows/{workflow_id}"
+    put = await authoring.api.put(url, params={"message": "  Friendlier subject "}, json=welcome())
+    assert put.status_code == 200, put.text
+    patched = await authoring.api.patch(url, params={"message": "Named"}, json={"name": "Hello"})
+    assert patched.status_code == 200, patched.text
+    assert (await authoring.api.put(url, json=welcome("Two"))).status_code == 200
+    rollback = f"{url}/rollback"
+    assert (await authoring.api.post(rollback, json={"version": 1})).status_code == 200
+    answer = await authoring.api.post(rollback, json={"version": 2, "message": "Back to v2"})
+    assert answer.status_code == 200, answer.text
+    listed = (await authoring.api.get(f"{url}/versions")).json()
+    assert [(v["version"], v["message"]) for v in listed] == [
+        (6, "Back to v2"),
+        (5, "Rollback to version 1"),
+        (4, None),
+        (3, "Named"),
+        (2, "Friendlier subject"),
+        (1, "First draft"),
+    ]
+
+
+async def test_a_message_too_long_or_unstorable_is_422(authoring: Authoring) -> None:
+    workflow_id = await _versions(authoring, ["One"])
+    url = f"/v1/workflows/{workflow_id}"
+    for message in ("x" * 501, "nul\x00"):
+        answer = problem(
+            await authoring.api.put(url, params={"message": message}, json=welcome()), 422
+        )
+        assert any("message" in str(e["path"]) for e in answer["errors"]), answer
+        body = {"version": 1, "message": message}
+        problem(await authoring.api.post(f"{url}/rollback", json=body), 422)
+    assert len((await authoring.api.get(f"{url}/versions")).json()) == 1
+
+
 # ------------------------------------------------------------------------------- diff
 
 

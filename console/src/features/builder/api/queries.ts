@@ -58,14 +58,17 @@ export async function validate(doc: unknown, canonical = false): Promise<Validat
   );
 }
 
-/** Save: a new workflow (draft), or a new version of the one being edited. */
+/** Save: a new workflow (draft), or a new version of the one being edited; with the author's
+ * message for the version list (none when left empty). */
 export function useSave() {
   const queries = useQueryClient();
   return useMutation({
-    mutationFn: async ({ id, doc }: { id: string | null; doc: Doc }) =>
-      id
-        ? unwrap(await api.PUT("/v1/workflows/{workflow_id}", { params: { path: { workflow_id: id } }, body: doc }))
-        : unwrap(await api.POST("/v1/workflows", { body: doc })),
+    mutationFn: async ({ id, doc, message }: { id: string | null; doc: Doc; message: string }) => {
+      const query = message.trim() ? { message: message.trim() } : {};
+      return id
+        ? unwrap(await api.PUT("/v1/workflows/{workflow_id}", { params: { path: { workflow_id: id }, query }, body: doc }))
+        : unwrap(await api.POST("/v1/workflows", { params: { query }, body: doc }));
+    },
     onSettled: () => queries.invalidateQueries({ queryKey: ["workflows"] }),
   });
 }

@@ -30,6 +30,7 @@ import {
   type XY,
 } from "../model";
 import type { NodeTypeInfo } from "../api/queries";
+import type { Comparison } from "../diff";
 import { familyClass } from "./families";
 
 export type Marks = Map<string, { errors: string[]; warnings: string[] }>;
@@ -42,6 +43,8 @@ type BuilderNodeData = {
   warnings: string[];
   onPath: boolean;
   isTrigger: boolean;
+  /** Against the version being compared with: new, different, or gone (drawn as a ghost). */
+  diff?: "added" | "changed" | "removed";
 };
 
 export const PALETTE_MIME = "application/x-relay-node-type";
@@ -53,11 +56,12 @@ function BuilderNodeView({ data, selected }: NodeProps<Node<BuilderNodeData>>) {
       <div
         className={`flow-node builder-node ${familyClass(data.family)}${selected ? " selected" : ""}${
           data.errors.length ? " has-errors" : data.warnings.length ? " has-warnings" : ""
-        }${data.onPath ? " on-path" : ""}`}
+        }${data.onPath ? " on-path" : ""}${data.diff ? ` diff-${data.diff}` : ""}`}
         title={[...data.errors, ...data.warnings].join("\n") || undefined}
       >
         <strong>{data.title}</strong>
         <span className="muted">{data.type}</span>
+        {data.diff && <span className={`diff-badge diff-badge-${data.diff}`}>{data.diff}</span>}
         {data.errors.length > 0 && <span className="node-problem">⚠ {data.errors[0]}</span>}
         {!data.errors.length && data.warnings.length > 0 && <span className="node-warning">{data.warnings[0]}</span>}
       </div>
@@ -114,6 +118,7 @@ export function BuilderCanvas({
   onChange,
   onAdd,
   fit,
+  compare = null,
 }: {
   doc: Doc;
   types: Map<string, NodeTypeInfo>;
@@ -125,6 +130,8 @@ export function BuilderCanvas({
   onAdd: (type: string, at: XY) => void;
   /** Changes when the whole drawing changed (an import, auto layout): the view fits it. */
   fit: number;
+  /** A version to compare the draft with: its differences are marked on the nodes. */
+  compare?: Comparison | null;
 }) {
   const flow = useReactFlow();
   useEffect(() => {
@@ -151,7 +158,8 @@ export function BuilderCanvas({
         family: types.get(n.type)?.family ?? "unknown",
       })),
     ];
-    return all.map((n, i) => ({
+    const since = compare ? ` since v${compare.version}` : "";
+    const drawn: Node<BuilderNodeData>[] = all.map((n, i) => ({
       id: n.id,
       type: "builder",
       position: dragging.get(n.id) ?? positionOf(doc, n.id) ?? { x: 0, y: i * 110 },
@@ -165,11 +173,32 @@ export function BuilderCanvas({
         warnings: marks.get(n.id)?.warnings ?? [],
         onPath: path.has(n.id),
         isTrigger: n.id === TRIGGER,
+        diff: compare?.changes.get(n.id),
       },
       deletable: n.id !== TRIGGER,
-      ariaLabel: `${n.title} (${n.type})${problemWords(marks.get(n.id)?.errors.length ?? 0)}`,
+      ariaLabel: `${n.title} (${n.type})${problemWords(marks.get(n.id)?.errors.length ?? 0)}${
+        compare?.changes.has(n.id) ? `, ${compare.changes.get(n.id)}${since}` : ""
+      }`,
     }));
-  }, [doc, types, marks, path, selected, dragging, sizes]);
+    // The compared version's nodes the draft no longer has: ghosts where that version drew
+    // them, which cannot be selected, moved or deleted.
+    const ghosts: Node<BuilderNodeData>[] = (compare?.removed ?? []).map(({ node, position }) => {
+      const title = typeof node.name === "string" && node.name ? node.name : node.id;
+      return {
+        id: `removed:${node.id}`,
+        type: "builder",
+        position,
+        selectable: false,
+        draggable: false,
+        deletable: false,
+        connectable: false,
+        measured: sizes.get(`removed:${node.id}`),
+        data: { title, type: node.type, family: types.get(node.type)?.family ?? "unknown", errors: [], warnings: [], onPath: false, isTrigger: false, diff: "removed" },
+        ariaLabel: `${title} (${node.type}), removed${since}`,
+      };
+    });
+    return [...drawn, ...ghosts];
+  }, [doc, types, marks, path, selected, dragging, sizes, compare]);
 
   const edges = useMemo<Edge[]>(
     () =>

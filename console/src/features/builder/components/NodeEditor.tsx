@@ -15,6 +15,7 @@ import {
   triggerOf,
   type Doc,
 } from "../model";
+import { ScheduleEditor } from "./ScheduleEditor";
 import { labelsFrom } from "./BuilderCanvas";
 import { DurationInput, Field, type JsonSchema } from "./fields";
 
@@ -161,6 +162,10 @@ function TriggerForm({ doc, schema, names, dateFields, eventTypes, problems, onE
       <h2>Trigger</h2>
       <Field name="type" schema={(schema.properties?.type ?? {}) as JsonSchema} value={trigger.type} names={[]}
         problems={problems.filter((p) => p.key === "type")} onChange={(v) => onEdit((d) => setTrigger(d, "type", v), "type")} />
+      {trigger.type === "schedule" ? (
+        <ScheduleEditor cron={typeof trigger.cron === "string" ? trigger.cron : ""} timezone={typeof trigger.timezone === "string" ? trigger.timezone : ""}
+          onCron={(v) => onEdit((d) => setTrigger(d, "cron", v), "cron")} onTimezone={(v) => onEdit((d) => setTrigger(d, "timezone", v), "timezone")} />
+      ) : (<>
       <div className="field">
         <label htmlFor="trigger-event">event</label>
         <input id="trigger-event" list="event-types" value={typeof trigger.event === "string" ? trigger.event : ""}
@@ -198,7 +203,8 @@ function TriggerForm({ doc, schema, names, dateFields, eventTypes, problems, onE
         )}
         {problems.filter((p) => p.key === "start").map((p, i) => <span key={i} className="field-problem">{p.message}</span>)}
       </fieldset>
-      <SchemaFields schema={schema} skip={["type", "event", "start", "config"]} get={(k) => trigger[k]}
+      </>)}
+      <SchemaFields schema={schema} skip={["type", "event", "start", "config", ...(trigger.type === "schedule" ? ["cron", "timezone"] : [])]} get={(k) => trigger[k]}
         set={(k, v) => onEdit((d) => setTrigger(d, k, v), k)} names={names} problems={problems} />
     </>
   );

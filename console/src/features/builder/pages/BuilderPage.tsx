@@ -3,13 +3,14 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { ProblemAlert, Loading } from "../../../components/feedback";
 import { StatusBadge } from "../../../components/format";
-import { useLifecycle, useWorkflow } from "../../workflows/api/queries";
+import { useLifecycle, useVersions, useWorkflow } from "../../workflows/api/queries";
 import { useEventTypes, useNodeTypes, useSave, useSubmitted, useValidation, validate, type EventTypeEntry, type NodeTypeInfo } from "../api/queries";
 import { BuilderCanvas, labelsFrom, type Marks } from "../components/BuilderCanvas";
 import { JsonView } from "../components/JsonView";
 import { NodeEditor, type Problems } from "../components/NodeEditor";
 import { Palette } from "../components/Palette";
 import { TryIt } from "../components/TryIt";
+import { compareDocs, type Comparison } from "../diff";
 import { useHistory } from "../history";
 import { addNode, connect, edgesOf, emptyDoc, isGraphDoc, layout, locate, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type XY } from "../model";
 
@@ -45,6 +46,9 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const dirty = savedRevision !== history.revision;
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [importError, setImportError] = useState<unknown>(null);
+  const [asking, setAsking] = useState(false);
+  const [compareWith, setCompareWith] = useState<number | null>(null);
+  const versions = useVersions(id ?? "");
   const { query: validation, current: checked } = useValidation(doc);
   const save = useSave();
   const lifecycle = useLifecycle();
@@ -52,6 +56,15 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const eventTypes = useEventTypes();
   const navigate = useNavigate();
   const graph = isGraphDoc(doc, known);
+
+  // The draft against the version picked in "Compare with": its document as submitted when
+  // the canvas can read it, else its canonical graph.
+  const comparison = useMemo<Comparison | null>(() => {
+    const v = versions.data?.find((x) => x.version === compareWith);
+    if (!v || !graph) return null;
+    const base = (isGraphDoc(v.source, known) ? v.source : v.definition) as Doc;
+    return compareDocs(v.version, base, doc);
+  }, [versions.data, compareWith, graph, known, doc]);
 
   const edit = useCallback((next: (d: Doc) => Doc) => {
     history.set(next);
@@ -172,12 +185,13 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
     URL.revokeObjectURL(url);
   };
 
-  const onSave = () =>
-    save.mutate({ id, doc }, {
+  const onSave = (message: string) =>
+    save.mutate({ id, doc, message }, {
       onSuccess: (w) => {
         const saved = `Saved as version ${w.version}.`;
         setNotice(saved);
         setSavedRevision(history.revision);
+        setAsking(false);
         if (!id) navigate(`/workflows/${w.id}/builder`, { replace: true, state: { notice: saved } });
       },
     });
@@ -211,7 +225,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
             <input type="file" accept=".json,application/json" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ""; }} />
           </label>
           <button type="button" onClick={exportFile}>Export</button>
-          <button type="button" className="primary" onClick={onSave} disabled={save.isPending}>{save.isPending ? "Saving…" : "Save"}</button>
+          <button type="button" className="primary" onClick={() => setAsking(true)} disabled={save.isPending || asking} aria-haspopup="dialog">Save</button>
           {id && w && w.status !== "active" && w.status !== "archived" && (
             <button type="button" onClick={() => lifecycle.mutate({ ids: [id], action: "activate" }, { onSuccess: () => setNotice("Active: it now runs on every matching event.") })}
               disabled={lifecycle.isPending || !report?.valid || dirty}
@@ -230,16 +244,31 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
           <button type="button" aria-pressed={view === "canvas"} onClick={() => (graph ? setView("canvas") : void applyDocument(doc, "The JSON"))}>Canvas</button>
           <button type="button" aria-pressed={view === "json"} onClick={() => setView("json")}>JSON</button>
         </div>
+        {id && (versions.data?.length ?? 0) > 0 && (
+          <label className="inline">
+            Compare with
+            <select value={compareWith ?? ""} onChange={(e) => setCompareWith(e.target.value ? Number(e.target.value) : null)}>
+              <option value="">(nothing)</option>
+              {[...(versions.data ?? [])].sort((a, b) => b.version - a.version).map((v) => (
+                <option key={v.version} value={v.version}>
+                  v{v.version}{v.message ? ` · ${v.message}` : ""}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <ValidationSummary valid={report?.valid} errors={report?.errors.length ?? 0} warnings={report?.warnings.length ?? 0} pending={!checked} />
       </div>
+      {asking && <SaveDialog pending={save.isPending} onSave={onSave} onCancel={() => setAsking(false)} />}
       {notice && <p role="status" className="notice">{notice}</p>}
+      {comparison && <ComparisonSummary comparison={comparison} />}
       <ProblemAlert error={save.error ?? lifecycle.error} title="Not saved" />
       {importError !== null && <ProblemAlert error={importError} title="The file could not be imported" />}
       {view === "canvas" && graph ? (
         <div className="builder-grid">
           <Palette types={catalog.types} onPick={pick} />
           <BuilderCanvas doc={doc} types={types} marks={marks} path={path} selected={selected} onSelect={setSelected}
-            onChange={(next) => edit(next)} onAdd={(type, at) => add(type, at)} fit={fit} />
+            onChange={(next) => edit(next)} onAdd={(type, at) => add(type, at)} fit={fit} compare={comparison} />
           <NodeEditor doc={doc} id={selected && (selected === TRIGGER || nodesOf(doc).some((n) => n.id === selected)) ? selected : null}
             catalog={catalog} types={types} problems={selectedProblems} names={names} dateFields={dateFields}
             eventTypes={(eventTypes.data ?? []).map((t) => t.type)} onEdit={(next) => edit(next)} onSelect={setSelected} />
@@ -252,6 +281,42 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
         <TryIt doc={doc} workflowId={id} sample={sample} onPath={(p) => setPath(new Set([TRIGGER, ...p]))} />
       </div>
     </section>
+  );
+}
+
+/** What the canvas marks, in words: the draft against the version picked. */
+function ComparisonSummary({ comparison: c }: { comparison: Comparison }) {
+  const count = (kind: string) => [...c.changes.values()].filter((k) => k === kind).length;
+  const nodes = `${count("added")} added, ${count("changed")} changed, ${c.removed.length} removed`;
+  const edges = c.edgesRemoved ? `; ${c.edgesRemoved} of its edges gone` : "";
+  const same = c.changes.size === 0 && c.removed.length === 0 && c.edgesRemoved === 0;
+  return (
+    <p role="status" aria-label="Comparison" className="notice comparison">
+      {same ? `The draft has the same nodes as v${c.version}.` : `Nodes of the draft against v${c.version}: ${nodes}${edges}.`}
+      <span className="diff-badge diff-badge-added">■ added</span>
+      <span className="diff-badge diff-badge-changed">■ changed</span>
+      <span className="diff-badge diff-badge-removed">■ removed</span>
+    </p>
+  );
+}
+
+/** Save asks what the version changes (optional), as a commit does; Enter saves, Escape
+ * cancels. */
+function SaveDialog({ pending, onSave, onCancel }: { pending: boolean; onSave: (message: string) => void; onCancel: () => void }) {
+  const [message, setMessage] = useState("");
+  return (
+    <form role="dialog" aria-label="Save a version" className="card save-dialog"
+      onSubmit={(e) => { e.preventDefault(); onSave(message); }}
+      onKeyDown={(e) => { if (e.key === "Escape") onCancel(); }}>
+      <label>
+        Message <span className="muted small">(optional: what this version changes)</span>
+        <input autoFocus value={message} maxLength={500} onChange={(e) => setMessage(e.target.value)} placeholder="e.g. Shorter subject line" />
+      </label>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={pending}>{pending ? "Saving…" : "Save version"}</button>
+        <button type="button" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
   );
 }
 

@@ -38,6 +38,7 @@ export function VersionsTab() {
             <tr>
               <th scope="col">Version</th>
               <th scope="col">Saved</th>
+              <th scope="col">Message</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -52,6 +53,7 @@ export function VersionsTab() {
                   {v.version === w.active_version && " (active)"}
                 </th>
                 <td>{exactTime(v.created_at)}</td>
+                <td>{v.message ?? <span className="muted">—</span>}</td>
                 <td>
                   {may.edit_workflows && v.version !== latest && (
                     <button
