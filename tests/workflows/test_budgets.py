@@ -9,34 +9,19 @@ from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
+from benchmarks.worker_memory import SPIN  # a cycle whose only wait its ``when`` skips
 from tests.helpers.db import run_row
 from tests.helpers.temporal import relay_worker, run_input, start_run
 from tests.workflows.flow_helpers import run_once, step_rows
 from workflows.policies import REVISITS_PER_TASK
 
-NEVER = {"field": "go", "operator": "equals", "value": "yes"}
-SPINNER = {
-    "name": "Spinner",
-    "trigger": {"type": "manual"},
-    "nodes": [
-        {"id": "check", "type": "condition", "condition": NEVER},
-        {"id": "pause", "type": "wait", "duration": "1d", "when": NEVER},
-        {"id": "done", "type": "stop"},
-    ],
-    "edges": [
-        {"from": "trigger", "to": "check"},
-        {"from": "check", "to": "pause", "when": "false"},
-        {"from": "pause", "to": "check"},
-        {"from": "check", "to": "done", "when": "true"},
-    ],
-}
 TASK_FAILED = EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
 
 
 async def test_a_cycle_whose_wait_is_skipped_fails_the_run_naming_the_node(
     time_env: WorkflowEnvironment, engine: Engine
 ) -> None:
-    run_id, result = await run_once(time_env, engine, SPINNER, {"go": "no"})
+    run_id, result = await run_once(time_env, engine, SPIN, {"go": "no"})
     assert result.status == "failed"
     assert result.error is not None
     assert result.error["type"] == "cycle_without_pause"
@@ -58,8 +43,7 @@ async def test_spinning_runs_at_once_on_one_worker_fail_without_a_deadlocked_tas
     deadlock detector and retried, which is how the worker's memory grew."""
     async with relay_worker(dev_env.client, engine) as worker:
         handles = [
-            await start_run(dev_env.client, worker, run_input(SPINNER, {"go": "no"}))
-            for _ in range(8)
+            await start_run(dev_env.client, worker, run_input(SPIN, {"go": "no"})) for _ in range(8)
         ]
         results = await asyncio.wait_for(
             asyncio.gather(*(handle.result() for handle in handles)), timeout=120
