@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 
 from definitions.loading import load_definition
 from tests.console.conftest import Console, shoot, sign_in
@@ -17,6 +17,7 @@ from tests.definitions.test_seed_examples import (
     MEETING_WORKFLOWS,
     SCHEDULING_WORKFLOW,
 )
+from tests.helpers.polling import eventually
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "seed_examples"
 
@@ -57,8 +58,12 @@ async def test_each_reference_example_imports_as_a_readable_graph(
                 f" ({edge['when']})" if edge.get("when") else ""
             )
             await expect(canvas.get_by_label(label, exact=True).first).to_be_attached()
-        # Laid out: no two nodes share a place.
-        boxes = [await n.bounding_box() for n in await nodes.all()]
-        places = {(round(b["x"]), round(b["y"])) for b in boxes if b}
-        assert len(places) == len(boxes), name
+
+        # Laid out: no two nodes share a place (once React Flow has placed the measured nodes).
+        async def laid_out(nodes: Locator = nodes) -> bool:
+            boxes = [await n.bounding_box() for n in await nodes.all()]
+            places = {(round(b["x"]), round(b["y"])) for b in boxes if b}
+            return len(places) == len(boxes)
+
+        await eventually(laid_out, timeout=10, what=f"{name}: every node in a place of its own")
         await shoot(page, f"builder-import-{name}")

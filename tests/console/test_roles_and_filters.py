@@ -74,7 +74,10 @@ async def test_the_runs_list_filters_runs_whose_steps_failed(page: Page, console
     await page.goto("/runs")
     table = page.get_by_role("table", name="Runs")
     await expect(table.get_by_role("link", name=fine)).to_be_visible()
-    await page.get_by_role("checkbox", name="With failed steps").check()
+    # The box follows the URL (the filter is kept there): click, then see it checked.
+    failed_only = page.get_by_role("checkbox", name="With failed steps")
+    await failed_only.click()
+    await expect(failed_only).to_be_checked()
     await expect(table.get_by_role("row")).to_have_count(2)
     await expect(table.get_by_role("link", name=failing)).to_be_visible()
     await expect(table).to_contain_text("1 failed step")
