@@ -19,25 +19,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import httpx
 from temporalio.client import Client
-from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from api.deps import ApiDeps
+from benchmarks.scratch import scratch_stack
 from benchmarks.worker_memory import resident_mb
-from storage.db import make_engine, session_scope, upgrade
-from storage.tenants import create_tenant
-from workflows import search_attributes
-
-BIN = Path(sys.executable).parent
 
 
 def _workflow(index: int) -> dict[str, Any]:
@@ -72,42 +64,30 @@ async def _burst(api: httpx.AsyncClient, events: int, concurrency: int) -> int:
 
 
 async def main(rounds: int, events: int, concurrency: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/relay.db"
-        upgrade(url)
-        engine = make_engine(url)
-        with session_scope(engine) as session:
-            _, key = create_tenant(session, "burst")
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(BIN / "temporal"),
-            search_attributes=search_attributes.ALL,
+    async with scratch_stack("burst") as scratch:
+
+        async def connect() -> Client:
+            return scratch.env.client
+
+        app = create_app(
+            ApiDeps(engine=scratch.engine, connect_temporal=connect, task_queue="idle")
         )
-        try:
-
-            async def connect() -> Client:
-                return env.client
-
-            app = create_app(ApiDeps(engine=engine, connect_temporal=connect, task_queue="idle"))
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://relay.bench",
-                headers={"Authorization": f"Bearer {key}"},
-                timeout=120,
-            ) as api:
-                for index in range(3):
-                    created = (await api.post("/v1/workflows", json=_workflow(index))).json()
-                    await api.post(f"/v1/workflows/{created['id']}/activate")
-                print(f"start      {resident_mb():7.1f} MB", flush=True)
-                for number in range(1, rounds + 1):
-                    began = time.perf_counter()
-                    requests = await _burst(api, events, concurrency)
-                    rate = requests / (time.perf_counter() - began)
-                    gc.collect()
-                    print(
-                        f"round {number:3}  {resident_mb():7.1f} MB  {rate:6.1f} req/s", flush=True
-                    )
-        finally:
-            await env.shutdown()
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://relay.bench",
+            headers={"Authorization": f"Bearer {scratch.key}"},
+            timeout=120,
+        ) as api:
+            for index in range(3):
+                created = (await api.post("/v1/workflows", json=_workflow(index))).json()
+                await api.post(f"/v1/workflows/{created['id']}/activate")
+            print(f"start      {resident_mb():7.1f} MB", flush=True)
+            for number in range(1, rounds + 1):
+                began = time.perf_counter()
+                requests = await _burst(api, events, concurrency)
+                rate = requests / (time.perf_counter() - began)
+                gc.collect()
+                print(f"round {number:3}  {resident_mb():7.1f} MB  {rate:6.1f} req/s", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,31 +23,24 @@ import argparse
 import asyncio
 import contextlib
 import gc
-import sys
-import tempfile
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WorkflowExecutionStatus
-from temporalio.testing import WorkflowEnvironment
 
+from benchmarks.scratch import scratch_stack
 from definitions.loading import load_definition
 from runs.control import cancel_run
 from runs.deps import RunsDeps
 from runs.errors import Conflict
 from runs.recovery import Recoverer
-from storage.db import make_engine, session_scope, upgrade
+from storage.db import session_scope
 from storage.models import Run
 from storage.runs import start_run
-from storage.tenants import create_tenant
 from tests.helpers.temporal import relay_worker
-from workflows import search_attributes
 from workflows.contract import RunInput
-
-BIN = Path(sys.executable).parent
 
 
 def resident_mb() -> float:
@@ -126,29 +119,19 @@ async def one_round(
 
 
 async def main(rounds: int, runs: int, kind: str) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/relay.db"
-        upgrade(url)
-        engine = make_engine(url)
-        with session_scope(engine) as session:
-            tenant, _ = create_tenant(session, "memory")
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(BIN / "temporal"),
-            search_attributes=search_attributes.ALL,
-        )
-        try:
-            async with relay_worker(env.client, engine) as worker:
-                deps = RunsDeps.over(env.client, engine, worker.task_queue)
-                deps.cancel_grace = timedelta(0)
-                print(f"start      {resident_mb():7.1f} MB", flush=True)
-                for number in range(1, rounds + 1):
-                    ended = await one_round(
-                        env.client, deps, tenant.id, worker.task_queue, runs, kind
-                    )
-                    gc.collect()
-                    print(f"round {number:3}  {resident_mb():7.1f} MB  {ended}", flush=True)
-        finally:
-            await env.shutdown()
+    async with (
+        scratch_stack("memory") as scratch,
+        relay_worker(scratch.env.client, scratch.engine) as worker,
+    ):
+        deps = RunsDeps.over(scratch.env.client, scratch.engine, worker.task_queue)
+        deps.cancel_grace = timedelta(0)
+        print(f"start      {resident_mb():7.1f} MB", flush=True)
+        for number in range(1, rounds + 1):
+            ended = await one_round(
+                scratch.env.client, deps, scratch.tenant_id, worker.task_queue, runs, kind
+            )
+            gc.collect()
+            print(f"round {number:3}  {resident_mb():7.1f} MB  {ended}", flush=True)
 
 
 if __name__ == "__main__":
