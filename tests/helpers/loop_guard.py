@@ -1,10 +1,11 @@
 """Catching Relay's async code waiting on the database on an event loop.
 
-The API's routes and the ``runs`` service run on an event loop (the API's, a worker's); a
-database call made there stops every other request and Temporal call until it returns. Their
-database work goes through ``storage.db.in_thread``; ``blocking_calls`` records every
-statement executed on a thread that runs an event loop with an async function of ``api`` or
-``runs`` on its stack — what a forgotten ``in_thread`` looks like.
+The API's routes, the ``runs`` service, the worker's async activities and its own loops run on
+an event loop (the API's, a worker's); a database call made there stops every other request,
+activity heartbeat and Temporal call until it returns. Their database work goes through
+``storage.db.in_thread`` (or ``asyncio.to_thread``); ``blocking_calls`` records every statement
+executed on a thread that runs an event loop with an async function of ``activities``, ``api``,
+``runs`` or ``worker`` on its stack — what a forgotten ``in_thread`` looks like.
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+import activities
 import api
 import runs
+import worker
 
 ASYNC = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 """A test's own coroutine may call a blocking helper of ``runs``; an async function of Relay's
 may not."""
-WATCHED = tuple(str(Path(package.__file__).parent) + "/" for package in (api, runs))  # type: ignore[arg-type]
+WATCHED = tuple(
+    str(Path(package.__file__).parent) + "/"  # type: ignore[arg-type]
+    for package in (activities, api, runs, worker)
+)
 
 
 @dataclass
