@@ -223,7 +223,7 @@ def test_regex_is_linear_time_on_catastrophic_pattern():
     context = {"text": "a" * 50_000 + "!"}
     started = time.perf_counter()
     assert evaluate_condition(leaf("text", "regex", "(a+)+$"), context, today=TODAY) is False
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 5  # backtracking would take longer than the universe
 
 
 TREE = {"and": [leaf("lead.score", "gte", 80), {"not": leaf("status", "eq", "Void")}]}
