@@ -13,8 +13,10 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client, ScheduleOverlapPolicy
 
 from benchmarks.stack import Stack, stack_database
+from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from storage.db import make_engine, session_scope, upgrade
 from storage.tenants import create_tenant
 from tests.helpers.polling import eventually
@@ -140,3 +142,81 @@ async def test_two_apis_and_two_workers_dedupe_limit_and_route_events(two: TwoOf
         ("paid", "completed"),
         ("thanks", "completed"),
     ]
+
+
+def _flip(name: str, seen: str, set_to: str) -> dict[str, Any]:
+    """On a contact update to ``stage: seen``, update the contact to ``stage: set_to``."""
+    return {
+        "name": name,
+        "trigger": {
+            "type": "event",
+            "event": "contact.updated",
+            "filter": {"field": "stage", "operator": "eq", "value": seen},
+        },
+        "steps": [{"id": "flip", "type": "update_record", "fields": {"stage": set_to}}],
+    }
+
+
+async def test_two_apis_and_two_workers_stop_a_chain_at_its_depth_and_fire_a_schedule_once(
+    two: TwoOfEach,
+) -> None:
+    # Two workflows flipping one contact start each other through record changes, whichever
+    # worker runs them and whichever worker's recoverer emits the change: the chain stops at
+    # its depth, each depth once.
+    await two.active(_flip("Ping", "ping", "pong"))
+    await two.active(_flip("Pong", "pong", "ping"))
+    api = two.stack.api_urls
+    created = await two.http.post(
+        f"{api[1]}/v1/records/contact",
+        json={"id": "c1", "data": {"stage": "new"}},
+        headers=two.auth,
+    )
+    assert created.status_code == 201, created.text
+    patched = await two.http.patch(
+        f"{api[0]}/v1/records/contact/c1", json={"data": {"stage": "ping"}}, headers=two.auth
+    )
+    assert patched.status_code == 200, patched.text
+
+    async def refused_deeper() -> list[dict[str, Any]] | None:
+        events = (await two.get(1, "/v1/events?type=contact.updated&limit=200"))["items"]
+        outcomes = [o["outcome"] for e in events for o in e["outcomes"]]
+        return events if "chain_depth_exceeded" in outcomes else None
+
+    events = await eventually(refused_deeper, timeout=90, what="the change past the depth refused")
+    runs = (await two.get(0, "/v1/runs?entity=contact:c1&limit=100"))["items"]
+
+    async def chain_finished() -> list[dict[str, Any]] | None:
+        details = [await two.get(i % 2, f"/v1/runs/{r['id']}") for i, r in enumerate(runs)]
+        return details if all(d["status"] == "completed" for d in details) else None
+
+    details = await eventually(chain_finished, timeout=60, what="every run of the chain done")
+    depths = sorted(d["trigger"]["chain"]["depth"] for d in details)
+    assert depths == list(range(1, DEFAULT_MAX_CHAIN_DEPTH + 1)), (events, details)
+
+    # A schedule fired twice starts two runs, each once, whichever worker takes them.
+    me = await two.get(0, "/v1/me")
+    scheduled = await two.active(
+        {
+            "name": "Hourly",
+            "trigger": {"type": "schedule", "every": "PT1H"},
+            "steps": [{"id": "mark", "type": "set", "values": {"at": "{{ scheduled_at }}"}}],
+        }
+    )
+    temporal = await Client.connect(f"127.0.0.1:{two.stack.temporal_port}")
+    schedule = temporal.get_schedule_handle(f"relay:{me['tenant_id']}:{scheduled}")
+
+    async def completed_runs(count: int) -> list[dict[str, Any]] | None:
+        items = (await two.get(1, f"/v1/runs?workflow_id={scheduled}"))["items"]
+        done = [r for r in items if r["status"] == "completed"]
+        return items if len(done) == count else None
+
+    for fired in (1, 2):  # seconds apart: a run's id is the schedule's and the fire's second
+        # Allow overlap: the scheduler may not have seen the first run close yet.
+        await schedule.trigger(overlap=ScheduleOverlapPolicy.ALLOW_ALL)
+        items = await eventually(
+            lambda n=fired: completed_runs(n),
+            timeout=60,
+            what=f"run {fired} done",  # type: ignore[misc]
+        )
+    assert len(items) == 2
+    assert len({r["trigger"]["scheduled_at"] for r in items}) == 2
