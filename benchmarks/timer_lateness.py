@@ -1,0 +1,145 @@
+"""Timers under many waiting runs (issue 17): how late a wait ends when thousands of runs are
+parked in one, and how much memory the worker and Temporal hold meanwhile.
+
+    .venv/bin/python -m benchmarks.timer_lateness [--runs 10000] [--spread 600] [--lead S]
+        [--database-url URL]
+
+The stack as separate processes (Temporal on a file, one ``relay worker --processes 1``, one
+``relay api``). Every run waits until its own instant (``until``), the instants spread evenly
+over ``--spread`` seconds starting ``--lead`` seconds after the first event is posted (long
+enough for every run to be parked first), then a ``set`` step ends it. Events are posted in
+lists of 100. Printed: how fast the runs were accepted, the resident memory of each process
+once all of them wait, and per run the lateness of its wait — when the run went on (the
+workflow's clock as the wait ended, what the run's page shows) minus the instant it waited
+for — as p50, p99 and max, and how many were parked only after their instant had passed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import col, func, select
+
+from benchmarks.end_to_end import _percentiles, _rss_mb
+from benchmarks.stack import Stack, stack_database
+from storage.db import make_engine, session_scope, upgrade
+from storage.models import Run, RunStep
+from storage.tenants import create_tenant
+
+PARKED = {
+    "name": "Timer",
+    "trigger": {"type": "event", "event": "timer.set", "entity": "{{ n }}"},
+    "steps": [
+        {"id": "pause", "type": "wait", "until": "{{ due }}"},
+        {"id": "done", "type": "set", "values": {"n": "{{ n }}"}},
+    ],
+}
+LIST = 100
+"""Events per request."""
+
+
+def _count(engine: Engine, status: str, workflow_id: str) -> int:
+    with session_scope(engine) as session:
+        query = select(func.count()).where(Run.workflow_id == workflow_id, Run.status == status)
+        return int(session.exec(query).one())
+
+
+def _waits(engine: Engine, workflow_id: str) -> list[tuple[datetime, datetime | None, Any]]:
+    """Each run's wait step: when it began, when it ended and its output (``until``)."""
+    with session_scope(engine) as session:
+        rows = session.exec(
+            select(RunStep.started_at, RunStep.completed_at, RunStep.output).where(
+                RunStep.workflow_id == workflow_id, col(RunStep.node_id) == "pause"
+            )
+        ).all()
+    return [(s, c, o or {}) for s, c, o in rows if s is not None]
+
+
+async def main(runs: int, spread: float, lead: float, database_url: str) -> None:
+    with (
+        tempfile.TemporaryDirectory(prefix="relay-timers-") as tmp,
+        stack_database(database_url, Path(tmp)) as url,
+    ):
+        upgrade(url)
+        engine = make_engine(url)
+        with session_scope(engine) as session:
+            _, key = create_tenant(session, "timers")
+        stack = Stack(Path(tmp), url)
+        try:
+            stack.start_temporal()
+            stack.start_worker("--processes", "1")
+            stack.start_api()
+            auth = {"Authorization": f"Bearer {key}"}
+            async with httpx.AsyncClient(base_url=stack.api_url, headers=auth, timeout=120) as api:
+                created = (await api.post("/v1/workflows", json=PARKED)).json()
+                workflow_id = created["id"]
+                (await api.post(f"/v1/workflows/{workflow_id}/activate")).raise_for_status()
+                first_due = datetime.now(UTC) + timedelta(seconds=lead)
+                due = [first_due + timedelta(seconds=spread * i / runs) for i in range(runs)]
+                gate = asyncio.Semaphore(4)
+                began = time.monotonic()
+
+                async def post(start: int) -> None:
+                    events = [
+                        {
+                            "type": "timer.set",
+                            "id": f"t{i}-{uuid.uuid4().hex[:6]}",
+                            "data": {"n": i, "due": due[i].isoformat()},
+                        }
+                        for i in range(start, min(start + LIST, runs))
+                    ]
+                    async with gate:
+                        (await api.post("/v1/events", json=events)).raise_for_status()
+
+                await asyncio.gather(*(post(start) for start in range(0, runs, LIST)))
+                accepted = time.monotonic() - began
+                print(f"{runs} events accepted in {accepted:.0f} s ({runs / accepted:.0f}/s)")
+            while (waiting := _count(engine, "waiting", workflow_id)) < runs:
+                if datetime.now(UTC) >= first_due:
+                    break
+                await asyncio.sleep(2)
+            rss = {name: _rss_mb(p) for name, p in stack.processes().items()}
+            print(f"{waiting} runs waiting after {time.monotonic() - began:.0f} s; RSS MB {rss}")
+            deadline = first_due + timedelta(seconds=spread + 600)
+            while _count(engine, "completed", workflow_id) < runs:
+                if datetime.now(UTC) > deadline:
+                    break
+                await asyncio.sleep(5)
+            waits = _waits(engine, workflow_id)
+            late: list[float] = []
+            parked_late = 0
+            for started, ended, output in waits:
+                until = datetime.fromisoformat(str(output.get("until")))
+                if started.replace(tzinfo=UTC) >= until:
+                    parked_late += 1
+                elif ended is not None:
+                    late.append((ended.replace(tzinfo=UTC) - until).total_seconds())
+            p50, p99 = _percentiles(late)
+            print(
+                f"lateness of {len(late)} waits: p50 {p50:.2f} s  p99 {p99:.2f} s  "
+                f"max {max(late, default=0):.2f} s; parked after their instant: {parked_late}; "
+                f"completed {_count(engine, 'completed', workflow_id)} of {runs}"
+            )
+        finally:
+            stack.stop()
+            engine.dispose()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--spread", type=float, default=600, help="seconds the instants cover")
+    parser.add_argument("--lead", type=float, default=None, help="seconds to the first instant")
+    parser.add_argument("--database-url", default="sqlite://")
+    args = parser.parse_args()
+    lead = args.lead if args.lead is not None else 60 + args.runs / 15
+    asyncio.run(main(args.runs, args.spread, lead, args.database_url))
