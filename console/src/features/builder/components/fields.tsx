@@ -1,4 +1,6 @@
 import { useId, useRef, useState, type KeyboardEvent } from "react";
+import { isConditionSchema } from "../conditions";
+import { ConditionBuilder } from "./ConditionBuilder";
 
 /** A JSON Schema as the API gives it: just what the forms read. */
 export type JsonSchema = {
@@ -26,8 +28,9 @@ export function widgetFor(
   key: string,
   schema: JsonSchema,
   value: unknown,
-): "duration" | "recipient" | "enum" | "text" | "long" | "boolean" | "number" | "json" {
+): "duration" | "recipient" | "enum" | "text" | "long" | "boolean" | "number" | "condition" | "json" {
   if (DURATION_KEYS.has(key)) return "duration";
+  if (isConditionSchema(schema)) return "condition";
   if (key === "recipient") return "recipient";
   if (schema.enum) return "enum";
   const types = typeOf(schema);
@@ -55,8 +58,9 @@ export type FieldProps = {
   problems: Found[];
 };
 
-/** A problem validation found on a field; warnings advise, errors stop activation. */
-export type Found = { message: string; severity: "error" | "warning" };
+/** A problem validation found on a field (at ``path`` in the document); warnings advise,
+ * errors stop activation. */
+export type Found = { message: string; severity: "error" | "warning"; path?: string };
 
 /** One configuration key: a label naming the key, its widget, its description and problems. */
 export function Field(props: FieldProps) {
@@ -66,7 +70,7 @@ export function Field(props: FieldProps) {
   const describedBy = `${id}-help`;
   return (
     <div className={`field${problems.some((p) => p.severity === "error") ? " invalid" : ""}`}>
-      <label htmlFor={id}>{name}</label>
+      <label htmlFor={id} id={`${id}-label`}>{name}</label>
       <Widget {...props} id={id} widget={widget} describedBy={describedBy} />
       <span id={describedBy} className="muted small">
         {schema.description}
@@ -125,6 +129,8 @@ function Widget({
           onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))}
         />
       );
+    case "condition":
+      return <ConditionBuilder {...common} name={name} value={value} onChange={onChange} problems={problems} />;
     case "text":
     case "long":
       if (value !== undefined && typeof value !== "string") {
@@ -136,7 +142,7 @@ function Widget({
   }
 }
 
-type Common = { id: string; "aria-describedby": string; "aria-invalid"?: boolean };
+type Common = { id: string; "aria-describedby": string; "aria-invalid"?: boolean; "aria-label"?: string };
 
 /** A number and a unit ("24" "hours" → "24h"); a negative number is before. A value this
  * cannot show (ISO 8601, an object) is edited as text. */
