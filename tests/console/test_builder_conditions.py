@@ -194,6 +194,10 @@ async def test_the_welcome_campaigns_opened_condition_decides_its_two_branches(
     builder = panel.get_by_role("group", name="condition", exact=True)
     await builder.get_by_role("button", name="Add a rule to Conditions").click()
     rule = builder.get_by_role("group", name="Rule 1", exact=True)
+    # The picker offers the steps that run before the condition, not the ones after it.
+    offered = rule.locator("datalist option")
+    await expect(offered.and_(rule.locator("[value='steps.send_email_1.output']"))).to_have_count(1)
+    await expect(offered.and_(rule.locator("[value='steps.wait_1.output']"))).to_have_count(1)
     # "Opened the welcome email": the email.opened handler tags the contact.
     await rule.get_by_label("Field", exact=True).fill("contact.tags")
     await expect(rule.get_by_text("contact.tags is a list (event)")).to_be_visible()
@@ -278,3 +282,47 @@ async def test_the_json_toggle_keeps_a_shape_the_builder_cannot_show_unchanged(
         ("field", "contact.name"), ("operator", "starts_with"), ("value", "B"), ("note", "VIPs"),
     ]  # fmt: skip
     await shoot(page, "condition-builder-json")
+
+
+async def test_a_switchs_cases_and_a_wait_for_events_condition_use_the_builder_too(
+    page: Page, console: Console
+) -> None:
+    canvas, panel = await new_draft(page, console, "contact.created")
+    await add(page, "wait_for_event")
+    await panel.get_by_label("event", exact=True).fill("email.opened")
+    # Its condition reads the awaited event: that event's fields come first.
+    builder = panel.get_by_role("group", name="condition", exact=True)
+    await builder.get_by_role("button", name="Add a rule to Conditions").click()
+    rule = builder.get_by_role("group", name="Rule 1", exact=True)
+    await rule.get_by_label("Field", exact=True).fill("link_url")
+    await expect(rule.get_by_text("link_url is text (awaited event)")).to_be_visible()
+    await rule.get_by_label("Operator", exact=True).select_option(label="contains")
+    await rule.get_by_label("Value", exact=True).fill("pricing")
+
+    await add(page, "switch")
+    await panel.get_by_role("button", name="+ Add to cases").click()
+    case = panel.get_by_role("group", name="cases 1", exact=True)
+    await case.get_by_label("name", exact=True).fill("vip")
+    when = case.get_by_role("group", name="when", exact=True)
+    await when.get_by_role("button", name="Add a rule to Conditions").click()
+    score = when.get_by_role("group", name="Rule 1", exact=True)
+    await score.get_by_label("Field", exact=True).fill("contact.score")
+    await score.get_by_label("Operator", exact=True).select_option(label="is at least")
+    await score.get_by_label("Value", exact=True).fill("90")
+    # A case's comparison the schema refuses: the server's warning on that case's rule.
+    await score.get_by_label("Field", exact=True).fill("contact.scor")
+    await expect(score).to_contain_text("'contact.scor' is not a field of contact.created")
+    await score.get_by_label("Field", exact=True).fill("contact.score")
+    await expect(score).not_to_contain_text("is not a field")
+    await shoot(page, "condition-builder-cases")
+
+    built = await document(page)
+    nodes = {n["id"]: n for n in built["nodes"]}
+    assert nodes["wait_for_event_1"]["condition"] == {
+        "field": "link_url",
+        "operator": "contains",
+        "value": "pricing",
+    }
+    assert nodes["switch_1"]["cases"] == [
+        {"name": "vip", "when": {"field": "contact.score", "operator": "gte", "value": 90}}
+    ]

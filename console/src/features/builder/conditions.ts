@@ -178,7 +178,7 @@ export const ConditionScope = createContext<{ fields: FieldChoice[]; operators: 
 // --------------------------------------------------------------------------- fields
 
 type Property = { type?: string | string[]; format?: string; enum?: unknown[]; properties?: Record<string, Property>; items?: Property };
-export type EventTypeInfo = { schema?: { properties?: Record<string, Property> }; derived?: Record<string, string>; derived_kinds?: Record<string, string> };
+export type EventTypeInfo = { type: string; schema?: { properties?: Record<string, Property> }; derived?: Record<string, string>; derived_kinds?: Record<string, string> };
 
 /** A date of the event: by its format, or by its name (``start_time``, ``due_date``). */
 export function isDateField(name: string, property: { format?: string }): boolean {
@@ -209,18 +209,29 @@ function flatten(properties: Record<string, Property>, prefix: string, source: s
 }
 
 /** What a condition of ``node`` can read (SPEC §2.3): the trigger event's fields (its
- * schema's, nested objects included) and derived fields, the outputs of the steps that run
- * before it, the variables the workflow sets, and the event's own attributes. */
-export function conditionFields(doc: Doc, event: EventTypeInfo | undefined, node: string | null): FieldChoice[] {
-  const fields = flatten(event?.schema?.properties ?? {}, "", "event", 0);
-  for (const name of Object.keys(event?.derived ?? {})) {
-    fields.push({ path: name, kind: (event?.derived_kinds?.[name] as Kind | undefined) ?? null, source: "derived" });
-  }
+ * schema's, nested objects included) and derived fields — for a ``wait_for_event``, the awaited
+ * event's first, since its condition reads that event's data —, the outputs of the steps that
+ * run before it, the variables the workflow sets, and the event's own attributes. */
+export function conditionFields(doc: Doc, catalog: EventTypeInfo[], node: string | null): FieldChoice[] {
+  const trigger = doc.trigger;
+  const triggerType = typeof trigger === "string" ? trigger : (trigger as Record<string, unknown> | undefined)?.event;
+  const own = nodesOf(doc).find((n) => n.id === node);
+  const awaited = own?.type === "wait_for_event" ? eventFields(catalog.find((t) => t.type === (own.event ?? own.config?.event)), "awaited event") : [];
+  const shadowed = new Set(awaited.map((f) => f.path)); // the awaited event's data wins
+  const fields = [...awaited, ...eventFields(catalog.find((t) => t.type === triggerType), "event").filter((f) => !shadowed.has(f.path))];
   if (node !== null && node !== TRIGGER) {
     for (const earlier of ancestors(doc, node)) fields.push({ path: `steps.${earlier}.output`, kind: null, source: "step output" });
     for (const name of variables(doc)) fields.push({ path: `vars.${name}`, kind: null, source: "variable" });
   }
   fields.push({ path: "event.type", kind: "text", source: "event" }, { path: "event.occurred_at", kind: "instant", source: "event" });
+  return fields;
+}
+
+function eventFields(event: EventTypeInfo | undefined, source: string): FieldChoice[] {
+  const fields = flatten(event?.schema?.properties ?? {}, "", source, 0);
+  for (const name of Object.keys(event?.derived ?? {})) {
+    fields.push({ path: name, kind: (event?.derived_kinds?.[name] as Kind | undefined) ?? null, source: source === "event" ? "derived" : `derived, ${source}` });
+  }
   return fields;
 }
 

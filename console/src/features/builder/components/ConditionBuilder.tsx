@@ -73,9 +73,10 @@ export function ConditionBuilder({ id, name, value, onChange, problems, ...aria 
   );
 }
 
-/** The part of a problem's path inside the condition key ``name`` (``.and[0].field``). */
+/** The part of a problem's path inside the condition key ``name`` (``.and[0].field`` of
+ * ``nodes[2].condition.and[0].field`` or of ``nodes[3].cases[0].when.and[0].field``). */
 function suffixOf(path: string, name: string): string | null {
-  const match = new RegExp(`^(?:nodes\\[\\d+\\](?:\\.config)?|trigger)\\.${name}((?:\\.\\w+|\\[\\d+\\])*)$`).exec(path);
+  const match = new RegExp(`\\.${name}((?:\\.\\w+|\\[\\d+\\])*)$`).exec(path);
   return match ? match[1]! : null;
 }
 

@@ -123,8 +123,8 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   );
   // What the selected node's conditions can read, and the operators the server describes.
   const conditionScope = useMemo(
-    () => ({ fields: conditionFields(doc, event, selected), operators: catalog.operators }),
-    [doc, event, selected, catalog],
+    () => ({ fields: conditionFields(doc, eventTypes.data ?? [], selected), operators: catalog.operators }),
+    [doc, eventTypes.data, selected, catalog],
   );
   const sample = useMemo(() => {
     const trigger = triggerOf(doc);
