@@ -22,7 +22,8 @@ import "./ConditionBuilder.css";
 /** A condition edited as nested all/any groups of rules — a field picked from what the
  * condition can read, an operator offered by the field's kind, a value input of that kind —
  * or, with the JSON toggle, as text. One widget for every key the schema says is a condition
- * (a condition node's, a step's ``when``, the trigger's ``filter``, a wait's or a goal's). */
+ * (a condition node's, a step's ``when``, the trigger's ``filter``, a wait's, a goal's, a
+ * switch case's). The server's problems inside the condition show on the rule they concern. */
 export function ConditionBuilder({ id, name, value, onChange, problems, ...aria }: {
   id: string;
   name: string;
