@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from definitions.condition_operators import operator_catalog
 from definitions.models import TRIGGER_TYPES
 from definitions.nodes import FAMILIES, REGISTRY, type_aliases
 from definitions.nodes.fields import (
@@ -237,7 +238,8 @@ def _params_schema(title: str, params: dict[str, Param]) -> dict[str, Any]:
 def node_type_catalog() -> dict[str, Any]:
     """Every node type as an editor offers it: its family, the edge labels leaving it, the keys
     it cannot do without and the JSON Schema of its configuration; the keys every step has
-    (``common``) and the trigger's schema. The same declarations as ``definition_json_schema``."""
+    (``common``), the trigger's schema and what each condition operator compares
+    (``operators``). The same declarations as ``definition_json_schema``."""
     every = _step_params()
     types = []
     for family in FAMILIES:
@@ -266,4 +268,5 @@ def node_type_catalog() -> dict[str, Any]:
         "types": types,
         "common": _params_schema("common", common),
         "trigger": _tidy(Trigger.model_json_schema(by_alias=True)),
+        "operators": operator_catalog(),
     }

@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from definitions.addresses import refusal_reason
-from definitions.durations import parse_duration, parse_instant
+from definitions.condition_operators import value_kind
+from definitions.durations import parse_duration
 from definitions.errors import DefinitionError, Problem, join_path
 from definitions.locating import locate
 from definitions.models import Definition
@@ -103,26 +104,26 @@ def mismatch(leaf: dict[str, Any], sample: Any) -> str | None:
     if is_template(value) or operator not in _ORDERED | _EQUALITY | _INSTANT_OPERATORS:
         return None  # between's [low, high] shape is checked as the condition normalises
     field = leaf.get("field")
-    value_kind = _kind(value)
+    given = value_kind(value)
     found = _lookup(sample, field) if isinstance(field, str) else _MISSING
-    field_kind = None if found is _MISSING else _kind(found)
-    if operator in _ORDERED and value_kind in ("bool", "list", "object", "null"):
+    field_kind = None if found is _MISSING else value_kind(found)
+    if operator in _ORDERED and given in ("bool", "list", "object", "null"):
         return f"{operator} compares numbers, instants or text, not {_shown(value)}: never true"
-    if operator in _INSTANT_OPERATORS and value_kind not in ("instant", None):
+    if operator in _INSTANT_OPERATORS and given not in ("instant", None):
         return f"{operator} compares instants, and {_shown(value)} is not one: never true"
-    if field_kind is None or value_kind is None:
+    if field_kind is None or given is None:
         return None
     if operator in _INSTANT_OPERATORS:
         clash = field_kind != "instant"
     elif operator in _ORDERED:
-        clash = field_kind == "bool" or _clash(field_kind, value_kind)
+        clash = field_kind == "bool" or _clash(field_kind, given)
     else:  # eq / ne: a mismatch is false for both
-        clash = _clash(field_kind, value_kind)
+        clash = _clash(field_kind, given)
     if not clash:
         return None
     return (
         f"{field} is {_article(field_kind)} in the trigger's sample data, and {_shown(value)} "
-        f"is {_article(value_kind)}: {operator} between them is never true"
+        f"is {_article(given)}: {operator} between them is never true"
     )
 
 
@@ -133,36 +134,6 @@ def _clash(a: str, b: str) -> bool:
     comparable |= {("instant", "text"), ("text", "instant")}  # both strings: compared as text
     scalar = {"number", "instant", "text"}
     return a in scalar and b in scalar and (a, b) not in comparable
-
-
-def _kind(value: Any) -> str | None:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, str):
-        if is_template(value):
-            return None
-        try:
-            float(value)
-        except ValueError:
-            pass
-        else:
-            return "number"  # numeric strings compare as numbers
-        if value[:4].isdigit():
-            try:
-                parse_instant(value)
-            except DefinitionError:
-                return "text"
-            return "instant"
-        return "text"
-    return None
 
 
 def _article(kind: str) -> str:

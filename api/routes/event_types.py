@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Path, Response, status
 from api.deps import CurrentTenant, SessionDep
 from api.errors import Conflict, NotFound
 from api.storable import check_document
-from definitions.catalog import EventTypeSpec, parse_event_type
+from definitions.catalog import EventTypeSpec, derived_kinds, parse_event_type
 from storage.event_types import (
     delete_event_type,
     get_event_type,
@@ -47,7 +47,7 @@ Entry = Annotated[
 def list_all(tenant: CurrentTenant, session: SessionDep) -> list[dict[str, Any]]:
     """Every event type the tenant's events are checked against (``builtin`` marks the
     built-in entries)."""
-    return [spec.public() for spec in list_event_types(session, tenant)]
+    return [_public(spec) for spec in list_event_types(session, tenant)]
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -58,7 +58,7 @@ def create(entry: Entry, tenant: CurrentTenant, session: SessionDep) -> dict[str
     if tenant_has_event_type(session, tenant, spec.type):
         raise Conflict(f"event type {spec.type!r} exists; PUT /v1/event-types/{spec.type}")
     put_event_type(session, tenant, spec)
-    return spec.public()
+    return _public(spec)
 
 
 @router.get("/{event_type}")
@@ -66,7 +66,7 @@ def get_one(event_type: EventTypeName, tenant: CurrentTenant, session: SessionDe
     spec = get_event_type(session, tenant, event_type)
     if spec is None:
         raise NotFound("event type", event_type)
-    return spec.public()
+    return _public(spec)
 
 
 @router.put("/{event_type}", responses={201: {"description": "created"}})
@@ -81,7 +81,7 @@ def replace(
     spec = _parse(entry, event_type)
     if put_event_type(session, tenant, spec):
         response.status_code = status.HTTP_201_CREATED
-    return spec.public()
+    return _public(spec)
 
 
 @router.delete("/{event_type}", status_code=status.HTTP_204_NO_CONTENT)
@@ -90,6 +90,11 @@ def delete(event_type: EventTypeName, tenant: CurrentTenant, session: SessionDep
     themselves cannot be deleted (404)."""
     if not delete_event_type(session, tenant, event_type):
         raise NotFound("event type", event_type)
+
+
+def _public(spec: EventTypeSpec) -> dict[str, Any]:
+    """The entry, and the kind of each derived field (for the builder's condition widget)."""
+    return {**spec.public(), "derived_kinds": derived_kinds(spec)}
 
 
 def _parse(entry: dict[str, Any], event_type: str | None = None) -> EventTypeSpec:

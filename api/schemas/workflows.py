@@ -97,10 +97,19 @@ class NodeTypeOut(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
+class OperatorOut(BaseModel):
+    name: str = Field(description="the canonical operator name")
+    label: str = Field(description="what it does, in words")
+    kinds: list[str] = Field(description="the kinds of field it compares (text, number, ...)")
+    value: str = Field(description="its value: none, one, list, pair, days or pattern")
+    ignore_case: bool = Field(description="ignore_case changes what it does")
+
+
 class NodeTypesOut(BaseModel):
     types: list[NodeTypeOut]
     common: dict[str, Any] = Field(description="JSON Schema of the keys every step has")
     trigger: dict[str, Any] = Field(description="JSON Schema of the trigger")
+    operators: list[OperatorOut] = Field(description="the condition operators, for editors")
 
 
 class Change(BaseModel):

@@ -15,9 +15,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from definitions.condition_operators import value_kind
 from definitions.context import RESERVED, event_context
 from definitions.errors import DefinitionError, Problem, TemplateRenderError, join_path
 from definitions.locating import pydantic_problems
+from definitions.sample_data import sample_from_schema
 from definitions.templates import check_template_syntax, render
 
 ROLES = ("organizer", "invitee")
@@ -138,6 +140,18 @@ def derive(spec: EventTypeSpec | None, event: dict[str, Any]) -> dict[str, Any]:
         if value not in (None, ""):
             values[name] = value
     return values
+
+
+def derived_kinds(spec: EventTypeSpec) -> dict[str, str]:
+    """Each derived field → the kind of value it gives for the entry's sample data (``is_weekend``
+    is a bool, ``booking_hour`` a number), so an editor can offer it the right operators. A field
+    that gives nothing for the sample is left out: its kind is unknown."""
+    if not spec.derived:
+        return {}
+    data = sample_from_schema(spec.schema_, "data") if spec.schema_ else {}
+    values = derive(spec, {"type": spec.type, "data": data if isinstance(data, dict) else {}})
+    kinds = {name: value_kind(value) for name, value in values.items()}
+    return {name: kind for name, kind in kinds.items() if kind not in (None, "null")}
 
 
 def role_addresses(spec: EventTypeSpec | None, event: dict[str, Any]) -> dict[str, list[str]]:

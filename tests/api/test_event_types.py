@@ -27,7 +27,9 @@ ORDER = {
 async def test_an_entry_is_created_read_listed_replaced_and_deleted(stack: Stack) -> None:
     created = await stack.api.post("/v1/event-types", json=ORDER)
     assert created.status_code == 201, created.text
-    assert created.json() == {**ORDER, "builtin": False}
+    # With the kind each derived field gives for sample data (the condition widget's types).
+    kinds = {"big": "bool", "buyer_domain": "text"}
+    assert created.json() == {**ORDER, "builtin": False, "derived_kinds": kinds}
     problem(await stack.api.post("/v1/event-types", json=ORDER), 409)
 
     assert (await stack.api.get("/v1/event-types/order.placed")).json()["roles"] == ORDER["roles"]

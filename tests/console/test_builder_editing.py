@@ -48,6 +48,7 @@ async def test_a_welcome_campaign_by_keyboard_with_undo_redo_and_an_identical_ro
     await panel.get_by_label("duration", exact=True).fill("2")
     await panel.get_by_label("duration unit").select_option("d")
     await add(page, "condition")
+    await panel.get_by_role("button", name="Edit condition as JSON").click()
     await panel.get_by_label("condition", exact=True).fill(
         '{"field": "opened", "operator": "eq", "value": true}'
     )
@@ -57,6 +58,7 @@ async def test_a_welcome_campaign_by_keyboard_with_undo_redo_and_an_identical_ro
     await panel.get_by_label("subject", exact=True).fill("Our best tips")
     await panel.get_by_label("body", exact=True).fill("Since you opened the first one.")
     await add(page, "goal")
+    await panel.get_by_role("button", name="Edit condition as JSON").click()
     await panel.get_by_label("condition", exact=True).fill(
         '{"field": "purchased", "operator": "eq", "value": true}'
     )

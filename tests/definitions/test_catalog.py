@@ -11,6 +11,7 @@ from definitions.catalog import (
     EventTypeSpec,
     data_problems,
     derive,
+    derived_kinds,
     parse_event_type,
     role_addresses,
 )
@@ -252,3 +253,16 @@ def test_condition_fields_are_checked_against_the_event_types_schema() -> None:
         ("trigger.filter.and[1].field", "'attendee_count' is integer: contains compares text"),
     ]
     assert check_definition(document).warnings == []  # without a catalog: nothing to say
+
+
+def test_derived_fields_have_the_kind_of_what_they_give_for_the_sample_data() -> None:
+    booking = builtin_event_type("booking.created")
+    assert booking is not None
+    assert derived_kinds(booking) == {
+        "invitee_domain": "text", "has_phone": "bool", "has_meeting_link": "bool",
+        "booking_hour": "number", "booking_day_of_week": "text", "booking_date": "instant",
+        "is_weekend": "bool", "is_business_hours": "bool",
+    }  # fmt: skip
+    # A field that gives nothing for the sample (no data to read) has no kind to tell.
+    untyped = EventTypeSpec(type="x.y", derived={"domain": "{{ email | domain }}"})
+    assert derived_kinds(untyped) == {}

@@ -2648,6 +2648,11 @@ export interface components {
                 [key: string]: unknown;
             };
             /**
+             * Operators
+             * @description the condition operators, for editors
+             */
+            operators: components["schemas"]["OperatorOut"][];
+            /**
              * Trigger
              * @description JSON Schema of the trigger
              */
@@ -2684,6 +2689,34 @@ export interface components {
             recipient: string;
             /** Run Id */
             run_id: string | null;
+        };
+        /** OperatorOut */
+        OperatorOut: {
+            /**
+             * Ignore Case
+             * @description ignore_case changes what it does
+             */
+            ignore_case: boolean;
+            /**
+             * Kinds
+             * @description the kinds of field it compares (text, number, ...)
+             */
+            kinds: string[];
+            /**
+             * Label
+             * @description what it does, in words
+             */
+            label: string;
+            /**
+             * Name
+             * @description the canonical operator name
+             */
+            name: string;
+            /**
+             * Value
+             * @description its value: none, one, list, pair, days or pattern
+             */
+            value: string;
         };
         /** OutcomeOut */
         OutcomeOut: {

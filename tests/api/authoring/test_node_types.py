@@ -44,6 +44,13 @@ async def test_every_node_type_is_listed_with_its_family_edges_and_config_schema
     }  # fmt: skip
     assert list(body["common"]["properties"]) == ["when", "retry", "timeout", "on_error", "output"]
     assert "start" in body["trigger"]["properties"]
+    # What each condition operator compares, for the condition widget.
+    operators = {o["name"]: o for o in body["operators"]}
+    assert operators["between"] == {
+        "name": "between", "label": "is between", "kinds": ["number", "instant"],
+        "value": "pair", "ignore_case": False,
+    }  # fmt: skip
+    assert "bool" not in operators["contains"]["kinds"]
 
 
 async def test_validate_gives_the_canonical_form_on_request(authoring: Authoring) -> None:

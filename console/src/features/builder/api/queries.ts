@@ -30,6 +30,8 @@ export type EventTypeEntry = {
   description?: string;
   schema?: { properties?: Record<string, { type?: string | string[]; format?: string }> };
   derived?: Record<string, string>;
+  /** The kind of value each derived field gives (text, number, bool, instant…). */
+  derived_kinds?: Record<string, string>;
   roles?: Record<string, string>;
 };
 

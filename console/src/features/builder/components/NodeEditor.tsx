@@ -135,7 +135,7 @@ function SchemaFields({ schema, get, set, names, problems, skip = [] }: {
   return (
     <div className="form">
       {properties.map(([key, part]) => (
-        <Field key={key} name={key} schema={part} value={get(key)} onChange={(v) => set(key, v)} names={names}
+        <Field key={key} name={key} schema={part} defs={schema.$defs} value={get(key)} onChange={(v) => set(key, v)} names={names}
           problems={problems.filter((p) => p.key === key)} />
       ))}
     </div>

@@ -1,4 +1,7 @@
 import { useId, useRef, useState, type KeyboardEvent } from "react";
+import { isConditionSchema } from "../conditions";
+import { ConditionBuilder } from "./ConditionBuilder";
+import { ConditionList, conditionItemsOf } from "./ConditionList";
 
 /** A JSON Schema as the API gives it: just what the forms read. */
 export type JsonSchema = {
@@ -26,8 +29,11 @@ export function widgetFor(
   key: string,
   schema: JsonSchema,
   value: unknown,
-): "duration" | "recipient" | "enum" | "text" | "long" | "boolean" | "number" | "json" {
+  defs?: Record<string, JsonSchema>,
+): "duration" | "recipient" | "enum" | "text" | "long" | "boolean" | "number" | "condition" | "conditions" | "json" {
   if (DURATION_KEYS.has(key)) return "duration";
+  if (isConditionSchema(schema)) return "condition";
+  if ((value === undefined || Array.isArray(value)) && conditionItemsOf(schema, defs)) return "conditions";
   if (key === "recipient") return "recipient";
   if (schema.enum) return "enum";
   const types = typeOf(schema);
@@ -53,20 +59,23 @@ export type FieldProps = {
   onChange: (value: unknown) => void;
   names: string[];
   problems: Found[];
+  /** The ``$defs`` of the schema the field's part comes from (what its ``$ref``s name). */
+  defs?: Record<string, JsonSchema>;
 };
 
-/** A problem validation found on a field; warnings advise, errors stop activation. */
-export type Found = { message: string; severity: "error" | "warning" };
+/** A problem validation found on a field (at ``path`` in the document); warnings advise,
+ * errors stop activation. */
+export type Found = { message: string; severity: "error" | "warning"; path?: string };
 
 /** One configuration key: a label naming the key, its widget, its description and problems. */
 export function Field(props: FieldProps) {
   const { name, schema, problems } = props;
   const id = useId();
-  const widget = widgetFor(name, schema, props.value);
+  const widget = widgetFor(name, schema, props.value, props.defs);
   const describedBy = `${id}-help`;
   return (
     <div className={`field${problems.some((p) => p.severity === "error") ? " invalid" : ""}`}>
-      <label htmlFor={id}>{name}</label>
+      <label htmlFor={id} id={`${id}-label`}>{name}</label>
       <Widget {...props} id={id} widget={widget} describedBy={describedBy} />
       <span id={describedBy} className="muted small">
         {schema.description}
@@ -91,6 +100,7 @@ function Widget({
   onChange,
   names,
   problems,
+  defs,
 }: FieldProps & { id: string; widget: ReturnType<typeof widgetFor>; describedBy: string }) {
   const common = { id, "aria-describedby": describedBy, "aria-invalid": problems.some((p) => p.severity === "error") || undefined };
   switch (widget) {
@@ -125,6 +135,10 @@ function Widget({
           onChange={(e) => onChange(e.target.value === "" ? undefined : Number(e.target.value))}
         />
       );
+    case "condition":
+      return <ConditionBuilder {...common} name={name} value={value} onChange={onChange} problems={problems} />;
+    case "conditions":
+      return <ConditionList name={name} item={conditionItemsOf(schema, defs)!} value={Array.isArray(value) ? value : []} onChange={onChange} names={names} problems={problems} />;
     case "text":
     case "long":
       if (value !== undefined && typeof value !== "string") {
@@ -136,7 +150,7 @@ function Widget({
   }
 }
 
-type Common = { id: string; "aria-describedby": string; "aria-invalid"?: boolean };
+type Common = { id: string; "aria-describedby": string; "aria-invalid"?: boolean; "aria-label"?: string };
 
 /** A number and a unit ("24" "hours" → "24h"); a negative number is before. A value this
  * cannot show (ISO 8601, an object) is edited as text. */

@@ -10,6 +10,7 @@ import { JsonView } from "../components/JsonView";
 import { NodeEditor, type Problems } from "../components/NodeEditor";
 import { Palette } from "../components/Palette";
 import { TryIt } from "../components/TryIt";
+import { conditionFields, ConditionScope, isDateField } from "../conditions";
 import { compareDocs, type Comparison } from "../diff";
 import { useHistory } from "../history";
 import { addNode, connect, edgesOf, emptyDoc, isGraphDoc, layout, locate, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type XY } from "../model";
@@ -119,6 +120,11 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const names = useMemo(
     () => [...eventFields, ...Object.keys(event?.derived ?? {}), ...nodesOf(doc).map((n) => `steps.${n.id}.output`), "workflow.name", "run.id", "today", "now"],
     [eventFields, event, doc],
+  );
+  // What the selected node's conditions can read, and the operators the server describes.
+  const conditionScope = useMemo(
+    () => ({ fields: conditionFields(doc, eventTypes.data ?? [], selected), operators: catalog.operators }),
+    [doc, eventTypes.data, selected, catalog],
   );
   const sample = useMemo(() => {
     const trigger = triggerOf(doc);
@@ -269,9 +275,11 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
           <Palette types={catalog.types} onPick={pick} />
           <BuilderCanvas doc={doc} types={types} marks={marks} path={path} selected={selected} onSelect={setSelected}
             onChange={(next) => edit(next)} onAdd={(type, at) => add(type, at)} fit={fit} compare={comparison} />
-          <NodeEditor doc={doc} id={selected && (selected === TRIGGER || nodesOf(doc).some((n) => n.id === selected)) ? selected : null}
-            catalog={catalog} types={types} problems={selectedProblems} names={names} dateFields={dateFields}
-            eventTypes={(eventTypes.data ?? []).map((t) => t.type)} onEdit={(next) => edit(next)} onSelect={setSelected} />
+          <ConditionScope.Provider value={conditionScope}>
+            <NodeEditor doc={doc} id={selected && (selected === TRIGGER || nodesOf(doc).some((n) => n.id === selected)) ? selected : null}
+              catalog={catalog} types={types} problems={selectedProblems} names={names} dateFields={dateFields}
+              eventTypes={(eventTypes.data ?? []).map((t) => t.type)} onEdit={(next) => edit(next)} onSelect={setSelected} />
+          </ConditionScope.Provider>
         </div>
       ) : (
         <JsonView doc={doc} onApply={(parsed) => edit(() => parsed as Doc)} />
@@ -334,11 +342,6 @@ function sampleFor(event: EventTypeEntry | undefined): Record<string, unknown> {
     else if (types.includes("string")) data[k] = k.replace(/_/g, " ");
   }
   return data;
-}
-
-/** A date of the event: by its format, or by its name (``start_time``, ``due_date``). */
-function isDateField(name: string, property: { format?: string }): boolean {
-  return property.format === "date-time" || property.format === "date" || /(_time|_at|_date|^date)$/.test(name);
 }
 
 function lastNode(doc: Doc): string | null {
