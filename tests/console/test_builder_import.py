@@ -46,7 +46,7 @@ async def test_each_reference_example_imports_as_a_readable_graph(
         await page.goto("/workflows/new/builder")
         await page.get_by_label("Import").set_input_files(file)
         canvas = page.get_by_role("figure", name="Canvas")
-        nodes = canvas.locator(".react-flow__node")
+        nodes = canvas.locator(".react-flow__node-builder")
         await expect(nodes, name).to_have_count(len(canonical["nodes"]) + 1)
         for node in canonical["nodes"]:
             await expect(

@@ -5,7 +5,7 @@ import { ProblemAlert, Loading } from "../../../components/feedback";
 import { StatusBadge } from "../../../components/format";
 import { useLifecycle, useVersions, useWorkflow } from "../../workflows/api/queries";
 import { useEventTypes, useNodeTypes, useSave, useSubmitted, useValidation, validate, type EventTypeEntry, type NodeTypeInfo } from "../api/queries";
-import { BuilderCanvas, labelsFrom, type Marks } from "../components/BuilderCanvas";
+import { BuilderCanvas, labelsFrom, type Joined, type Marks } from "../components/BuilderCanvas";
 import { TextView, type KeysFor } from "../components/TextView";
 import { NodeEditor, type Problems } from "../components/NodeEditor";
 import { Palette } from "../components/Palette";
@@ -13,7 +13,8 @@ import { TryIt } from "../components/TryIt";
 import { compareDocs, type Comparison } from "../diff";
 import { parseText, toText, type Format } from "../documentText";
 import { useHistory } from "../history";
-import { addNode, connect, edgesOf, emptyDoc, isGraphDoc, layout, locate, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type XY } from "../model";
+import { layout } from "../layout";
+import { addNode, connect, edgesOf, emptyDoc, makeRoom, isGraphDoc, locate, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type XY } from "../model";
 
 /** ``/workflows/new/builder`` (an empty canvas) and ``/workflows/:id/builder`` (its latest
  * version as submitted). */
@@ -134,9 +135,14 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
     const base = (from ? positionOf(doc, from) : undefined) ?? { x: 0, y: 0 };
     add(type, { x: base.x, y: base.y + 120 }, from);
   };
-  const add = (type: string, at: XY, from: string | null = null) => {
+  const add = (type: string, at: XY, from: string | null = null, join: Joined | null = null) => {
     let newId = "";
     edit((d) => {
+      if (join) {
+        const [next, created] = addNode(makeRoom(d, join.room.below, join.room.by, new Set()), type, at);
+        newId = created;
+        return connect(next, join.from, created, join.when);
+      }
       const [next, created] = addNode(d, type, at);
       newId = created;
       if (from && labelsFrom(d, from, types).includes(null) && !edgesOf(d).some((e) => e.from === from && !e.when)) {
@@ -149,9 +155,9 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
 
   const applyDocument = async (parsed: unknown, source: string) => {
     setImportError(null);
-    setFit((n) => n + 1);
     if (isGraphDoc(parsed, known)) {
       history.set(layout(parsed));
+      setFit((n) => n + 1);
       setNotice(null);
       return;
     }
@@ -164,6 +170,8 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
       return;
     }
     history.set(layout(report.definition as Doc, true));
+    // Once the canonical graph is there (the server's answer): fitting before would fit the old one.
+    setFit((n) => n + 1);
     setNotice(`${source} was written as ${describeShape(parsed)}; the canvas shows it as nodes and edges.`);
   };
 
@@ -287,7 +295,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
         <div className="builder-grid">
           <Palette types={catalog.types} onPick={pick} />
           <BuilderCanvas doc={doc} types={types} marks={marks} path={path} selected={selected} onSelect={setSelected}
-            onChange={(next) => edit(next)} onAdd={(type, at) => add(type, at)} fit={fit} compare={comparison} />
+            onChange={(next) => edit(next)} onAdd={(type, at, join) => add(type, at, null, join)} fit={fit} compare={comparison} />
           <NodeEditor doc={doc} id={selected && (selected === TRIGGER || nodesOf(doc).some((n) => n.id === selected)) ? selected : null}
             catalog={catalog} types={types} problems={selectedProblems} names={names} dateFields={dateFields}
             eventTypes={(eventTypes.data ?? []).map((t) => t.type)} onEdit={(next) => edit(next)} onSelect={setSelected} />
