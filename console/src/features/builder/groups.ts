@@ -20,6 +20,8 @@ export type Box = { x: number; y: number; width: number; height: number };
 
 /** Room around a group's contents: its title above them, a parallel's join below. */
 export const FRAME_PAD = { side: 16, top: 30, bottom: 16, join: 26, slot: 150 };
+/** An empty loop's frame: this far below its node, this tall. */
+export const EMPTY_FRAME = { gap: 40, height: 90 };
 
 export function groupsOf(doc: Doc): Group[] {
   const out = new Map<string, DocEdge[]>();
@@ -127,7 +129,7 @@ export function frameBoxes(groups: Group[], at: (id: string) => XY | undefined, 
       };
     } else if (g.kind !== "lane") {
       const owner = at(g.owner);
-      if (owner) result = { x: owner.x - FRAME_PAD.side, y: owner.y + NODE_HEIGHT + 40, width: NODE_WIDTH + 2 * FRAME_PAD.side, height: 90 };
+      if (owner) result = { x: owner.x - FRAME_PAD.side, y: owner.y + NODE_HEIGHT + EMPTY_FRAME.gap, width: NODE_WIDTH + 2 * FRAME_PAD.side, height: EMPTY_FRAME.height };
     }
     if (result) boxes.set(g.id, result);
     return result;

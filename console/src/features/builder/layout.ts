@@ -1,5 +1,5 @@
 import dagre from "@dagrejs/dagre";
-import { FRAME_PAD, groupsOf, innermost, type Group } from "./groups";
+import { EMPTY_FRAME, FRAME_PAD, groupsOf, innermost, type Group } from "./groups";
 import { edgesOf, moveNode, NODE_HEIGHT, NODE_WIDTH, nodesOf, positionOf, TRIGGER, type Doc } from "./model";
 
 /** Positions for every node that has none, by dagre (top to bottom), keeping the ones set.
@@ -8,10 +8,13 @@ import { edgesOf, moveNode, NODE_HEIGHT, NODE_WIDTH, nodesOf, positionOf, TRIGGE
 export function layout(doc: Doc, force = false): Doc {
   const ids = [TRIGGER, ...nodesOf(doc).map((n) => n.id)];
   if (!force && ids.every((id) => positionOf(doc, id))) return doc;
-  const groups = groupsOf(doc).filter((g) => g.members.length > 0);
+  const all = groupsOf(doc);
+  const groups = all.filter((g) => g.members.length > 0);
+  // An empty loop's frame is drawn below its node, as the place to drop its first step.
+  const empty = all.filter((g) => g.kind === "loop" && g.members.length === 0).map((g) => g.owner);
   const g = new dagre.graphlib.Graph({ compound: groups.length > 0 });
   // Room for the frames: their titles above, their padding around, a parallel's join below.
-  const framed = groups.length > 0;
+  const framed = groups.length > 0 || empty.length > 0;
   g.setGraph({ rankdir: "TB", nodesep: framed ? 70 : 50, ranksep: framed ? 70 + FRAME_PAD.top : 70 });
   g.setDefaultEdgeLabel(() => ({}));
   ids.forEach((id) => g.setNode(id, { width: NODE_WIDTH, height: NODE_HEIGHT }));
@@ -37,7 +40,7 @@ export function layout(doc: Doc, force = false): Doc {
     }
   }
   dagre.layout(g);
-  const rows = framed ? rowsWithRoomForFrames(ids, ids.map((id) => g.node(id).y), groups) : null;
+  const rows = framed ? rowsWithRoomForFrames(ids, ids.map((id) => g.node(id).y), groups, empty) : null;
   let next = doc;
   for (const id of ids) {
     if (!force && positionOf(doc, id)) continue;
@@ -51,7 +54,7 @@ export function layout(doc: Doc, force = false): Doc {
  * ranks for the clusters' borders), so the rows are laid again from the top, each as far below
  * the one above as the frames ending above it and beginning at it need; and every branch of a
  * parallel starts in the parallel's first row, its lanes side by side. */
-function rowsWithRoomForFrames(ids: string[], ys: number[], groups: Group[]): Map<string, number> {
+function rowsWithRoomForFrames(ids: string[], ys: number[], groups: Group[], emptyLoops: string[]): Map<string, number> {
   const levels = [...new Set(ys)].sort((a, b) => a - b);
   const rowOf = new Map(ids.map((id, i) => [id, levels.indexOf(ys[i]!)]));
   const first = (members: string[]) => Math.min(...members.map((m) => rowOf.get(m) ?? 0));
@@ -68,6 +71,10 @@ function rowsWithRoomForFrames(ids: string[], ys: number[], groups: Group[]): Ma
     const bottom = Math.max(...spans);
     gaps[top] = gaps[top]! + FRAME_PAD.top;
     if (bottom + 1 < count) gaps[bottom + 1] = gaps[bottom + 1]! + FRAME_PAD.bottom + (group.kind === "parallel" ? FRAME_PAD.join : 0);
+  }
+  for (const owner of emptyLoops) {
+    const below = (rowOf.get(owner) ?? 0) + 1;
+    if (below < count) gaps[below] = gaps[below]! + EMPTY_FRAME.gap + EMPTY_FRAME.height;
   }
   const rowY: number[] = [];
   let y = levels[0] ?? 0;
