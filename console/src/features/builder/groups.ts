@@ -64,6 +64,18 @@ export function groupsOf(doc: Doc): Group[] {
     if (g.kind === "lane") continue;
     g.parent = innermost(groups.filter((o) => o !== g && o.owner !== g.owner), g.owner)?.id ?? null;
   }
+  // Two loops each in the other's body (an edge drawn back while editing): neither is drawn
+  // inside the other, rather than frames nesting without end.
+  for (const g of groups) {
+    const seen = new Set<string>([g.id]);
+    for (let up = g.parent; up; up = groups.find((o) => o.id === up)?.parent ?? null) {
+      if (seen.has(up)) {
+        g.parent = null;
+        break;
+      }
+      seen.add(up);
+    }
+  }
   return groups;
 }
 
