@@ -11,6 +11,7 @@ from playwright.async_api import Locator, Page, expect
 
 from definitions.loading import load_definition
 from tests.console.conftest import Console, shoot, sign_in
+from tests.console.test_builder_groups import inside_now
 from tests.definitions.test_seed_examples import (
     ERP_WORKFLOW,
     MARKETING_WORKFLOW,
@@ -46,7 +47,7 @@ async def test_each_reference_example_imports_as_a_readable_graph(
         await page.goto("/workflows/new/builder")
         await page.get_by_label("Import").set_input_files(file)
         canvas = page.get_by_role("figure", name="Canvas")
-        nodes = canvas.locator(".react-flow__node")
+        nodes = canvas.locator(".react-flow__node-builder")
         await expect(nodes, name).to_have_count(len(canonical["nodes"]) + 1)
         for node in canonical["nodes"]:
             await expect(
@@ -66,4 +67,39 @@ async def test_each_reference_example_imports_as_a_readable_graph(
             return len(places) == len(boxes)
 
         await eventually(laid_out, timeout=10, what=f"{name}: every node in a place of its own")
+        # A loop's body is drawn inside the frame titled with the loop (the ERP's invoices).
+        for loop, members in loop_bodies(canonical).items():
+            frame = canvas.get_by_role("group", name=loop)
+
+            body = [canvas.locator(f'.react-flow__node[data-id="{m}"]') for m in members]
+
+            async def framed(frame: Locator = frame, body: list[Locator] = body) -> bool:
+                return all([await inside_now(node, frame) for node in body])
+
+            await eventually(framed, timeout=10, what=f"{name}: {loop} around its body")
         await shoot(page, f"builder-import-{name}")
+
+
+def loop_bodies(canonical: dict[str, Any]) -> dict[str, list[str]]:
+    """Each for_each's frame title and the nodes its body reaches."""
+    out: dict[str, list[str]] = {}
+    for edge in canonical["edges"]:
+        out.setdefault(edge["from"], []).append(edge["to"])
+    bodies = {}
+    for node in canonical["nodes"]:
+        if node["type"] != "for_each":
+            continue
+        starts = [
+            e["to"]
+            for e in canonical["edges"]
+            if e["from"] == node["id"] and e.get("when") == "body"
+        ]
+        seen: list[str] = []
+        while starts:
+            at = starts.pop()
+            if at not in seen and at != node["id"]:
+                seen.append(at)
+                starts.extend(out.get(at, []))
+        config = node["config"]
+        bodies[f"for each {config.get('as', 'item')} in {config['items']}"] = seen
+    return bodies

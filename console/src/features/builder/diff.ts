@@ -1,4 +1,5 @@
-import { edgesOf, layout, NODE_HEIGHT, NODE_WIDTH, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type DocNode, type XY } from "./model";
+import { layout } from "./layout";
+import { edgesOf, NODE_HEIGHT, NODE_WIDTH, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type DocNode, type XY } from "./model";
 
 export type NodeChange = "added" | "changed";
 

@@ -1,5 +1,3 @@
-import dagre from "@dagrejs/dagre";
-
 /** The draft the builder edits: a definition document (SPEC §2) as nodes + edges. It is the
  * one state of the page — the canvas, the forms and the JSON view all read and write it — so
  * switching views loses nothing. Presentation fields the engine ignores keep the drawing:
@@ -102,6 +100,17 @@ export function moveNode(doc: Doc, id: string, position: XY): Doc {
   return { ...doc, nodes: nodesOf(doc).map((n) => (n.id === id ? { ...n, position: round(position) } : n)) };
 }
 
+/** Every node (and the trigger) drawn lower than ``below``, except ``keep``, moved down by
+ * ``by``: room for a group that grew. */
+export function makeRoom(doc: Doc, below: number, by: number, keep: ReadonlySet<string>): Doc {
+  if (by <= 0) return doc;
+  const ids = [TRIGGER, ...nodesOf(doc).map((n) => n.id)];
+  return ids.reduce((d, id) => {
+    const at = positionOf(d, id);
+    return at && at.y > below && !keep.has(id) ? moveNode(d, id, { x: at.x, y: at.y + by }) : d;
+  }, doc);
+}
+
 export function removeNode(doc: Doc, id: string): Doc {
   if (id === TRIGGER) return doc;
   return {
@@ -167,28 +176,7 @@ export function setTrigger(doc: Doc, key: string, value: unknown): Doc {
   return { ...doc, trigger };
 }
 
-/** Positions for every node that has none, by dagre (top to bottom), keeping the ones set. */
-export function layout(doc: Doc, force = false): Doc {
-  const ids = [TRIGGER, ...nodesOf(doc).map((n) => n.id)];
-  if (!force && ids.every((id) => positionOf(doc, id))) return doc;
-  const g = new dagre.graphlib.Graph();
-  g.setGraph({ rankdir: "TB", nodesep: 50, ranksep: 70 });
-  g.setDefaultEdgeLabel(() => ({}));
-  ids.forEach((id) => g.setNode(id, { width: NODE_WIDTH, height: NODE_HEIGHT }));
-  edgesOf(doc).forEach((e) => {
-    if (g.hasNode(e.from) && g.hasNode(e.to)) g.setEdge(e.from, e.to);
-  });
-  dagre.layout(g);
-  let next = doc;
-  for (const id of ids) {
-    if (!force && positionOf(doc, id)) continue;
-    const p = g.node(id);
-    next = moveNode(next, id, { x: p.x - NODE_WIDTH / 2, y: p.y - NODE_HEIGHT / 2 });
-  }
-  return next;
-}
-
-function round(p: XY): XY {
+export function round(p: XY): XY {
   return { x: Math.round(p.x), y: Math.round(p.y) };
 }
 

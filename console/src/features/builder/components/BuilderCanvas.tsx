@@ -1,5 +1,6 @@
 import {
   Background,
+  BaseEdge,
   Controls,
   Handle,
   MarkerType,
@@ -10,6 +11,7 @@ import {
   type Connection,
   type Edge,
   type EdgeChange,
+  type EdgeProps,
   type Node,
   type NodeChange,
   type NodeProps,
@@ -21,6 +23,8 @@ import {
   edgesOf,
   fieldOf,
   moveNode as moveDoc,
+  NODE_HEIGHT,
+  NODE_WIDTH,
   nodesOf,
   positionOf,
   removeNode as removeDoc,
@@ -32,6 +36,10 @@ import {
 import type { NodeTypeInfo } from "../api/queries";
 import type { Comparison } from "../diff";
 import { familyClass } from "./families";
+import { frameBoxes, groupsOf, joinLabel, joinPoint, placeJoined, type Box, type Group } from "../groups";
+
+/** A step dropped into a group: the edge joining it, and the room made below the group. */
+export type Joined = { from: string; when: string | null; room: { below: number; by: number } };
 
 export type Marks = Map<string, { errors: string[]; warnings: string[] }>;
 
@@ -70,7 +78,47 @@ function BuilderNodeView({ data, selected }: NodeProps<Node<BuilderNodeData>>) {
   );
 }
 
-const NODE_TYPES = { builder: BuilderNodeView };
+type FrameData = { label: string; kind: Group["kind"]; join: string; empty: boolean };
+
+const FRAME_ICONS: Record<Group["kind"], string> = { loop: "↻", parallel: "⇉", lane: "" };
+
+/** A loop's body or a parallel's branches: a titled frame drawn under its nodes (it takes no
+ * clicks, so the nodes inside and the pane around stay as they were). */
+function GroupFrameView({ data }: NodeProps<Node<FrameData>>) {
+  return (
+    <div className={`group-frame group-${data.kind}`}>
+      <span className="group-label">{FRAME_ICONS[data.kind]} {data.label}</span>
+      {data.empty && <span className="group-hint">drop steps here</span>}
+      {data.kind === "parallel" && <span className="group-slot">drop a step here for a new branch</span>}
+      {data.kind === "parallel" && <span className="group-join">⤓ {data.join}</span>}
+    </div>
+  );
+}
+
+const NODE_TYPES = { builder: BuilderNodeView, frame: GroupFrameView };
+
+type AroundData = { x: number; below: number };
+
+/** The step after a loop or a parallel follows the group once it is done: its edge goes round
+ * the group's frame (down its left side), not through the steps inside. */
+function AroundEdgeView({ id, sourceX, sourceY, targetX, targetY, data, markerEnd, style, label }: EdgeProps<Edge<AroundData>>) {
+  const { x, below } = data!;
+  const down = sourceY + 14;
+  const path = `M ${sourceX},${sourceY} L ${sourceX},${down} L ${x},${down} L ${x},${below} L ${targetX},${below} L ${targetX},${targetY}`;
+  return <BaseEdge id={id} path={path} markerEnd={markerEnd} style={style} label={label} labelX={x} labelY={(down + below) / 2} />;
+}
+
+const EDGE_TYPES = { around: AroundEdgeView };
+
+/** The frame a point is in: the innermost (smallest) one. */
+function frameAt(boxes: Map<string, Box>, p: XY): string | null {
+  let best: [string, number] | null = null;
+  for (const [id, b] of boxes) {
+    const inside = p.x >= b.x && p.x <= b.x + b.width && p.y >= b.y && p.y <= b.y + b.height;
+    if (inside && (!best || b.width * b.height < best[1])) best = [id, b.width * b.height];
+  }
+  return best?.[0] ?? null;
+}
 
 const FAMILY_COLOURS: Record<string, string> = {
   "kind-trigger": "#1a7f37",
@@ -80,6 +128,7 @@ const FAMILY_COLOURS: Record<string, string> = {
 };
 
 function minimapColor(node: Node): string {
+  if (node.type === "frame") return "rgba(11, 92, 173, 0.06)";
   return FAMILY_COLOURS[familyClass((node.data as BuilderNodeData).family)] ?? "#8c959f";
 }
 
@@ -127,7 +176,8 @@ export function BuilderCanvas({
   selected: string | null;
   onSelect: (id: string | null) => void;
   onChange: (next: (doc: Doc) => Doc, label: string) => void;
-  onAdd: (type: string, at: XY) => void;
+  /** A palette item dropped at ``at``; inside a loop or a parallel, joined where ``join`` says. */
+  onAdd: (type: string, at: XY, join: Joined | null) => void;
   /** Changes when the whole drawing changed (an import, auto layout): the view fits it. */
   fit: number;
   /** A version to compare the draft with: its differences are marked on the nodes. */
@@ -145,8 +195,14 @@ export function BuilderCanvas({
   const [selectedEdge, setSelectedEdge] = useState<string | null>(null);
   // The sizes React Flow measured: the minimap and fitting the view need them on each node.
   const [sizes, setSizes] = useState<Map<string, { width: number; height: number }>>(new Map());
+  const groups = useMemo(() => groupsOf(doc), [doc]);
+  // The frames follow their nodes as they are dragged.
+  const boxes = useMemo(
+    () => frameBoxes(groups, (id) => dragging.get(id) ?? positionOf(doc, id), (id) => sizes.get(id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT }),
+    [groups, doc, dragging, sizes],
+  );
 
-  const nodes = useMemo<Node<BuilderNodeData>[]>(() => {
+  const nodes = useMemo<(Node<BuilderNodeData> | Node<FrameData>)[]>(() => {
     const trigger = triggerOf(doc);
     const triggerTitle = typeof trigger.event === "string" && trigger.event ? `When ${trigger.event}` : "Trigger";
     const all = [
@@ -197,15 +253,43 @@ export function BuilderCanvas({
         ariaLabel: `${title} (${node.type}), removed${since}`,
       };
     });
-    return [...drawn, ...ghosts];
-  }, [doc, types, marks, path, selected, dragging, sizes, compare]);
+    // Outer frames first, so the inner ones are drawn over them.
+    const depth = (g: Group): number => (g.parent ? 1 + depth(groups.find((o) => o.id === g.parent)!) : 0);
+    const frames: Node<FrameData>[] = [...groups]
+      .sort((a, b) => depth(a) - depth(b))
+      .flatMap((g) => {
+        const box = boxes.get(g.id);
+        if (!box) return [];
+        return [{
+          id: `frame:${g.id}`,
+          type: "frame",
+          position: { x: box.x, y: box.y },
+          width: box.width,
+          height: box.height,
+          style: { pointerEvents: "none" as const },
+          zIndex: -1,
+          selectable: false,
+          draggable: false,
+          connectable: false,
+          deletable: false,
+          focusable: false,
+          ariaRole: "group",
+          ariaLabel: g.label,
+          data: { label: g.label, kind: g.kind, join: g.kind === "parallel" ? joinLabel(doc, g.owner) : "", empty: g.members.length === 0 },
+        }];
+      });
+    return [...frames, ...drawn, ...ghosts];
+  }, [doc, types, marks, path, selected, dragging, sizes, compare, groups, boxes]);
 
   const edges = useMemo<Edge[]>(
     () =>
       edgesOf(doc).map((e, i) => {
         const taken = path.has(e.from) && path.has(e.to);
+        const group = e.when ? undefined : groups.find((g) => g.kind !== "lane" && g.owner === e.from && !g.members.includes(e.to));
+        const frame = group ? boxes.get(group.id) : undefined;
         return {
           id: `e${i}`,
+          ...(frame && { type: "around", data: { x: frame.x - 22, below: frame.y + frame.height + 16 } }),
           source: e.from,
           target: e.to,
           label: e.when ?? undefined,
@@ -216,7 +300,7 @@ export function BuilderCanvas({
           ariaLabel: `edge ${e.from} to ${e.to}${e.when ? ` (${e.when})` : ""}`,
         };
       }),
-    [doc, path, selectedEdge],
+    [doc, path, selectedEdge, groups, boxes],
   );
 
   const onNodesChange = (changes: NodeChange[]) => {
@@ -273,7 +357,12 @@ export function BuilderCanvas({
     if (!type) return;
     event.preventDefault();
     const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
-    onAdd(type, { x: at.x - 100, y: at.y - 30 });
+    const frame = frameAt(boxes, at);
+    const group = frame ? groups.find((g) => g.id === frame) : undefined;
+    const join = group ? joinPoint(doc, group, at, (id) => labelsFrom(doc, id, types).includes(null)) : null;
+    const placed = group && join ? placeJoined(group, join, (id) => positionOf(doc, id), boxes, groups) : null;
+    if (join && placed) onAdd(type, placed.position, { ...join, room: placed.room });
+    else onAdd(type, { x: at.x - 100, y: at.y - 30 }, null);
   };
 
   return (
@@ -293,6 +382,7 @@ export function BuilderCanvas({
         nodes={nodes}
         edges={edges}
         nodeTypes={NODE_TYPES}
+        edgeTypes={EDGE_TYPES}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}

@@ -5,15 +5,17 @@ import { ProblemAlert, Loading } from "../../../components/feedback";
 import { StatusBadge } from "../../../components/format";
 import { useLifecycle, useVersions, useWorkflow } from "../../workflows/api/queries";
 import { useEventTypes, useNodeTypes, useSave, useSubmitted, useValidation, validate, type EventTypeEntry, type NodeTypeInfo } from "../api/queries";
-import { BuilderCanvas, labelsFrom, type Marks } from "../components/BuilderCanvas";
-import { JsonView } from "../components/JsonView";
+import { BuilderCanvas, labelsFrom, type Joined, type Marks } from "../components/BuilderCanvas";
+import { TextView, type KeysFor } from "../components/TextView";
 import { NodeEditor, type Problems } from "../components/NodeEditor";
 import { Palette } from "../components/Palette";
 import { TryIt } from "../components/TryIt";
 import { conditionFields, ConditionScope, isDateField } from "../conditions";
 import { compareDocs, type Comparison } from "../diff";
+import { parseText, toText, type Format } from "../documentText";
 import { useHistory } from "../history";
-import { addNode, connect, edgesOf, emptyDoc, isGraphDoc, layout, locate, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type XY } from "../model";
+import { layout } from "../layout";
+import { addNode, connect, edgesOf, emptyDoc, makeRoom, isGraphDoc, locate, nodesOf, positionOf, TRIGGER, triggerOf, type Doc, type XY } from "../model";
 
 /** ``/workflows/new/builder`` (an empty canvas) and ``/workflows/:id/builder`` (its latest
  * version as submitted). */
@@ -39,7 +41,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const history = useHistory<Doc>(isGraphDoc(initial, known) ? layout(initial) : initial);
   const doc = history.value;
   const [selected, setSelected] = useState<string | null>(null);
-  const [view, setView] = useState<"canvas" | "json">(isGraphDoc(initial, known) ? "canvas" : "json");
+  const [view, setView] = useState<"canvas" | Format>(isGraphDoc(initial, known) ? "canvas" : "json");
   const [path, setPath] = useState<Set<string>>(new Set());
   const location = useLocation();
   const [fit, setFit] = useState(0);
@@ -139,9 +141,14 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
     const base = (from ? positionOf(doc, from) : undefined) ?? { x: 0, y: 0 };
     add(type, { x: base.x, y: base.y + 120 }, from);
   };
-  const add = (type: string, at: XY, from: string | null = null) => {
+  const add = (type: string, at: XY, from: string | null = null, join: Joined | null = null) => {
     let newId = "";
     edit((d) => {
+      if (join) {
+        const [next, created] = addNode(makeRoom(d, join.room.below, join.room.by, new Set()), type, at);
+        newId = created;
+        return connect(next, join.from, created, join.when);
+      }
       const [next, created] = addNode(d, type, at);
       newId = created;
       if (from && labelsFrom(d, from, types).includes(null) && !edgesOf(d).some((e) => e.from === from && !e.when)) {
@@ -154,9 +161,9 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
 
   const applyDocument = async (parsed: unknown, source: string) => {
     setImportError(null);
-    setFit((n) => n + 1);
     if (isGraphDoc(parsed, known)) {
       history.set(layout(parsed));
+      setFit((n) => n + 1);
       setNotice(null);
       return;
     }
@@ -169,27 +176,45 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
       return;
     }
     history.set(layout(report.definition as Doc, true));
+    // Once the canonical graph is there (the server's answer): fitting before would fit the old one.
+    setFit((n) => n + 1);
     setNotice(`${source} was written as ${describeShape(parsed)}; the canvas shows it as nodes and edges.`);
   };
 
   const importFile = async (file: File) => {
-    const text = await file.text();
+    const parsed = parseText(await file.text(), /\.ya?ml$/i.test(file.name) ? "yaml" : "json");
+    if (parsed.error) {
+      const where = parsed.error.line ? ` (line ${parsed.error.line})` : "";
+      setImportError({ message: `${file.name} cannot be read${where}: ${parsed.error.message}` });
+      return;
+    }
     try {
-      await applyDocument(JSON.parse(text), file.name);
+      await applyDocument(parsed.value, file.name);
     } catch (error) {
       setImportError(error);
     }
   };
 
-  const exportFile = () => {
-    const blob = new Blob([JSON.stringify(doc, null, 2) + "\n"], { type: "application/json" });
+  const exportFile = (format: Format) => {
+    const text = toText(doc, format).replace(/\n?$/, "\n");
+    const blob = new Blob([text], { type: format === "yaml" ? "application/yaml" : "application/json" });
     const url = URL.createObjectURL(blob);
     const a = document.createElement("a");
     a.href = url;
-    a.download = `${(doc.name ?? "workflow").toString().replace(/\W+/g, "-").toLowerCase()}.json`;
+    a.download = `${(doc.name ?? "workflow").toString().replace(/\W+/g, "-").toLowerCase()}.${format}`;
     a.click();
     URL.revokeObjectURL(url);
   };
+
+  // The text views' completion: the keys of a step's type (its config) and of every step.
+  const keysFor = useCallback<KeysFor>((type) => {
+    const keysOf = (schema: unknown) => Object.keys((schema as { properties?: object } | undefined)?.properties ?? {});
+    if (type === null) return keysOf(catalog.trigger).map((key) => ({ key, inConfig: false }));
+    return [
+      ...keysOf(types.get(type)?.schema).map((key) => ({ key, inConfig: true })),
+      ...keysOf(catalog.common).map((key) => ({ key, inConfig: false })),
+    ];
+  }, [catalog, types]);
 
   const onSave = (message: string) =>
     save.mutate({ id, doc, message }, {
@@ -228,9 +253,10 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
           <button type="button" onClick={() => { edit((d) => layout(d, true)); setFit((n) => n + 1); }} disabled={!graph}>Auto layout</button>
           <label className="button file">
             Import
-            <input type="file" accept=".json,application/json" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ""; }} />
+            <input type="file" accept=".json,.yaml,.yml,application/json,application/yaml" onChange={(e) => { const f = e.target.files?.[0]; if (f) void importFile(f); e.target.value = ""; }} />
           </label>
-          <button type="button" onClick={exportFile}>Export</button>
+          <button type="button" onClick={() => exportFile("json")}>Export JSON</button>
+          <button type="button" onClick={() => exportFile("yaml")}>Export YAML</button>
           <button type="button" className="primary" onClick={() => setAsking(true)} disabled={save.isPending || asking} aria-haspopup="dialog">Save</button>
           {id && w && w.status !== "active" && w.status !== "archived" && (
             <button type="button" onClick={() => lifecycle.mutate({ ids: [id], action: "activate" }, { onSuccess: () => setNotice("Active: it now runs on every matching event.") })}
@@ -247,8 +273,9 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
           <input value={typeof doc.name === "string" ? doc.name : ""} onChange={(e) => edit((d) => ({ ...d, name: e.target.value }))} />
         </label>
         <div role="group" aria-label="View" className="segmented">
-          <button type="button" aria-pressed={view === "canvas"} onClick={() => (graph ? setView("canvas") : void applyDocument(doc, "The JSON"))}>Canvas</button>
+          <button type="button" aria-pressed={view === "canvas"} onClick={() => (graph ? setView("canvas") : void applyDocument(doc, view === "yaml" ? "The YAML" : "The JSON"))}>Canvas</button>
           <button type="button" aria-pressed={view === "json"} onClick={() => setView("json")}>JSON</button>
+          <button type="button" aria-pressed={view === "yaml"} onClick={() => setView("yaml")}>YAML</button>
         </div>
         {id && (versions.data?.length ?? 0) > 0 && (
           <label className="inline">
@@ -274,7 +301,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
         <div className="builder-grid">
           <Palette types={catalog.types} onPick={pick} />
           <BuilderCanvas doc={doc} types={types} marks={marks} path={path} selected={selected} onSelect={setSelected}
-            onChange={(next) => edit(next)} onAdd={(type, at) => add(type, at)} fit={fit} compare={comparison} />
+            onChange={(next) => edit(next)} onAdd={(type, at, join) => add(type, at, null, join)} fit={fit} compare={comparison} />
           <ConditionScope.Provider value={conditionScope}>
             <NodeEditor doc={doc} id={selected && (selected === TRIGGER || nodesOf(doc).some((n) => n.id === selected)) ? selected : null}
               catalog={catalog} types={types} problems={selectedProblems} names={names} dateFields={dateFields}
@@ -282,10 +309,11 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
           </ConditionScope.Provider>
         </div>
       ) : (
-        <JsonView doc={doc} onApply={(parsed) => edit(() => parsed as Doc)} />
+        <TextView key={view} doc={doc} format={view === "yaml" ? "yaml" : "json"} problems={problems} keysFor={keysFor}
+          onApply={(parsed) => edit(() => parsed as Doc)} />
       )}
       <div className="grid builder-below">
-        <ProblemList problems={problems} onSelect={(node) => { setSelected(node); setView(graph ? "canvas" : "json"); }} />
+        <ProblemList problems={problems} onSelect={(node) => { setSelected(node); setView(graph ? "canvas" : view === "yaml" ? "yaml" : "json"); }} />
         <TryIt doc={doc} workflowId={id} sample={sample} onPath={(p) => setPath(new Set([TRIGGER, ...p]))} />
       </div>
     </section>
