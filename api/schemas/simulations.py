@@ -4,12 +4,19 @@ simulated run out.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from api.schemas.workflows import MAX_VERSION
-from api.storable import JsonObject, Key, Text
+from api.storable import JsonObject, Key, Text, storable_text
 
 MAX_SCRIPTED_EVENTS = 100
 
@@ -162,3 +169,38 @@ class SimulationOut(BaseModel):
 
 class BulkTestOut(BaseModel):
     results: list[SimulationOut]
+
+
+MAX_TEMPLATE_CHARS = 100_000
+"""A template to preview: as long as the longest output a template may render."""
+TemplateText = Annotated[
+    str, StringConstraints(max_length=MAX_TEMPLATE_CHARS), AfterValidator(storable_text)
+]
+
+
+class TemplatePreviewIn(BaseModel):
+    """One template rendered as a run of the draft would render it (``POST
+    /v1/workflows/render-template``): the builder's live preview under a template field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: TemplateText
+    definition: JsonObject | None = Field(
+        default=None,
+        description="the draft (only its name and trigger are read, so a draft with errors "
+        "elsewhere still previews)",
+    )
+    event_type: Key | None = Field(default=None, description="default: the trigger's event type")
+    data: JsonObject | None = Field(
+        default=None,
+        description="the event's data; without it, the sample data a simulation would use",
+    )
+    workflow_id: Key | None = Field(default=None, description="the stored workflow the draft edits")
+
+
+class TemplatePreviewOut(BaseModel):
+    text: str = Field(description="what the template renders to, as text")
+    value: Any = Field(
+        description="the native value when the template is one expression (a list, a number)"
+    )
+    sample_data: bool = Field(description="the event's data was generated, not given")
