@@ -1,4 +1,5 @@
 import { useId, useRef, useState, type KeyboardEvent } from "react";
+import { TemplatePreview } from "./TemplatePreview";
 
 /** A JSON Schema as the API gives it: just what the forms read. */
 export type JsonSchema = {
@@ -130,7 +131,12 @@ function Widget({
       if (value !== undefined && typeof value !== "string") {
         return <JsonInput {...common} name={name} value={value} onChange={onChange} />;
       }
-      return <TemplateInput {...common} multiline={widget === "long"} value={value ?? ""} onChange={(v) => onChange(v === "" ? undefined : v)} names={names} />;
+      return (
+        <>
+          <TemplateInput {...common} multiline={widget === "long"} value={value ?? ""} onChange={(v) => onChange(v === "" ? undefined : v)} names={names} />
+          <TemplatePreview template={String(value ?? "")} field={name} />
+        </>
+      );
     default:
       return <JsonInput {...common} name={name} value={value} onChange={onChange} />;
   }
