@@ -111,6 +111,9 @@ class SimulationRequest:
     events: list[ScriptedEvent] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     """node id → what its action returns (a mocked HTTP response), instead of a success."""
+    failures: dict[str, str] = field(default_factory=dict)
+    """node id → the message its action fails with (permanently: no retry), instead of a
+    success: an error branch, ``on_error`` or a failed run, tried without a failing peer."""
     sample: bool = False
     """The event's data was generated from a sample or a schema, not given."""
     tenant_id: str = "simulation"
@@ -127,6 +130,7 @@ def simulation_request(
     *,
     schema: dict[str, Any] | None = None,
     outputs: dict[str, Any] | None = None,
+    failures: dict[str, str] | None = None,
     tenant_id: str = "simulation",
     workflow_id: str = "simulation",
     version: int = 1,
@@ -143,6 +147,7 @@ def simulation_request(
         trigger=trigger,
         events=scripted_events(events or [], trigger["entity"]),
         outputs=dict(outputs or {}),
+        failures=dict(failures or {}),
         sample=sample,
         tenant_id=tenant_id,
         workflow_id=workflow_id,

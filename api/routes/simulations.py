@@ -56,9 +56,8 @@ async def test_workflow(
             deps, workflow, version, event.data or {}, event.entity, body.idempotency_key
         )
         return RunStarted.model_validate(started)
-    report = await _simulate(
-        _simulator(deps), deps.engine, workflow, version, given, body.events, body.outputs
-    )
+    script = (body.events, body.outputs, body.failures)
+    report = await _simulate(_simulator(deps), deps.engine, workflow, version, given, *script)
     report.mode = body.mode  # type: ignore[assignment]
     return report
 
@@ -101,7 +100,10 @@ async def bulk_test(body: BulkTestIn, tenant: CurrentTenant, deps: Deps) -> Bulk
         for workflow_id in dict.fromkeys(body.workflow_ids)
     ]
     results = await asyncio.gather(
-        *(_simulate(simulator, deps.engine, w, v, body.event, body.events, {}) for w, v in targets)
+        *(
+            _simulate(simulator, deps.engine, w, v, body.event, body.events, {}, {})
+            for w, v in targets
+        )
     )
     return BulkTestOut(results=list(results))
 
@@ -114,10 +116,12 @@ async def _simulate(
     event: TestEventIn | None,
     events: list[ScriptedEventIn],
     outputs: dict[str, Any],
+    failures: dict[str, str],
 ) -> SimulationOut:
     definition = Definition.model_validate(version.definition)
     target = (workflow.tenant_id, workflow.id, version.version)
-    return await _simulate_definition(simulator, engine, target, definition, event, events, outputs)
+    script = (events, outputs, failures)
+    return await _simulate_definition(simulator, engine, target, definition, event, *script)
 
 
 @router.post("/simulate")
@@ -126,8 +130,9 @@ async def simulate_draft(body: DraftTestIn, tenant: CurrentTenant, deps: Deps) -
     visual builder's try-it panel. A document with errors is a 422 with each at its path."""
     definition = load_document(body.definition)
     target = (tenant, body.workflow_id or "draft", 0)
+    script = (body.events, body.outputs, body.failures)
     return await _simulate_definition(
-        _simulator(deps), deps.engine, target, definition, body.event, body.events, body.outputs
+        _simulator(deps), deps.engine, target, definition, body.event, *script
     )
 
 
@@ -139,6 +144,7 @@ async def _simulate_definition(
     event: TestEventIn | None,
     events: list[ScriptedEventIn],
     outputs: dict[str, Any],
+    failures: dict[str, str],
 ) -> SimulationOut:
     """``target``: the tenant, the workflow id and the version number the run would carry."""
     tenant_id, workflow_id, version = target
@@ -148,6 +154,7 @@ async def _simulate_definition(
         [e.model_dump(exclude_none=True) for e in events],
         schema=await in_thread(event_schema, engine, tenant_id, definition.trigger),
         outputs=outputs,
+        failures=failures,
         tenant_id=tenant_id,
         workflow_id=workflow_id,
         version=version,

@@ -23,6 +23,12 @@ MAX_SCRIPTED_EVENTS = 100
 
 MAX_BULK = 50
 
+MAX_MOCKS = 100
+FailureMessage = Annotated[
+    str, StringConstraints(min_length=1, max_length=1000), AfterValidator(storable_text)
+]
+"""What a mocked failure says, as the step's error message."""
+
 
 class TestEventIn(BaseModel):
     """The event that starts the run; without ``data``, sample data stands in."""
@@ -84,14 +90,22 @@ class TestIn(BaseModel):
         default_factory=dict,
         description="node id → what its action returns in the simulation (a mocked response)",
     )
+    failures: dict[Key, FailureMessage] = Field(
+        default_factory=dict,
+        max_length=MAX_MOCKS,
+        description="node id → the message its action fails with in the simulation (at once, "
+        "no retry): its error branch or on_error, tried",
+    )
     version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
     idempotency_key: Key | None = Field(default=None, description="live runs: one run per key")
 
     @model_validator(mode="after")
     def _live_takes_no_script(self) -> TestIn:
         self.mode = MODE_ALIASES.get(self.mode, self.mode)  # type: ignore[assignment]
-        if self.mode == "live" and (self.events or self.outputs):
-            raise ValueError("'events' and 'outputs' script a simulation; a live run takes neither")
+        if self.mode == "live" and (self.events or self.outputs or self.failures):
+            raise ValueError(
+                "'events', 'outputs' and 'failures' script a simulation; a live run takes none"
+            )
         stored = [k for k in ("event_id", "record") if getattr(self, k) is not None]
         if self.mode == "real" and (len(stored) != 1 or self.event is not None):
             raise ValueError("a real test takes one of event_id or record (and no event)")
@@ -114,6 +128,12 @@ class DraftTestIn(BaseModel):
     outputs: JsonObject = Field(
         default_factory=dict,
         description="node id → what its action returns in the simulation (a mocked response)",
+    )
+    failures: dict[Key, FailureMessage] = Field(
+        default_factory=dict,
+        max_length=MAX_MOCKS,
+        description="node id → the message its action fails with in the simulation (at once, "
+        "no retry): its error branch or on_error, tried",
     )
 
 

@@ -48,6 +48,7 @@ SCORING = {
     "edges": [
         {"from": "trigger", "to": "score"}, {"from": "score", "to": "hot"},
         {"from": "hot", "to": "call", "when": "true"}, {"from": "hot", "to": "later", "when": "false"},
+        {"from": "score", "to": "later", "when": "error"},
     ],
 }  # fmt: skip
 
@@ -140,6 +141,17 @@ async def test_a_mocked_http_output_drives_the_condition_branch(
     await mock.get_by_label("output (JSON)").fill("{score: 9")
     await page.get_by_role("button", name="Simulate").click()
     await expect(page.get_by_text("The mocked output of score is not JSON.")).to_be_visible()
+
+    # The scoring service fails, mocked: the run takes the step's error edge.
+    await mock.get_by_label("result").select_option("fails")
+    await mock.get_by_label("error message").fill("Scoring service down")
+    await page.get_by_role("button", name="Simulate").click()
+    await expect(score).to_contain_text("mocked failure")
+    await expect(score).to_contain_text("Failed: Scoring service down")
+    await expect(timeline.get_by_role("listitem", name="Step hot")).to_have_count(0)
+    await expect(timeline.get_by_role("listitem", name="Step later")).to_be_visible()
+    await expect(page.get_by_label("Simulation", exact=True)).to_contain_text("path score → later")
+    await shoot(page, "builder-try-it-failure")
 
 
 async def test_a_template_field_previews_its_text_and_its_error_as_it_is_typed(

@@ -1911,6 +1911,13 @@ export interface components {
             /** Events */
             events?: components["schemas"]["ScriptedEventIn"][];
             /**
+             * Failures
+             * @description node id → the message its action fails with in the simulation (at once, no retry): its error branch or on_error, tried
+             */
+            failures?: {
+                [key: string]: string;
+            };
+            /**
              * Outputs
              * @description node id → what its action returns in the simulation (a mocked response)
              */
@@ -3710,6 +3717,13 @@ export interface components {
             event_id?: string | null;
             /** Events */
             events?: components["schemas"]["ScriptedEventIn"][];
+            /**
+             * Failures
+             * @description node id → the message its action fails with in the simulation (at once, no retry): its error branch or on_error, tried
+             */
+            failures?: {
+                [key: string]: string;
+            };
             /**
              * Idempotency Key
              * @description live runs: one run per key

@@ -7,8 +7,9 @@ import type { Doc } from "../model";
 /** An event scripted to arrive during the simulation: its type, when (after the start, or an
  * instant), about which entity (default: the run's) and its data (JSON text, as typed). */
 export type ScriptedRow = { key: number; type: string; at: string; entity: string; data: string };
-/** A step whose action returns ``output`` (JSON text, as typed) instead of a simulated success. */
-export type MockRow = { key: number; node: string; output: string };
+/** A step whose action returns ``output`` (JSON text, as typed) instead of a simulated success,
+ * or fails with ``message``. */
+export type MockRow = { key: number; node: string; fails: boolean; output: string; message: string };
 /** What Try it simulates with, kept by the page while the draft is edited: the event data
  * typed (null: the sample), the later events and the mocked outputs. */
 export type TryInputs = { data: string | null; events: ScriptedRow[]; mocks: MockRow[] };
@@ -37,7 +38,7 @@ export function TryIt({ doc, workflowId, sample, actions, eventTypes, inputs, on
 }) {
   const simulate = useSimulate();
   const [bad, setBad] = useState<string[]>([]);
-  const [mocked, setMocked] = useState<Set<string>>(new Set());
+  const [mocked, setMocked] = useState<Mocked>(new Map());
   const shown = inputs.data ?? JSON.stringify(sample, null, 2);
   const run = () => {
     const problems: string[] = [];
@@ -50,8 +51,14 @@ export function TryIt({ doc, workflowId, sample, actions, eventTypes, inputs, on
       return { type: e.type.trim(), at: e.at.trim() || 0, data: parsed ?? {}, ...(e.entity.trim() ? { entity: e.entity.trim() } : {}) };
     });
     const outputs: Record<string, unknown> = {};
+    const failures: Record<string, string> = {};
     inputs.mocks.forEach((m, i) => {
       if (!m.node) return problems.push(`Mocked output ${i + 1} needs its step.`);
+      if (m.fails) {
+        if (!m.message.trim()) problems.push(`The failure of ${m.node} needs its message.`);
+        failures[m.node] = m.message.trim();
+        return;
+      }
       try {
         outputs[m.node] = JSON.parse(m.output);
       } catch {
@@ -61,10 +68,10 @@ export function TryIt({ doc, workflowId, sample, actions, eventTypes, inputs, on
     setBad(problems);
     if (problems.length) return;
     simulate.mutate(
-      { definition: doc, workflow_id: workflowId, event: { data: data! }, events, outputs: outputs as Record<string, never> },
+      { definition: doc, workflow_id: workflowId, event: { data: data! }, events, outputs: outputs as Record<string, never>, failures },
       {
         onSuccess: (report) => {
-          setMocked(new Set(Object.keys(outputs)));
+          setMocked(new Map([...Object.keys(outputs).map((n) => [n, "output"] as const), ...Object.keys(failures).map((n) => [n, "failure"] as const)]));
           onPath(report.path);
         },
       },
@@ -124,7 +131,7 @@ export function TryIt({ doc, workflowId, sample, actions, eventTypes, inputs, on
 
       <fieldset className="try-rows" aria-label="Mocked outputs">
         <legend>Mocked outputs</legend>
-        {inputs.mocks.length === 0 && <p className="muted small">None: each action returns a simulated success.</p>}
+        {inputs.mocks.length === 0 && <p className="muted small">None: each action returns a simulated success. A mock returns an output of your own, or fails (at once, no retry).</p>}
         {inputs.mocks.map((m, i) => (
           <div key={m.key} className="try-row" role="group" aria-label={`Mocked output ${i + 1}`}>
             <label>
@@ -134,14 +141,28 @@ export function TryIt({ doc, workflowId, sample, actions, eventTypes, inputs, on
                 {[...new Set([...actions, ...(m.node ? [m.node] : [])])].map((n) => <option key={n}>{n}</option>)}
               </select>
             </label>
-            <label className="wide">
-              output (JSON)
-              <textarea className="code" rows={2} value={m.output} onChange={(ev) => setMock(m.key, { output: ev.target.value })} />
+            <label>
+              result
+              <select value={m.fails ? "fails" : "returns"} onChange={(ev) => setMock(m.key, { fails: ev.target.value === "fails" })}>
+                <option value="returns">returns an output</option>
+                <option value="fails">fails</option>
+              </select>
             </label>
+            {m.fails ? (
+              <label className="wide">
+                error message
+                <input value={m.message} onChange={(ev) => setMock(m.key, { message: ev.target.value })} />
+              </label>
+            ) : (
+              <label className="wide">
+                output (JSON)
+                <textarea className="code" rows={2} value={m.output} onChange={(ev) => setMock(m.key, { output: ev.target.value })} />
+              </label>
+            )}
             <button type="button" aria-label={`Remove mocked output ${i + 1}`} onClick={() => onInputs((x) => ({ ...x, mocks: x.mocks.filter((y) => y.key !== m.key) }))}>✕</button>
           </div>
         ))}
-        <button type="button" disabled={actions.length === 0} onClick={() => onInputs((x) => ({ ...x, mocks: [...x.mocks, { key: nextKey(), node: actions.find((a) => !x.mocks.some((y) => y.node === a)) ?? "", output: '{"status": 200, "json": {}}' }] }))}>
+        <button type="button" disabled={actions.length === 0} onClick={() => onInputs((x) => ({ ...x, mocks: [...x.mocks, { key: nextKey(), node: actions.find((a) => !x.mocks.some((y) => y.node === a)) ?? "", fails: false, output: '{"status": 200, "json": {}}', message: "Connection refused" }] }))}>
           Mock an action's output
         </button>
       </fieldset>
@@ -157,11 +178,13 @@ export function TryIt({ doc, workflowId, sample, actions, eventTypes, inputs, on
 }
 
 type Step = Simulation["steps"][number];
+/** The steps mocked in the last simulation: node id → what the mock did. */
+type Mocked = Map<string, "output" | "failure">;
 type Arrival = Simulation["events"][number];
 
 /** The steps and the scripted events' arrivals, in simulated time (an event before the steps
  * it wakes). */
-function Timeline({ report, mocked }: { report: Simulation; mocked: Set<string> }) {
+function Timeline({ report, mocked }: { report: Simulation; mocked: Mocked }) {
   const entries: ({ step: Step } | { arrival: Arrival })[] = [
     ...report.events.map((arrival) => ({ arrival })),
     ...report.steps.map((step) => ({ step })),
@@ -176,7 +199,7 @@ function Timeline({ report, mocked }: { report: Simulation; mocked: Set<string> 
       <ol className="timeline" aria-label="Simulated steps">
         {entries.map((e) =>
           "step" in e ? (
-            <StepEntry key={e.step.step_key} step={e.step} start={report.started_at} mocked={mocked.has(e.step.node_id)} />
+            <StepEntry key={e.step.step_key} step={e.step} start={report.started_at} mocked={mocked.get(e.step.node_id)} />
           ) : (
             <li key={`event-${e.arrival.id}`} className="arrival" aria-label={`Event ${e.arrival.type} arrived`}>
               <div className="step-head">
@@ -193,7 +216,7 @@ function Timeline({ report, mocked }: { report: Simulation; mocked: Set<string> 
   );
 }
 
-function StepEntry({ step: s, start, mocked }: { step: Step; start: string; mocked: boolean }) {
+function StepEntry({ step: s, start, mocked }: { step: Step; start: string; mocked: "output" | "failure" | undefined }) {
   const outcome = outcomeOf(s);
   return (
     <li aria-label={`Step ${s.node_id}`}>
@@ -203,12 +226,12 @@ function StepEntry({ step: s, start, mocked }: { step: Step; start: string; mock
         <StatusBadge status={s.status} />
         <span>after {s.at}</span>
         <span className="muted small">{instant(start, s.offset_seconds)}</span>
-        {mocked && <span className="badge mocked">mocked output</span>}
+        {mocked && <span className="badge mocked">mocked {mocked}</span>}
       </div>
       {outcome && <p className="outcome">{outcome}</p>}
       {s.content && <Content content={s.content} />}
-      {mocked && <pre className="json">{JSON.stringify(s.output, null, 2)}</pre>}
-      {s.error && <pre className="json">{JSON.stringify(s.error, null, 2)}</pre>}
+      {mocked === "output" && <pre className="json">{JSON.stringify(s.output, null, 2)}</pre>}
+      {s.error && <p className="field-problem">Failed: {String(s.error.message ?? JSON.stringify(s.error))}</p>}
     </li>
   );
 }
