@@ -51,12 +51,18 @@ SIMULATED_OUTPUTS: dict[str, dict[str, Any]] = {
 }
 
 
+SIMULATED_FAILURE = "simulated_failure"
+"""The error type of an action a simulation was told to fail."""
+
+
 @dataclass
 class Trace:
     """What one simulated run did, as its activities were told."""
 
     outputs: dict[str, Any] = field(default_factory=dict)
     """node id → the output its action returns instead of the default simulated one."""
+    failures: dict[str, str] = field(default_factory=dict)
+    """node id → the message its action fails with instead (``SIMULATED_FAILURE``)."""
     steps: dict[tuple[str, str], StepRecord] = field(default_factory=dict)
     """(run id, step key) → the step's latest record."""
     content: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
@@ -93,8 +99,14 @@ class SimulatedEffects:
         """The tenant's stored templates and records, read as live steps read them (or none:
         a template is then not rendered, and record steps answer a simulated success)."""
 
-    def open(self, run_id: str, outputs: dict[str, Any] | None = None) -> Trace:
-        trace = self._traces[run_id] = Trace(outputs=dict(outputs or {}))
+    def open(
+        self,
+        run_id: str,
+        outputs: dict[str, Any] | None = None,
+        failures: dict[str, str] | None = None,
+    ) -> Trace:
+        trace = Trace(outputs=dict(outputs or {}), failures=dict(failures or {}))
+        self._traces[run_id] = trace
         return trace
 
     def close(self, run_id: str) -> Trace:
@@ -169,6 +181,10 @@ class SimulatedEffects:
         With the stored data, a send_email's stored template is rendered and a record step
         runs against the records (rolled back), failing where the live step would fail."""
         content = rendered_content(name, input.config, input.idempotency_key)
+        if input.step.node_id in trace.failures:
+            # What it would have sent is kept; the interpreter records the failed step.
+            trace.content[(input.run.run_id, input.step.step_key)] = content
+            raise permanent(trace.failures[input.step.node_id], SIMULATED_FAILURE)
         if input.step.node_id in trace.outputs:
             output = trace.outputs[input.step.node_id]
         else:
@@ -206,6 +222,8 @@ class SimulatedEffects:
         node_id = trace.steps[running[-1]].node_id if running else None
         if running:
             trace.content[running[-1]] = {"activity": name, "input": argument}
+        if node_id is not None and node_id in trace.failures:
+            raise permanent(trace.failures[node_id], SIMULATED_FAILURE)
         if node_id is not None and node_id in trace.outputs:
             return trace.outputs[node_id]
         return {"simulated": True}

@@ -35,6 +35,7 @@ from api.routes import (
     runs,
     secrets,
     simulations,
+    template_preview,
     templates,
     tenant,
     workflows,
@@ -45,7 +46,7 @@ from api.routes import (
 ROUTERS = (
     health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
     analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    event_log, analytics_series, codec, keys, me, tenant, audit, migrations,
+    event_log, analytics_series, codec, keys, me, tenant, audit, migrations, template_preview,
 )  # fmt: skip
 
 

@@ -123,6 +123,7 @@ ROUTES: dict[str, Access] = {
     "POST /v1/workflows/{workflow_id}/test": read(EDITORS),  # live mode has real effects
     "POST /v1/workflows/bulk-test": read(EDITORS),
     "POST /v1/workflows/simulate": read(EDITORS),  # a draft, simulated: nothing is sent
+    "POST /v1/workflows/render-template": read(EDITORS),  # the builder's template preview
     "GET /v1/workflows/{workflow_id}/hook": read(EDITORS),  # the URL is a credential
     "POST /v1/workflows/{workflow_id}/hook": change(EDITORS, "hook.issued", "workflow", W),
     "DELETE /v1/workflows/{workflow_id}/hook": change(EDITORS, "hook.removed", "workflow", W),

@@ -109,7 +109,7 @@ class Simulator:
         # can fire while the other's workflow task is in flight, and a run overshoots its
         # horizon. Each takes a fraction of a second, so a queue costs little.
         async with self._turn:
-            trace = self._effects.open(run_id, request.outputs)
+            trace = self._effects.open(run_id, request.outputs, request.failures)
             clock = time.perf_counter()
             env, task_queue = await self._enter()
             try:
@@ -329,7 +329,9 @@ def iso_duration(delta: timedelta) -> str:
 
 # --------------------------------------------------------------------------- the CLI
 
-_EVENT_KEYS = frozenset({"type", "id", "entity", "data", "previous", "events", "outputs"})
+_EVENT_KEYS = frozenset(
+    {"type", "id", "entity", "data", "previous", "events", "outputs", "failures"}
+)
 
 
 async def simulate_file(
@@ -337,8 +339,8 @@ async def simulate_file(
 ) -> dict[str, Any]:
     """``relay simulate``: one simulation on a test server of its own, stopped afterwards.
 
-    ``document`` is the event file: ``{"type", "entity", "data", "events", "outputs"}`` (all
-    optional), or just the event's data; without one, sample data stands in.
+    ``document`` is the event file: ``{"type", "entity", "data", "events", "outputs",
+    "failures"}`` (all optional), or just the event's data; without one, sample data stands in.
     """
     if document is not None and not isinstance(document, dict):
         raise DefinitionError.at("", "the event file holds an object")
@@ -346,7 +348,10 @@ async def simulate_file(
     if given and not given.keys() & _EVENT_KEYS:
         given = {"data": given}  # just the data
     events, outputs = given.pop("events", None) or [], given.pop("outputs", None) or {}
-    request = simulation_request(definition, given or None, events, outputs=outputs)
+    failures = given.pop("failures", None) or {}
+    request = simulation_request(
+        definition, given or None, events, outputs=outputs, failures=failures
+    )
     simulator = Simulator(refresh_early=False, codec=codec)
     try:
         return await simulator.simulate(request)

@@ -19,7 +19,7 @@ from temporalio.exceptions import ChildWorkflowError
 
 from definitions.durations import parse_duration, parse_instant
 from definitions.errors import DefinitionError, Problem
-from definitions.models import Definition
+from definitions.models import Definition, Trigger
 from definitions.sample_data import trigger_sample
 from workflows.contract import (
     EVENT_SIGNAL,
@@ -111,6 +111,9 @@ class SimulationRequest:
     events: list[ScriptedEvent] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     """node id → what its action returns (a mocked HTTP response), instead of a success."""
+    failures: dict[str, str] = field(default_factory=dict)
+    """node id → the message its action fails with (permanently: no retry), instead of a
+    success: an error branch, ``on_error`` or a failed run, tried without a failing peer."""
     sample: bool = False
     """The event's data was generated from a sample or a schema, not given."""
     tenant_id: str = "simulation"
@@ -127,6 +130,7 @@ def simulation_request(
     *,
     schema: dict[str, Any] | None = None,
     outputs: dict[str, Any] | None = None,
+    failures: dict[str, str] | None = None,
     tenant_id: str = "simulation",
     workflow_id: str = "simulation",
     version: int = 1,
@@ -137,11 +141,31 @@ def simulation_request(
 
     Raises ``DefinitionError`` with paths (``events[1].at``) for scripted events it cannot place.
     """
+    trigger, sample = simulated_trigger(definition.trigger, event, schema)
+    return SimulationRequest(
+        definition=definition.canonical(),
+        trigger=trigger,
+        events=scripted_events(events or [], trigger["entity"]),
+        outputs=dict(outputs or {}),
+        failures=dict(failures or {}),
+        sample=sample,
+        tenant_id=tenant_id,
+        workflow_id=workflow_id,
+        version=version,
+    )
+
+
+def simulated_trigger(
+    trigger: Trigger, event: dict[str, Any] | None, schema: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], bool]:
+    """The starting event a simulation of ``trigger`` uses (``RunInput.trigger``, without its
+    start time), and whether its data is a sample: ``event`` as ``simulation_request`` takes
+    it, its data else sampled from ``schema`` or the trigger's own ``sample``/``schema``."""
     given = dict(event or {})
     sample = "data" not in given
-    data = trigger_sample(definition.trigger, schema) if sample else given["data"]
-    trigger = TriggerEvent(
-        type=given.get("type") or definition.trigger.event or definition.trigger.type,
+    data = trigger_sample(trigger, schema) if sample else given["data"]
+    started = TriggerEvent(
+        type=given.get("type") or trigger.event or trigger.type,
         id=str(given.get("id") or "sim-event"),
         occurred_at=None,  # the simulated start, set by the driver
         entity=given.get("entity"),
@@ -152,17 +176,8 @@ def simulation_request(
         roles=given.get("roles"),
     )
     # The run's entity as intake derives it: the trigger's ``entity`` template.
-    entity = trigger.entity = run_entity(definition.trigger.entity, trigger.as_dict())
-    return SimulationRequest(
-        definition=definition.canonical(),
-        trigger=trigger.as_dict(),
-        events=scripted_events(events or [], entity),
-        outputs=dict(outputs or {}),
-        sample=sample,
-        tenant_id=tenant_id,
-        workflow_id=workflow_id,
-        version=version,
-    )
+    started.entity = run_entity(trigger.entity, started.as_dict())
+    return started.as_dict(), sample
 
 
 def scripted_events(raw: list[dict[str, Any]], entity: str | None) -> list[ScriptedEvent]:

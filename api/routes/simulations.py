@@ -24,7 +24,7 @@ from api.schemas.simulations import (
     TestIn,
 )
 from definitions.catalog import EventTypeSpec, derive, role_addresses
-from definitions.models import Definition
+from definitions.models import Definition, Trigger
 from runs.intake import execute
 from storage.db import in_thread, session_scope
 from storage.event_types import get_event_type
@@ -56,9 +56,8 @@ async def test_workflow(
             deps, workflow, version, event.data or {}, event.entity, body.idempotency_key
         )
         return RunStarted.model_validate(started)
-    report = await _simulate(
-        _simulator(deps), deps.engine, workflow, version, given, body.events, body.outputs
-    )
+    script = (body.events, body.outputs, body.failures)
+    report = await _simulate(_simulator(deps), deps.engine, workflow, version, given, *script)
     report.mode = body.mode  # type: ignore[assignment]
     return report
 
@@ -101,7 +100,10 @@ async def bulk_test(body: BulkTestIn, tenant: CurrentTenant, deps: Deps) -> Bulk
         for workflow_id in dict.fromkeys(body.workflow_ids)
     ]
     results = await asyncio.gather(
-        *(_simulate(simulator, deps.engine, w, v, body.event, body.events, {}) for w, v in targets)
+        *(
+            _simulate(simulator, deps.engine, w, v, body.event, body.events, {}, {})
+            for w, v in targets
+        )
     )
     return BulkTestOut(results=list(results))
 
@@ -114,10 +116,12 @@ async def _simulate(
     event: TestEventIn | None,
     events: list[ScriptedEventIn],
     outputs: dict[str, Any],
+    failures: dict[str, str],
 ) -> SimulationOut:
     definition = Definition.model_validate(version.definition)
     target = (workflow.tenant_id, workflow.id, version.version)
-    return await _simulate_definition(simulator, engine, target, definition, event, events, outputs)
+    script = (events, outputs, failures)
+    return await _simulate_definition(simulator, engine, target, definition, event, *script)
 
 
 @router.post("/simulate")
@@ -126,8 +130,9 @@ async def simulate_draft(body: DraftTestIn, tenant: CurrentTenant, deps: Deps) -
     visual builder's try-it panel. A document with errors is a 422 with each at its path."""
     definition = load_document(body.definition)
     target = (tenant, body.workflow_id or "draft", 0)
+    script = (body.events, body.outputs, body.failures)
     return await _simulate_definition(
-        _simulator(deps), deps.engine, target, definition, body.event, body.events, body.outputs
+        _simulator(deps), deps.engine, target, definition, body.event, *script
     )
 
 
@@ -139,6 +144,7 @@ async def _simulate_definition(
     event: TestEventIn | None,
     events: list[ScriptedEventIn],
     outputs: dict[str, Any],
+    failures: dict[str, str],
 ) -> SimulationOut:
     """``target``: the tenant, the workflow id and the version number the run would carry."""
     tenant_id, workflow_id, version = target
@@ -146,21 +152,17 @@ async def _simulate_definition(
         definition,
         event.model_dump(exclude_none=True) if event else None,
         [e.model_dump(exclude_none=True) for e in events],
-        schema=await in_thread(event_schema, engine, tenant_id, definition),
+        schema=await in_thread(event_schema, engine, tenant_id, definition.trigger),
         outputs=outputs,
+        failures=failures,
         tenant_id=tenant_id,
         workflow_id=workflow_id,
         version=version,
     )
     spec, request.tenant = await in_thread(
-        _event_type_and_profile, engine, tenant_id, request.trigger["type"]
+        event_type_and_profile, engine, tenant_id, request.trigger["type"]
     )
-    # What intake adds to an arriving event (runs.intake), so the simulated run reads the same
-    # context as a live one: the catalog's derived fields and recipient roles.
-    if derived := derive(spec, request.trigger):
-        request.trigger["derived"] = derived
-    if spec is not None and spec.roles:
-        request.trigger["roles"] = role_addresses(spec, request.trigger)
+    add_catalog_fields(spec, request.trigger)
     try:
         report = await simulator.simulate(request)
     except TimeoutError as exc:
@@ -173,7 +175,7 @@ def _event_type(engine: Engine, tenant_id: str, name: str) -> EventTypeSpec | No
         return get_event_type(session, tenant_id, name)
 
 
-def _event_type_and_profile(
+def event_type_and_profile(
     engine: Engine, tenant_id: str, name: str
 ) -> tuple[EventTypeSpec | None, dict[str, Any]]:
     """The trigger's event type in the catalog and the tenant's profile, as a live run reads
@@ -182,12 +184,21 @@ def _event_type_and_profile(
         return get_event_type(session, tenant_id, name), tenant_profile(session, tenant_id)
 
 
-def event_schema(engine: Engine, tenant_id: str, definition: Definition) -> dict[str, Any] | None:
+def add_catalog_fields(spec: EventTypeSpec | None, trigger: dict[str, Any]) -> None:
+    """What intake adds to an arriving event (``runs.intake``), so that a simulated run (or a
+    previewed template) reads the same context as a live one: the catalog's derived fields and
+    recipient roles."""
+    if derived := derive(spec, trigger):
+        trigger["derived"] = derived
+    if spec is not None and spec.roles:
+        trigger["roles"] = role_addresses(spec, trigger)
+
+
+def event_schema(engine: Engine, tenant_id: str, trigger: Trigger) -> dict[str, Any] | None:
     """The JSON Schema of the trigger's event type in the tenant's catalog (its own entry, else
     the built-in one), for sample data. None when the trigger brings its own ``sample`` or
     ``schema`` (the author's word is more specific than the catalog's), listens to a glob, or
     its type has no schema."""
-    trigger = definition.trigger
     own = trigger.model_extra or {}
     if "sample" in own or "schema" in own or not trigger.event or "*" in trigger.event:
         return None

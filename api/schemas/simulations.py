@@ -4,17 +4,30 @@ simulated run out.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from api.schemas.workflows import MAX_VERSION
-from api.storable import JsonObject, Key, Text
+from api.storable import JsonObject, Key, Text, storable_text
 
 MAX_SCRIPTED_EVENTS = 100
 
 
 MAX_BULK = 50
+
+MAX_MOCKS = 100
+FailureMessage = Annotated[
+    str, StringConstraints(min_length=1, max_length=1000), AfterValidator(storable_text)
+]
+"""What a mocked failure says, as the step's error message."""
 
 
 class TestEventIn(BaseModel):
@@ -77,14 +90,22 @@ class TestIn(BaseModel):
         default_factory=dict,
         description="node id → what its action returns in the simulation (a mocked response)",
     )
+    failures: dict[Key, FailureMessage] = Field(
+        default_factory=dict,
+        max_length=MAX_MOCKS,
+        description="node id → the message its action fails with in the simulation (at once, "
+        "no retry): its error branch or on_error, tried",
+    )
     version: int | None = Field(default=None, ge=1, le=MAX_VERSION)
     idempotency_key: Key | None = Field(default=None, description="live runs: one run per key")
 
     @model_validator(mode="after")
     def _live_takes_no_script(self) -> TestIn:
         self.mode = MODE_ALIASES.get(self.mode, self.mode)  # type: ignore[assignment]
-        if self.mode == "live" and (self.events or self.outputs):
-            raise ValueError("'events' and 'outputs' script a simulation; a live run takes neither")
+        if self.mode == "live" and (self.events or self.outputs or self.failures):
+            raise ValueError(
+                "'events', 'outputs' and 'failures' script a simulation; a live run takes none"
+            )
         stored = [k for k in ("event_id", "record") if getattr(self, k) is not None]
         if self.mode == "real" and (len(stored) != 1 or self.event is not None):
             raise ValueError("a real test takes one of event_id or record (and no event)")
@@ -107,6 +128,12 @@ class DraftTestIn(BaseModel):
     outputs: JsonObject = Field(
         default_factory=dict,
         description="node id → what its action returns in the simulation (a mocked response)",
+    )
+    failures: dict[Key, FailureMessage] = Field(
+        default_factory=dict,
+        max_length=MAX_MOCKS,
+        description="node id → the message its action fails with in the simulation (at once, "
+        "no retry): its error branch or on_error, tried",
     )
 
 
@@ -162,3 +189,38 @@ class SimulationOut(BaseModel):
 
 class BulkTestOut(BaseModel):
     results: list[SimulationOut]
+
+
+MAX_TEMPLATE_CHARS = 100_000
+"""A template to preview: as long as the longest output a template may render."""
+TemplateText = Annotated[
+    str, StringConstraints(max_length=MAX_TEMPLATE_CHARS), AfterValidator(storable_text)
+]
+
+
+class TemplatePreviewIn(BaseModel):
+    """One template rendered as a run of the draft would render it (``POST
+    /v1/workflows/render-template``): the builder's live preview under a template field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: TemplateText
+    definition: JsonObject | None = Field(
+        default=None,
+        description="the draft (only its name and trigger are read, so a draft with errors "
+        "elsewhere still previews)",
+    )
+    event_type: Key | None = Field(default=None, description="default: the trigger's event type")
+    data: JsonObject | None = Field(
+        default=None,
+        description="the event's data; without it, the sample data a simulation would use",
+    )
+    workflow_id: Key | None = Field(default=None, description="the stored workflow the draft edits")
+
+
+class TemplatePreviewOut(BaseModel):
+    text: str = Field(description="what the template renders to, as text")
+    value: Any = Field(
+        description="the native value when the template is one expression (a list, a number)"
+    )
+    sample_data: bool = Field(description="the event's data was generated, not given")

@@ -213,3 +213,26 @@ async def test_a_draft_is_simulated_without_being_stored(api: Any) -> None:
         "/v1/workflows/simulate", json={"definition": {**WELCOME, "steps": [{"type": "wait"}]}}
     )
     assert [e["path"] for e in problem(broken, 422)["errors"]] == ["steps[0].duration"]
+
+
+async def test_a_mocked_failure_fails_its_step_in_a_draft_or_a_stored_workflow(api: Any) -> None:
+    failing = {**WELCOME, "settings": {"on_error": "stop"}}
+    response = await api.post("/v1/workflows/simulate", json={
+        "definition": failing, "event": {"data": USER}, "failures": {"hi": "mailbox full"},
+    })  # fmt: skip
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["path"]) == ("failed", ["hi"])
+    assert body["steps"][0]["status"] == "failed"
+    assert body["steps"][0]["error"]["type"] == "simulated_failure"
+    assert "mailbox full" in body["steps"][0]["error"]["message"]
+    workflow_id = await create(api, failing)
+    stored = await api.post(
+        f"/v1/workflows/{workflow_id}/test", json={"failures": {"hi": "mailbox full"}}
+    )
+    assert stored.json()["status"] == "failed"
+    # A live run is real: it cannot be told to fail; an empty message says nothing.
+    live = {"mode": "live", "failures": {"hi": "x"}}
+    problem(await api.post(f"/v1/workflows/{workflow_id}/test", json=live), 422)
+    empty = await api.post(f"/v1/workflows/{workflow_id}/test", json={"failures": {"hi": ""}})
+    problem(empty, 422)

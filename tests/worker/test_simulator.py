@@ -326,3 +326,34 @@ async def test_a_simulation_seals_what_it_hands_its_test_server() -> None:
                 assert value.encode() not in stored, (workflow_id, value)
     finally:
         await simulator.close()
+
+
+async def test_a_mocked_failure_takes_the_error_branch(
+    simulator: Simulator,
+) -> None:
+    document = {
+        "name": "Failing",
+        "trigger": {"event": "lead.created"},
+        "nodes": [
+            {"id": "call", "type": "http_request", "url": "https://crm.example/{{ lead_id }}",
+             "retry": {"max_attempts": 5}},
+            {"id": "alert", "type": "send_email", "to": "ops@example.com", "subject": "CRM down",
+             "body": "{{ steps.call.error.message }}"},
+            {"id": "done", "type": "stop"},
+        ],
+        "edges": [{"from": "trigger", "to": "call"}, {"from": "call", "to": "done"},
+                  {"from": "call", "to": "alert", "when": "error"}],
+    }  # fmt: skip
+    failures = {"call": "connection refused"}
+    report = await simulate(simulator, document, {"data": LEAD}, failures=failures)
+    assert report["path"] == ["call", "alert"]
+    call = report["steps"][0]
+    assert (call["status"], call["error"]["type"]) == ("failed", "simulated_failure")
+    assert "connection refused" in call["error"]["message"]
+    assert call["content"]["url"] == "https://crm.example/ld_1"  # what it would have sent
+    # The same draft without the mock succeeds.
+    assert (await simulate(simulator, document, {"data": LEAD}))["path"] == ["call", "done"]
+    # A team's own activity fails the same way.
+    report = await simulate(simulator, CHARGE, {"data": LEAD}, failures={"charge": "declined"})
+    assert (report["status"], report["steps"][0]["status"]) == ("failed", "failed")
+    assert "declined" in report["steps"][0]["error"]["message"]

@@ -1096,6 +1096,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workflows/render-template": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render Template
+         * @description What ``template`` renders to in a run of the draft ``definition`` started by an event
+         *     with ``data`` (without it, the sample data a simulation would use). Steps' outputs and
+         *     variables are empty, as at the run's start; ``secrets.NAME`` stays a placeholder. A
+         *     template that cannot render (syntax, the sandbox, its output or work bounds) is a 422 with
+         *     the renderer's message at ``template``.
+         *
+         *     Roles: admin, editor.
+         */
+        post: operations["render_template_v1_workflows_render_template_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workflows/simulate": {
         parameters: {
             query?: never;
@@ -1884,6 +1910,13 @@ export interface components {
             event?: components["schemas"]["TestEventIn"] | null;
             /** Events */
             events?: components["schemas"]["ScriptedEventIn"][];
+            /**
+             * Failures
+             * @description node id → the message its action fails with in the simulation (at once, no retry): its error branch or on_error, tried
+             */
+            failures?: {
+                [key: string]: string;
+            };
             /**
              * Outputs
              * @description node id → what its action returns in the simulation (a mocked response)
@@ -3621,6 +3654,57 @@ export interface components {
              */
             usage_count: number;
         };
+        /**
+         * TemplatePreviewIn
+         * @description One template rendered as a run of the draft would render it (``POST
+         *     /v1/workflows/render-template``): the builder's live preview under a template field.
+         */
+        TemplatePreviewIn: {
+            /**
+             * Data
+             * @description the event's data; without it, the sample data a simulation would use
+             */
+            data?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Definition
+             * @description the draft (only its name and trigger are read, so a draft with errors elsewhere still previews)
+             */
+            definition?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Event Type
+             * @description default: the trigger's event type
+             */
+            event_type?: string | null;
+            /** Template */
+            template: string;
+            /**
+             * Workflow Id
+             * @description the stored workflow the draft edits
+             */
+            workflow_id?: string | null;
+        };
+        /** TemplatePreviewOut */
+        TemplatePreviewOut: {
+            /**
+             * Sample Data
+             * @description the event's data was generated, not given
+             */
+            sample_data: boolean;
+            /**
+             * Text
+             * @description what the template renders to, as text
+             */
+            text: string;
+            /**
+             * Value
+             * @description the native value when the template is one expression (a list, a number)
+             */
+            value: unknown;
+        };
         /** TenantOut */
         TenantOut: {
             /** Id */
@@ -3666,6 +3750,13 @@ export interface components {
             event_id?: string | null;
             /** Events */
             events?: components["schemas"]["ScriptedEventIn"][];
+            /**
+             * Failures
+             * @description node id → the message its action fails with in the simulation (at once, no retry): its error branch or on_error, tried
+             */
+            failures?: {
+                [key: string]: string;
+            };
             /**
              * Idempotency Key
              * @description live runs: one run per key
@@ -9563,6 +9654,111 @@ export interface operations {
                 };
             };
             /** @description the request is invalid: each problem with its path */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description too many failed authentications from this address: retry after `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description a service the route needs (Temporal, a configured key) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+        };
+    };
+    render_template_v1_workflows_render_template_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplatePreviewIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePreviewOut"];
+                };
+            };
+            /** @description missing, unknown, expired or revoked API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the key's role may not call this route (or the signed link is invalid or expired) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description no such object for this tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the object's state does not allow this (already exists, already ended…) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the request body is larger than the server reads */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description the body's media type is not one this route reads */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDetails"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;

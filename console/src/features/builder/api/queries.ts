@@ -25,10 +25,13 @@ export function useEventTypes() {
   });
 }
 
+/** A field of an event type's schema, as far as the builder reads it. */
+export type FieldSchema = { type?: string | string[]; format?: string; properties?: Record<string, FieldSchema> };
+
 export type EventTypeEntry = {
   type: string;
   description?: string;
-  schema?: { properties?: Record<string, { type?: string | string[]; format?: string }> };
+  schema?: { properties?: Record<string, FieldSchema> };
   derived?: Record<string, string>;
   /** The kind of value each derived field gives (text, number, bool, instant…). */
   derived_kinds?: Record<string, string>;
@@ -95,4 +98,49 @@ export function useSimulate() {
   return useMutation({
     mutationFn: async (body: Schemas["DraftTestIn"]) => unwrap(await api.POST("/v1/workflows/simulate", { body })),
   });
+}
+
+export type TemplatePreview = Schemas["TemplatePreviewOut"];
+
+/** What ``template`` renders to against ``data`` in a run of the draft (its trigger and name
+ * are all the server reads), ``delay`` ms after it last changed; none for plain text. */
+export function useTemplatePreview(
+  template: string,
+  draft: { name?: unknown; trigger?: unknown },
+  workflowId: string | null,
+  data: Record<string, unknown> | null,
+  delay = 300,
+) {
+  const asked = { template, definition: { name: draft.name, trigger: draft.trigger }, workflowId, data };
+  const key = JSON.stringify(asked);
+  const [settled, setSettled] = useState(key);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(key), delay);
+    return () => clearTimeout(timer);
+  }, [key, delay]);
+  const query = useQuery({
+    queryKey: ["render-template", settled],
+    enabled: isTemplate(template),
+    queryFn: async () => {
+      const body = JSON.parse(settled) as typeof asked;
+      return unwrap(
+        await api.POST("/v1/workflows/render-template", {
+          body: {
+            template: body.template,
+            definition: body.definition as unknown as Record<string, never>,
+            workflow_id: body.workflowId,
+            data: body.data as Record<string, never> | null,
+          },
+        }),
+      );
+    },
+    placeholderData: (previous) => previous,
+    staleTime: 30_000,
+  });
+  return { query, current: settled === key && !query.isPlaceholderData };
+}
+
+/** Text holding template markup: what is worth previewing. */
+export function isTemplate(text: string): boolean {
+  return text.includes("{{") || text.includes("{%");
 }

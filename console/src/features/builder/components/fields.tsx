@@ -2,6 +2,7 @@ import { useId, useRef, useState, type KeyboardEvent } from "react";
 import { isConditionSchema } from "../conditions";
 import { ConditionBuilder } from "./ConditionBuilder";
 import { ConditionList, conditionItemsOf } from "./ConditionList";
+import { TemplatePreview } from "./TemplatePreview";
 
 /** A JSON Schema as the API gives it: just what the forms read. */
 export type JsonSchema = {
@@ -144,7 +145,12 @@ function Widget({
       if (value !== undefined && typeof value !== "string") {
         return <JsonInput {...common} name={name} value={value} onChange={onChange} />;
       }
-      return <TemplateInput {...common} multiline={widget === "long"} value={value ?? ""} onChange={(v) => onChange(v === "" ? undefined : v)} names={names} />;
+      return (
+        <>
+          <TemplateInput {...common} multiline={widget === "long"} value={value ?? ""} onChange={(v) => onChange(v === "" ? undefined : v)} names={names} />
+          <TemplatePreview template={String(value ?? "")} field={name} />
+        </>
+      );
     default:
       return <JsonInput {...common} name={name} value={value} onChange={onChange} />;
   }

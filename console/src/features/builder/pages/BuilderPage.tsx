@@ -4,12 +4,13 @@ import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
 import { ProblemAlert, Loading } from "../../../components/feedback";
 import { StatusBadge } from "../../../components/format";
 import { useLifecycle, useVersions, useWorkflow } from "../../workflows/api/queries";
-import { useEventTypes, useNodeTypes, useSave, useSubmitted, useValidation, validate, type EventTypeEntry, type NodeTypeInfo } from "../api/queries";
+import { useEventTypes, useNodeTypes, useSave, useSubmitted, useValidation, validate, type EventTypeEntry, type FieldSchema, type NodeTypeInfo } from "../api/queries";
 import { BuilderCanvas, labelsFrom, type Joined, type Marks } from "../components/BuilderCanvas";
 import { TextView, type KeysFor } from "../components/TextView";
 import { NodeEditor, type Problems } from "../components/NodeEditor";
 import { Palette } from "../components/Palette";
-import { TryIt } from "../components/TryIt";
+import { PreviewContext, type PreviewSource } from "../components/TemplatePreview";
+import { eventData, NO_INPUTS, TryIt, type TryInputs } from "../components/TryIt";
 import { conditionFields, ConditionScope, isDateField } from "../conditions";
 import { compareDocs, type Comparison } from "../diff";
 import { parseText, toText, type Format } from "../documentText";
@@ -51,6 +52,8 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
   const [importError, setImportError] = useState<unknown>(null);
   const [asking, setAsking] = useState(false);
   const [compareWith, setCompareWith] = useState<number | null>(null);
+  // Try it's event data, later events and mocks: kept while the draft is edited and simulated.
+  const [tryInputs, setTryInputs] = useState<TryInputs>(NO_INPUTS);
   const versions = useVersions(id ?? "");
   const { query: validation, current: checked } = useValidation(doc);
   const save = useSave();
@@ -133,6 +136,9 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
     if (trigger.sample && typeof trigger.sample === "object") return trigger.sample as Record<string, unknown>;
     return sampleFor(event);
   }, [doc, event]);
+  const previewData = useMemo(() => eventData(tryInputs, sample), [tryInputs, sample]);
+  const preview = useMemo<PreviewSource>(() => ({ doc, workflowId: id, data: previewData }), [doc, id, previewData]);
+  const actions = useMemo(() => nodesOf(doc).filter((n) => types.get(n.type)?.kind === "action").map((n) => n.id), [doc, types]);
 
   /** A palette pick by keyboard (or click): below the selected node, joined to it when it
    * offers a plain edge that is still free. */
@@ -297,6 +303,7 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
       {comparison && <ComparisonSummary comparison={comparison} />}
       <ProblemAlert error={save.error ?? lifecycle.error} title="Not saved" />
       {importError !== null && <ProblemAlert error={importError} title="The file could not be imported" />}
+      <PreviewContext.Provider value={preview}>
       {view === "canvas" && graph ? (
         <div className="builder-grid">
           <Palette types={catalog.types} onPick={pick} />
@@ -312,9 +319,11 @@ function Builder({ id, initial }: { id: string | null; initial: Doc }) {
         <TextView key={view} doc={doc} format={view === "yaml" ? "yaml" : "json"} problems={problems} keysFor={keysFor}
           onApply={(parsed) => edit(() => parsed as Doc)} />
       )}
+      </PreviewContext.Provider>
       <div className="grid builder-below">
         <ProblemList problems={problems} onSelect={(node) => { setSelected(node); setView(graph ? "canvas" : view === "yaml" ? "yaml" : "json"); }} />
-        <TryIt doc={doc} workflowId={id} sample={sample} onPath={(p) => setPath(new Set([TRIGGER, ...p]))} />
+        <TryIt doc={doc} workflowId={id} sample={sample} actions={actions} eventTypes={(eventTypes.data ?? []).map((t) => t.type)}
+          inputs={tryInputs} onInputs={setTryInputs} onPath={(p) => setPath(new Set([TRIGGER, ...p]))} />
       </div>
     </section>
   );
@@ -356,18 +365,24 @@ function SaveDialog({ pending, onSave, onCancel }: { pending: boolean; onSave: (
   );
 }
 
-/** Event data for a try: each field of the event type's schema with a plausible value, dates
- * three days ahead at 15:00 UTC. */
+/** Event data for a try: each field of the event type's schema with a plausible value (an
+ * object's fields too: ``contact.email``), dates three days ahead at 15:00 UTC — near enough
+ * for a simulation to reach, where the server's fixed sample instant may be years away. */
 function sampleFor(event: EventTypeEntry | undefined): Record<string, unknown> {
-  const data: Record<string, unknown> = {};
   const soon = new Date(Date.now() + 3 * 24 * 3600 * 1000);
   soon.setUTCHours(15, 0, 0, 0);
-  for (const [k, p] of Object.entries(event?.schema?.properties ?? {})) {
+  return sampleFields(event?.schema?.properties ?? {}, soon.toISOString().replace(".000Z", "Z"), 0);
+}
+
+function sampleFields(properties: Record<string, FieldSchema>, date: string, depth: number): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
+  for (const [k, p] of Object.entries(properties)) {
     const types = [p.type ?? []].flat();
-    if (isDateField(k, p)) data[k] = soon.toISOString().replace(".000Z", "Z");
+    if (isDateField(k, p)) data[k] = date;
     else if (p.format === "email" || k.endsWith("email")) data[k] = "ann@example.com";
     else if (types.includes("number") || types.includes("integer")) data[k] = 1;
     else if (types.includes("string")) data[k] = k.replace(/_/g, " ");
+    else if (p.properties && depth < 4) data[k] = sampleFields(p.properties, date, depth + 1);
   }
   return data;
 }
