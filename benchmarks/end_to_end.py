@@ -20,7 +20,8 @@ end and prints, per round:
 - CPU of every process: % of one core over the round, and ms per finished run (what a busy
   machine's noise affects least); its resident memory (MB) at the round's end;
 - ``history``: Temporal history events and workflow tasks per run (the median over a sample
-  of the round's runs): the round trips a run costs the server.
+  of the round's runs): the round trips a run costs the server; and how many runs of the
+  sample had a workflow task time out or fail (``troubled``: each cost its run seconds).
 
 Workloads: ``set`` (webhook → set) and ``http`` (webhook → HTTP call to the receiver → set).
 With a PostgreSQL URL the stack runs on a new database of that server, dropped after.
@@ -60,6 +61,10 @@ from tests.helpers.peers import RecordingHttpServer
 WORKLOADS = ("set", "http")
 OPEN = ("running", "waiting")
 _TICKS = os.sysconf("SC_CLK_TCK")
+_TASK_TROUBLE = {
+    "workflow_task_timed_out_event_attributes",
+    "workflow_task_failed_event_attributes",
+}
 
 
 @dataclass
@@ -90,6 +95,8 @@ class Round:
     """Temporal history events per run (median over a sample of the round's runs)."""
     workflow_tasks: float = 0.0
     """Workflow tasks per run (median over the same sample)."""
+    troubled_runs: int = 0
+    """Runs of the sample with a workflow task that timed out or failed."""
 
     def line(self) -> str:
         cpu = " ".join(
@@ -104,7 +111,7 @@ class Round:
             f"{self.request_p50_ms:.0f}/{self.request_p99_ms:.0f} ms  event→effect p50/p99 "
             f"{self.effect_p50_ms:.0f}/{self.effect_p99_ms:.0f} ms  accepted {self.accepted} "
             f"lost {self.lost} unfinished {self.unfinished}  history {self.history_events:.0f} "
-            f"events {self.workflow_tasks:.0f} tasks  cpu {cpu}  rss MB {rss}"
+            f"events {self.workflow_tasks:.0f} tasks {self.troubled_runs} troubled  cpu {cpu}  rss MB {rss}"
         )
 
 
@@ -206,8 +213,9 @@ class Bench:
         await self._count_history(figures, workflow_id)
         return figures
 
-    async def _count_history(self, figures: Round, workflow_id: str, sample: int = 20) -> None:
-        """History events and workflow tasks per run, over ``sample`` of the round's runs."""
+    async def _count_history(self, figures: Round, workflow_id: str, sample: int = 100) -> None:
+        """History events and workflow tasks per run, over ``sample`` of the round's runs; and
+        how many of them had a workflow task time out or fail (each costs its run seconds)."""
         with session_scope(self.engine) as session:
             run_ids = session.exec(
                 select(Run.id).where(Run.workflow_id == workflow_id).limit(sample)
@@ -217,14 +225,11 @@ class Bench:
         tasks: list[int] = []
         for run_id in run_ids:
             history = await client.get_workflow_handle(run_id).fetch_history()
-            events.append(len(history.events))
-            tasks.append(
-                sum(
-                    1
-                    for e in history.events
-                    if e.HasField("workflow_task_completed_event_attributes")
-                )
-            )
+            kinds = [e.WhichOneof("attributes") for e in history.events]
+            events.append(len(kinds))
+            tasks.append(kinds.count("workflow_task_completed_event_attributes"))
+            if _TASK_TROUBLE.intersection(kinds):
+                figures.troubled_runs += 1
         if events:
             figures.history_events = statistics.median(events)
             figures.workflow_tasks = statistics.median(tasks)
