@@ -88,8 +88,9 @@ RECORD_STEPS_BATCH = 100
 
 # Actions that run as local activities: in the worker running the run's workflow task, with no
 # round trip through the server — no activity task scheduled, dispatched, polled, started and
-# completed, no second workflow task to take the result (an HTTP run's history falls from 12
-# events and two workflow tasks to 8 and one). Safe where a rerun is harmless, since a local
+# completed, no second workflow task to take the result (a webhook → HTTP call → set run's
+# history falls from 12-14 events and two workflow tasks to 9 and one, the patch's marker and
+# its search-attribute upsert included). Safe where a rerun is harmless, since a local
 # activity runs again when its workflow task is retried (a worker died before completing it):
 # the record actions are idempotent by their key, and the effects send through the claim of
 # ``activities.effects``, which adopts a delivered key's receipt and never resends an unknown

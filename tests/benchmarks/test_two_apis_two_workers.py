@@ -1,7 +1,8 @@
 """Nothing assumes one process: two ``relay api`` and two ``relay worker`` processes (as
 ``benchmarks.end_to_end --apis 2 --workers 2`` runs them) on one database keep an event to one
-run, a rate limit to its count, and route an event posted to one API to a run waiting for it
-that the other API started."""
+run, a rate limit to its count, route an event posted to one API to a run waiting for it
+that the other API started, start one run per schedule firing, and stop a chain of runs
+starting each other at the chain depth."""
 
 from __future__ import annotations
 
@@ -13,18 +14,21 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.client import Client, ScheduleOverlapPolicy
 
 from benchmarks.stack import Stack, stack_database
+from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from storage.db import make_engine, session_scope, upgrade
 from storage.tenants import create_tenant
 from tests.helpers.polling import eventually
 
 
 class TwoOfEach:
-    def __init__(self, stack: Stack, http: httpx.AsyncClient, key: str) -> None:
+    def __init__(self, stack: Stack, http: httpx.AsyncClient, key: str, tenant_id: str) -> None:
         self.stack = stack
         self.http = http
         self.auth = {"Authorization": f"Bearer {key}"}
+        self.tenant_id = tenant_id
 
     async def active(self, definition: dict[str, Any]) -> str:
         api = self.stack.api_urls[0]
@@ -45,11 +49,19 @@ class TwoOfEach:
         body: dict[str, Any] = answer.json()
         return body
 
-    async def get(self, api: int, path: str) -> dict[str, Any]:
-        answer = await self.http.get(f"{self.stack.api_urls[api]}{path}", headers=self.auth)
+    async def get(self, api: int, path: str, **params: Any) -> dict[str, Any]:
+        answer = await self.http.get(
+            f"{self.stack.api_urls[api]}{path}", headers=self.auth, params=params
+        )
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
         return body
+
+    async def send(self, api: int, method: str, path: str, body: dict[str, Any]) -> None:
+        answer = await self.http.request(
+            method, f"{self.stack.api_urls[api]}{path}", json=body, headers=self.auth
+        )
+        assert answer.status_code in (200, 201), answer.text
 
 
 @pytest.fixture
@@ -61,13 +73,14 @@ async def two(database_url: str) -> AsyncIterator[TwoOfEach]:
         upgrade(url)
         engine = make_engine(url)
         with session_scope(engine) as session:
-            _, key = create_tenant(session, "two of each")
+            tenant, key = create_tenant(session, "two of each")
+            tenant_id = tenant.id
         engine.dispose()
         stack = Stack(Path(tmp), url, apis=2)
         try:
             await asyncio.to_thread(_start, stack)
             async with httpx.AsyncClient() as http:
-                yield TwoOfEach(stack, http, key)
+                yield TwoOfEach(stack, http, key, tenant_id)
         finally:
             await asyncio.to_thread(stack.stop)
 
@@ -140,3 +153,78 @@ async def test_two_apis_and_two_workers_dedupe_limit_and_route_events(two: TwoOf
         ("paid", "completed"),
         ("thanks", "completed"),
     ]
+
+
+def _flip(name: str, seen: str, set_to: str) -> dict[str, Any]:
+    """On a contact update to ``stage: seen``, update the contact to ``stage: set_to``."""
+    return {
+        "name": name,
+        "trigger": {
+            "type": "event",
+            "event": "contact.updated",
+            "filter": {"field": "stage", "operator": "eq", "value": seen},
+        },
+        "steps": [{"id": "flip", "type": "update_record", "fields": {"stage": set_to}}],
+    }
+
+
+async def test_two_apis_and_two_workers_fire_schedules_once_and_stop_chains(
+    two: TwoOfEach,
+) -> None:
+    # A schedule fired three times starts three runs, whichever worker takes them.
+    scheduled = await two.active(
+        {
+            "name": "Hourly",
+            "trigger": {"type": "schedule", "every": "PT1H"},
+            "steps": [{"id": "mark", "type": "set", "values": {"at": "{{ scheduled_at }}"}}],
+        }
+    )
+    client = await Client.connect(f"127.0.0.1:{two.stack.temporal_port}")
+    schedule = client.get_schedule_handle(f"relay:{two.tenant_id}:{scheduled}")
+
+    async def runs_of(workflow_id: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (
+            await two.get(1, "/v1/runs", workflow_id=workflow_id, limit=100)
+        )["items"]
+        return items
+
+    for fired in range(1, 4):
+        await schedule.trigger(overlap=ScheduleOverlapPolicy.ALLOW_ALL)
+
+        async def ran(count: int = fired) -> bool:
+            runs = await runs_of(scheduled)
+            return len(runs) >= count and all(r["status"] == "completed" for r in runs)
+
+        await eventually(ran, timeout=60, what=f"schedule firing {fired} ran")
+        await asyncio.sleep(1.1)  # a firing's run id carries its second
+    runs = await runs_of(scheduled)
+    assert len(runs) == 3
+    assert len({r["trigger"]["scheduled_at"] for r in runs}) == 3
+
+    # Two workflows updating one contact start each other, over both workers' record actions,
+    # until the chain depth stops them.
+    await two.active(_flip("Ping", "ping", "pong"))
+    await two.active(_flip("Pong", "pong", "ping"))
+    await two.send(0, "POST", "/v1/records/contact", {"id": "c1", "data": {"stage": "new"}})
+    await two.send(1, "PATCH", "/v1/records/contact/c1", {"data": {"stage": "ping"}})
+
+    async def chain() -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (
+            await two.get(0, "/v1/runs", entity="contact:c1", limit=100)
+        )["items"]
+        return items
+
+    async def chain_ended() -> bool:
+        runs = await chain()
+        return len(runs) >= DEFAULT_MAX_CHAIN_DEPTH and all(
+            r["status"] not in ("running", "waiting") for r in runs
+        )
+
+    await eventually(chain_ended, timeout=120, what="the chain ends")
+    await asyncio.sleep(2)  # nothing more starts
+    runs = await chain()
+    assert len(runs) == DEFAULT_MAX_CHAIN_DEPTH
+    assert {r["status"] for r in runs} == {"completed"}
+    details = [await two.get(1, f"/v1/runs/{r['id']}") for r in runs]
+    depths = sorted(d["trigger"]["chain"]["depth"] for d in details)
+    assert depths == list(range(1, DEFAULT_MAX_CHAIN_DEPTH + 1))
