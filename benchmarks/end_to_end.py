@@ -334,7 +334,7 @@ async def run(
                 stack.start_api(index)
             bench = Bench(stack, engine, key, receiver)
             limits = httpx.Limits(max_connections=max(concurrencies) + 10)
-            async with httpx.AsyncClient(limits=limits) as http:
+            async with httpx.AsyncClient(limits=limits, timeout=60) as http:  # a loaded API is slow
                 for workload in workloads:
                     if warmup:  # the first runs also pay for imports and connections
                         await _warm_up(bench, http, workload, warmup)
