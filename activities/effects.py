@@ -195,8 +195,9 @@ async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_L
 
     async def beat() -> None:
         # Never behind a renewal: a database (or thread pool) slow under load must not stop
-        # the heartbeats, or Temporal times a live attempt out mid-send.
-        while True:
+        # the heartbeats, or Temporal times a live attempt out mid-send. A local activity
+        # has none (its workflow task's timeout notices a dead worker): only the renewals.
+        while not activity.info().is_local:
             activity.heartbeat()
             await asyncio.sleep(HEARTBEAT_EVERY)
 

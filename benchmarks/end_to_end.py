@@ -18,7 +18,10 @@ end and prints, per round:
   ``set`` step is the run's last: its end is the effect);
 - ``lost``: accepted events without a run, and runs not ``completed`` (open or failed);
 - CPU of every process: % of one core over the round, and ms per finished run (what a busy
-  machine's noise affects least); its resident memory (MB) at the round's end.
+  machine's noise affects least); its resident memory (MB) at the round's end;
+- ``history``: Temporal history events and workflow tasks per run (the median over a sample
+  of the round's runs): the round trips a run costs the server; and how many runs of the
+  sample had a workflow task time out or fail (``troubled``: each cost its run seconds).
 
 Workloads: ``set`` (webhook → set) and ``http`` (webhook → HTTP call to the receiver → set).
 With a PostgreSQL URL the stack runs on a new database of that server, dropped after.
@@ -47,6 +50,7 @@ import httpx
 from sqlalchemy import func
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import col, select
+from temporalio.client import Client
 
 from benchmarks.stack import Process, Stack, stack_database
 from storage.db import make_engine, session_scope, upgrade
@@ -57,6 +61,10 @@ from tests.helpers.peers import RecordingHttpServer
 WORKLOADS = ("set", "http")
 OPEN = ("running", "waiting")
 _TICKS = os.sysconf("SC_CLK_TCK")
+_TASK_TROUBLE = {
+    "workflow_task_timed_out_event_attributes",
+    "workflow_task_failed_event_attributes",
+}
 
 
 @dataclass
@@ -83,6 +91,12 @@ class Round:
     cpu_ms_per_run: dict[str, float] = field(default_factory=dict)
     """CPU each process spent per finished run: what a loaded machine's noise affects least."""
     rss_mb: dict[str, float] = field(default_factory=dict)
+    history_events: float = 0.0
+    """Temporal history events per run (median over a sample of the round's runs)."""
+    workflow_tasks: float = 0.0
+    """Workflow tasks per run (median over the same sample)."""
+    troubled_runs: int = 0
+    """Runs of the sample with a workflow task that timed out or failed."""
 
     def line(self) -> str:
         cpu = " ".join(
@@ -96,7 +110,8 @@ class Round:
             f"finished/s {self.finished_per_s:6.1f}  request p50/p99 "
             f"{self.request_p50_ms:.0f}/{self.request_p99_ms:.0f} ms  event→effect p50/p99 "
             f"{self.effect_p50_ms:.0f}/{self.effect_p99_ms:.0f} ms  accepted {self.accepted} "
-            f"lost {self.lost} unfinished {self.unfinished}  cpu {cpu}  rss MB {rss}"
+            f"lost {self.lost} unfinished {self.unfinished}  history {self.history_events:.0f} "
+            f"events {self.workflow_tasks:.0f} tasks {self.troubled_runs} troubled  cpu {cpu}  rss MB {rss}"
         )
 
 
@@ -195,7 +210,29 @@ class Bench:
         figures.cpu_ms_per_run = {
             name: round(1000 * s / max(finished, 1), 1) for name, s in used.items()
         }
+        await self._count_history(figures, workflow_id)
         return figures
+
+    async def _count_history(self, figures: Round, workflow_id: str, sample: int = 100) -> None:
+        """History events and workflow tasks per run, over ``sample`` of the round's runs; and
+        how many of them had a workflow task time out or fail (each costs its run seconds)."""
+        with session_scope(self.engine) as session:
+            run_ids = session.exec(
+                select(Run.id).where(Run.workflow_id == workflow_id).limit(sample)
+            ).all()
+        client = await Client.connect(f"127.0.0.1:{self.stack.temporal_port}")
+        events: list[int] = []
+        tasks: list[int] = []
+        for run_id in run_ids:
+            history = await client.get_workflow_handle(run_id).fetch_history()
+            kinds = [e.WhichOneof("attributes") for e in history.events]
+            events.append(len(kinds))
+            tasks.append(kinds.count("workflow_task_completed_event_attributes"))
+            if _TASK_TROUBLE.intersection(kinds):
+                figures.troubled_runs += 1
+        if events:
+            figures.history_events = statistics.median(events)
+            figures.workflow_tasks = statistics.median(tasks)
 
     async def _drain(self, workflow_id: str, expected: int, wait: float) -> None:
         """Until ``expected`` runs of the workflow have ended (or ``wait`` s passed)."""
@@ -297,7 +334,7 @@ async def run(
                 stack.start_api(index)
             bench = Bench(stack, engine, key, receiver)
             limits = httpx.Limits(max_connections=max(concurrencies) + 10)
-            async with httpx.AsyncClient(limits=limits) as http:
+            async with httpx.AsyncClient(limits=limits, timeout=60) as http:  # a loaded API is slow
                 for workload in workloads:
                     if warmup:  # the first runs also pay for imports and connections
                         await _warm_up(bench, http, workload, warmup)

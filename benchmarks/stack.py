@@ -24,6 +24,10 @@ from workflows.search_attributes import dev_server_flags
 
 Process = subprocess.Popen[bytes]
 
+STARTUP_WAIT = 180
+"""Seconds a process may take to listen: an API's imports alone took ~55 s on a 2-core
+machine at load 25-30, past the minute this used to allow."""
+
 
 class Stack:
     """Temporal, workers and APIs as child processes of this one, on loopback."""
@@ -83,7 +87,7 @@ class Stack:
             "--log-level", "error", *TEMPORAL_SQLITE_FLAGS, *dev_server_flags(),
         ]  # fmt: skip
         self.temporal = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        wait_for_port(self.temporal_port, 60)
+        wait_for_port(self.temporal_port, STARTUP_WAIT)
 
     def start_worker(self, *arguments: str) -> Process:
         worker = self._relay(["worker", *arguments], f"worker{len(self.workers)}")
@@ -94,7 +98,7 @@ class Stack:
         """Start (or restart) the ``index``-th API on its port."""
         port = self.api_ports[index]
         self.apis[index] = self._relay(["api"], f"api{index}", RELAY_API_PORT=str(port))
-        wait_for_port(port, 60)
+        wait_for_port(port, STARTUP_WAIT)
 
     def _relay(self, command: list[str], name: str, **env: str) -> Process:
         log = (self.directory / f"{name}.log").open("ab")

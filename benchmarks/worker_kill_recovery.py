@@ -3,11 +3,14 @@ effect, and until the run completes.
 
 Two ``relay worker`` processes serve one task queue on a Temporal dev server. A run's one
 ``http_request`` step reaches a loopback receiver that holds the first request open; the worker
-running that attempt (named by Temporal's pending-activity info) is killed with SIGKILL. The
-attempt's heartbeats stop, Temporal retries it on the other worker once
-``EFFECT_HEARTBEAT_TIMEOUT`` has passed, and the retry takes over the key's lapsed claim.
+running that attempt is killed with SIGKILL. With the step's ``--timeout`` of 30 s the call is
+a local activity (``workflows.policies.runs_locally``), run inside the worker's open workflow
+task: that task times out, the other worker takes the run's next one and runs the call again,
+taking over the key's lapsed claim. With a timeout over a minute (``--timeout 2m``) it is an
+activity (its worker named by Temporal's pending-activity info): its heartbeats stop and
+Temporal retries it on the other worker once ``EFFECT_HEARTBEAT_TIMEOUT`` has passed.
 
-    .venv/bin/python -m benchmarks.worker_kill_recovery [--runs 3]
+    .venv/bin/python -m benchmarks.worker_kill_recovery [--runs 3] [--timeout 30s]
 """
 
 from __future__ import annotations
@@ -35,10 +38,13 @@ from workflows import search_attributes
 from workflows.interpreter import RelayRun
 
 BIN = Path(sys.executable).parent
-DOCUMENT = {
-    "name": "One call",
-    "steps": [{"id": "call", "type": "http_request", "url": "{{ url }}", "timeout": "30s"}],
-}
+
+
+def document(timeout: str) -> dict[str, object]:
+    return {
+        "name": "One call",
+        "steps": [{"id": "call", "type": "http_request", "url": "{{ url }}", "timeout": timeout}],
+    }
 
 
 class HoldingPeer(RecordingHttpServer):
@@ -69,7 +75,7 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-async def one_kill(client: Client, env: dict[str, str]) -> tuple[float, float]:
+async def one_kill(client: Client, env: dict[str, str], step_timeout: str) -> tuple[float, float]:
     """(seconds until the effect is re-sent, seconds until the run completes) after the kill."""
     queue = f"kill-{uuid.uuid4().hex[:8]}"
     env = {**env, "RELAY_TASK_QUEUE": queue}
@@ -78,7 +84,7 @@ async def one_kill(client: Client, env: dict[str, str]) -> tuple[float, float]:
         with HoldingPeer() as peer:
             handle = await client.start_workflow(
                 RelayRun.run,
-                run_input(DOCUMENT, {"url": peer.url()}),
+                run_input(document(step_timeout), {"url": peer.url()}),
                 id=f"run_{uuid.uuid4().hex[:12]}",
                 task_queue=queue,
             )
@@ -99,17 +105,28 @@ async def one_kill(client: Client, env: dict[str, str]) -> tuple[float, float]:
 
 
 async def _attempt_worker(client: Client, workflow_id: str) -> int:
-    """The pid of the worker running the run's pending attempt (its identity is pid@host)."""
+    """The pid of the worker running the run's pending attempt (its identity is pid@host):
+    an activity's last worker, or for a local activity the worker that started the open
+    workflow task it runs in."""
+    handle = client.get_workflow_handle(workflow_id)
     for _ in range(200):
-        description = await client.get_workflow_handle(workflow_id).describe()
+        description = await handle.describe()
         pending = description.raw_description.pending_activities
         if pending and pending[0].last_worker_identity:
             return int(pending[0].last_worker_identity.split("@", 1)[0])
+        if description.raw_description.HasField("pending_workflow_task"):
+            started = [
+                event.workflow_task_started_event_attributes.identity
+                for event in (await handle.fetch_history()).events
+                if event.HasField("workflow_task_started_event_attributes")
+            ]
+            if started:
+                return int(started[-1].split("@", 1)[0])
         await asyncio.sleep(0.05)
     raise RuntimeError("no attempt is running")
 
 
-async def main(runs: int) -> None:
+async def main(runs: int, step_timeout: str) -> None:
     with tempfile.TemporaryDirectory() as directory:
         url = f"sqlite:///{directory}/relay.db"
         upgrade(url)
@@ -126,12 +143,14 @@ async def main(runs: int) -> None:
                 "RELAY_OUTBOUND_ALLOW": "127.0.0.1",
                 "RELAY_SYSTEM_SCHEDULES": "false",
             }
-            results = [await one_kill(env_server.client, env) for _ in range(runs)]
+            results = [await one_kill(env_server.client, env, step_timeout) for _ in range(runs)]
         finally:
             await env_server.shutdown()
     resent = [r for r, _ in results]
     done = [d for _, d in results]
-    print(f"worker killed mid-attempt, {runs} times (SQLite):")
+    print(
+        f"worker killed mid-attempt of a step with timeout {step_timeout}, {runs} times (SQLite):"
+    )
     print(f"  effect re-sent by the other worker after  {_summary(resent)}")
     print(f"  run completed after                       {_summary(done)}")
 
@@ -146,4 +165,6 @@ def _summary(values: list[float]) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
-    asyncio.run(main(parser.parse_args().runs))
+    parser.add_argument("--timeout", default="30s", help="the step's timeout: 2m for an activity")
+    arguments = parser.parse_args()
+    asyncio.run(main(arguments.runs, arguments.timeout))

@@ -5,7 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    ChildWorkflowError,
+)
 
 from definitions.errors import TemplateRenderError
 
@@ -25,7 +30,10 @@ def error_of(exc: Exception) -> dict[str, Any]:
 
 
 def is_cancellation(exc: Exception) -> bool:
-    """The activity or child run ended because this run is being cancelled."""
+    """The activity or child run ended because this run is being cancelled (a local
+    activity's failure is its cause itself)."""
+    if isinstance(exc, CancelledError):
+        return True
     return isinstance(exc, ActivityError | ChildWorkflowError) and isinstance(
-        exc.cause, asyncio.CancelledError
+        exc.cause, asyncio.CancelledError | CancelledError
     )

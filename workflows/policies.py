@@ -86,6 +86,37 @@ LOOP_CAP_PATCH = "relay-loop-cap"
 RECORD_STEPS_BATCH = 100
 
 
+# Actions that run as local activities: in the worker running the run's workflow task, with no
+# round trip through the server — no activity task scheduled, dispatched, polled, started and
+# completed, no second workflow task to take the result (a webhook → HTTP call → set run's
+# history falls from 12-14 events and two workflow tasks to 9 and one, the patch's marker and
+# its search-attribute upsert included). Safe where a rerun is harmless, since a local
+# activity runs again when its workflow task is retried (a worker died before completing it):
+# the record actions are idempotent by their key, and the effects send through the claim of
+# ``activities.effects``, which adopts a delivered key's receipt and never resends an unknown
+# one. The attempt's start-to-close timeout still bounds the real call (``effect_budget``).
+# Not local: ``export`` (long work and a file), a team's own ``activity`` (its own task queue),
+# and any step whose attempt may last longer than ``LOCAL_ACTION_LIMIT`` — a local activity
+# holds the run's workflow task open (the SDK heartbeats it, 3 events each ~8 s) and a worker
+# dying mid-attempt is noticed at the workflow task's timeout (10 s) instead of the effect
+# heartbeat's 4 s; for a long call that is worth a round trip.
+LOCAL_ACTION_TYPES = frozenset(
+    {
+        "http_request", "send_email", "send_sms", "slack",
+        "create_record", "update_record", "delete_record", "query_records", "add_tag",
+        "remove_tag", "add_to_list", "remove_from_list", "add_note", "notify",
+    }
+)  # fmt: skip
+LOCAL_ACTION_LIMIT = timedelta(seconds=60)
+LOCAL_ACTIONS_PATCH = "relay-local-actions"
+"""Runs recorded before actions ran locally replay their action steps as activities."""
+
+
+def runs_locally(node: Node) -> bool:
+    """Whether ``node``'s action may run as a local activity (``LOCAL_ACTION_TYPES``)."""
+    return node.type in LOCAL_ACTION_TYPES and action_timeout(node) <= LOCAL_ACTION_LIMIT
+
+
 def action_retry(node: Node) -> tuple[RetryPolicy, int]:
     spec = node.retry or DEFAULT_RETRY
     policy = RetryPolicy(

@@ -20,3 +20,6 @@ async def test_every_accepted_webhook_finishes_and_the_round_is_measured(
         assert 0 < figures.request_p50_ms <= figures.request_p99_ms
         assert set(figures.cpu_percent) == set(figures.rss_mb) == {"temporal", "worker0", "api0"}
         assert all(rss > 0 for rss in figures.rss_mb.values())
+        assert figures.history_events > 0 and figures.workflow_tasks >= 1
+    # The HTTP call runs in the run's one workflow task (a local activity).
+    assert [r.workflow_tasks for r in rounds] == [1, 1]

@@ -480,3 +480,22 @@ CASES["migrated"] = HistoryCase(_BEFORE_THE_FIX, {}, script=[], script_events=[(
 CASES["migrated_onward"] = HistoryCase(
     _BEFORE_THE_FIX, {}, script=[], script_events=[("pause", _MOVE)], execution=1
 )
+
+# Short actions run as local activities (``workflows.policies.runs_locally``): an email, an HTTP
+# call answered 503 then 404 (retried locally, then failed and continued past), and an HTTP
+# call whose 5-minute timeout keeps it an ordinary activity.
+CASES["local_actions"] = HistoryCase(
+    {
+        "name": "Local actions",
+        "steps": [
+            {"id": "email", "type": "send_email", "to": "{{ email }}", "subject": "Hi",
+             "body": "Welcome"},
+            {"id": "flaky", "type": "http_request", "url": "{{ url }}", "on_error": "continue",
+             "retry": {"max_attempts": 3, "initial_interval": 0.1}},
+            {"id": "long", "type": "http_request", "url": "{{ url }}", "timeout": "5m"},
+            {"id": "done", "type": "set", "values": {"ok": True}},
+        ],
+    },
+    {"email": "ann@example.com"},
+    script=[503, 404],
+)  # fmt: skip

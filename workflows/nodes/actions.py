@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 
 from definitions.actions import prepare_action_config
 from definitions.errors import TemplateRenderError
@@ -15,12 +16,19 @@ from definitions.templates import render
 from workflows.contract import ActionInput
 from workflows.errors import error_of, is_cancellation
 from workflows.nodes.base import Outcome, Run, Scope, failed
-from workflows.policies import action_heartbeat, action_retry, action_timeout
+from workflows.policies import (
+    LOCAL_ACTIONS_PATCH,
+    action_heartbeat,
+    action_retry,
+    action_timeout,
+    runs_locally,
+)
 
 
 async def action(run: Run, node: Node, scope: Scope) -> Outcome:
     """The action's activity, given the steps queued so far to record with its own; when it
-    is the run's last step, its success records the run's completion too."""
+    is the run's last step, its success records the run's completion too. A short one runs
+    as a local activity (``workflows.policies.runs_locally``)."""
     step = run.log.step(node, scope, "running")
     policy, max_attempts = action_retry(node)
     last = scope.top and run.graph.is_last(node.id)
@@ -29,15 +37,24 @@ async def action(run: Run, node: Node, scope: Scope) -> Outcome:
         config = prepare_action_config(
             node.type, node.config, scope.context, step_name=node.name or node.id
         )
-        output = await workflow.execute_activity(
-            node.type,
-            ActionInput(run.ref, step, config, max_attempts, pending, last),
-            start_to_close_timeout=action_timeout(node),
-            heartbeat_timeout=action_heartbeat(node),
-            retry_policy=policy,
-            # Any JSON: most actions answer an object, query_records a list of records.
-        )
-    except (ActivityError, TemplateRenderError) as exc:
+        input = ActionInput(run.ref, step, config, max_attempts, pending, last)
+        # Any JSON: most actions answer an object, query_records a list of records.
+        output: Any
+        if runs_locally(node) and workflow.patched(LOCAL_ACTIONS_PATCH):
+            output = await workflow.execute_local_activity(
+                node.type, input, start_to_close_timeout=action_timeout(node), retry_policy=policy
+            )
+        else:
+            output = await workflow.execute_activity(
+                node.type,
+                input,
+                start_to_close_timeout=action_timeout(node),
+                heartbeat_timeout=action_heartbeat(node),
+                retry_policy=policy,
+            )
+    except (FailureError, TemplateRenderError) as exc:
+        # An activity's failure is an ActivityError around its cause; a local activity's is
+        # the cause itself (an ApplicationError, a TimeoutError).
         if is_cancellation(exc):
             await run.log.cancelled(step)
             raise asyncio.CancelledError() from exc
