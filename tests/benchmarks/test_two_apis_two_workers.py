@@ -6,7 +6,9 @@ that the other API started."""
 from __future__ import annotations
 
 import asyncio
+import math
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -210,7 +212,11 @@ async def test_two_apis_and_two_workers_stop_a_chain_at_its_depth_and_fire_a_sch
         done = [r for r in items if r["status"] == "completed"]
         return items if len(done) == count else None
 
-    for fired in (1, 2):  # seconds apart: a run's id is the schedule's and the fire's second
+    last_fire = 0.0
+    for fired in (1, 2):
+        # A run's id is the schedule's and its fire's second: fire the next in a later second.
+        await asyncio.sleep(max(0.0, math.floor(last_fire) + 1.1 - time.time()))
+        last_fire = time.time()
         # Allow overlap: the scheduler may not have seen the first run close yet.
         await schedule.trigger(overlap=ScheduleOverlapPolicy.ALLOW_ALL)
         items = await eventually(
