@@ -13,18 +13,22 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
    attempt never outlives Temporal's patience and never races its own retry.
 3. **Heartbeat and renew** the claim while sending (heartbeats never wait behind a renewal):
    a worker killed mid-send is noticed within ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses
-   (``CLAIM_LEASE``) and the retry may send — a few seconds, not the attempt's whole timeout.
+   (``CLAIM_LEASE``) and the retry may send — a few seconds, not the attempt's whole timeout —
+   unless its request had begun to leave (``activities.departure``): then the key is
+   ``unknown``.
 4. **Settle**: ``delivered`` with the step's completion (one transaction); released when the
-   send certainly did not arrive (refused, unreachable, answered 5xx: the retry may send
-   again); ``unknown`` when it may have arrived unanswered (a read timeout, or the attempt
-   cancelled or timed out by Temporal mid-send): the step fails with a non-retryable error
-   rather than sending twice.
+   send certainly did not arrive (refused, unreachable, answered 5xx, or the attempt cancelled
+   or out of time before its request began to leave: the retry sends); ``unknown`` when it may
+   have arrived unanswered (a read timeout, or the attempt cancelled or timed out after its
+   request began to leave): the step fails with a non-retryable error rather than sending
+   twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
@@ -36,8 +40,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.bookkeeping import complete_action, start_action
+from activities.departure import Departure, departing
 from activities.errors import DeliveryError, PermanentDeliveryError
-from storage.claims import DELIVERED, UNKNOWN, Claim, claim, release, renew, settle
+from storage.claims import DELIVERED, UNKNOWN, Claim, claim, mark_sent, release, renew, settle
 from storage.db import session_scope
 from storage.models import Delivery
 from workflows.contract import ActionInput, permanent
@@ -113,11 +118,18 @@ async def _send(
     """``send()`` within ``deadline``; a failure settles the claim and becomes the
     ``ApplicationError`` the retry policy reads, quoting no secret."""
     loop = asyncio.get_running_loop()
+    record = functools.partial(_mark_sent, engine, key, holder)
+    # loop.time() is time.monotonic(), which the departure (also in threads) reads.
+    departure = Departure(record, deadline, _LEAST_TO_SEND)
     try:
-        async with asyncio.timeout_at(deadline):
-            receipt: dict[str, Any] = await send(max(deadline - loop.time(), 0.05))
+        with departing(departure):
+            async with asyncio.timeout_at(deadline):
+                receipt: dict[str, Any] = await send(max(deadline - loop.time(), 0.05))
         return mask_secrets(receipt, secrets)
-    except TimeoutError:  # the transport overran its own timeout: the send may have arrived
+    except TimeoutError:  # the transport overran its own timeout
+        if departure.call_off():  # still connecting: nothing was sent, the retry sends
+            await asyncio.to_thread(_settle, engine, key, holder, None, "timeout")
+            raise ApplicationError("not sent within the step's timeout", type="timeout") from None
         await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "timeout")
         raise permanent(
             "no answer within the step's timeout; not sent again, as the receiver may have "
@@ -125,7 +137,9 @@ async def _send(
             "timeout",
         ) from None
     except DeliveryError as exc:
-        maybe = bool(getattr(exc, "maybe_delivered", False))
+        # A transport may only think the request could have arrived (a connection dropped
+        # while it was being set up): whether it had begun to leave decides.
+        maybe = bool(getattr(exc, "maybe_delivered", False)) and not departure.call_off()
         await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN if maybe else None, exc.kind)
         message = mask_secrets(exc.detail or exc.kind, secrets)
         if maybe:
@@ -139,14 +153,18 @@ async def _send(
         # message may quote a secret in a form masking cannot recognise (repr, bytes).
         raise failure from (None if secrets else exc)
     except asyncio.CancelledError:
-        # Temporal cancelled or timed the attempt out mid-send (its retry may already be
-        # waiting for this key): the request may have arrived, so the key is never sent again.
+        # Temporal cancelled or timed the attempt out (its retry may already be waiting for
+        # this key). Called off before its request began to leave, nothing was sent: the claim
+        # is released and the retry sends. After, the request may have arrived: never again.
+        status = None if departure.call_off() else UNKNOWN
         await _unless_cancelled(
-            asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "cancelled")
+            asyncio.to_thread(_settle, engine, key, holder, status, "cancelled")
         )
         raise
     except Exception as exc:
-        await asyncio.to_thread(_settle, engine, key, holder, None, type(exc).__name__)
+        # Not a transport's error: it may have failed anywhere, even after its request left.
+        status = None if departure.call_off() else UNKNOWN
+        await asyncio.to_thread(_settle, engine, key, holder, status, type(exc).__name__)
         if not secrets:
             raise
         raise ApplicationError(mask_secrets(str(exc), secrets), type=type(exc).__name__) from None
@@ -232,6 +250,11 @@ def _claim(engine: Engine, delivery: Delivery, holder: str, step: ActionInput | 
 def _renew(engine: Engine, key: str, holder: str, until: datetime) -> bool:
     with session_scope(engine) as session:
         return renew(session, key, holder, until)
+
+
+def _mark_sent(engine: Engine, key: str, holder: str) -> bool:
+    with session_scope(engine) as session:
+        return mark_sent(session, key, holder)
 
 
 def _settle(engine: Engine, key: str, holder: str, status: str | None, summary: str) -> None:
