@@ -80,6 +80,8 @@ class Figures:
     """The delivery log's rows by status (``storage.claims``) after the burst."""
     steps: dict[str, int] = field(default_factory=dict)
     """The runs' steps by status after the burst."""
+    failures: dict[str, int] = field(default_factory=dict)
+    """Failed steps by error type and their key's delivery status (``timeout/unknown``)."""
     untrue: int = 0
     """Steps recorded ``completed`` whose request never arrived: a status that lies."""
 
@@ -277,15 +279,24 @@ async def _measure(
             ).all()
         )
         deliveries = session.exec(
-            select(Delivery.status).where(Delivery.tenant_id == tenant_id)
-        ).all()
-        steps = session.exec(
-            select(RunStep.run_id, RunStep.node_id, RunStep.status).where(
-                RunStep.tenant_id == tenant_id
+            select(Delivery.run_id, Delivery.step_key, Delivery.status).where(
+                Delivery.tenant_id == tenant_id
             )
         ).all()
-    figures.deliveries = dict(Counter(deliveries))
-    figures.steps = dict(Counter(status for _, _, status in steps))
+        steps = [
+            (step.run_id, step.node_id, step.step_key, step.status, step.error)
+            for step in session.exec(select(RunStep).where(RunStep.tenant_id == tenant_id))
+        ]
+    figures.deliveries = dict(Counter(status for _, _, status in deliveries))
+    figures.steps = dict(Counter(status for _, _, _, status, _ in steps))
+    delivered = {(run_id, step_key): status for run_id, step_key, status in deliveries}
+    figures.failures = dict(
+        Counter(
+            f"{(error or {}).get('type')}/{delivered.get((run_id, step_key))}"
+            for run_id, _, step_key, status, error in steps
+            if status == "failed"
+        )
+    )
     open_runs = [r for r in runs if r.status in ("running", "waiting")]
     figures.stuck = len(open_runs)
     client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
@@ -304,7 +315,7 @@ async def _measure(
     event_of = {r.id: r.event_id for r in runs}
     figures.untrue = sum(
         1
-        for run_id, node_id, status in steps
+        for run_id, node_id, _, status, _ in steps
         if status == "completed" and not paths[f"/{node_id}/{event_of.get(run_id)}"]
     )
     ends = [r.completed_at for r in runs if r.completed_at is not None]
@@ -336,7 +347,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"repeated {figures.repeated} recover_s {figures.recover_s} "
                 f"recovered_starts {figures.recovered_starts} "
                 f"statuses {figures.statuses} steps {figures.steps} "
-                f"deliveries {figures.deliveries} untrue {figures.untrue}",
+                f"deliveries {figures.deliveries} failures {figures.failures} "
+                f"untrue {figures.untrue}",
                 flush=True,
             )
     return 0 if clean else 1
