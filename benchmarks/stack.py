@@ -23,6 +23,9 @@ from worker.dev import TEMPORAL_SQLITE_FLAGS, temporal_binary
 from workflows.search_attributes import dev_server_flags
 
 Process = subprocess.Popen[bytes]
+STARTUP_S = 180
+"""Seconds a process may take to listen: importing the API takes over a minute on a machine
+shared by many loaded processes."""
 
 
 class Stack:
@@ -83,7 +86,7 @@ class Stack:
             "--log-level", "error", *TEMPORAL_SQLITE_FLAGS, *dev_server_flags(),
         ]  # fmt: skip
         self.temporal = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-        wait_for_port(self.temporal_port, 60)
+        wait_for_port(self.temporal_port, STARTUP_S)
 
     def start_worker(self, *arguments: str) -> Process:
         worker = self._relay(["worker", *arguments], f"worker{len(self.workers)}")
@@ -94,7 +97,7 @@ class Stack:
         """Start (or restart) the ``index``-th API on its port."""
         port = self.api_ports[index]
         self.apis[index] = self._relay(["api"], f"api{index}", RELAY_API_PORT=str(port))
-        wait_for_port(port, 60)
+        wait_for_port(port, STARTUP_S)
 
     def _relay(self, command: list[str], name: str, **env: str) -> Process:
         log = (self.directory / f"{name}.log").open("ab")
