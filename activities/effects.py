@@ -11,7 +11,8 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
    ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
    call — the transport's own timeout is shortened to it and a deadline backs that up — so an
    attempt never outlives Temporal's patience and never races its own retry.
-3. **Heartbeat and renew** the claim while sending (heartbeats never wait behind a renewal):
+3. **Heartbeat and renew** the claim while sending (heartbeats never wait behind a renewal;
+   renewals come ``CLAIM_RENEW_AFTER`` after the lease was last extended):
    a worker killed mid-send is noticed within ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses
    (``CLAIM_LEASE``) and the retry may send — a few seconds, not the attempt's whole timeout —
    unless its request had begun to leave (``activities.departure``): then the key is
@@ -29,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
@@ -49,6 +51,7 @@ from workflows.contract import ActionInput, permanent
 from workflows.policies import (
     CLAIM_LEASE,
     CLAIM_POLL,
+    CLAIM_RENEW_AFTER,
     DEFAULT_ACTION_TIMEOUT,
     HEARTBEAT_EVERY,
     effect_budget,
@@ -83,6 +86,7 @@ async def deliver_once(
     holder = f"{info.attempt}:{uuid.uuid4().hex[:16]}"
     key = delivery.idempotency_key
     async with _heartbeats(engine, key, holder) as lease:
+        lease.extended_at = loop.time()  # at most: the claim's lease counts from later
         found = await _claim_or_release(engine, delivery, holder, step)
         while not found.held:
             if found.status == DELIVERED:
@@ -100,25 +104,34 @@ async def deliver_once(
             if loop.time() + CLAIM_POLL >= deadline:  # the holder is still sending
                 raise ApplicationError("another attempt is sending this step", type="claim_held")
             await asyncio.sleep(CLAIM_POLL)
+            lease.extended_at = loop.time()
             found = await _claim_or_release(engine, delivery, holder, None)
         if deadline - loop.time() < _LEAST_TO_SEND:  # waited out the budget: nothing was sent
             await asyncio.to_thread(_settle, engine, key, holder, None, "")
             raise ApplicationError("no time left in this attempt to send", type="attempt_late")
         lease.holding = True
-        receipt = await _send(engine, key, holder, send, deadline, secrets)
+        receipt = await _send(engine, key, holder, lease, send, deadline, secrets)
+        delivery.receipt = receipt
+        # Still heartbeating and renewing: a database slow to record the delivery must not
+        # let Temporal time the attempt out, nor the claim lapse into unknown meanwhile.
+        await asyncio.to_thread(_delivered, engine, delivery, holder, step)
         lease.holding = False
-    delivery.receipt = receipt
-    await asyncio.to_thread(_delivered, engine, delivery, holder, step)
     return receipt
 
 
 async def _send(
-    engine: Engine, key: str, holder: str, send: Send, deadline: float, secrets: Collection[str]
+    engine: Engine,
+    key: str,
+    holder: str,
+    lease: _Lease,
+    send: Send,
+    deadline: float,
+    secrets: Collection[str],
 ) -> dict[str, Any]:
     """``send()`` within ``deadline``; a failure settles the claim and becomes the
     ``ApplicationError`` the retry policy reads, quoting no secret."""
     loop = asyncio.get_running_loop()
-    record = functools.partial(_mark_sent, engine, key, holder)
+    record = functools.partial(_mark_sent, engine, key, holder, lease)
     # loop.time() is time.monotonic(), which the departure (also in threads) reads.
     departure = Departure(record, deadline, _LEAST_TO_SEND)
     try:
@@ -203,6 +216,8 @@ async def _unless_cancelled(work: Awaitable[_T]) -> _T | None:
 @dataclass
 class _Lease:
     holding: bool = False
+    extended_at: float = 0.0
+    """When (``time.monotonic()``) the claim's lease was last extended from."""
 
 
 @contextlib.asynccontextmanager
@@ -219,10 +234,13 @@ async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_L
             await asyncio.sleep(HEARTBEAT_EVERY)
 
     async def renew() -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            if lease.holding:
+            if lease.holding and loop.time() - lease.extended_at >= CLAIM_RENEW_AFTER:
+                lease.extended_at = loop.time()
                 until = datetime.now(UTC) + CLAIM_LEASE + _GRACE
-                if not await asyncio.to_thread(_renew, engine, key, holder, until):
+                renewed = await asyncio.to_thread(_renew, engine, key, holder, until)
+                if not renewed and lease.holding:  # not merely settled meanwhile
                     activity.logger.warning("%s: the claim was taken over", key)
             await asyncio.sleep(HEARTBEAT_EVERY)
 
@@ -252,9 +270,11 @@ def _renew(engine: Engine, key: str, holder: str, until: datetime) -> bool:
         return renew(session, key, holder, until)
 
 
-def _mark_sent(engine: Engine, key: str, holder: str) -> bool:
+def _mark_sent(engine: Engine, key: str, holder: str, lease: _Lease) -> bool:
+    """The claim ``sent``, its lease extended (standing for a renewal)."""
+    lease.extended_at = time.monotonic()
     with session_scope(engine) as session:
-        return mark_sent(session, key, holder)
+        return mark_sent(session, key, holder, datetime.now(UTC) + CLAIM_LEASE + _GRACE)
 
 
 def _settle(engine: Engine, key: str, holder: str, status: str | None, summary: str) -> None:

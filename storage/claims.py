@@ -102,9 +102,9 @@ def renew(session: Session, key: str, holder: str, until: datetime) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_sent(session: Session, key: str, holder: str) -> bool:
-    """``holder``'s request for ``key`` is about to leave; False when it holds the key no
-    longer (then it must not send)."""
+def mark_sent(session: Session, key: str, holder: str, until: datetime) -> bool:
+    """``holder``'s request for ``key`` is about to leave (its lease extended to ``until``);
+    False when it holds the key no longer (then it must not send)."""
     result = session.execute(
         update(Delivery)
         .where(
@@ -112,7 +112,7 @@ def mark_sent(session: Session, key: str, holder: str) -> bool:
             Delivery.status == SENDING,  # type: ignore[arg-type]
             Delivery.claimed_by == holder,  # type: ignore[arg-type]
         )
-        .values(status=SENT)
+        .values(status=SENT, claimed_until=until)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

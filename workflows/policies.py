@@ -28,6 +28,10 @@ HEARTBEAT_EVERY = 1.0
 CLAIM_LEASE = EFFECT_HEARTBEAT_TIMEOUT
 """How long an effect's claim on its key outlives its holder's last renewal: a crashed
 holder's claim lapses about when Temporal gives its attempt up, and the retry may send."""
+CLAIM_RENEW_AFTER = 2.0
+"""Seconds after the claim was last extended (taken, marked sent, renewed) that its holder
+renews it: a write less per effect than renewing every heartbeat, with CLAIM_LEASE's
+remaining 2 s (and a grace second) for the renewal to commit on a busy database."""
 # A run's next workflow task goes first to the worker that ran its last one (its cache); when
 # that worker is dead, the task waits this long before any worker may take it (default 10 s).
 STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)

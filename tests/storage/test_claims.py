@@ -68,7 +68,7 @@ def test_a_lapsed_claim_whose_request_had_begun_to_leave_is_unknown_not_taken_ov
     delivery = _delivery()
     assert _claim(engine, delivery, "crashed")[0]
     with session_scope(engine) as session:
-        assert mark_sent(session, delivery.idempotency_key, "crashed")
+        assert mark_sent(session, delivery.idempotency_key, "crashed", NOW + LEASE)
     assert _claim(engine, delivery, "retry", NOW + LEASE / 2) == (False, SENT)
     assert _claim(engine, delivery, "retry", NOW + 2 * LEASE) == (False, UNKNOWN)
     with session_scope(engine) as session:
@@ -82,8 +82,8 @@ def test_a_holder_whose_claim_was_taken_over_may_not_send(engine: Engine) -> Non
     assert _claim(engine, delivery, "stalled")[0]
     assert _claim(engine, delivery, "retry", NOW + 2 * LEASE)[0]
     with session_scope(engine) as session:
-        assert not mark_sent(session, delivery.idempotency_key, "stalled")
-        assert mark_sent(session, delivery.idempotency_key, "retry")
+        assert not mark_sent(session, delivery.idempotency_key, "stalled", NOW + 3 * LEASE)
+        assert mark_sent(session, delivery.idempotency_key, "retry", NOW + 3 * LEASE)
         assert renew(session, delivery.idempotency_key, "retry", NOW + 4 * LEASE)
         assert settle(session, delivery.idempotency_key, "retry", DELIVERED, {"ok": True})
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from typing import Any
 
 import httpx
@@ -28,6 +29,7 @@ from tests.helpers.peers import (
 from tests.helpers.polling import eventually
 from tests.helpers.temporal import relay_worker, run_input, start_run
 from tests.workflows.flow_helpers import step_rows
+from workflows.policies import CLAIM_LEASE, EFFECT_HEARTBEAT_TIMEOUT
 
 
 class SlowPeer(RecordingHttpServer):
@@ -252,4 +254,31 @@ async def test_a_request_cancelled_while_waiting_for_a_connection_is_sent_by_the
     assert [r.path for r in peer.requests] == ["/busy", "/call"]
     step = step_rows(engine, handle.id)["call"]
     assert step.status == "completed"
+    assert [d.status for d in deliveries_of(engine, handle.id)] == ["delivered"]
+
+
+async def test_a_delivery_slow_to_record_still_completes_its_step_with_one_request(
+    dev_env: WorkflowEnvironment, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The database takes longer than the heartbeat timeout to record the delivery: the attempt
+    # must keep heartbeating and holding its claim meanwhile, or Temporal retries it and the
+    # retry finds the claim lapsed mid-send (unknown), failing a step whose effect was done.
+    recorded = effects._delivered
+
+    def slow_record(*args: Any) -> None:
+        time.sleep(EFFECT_HEARTBEAT_TIMEOUT.total_seconds() + CLAIM_LEASE.total_seconds())
+        recorded(*args)
+
+    monkeypatch.setattr(effects, "_delivered", slow_record)
+    document = {"name": "Slow books", "steps": [{"id": "call", "type": "http_request",
+                "url": "{{ url }}", "timeout": "30s", "retry": RETRY}]}  # fmt: skip
+    with RecordingHttpServer() as peer:
+        async with relay_worker(dev_env.client, engine) as worker:
+            handle = await start_run(
+                dev_env.client, worker, run_input(document, {"url": peer.url()})
+            )
+            assert (await handle.result()).status == "completed"
+    assert len(peer.requests) == 1
+    step = step_rows(engine, handle.id)["call"]
+    assert (step.status, step.attempts) == ("completed", 1)
     assert [d.status for d in deliveries_of(engine, handle.id)] == ["delivered"]
