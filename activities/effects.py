@@ -32,10 +32,11 @@ import contextlib
 import functools
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
@@ -60,6 +61,7 @@ from workflows.policies import (
 MASK = "***"
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 Send = Callable[[float], Awaitable[dict[str, Any]]]
 """Sends the effect with at most this many seconds for the call; returns its receipt."""
@@ -220,18 +222,55 @@ class _Lease:
     """When (``time.monotonic()``) the claim's lease was last extended from."""
 
 
+_beating: ContextVar[bool] = ContextVar("relay_effect_heartbeats", default=False)
+
+
 @contextlib.asynccontextmanager
-async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_Lease]:
-    """Heartbeat every ``HEARTBEAT_EVERY`` s while the body runs, and renew the claim while
-    ``holding``: both stop when the worker dies, which is how a crash is noticed."""
-    lease = _Lease()
+async def heartbeating() -> AsyncIterator[None]:
+    """Heartbeat every ``HEARTBEAT_EVERY`` s while the body runs (once, however nested): they
+    stop when the worker dies, which is how a crash is noticed."""
+    if _beating.get():
+        yield
+        return
 
     async def beat() -> None:
-        # Never behind a renewal: a database (or thread pool) slow under load must not stop
-        # the heartbeats, or Temporal times a live attempt out mid-send.
+        # In a task of its own, never behind a renewal or a read: a database (or thread pool)
+        # slow under load must not stop the heartbeats, or Temporal times a live attempt out.
         while True:
             activity.heartbeat()
             await asyncio.sleep(HEARTBEAT_EVERY)
+
+    token = _beating.set(True)
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        _beating.reset(token)
+
+
+def heartbeats_throughout(
+    action: Callable[_P, Coroutine[Any, Any, _T]],
+) -> Callable[_P, Coroutine[Any, Any, _T]]:
+    """An effect's activity heartbeating from its first line (``heartbeating``), not only
+    once it sends: reading its secrets or template from a busy database may take longer
+    than the heartbeat timeout, and Temporal would time the attempt out as dead."""
+
+    @functools.wraps(action)
+    async def attempt(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        async with heartbeating():
+            return await action(*args, **kwargs)
+
+    return attempt
+
+
+@contextlib.asynccontextmanager
+async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_Lease]:
+    """``heartbeating`` while the body runs, and renew the claim while ``holding``: both stop
+    when the worker dies, which is how a crash is noticed."""
+    lease = _Lease()
 
     async def renew() -> None:
         loop = asyncio.get_running_loop()
@@ -244,14 +283,14 @@ async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_L
                     activity.logger.warning("%s: the claim was taken over", key)
             await asyncio.sleep(HEARTBEAT_EVERY)
 
-    tasks = [asyncio.create_task(beat()), asyncio.create_task(renew())]
-    try:
-        yield lease
-    finally:
-        for task in tasks:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks)
+    async with heartbeating():
+        renewing = asyncio.create_task(renew())
+        try:
+            yield lease
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
 
 # --- the database side (blocking: run in a thread) ---------------------------------------------

@@ -15,6 +15,7 @@ from sqlmodel import select
 from temporalio.testing import WorkflowEnvironment
 
 from activities import effects
+from activities.actions import Actions
 from activities.sms import TwilioSmsTransport
 from storage.db import session_scope
 from storage.models import Delivery
@@ -282,3 +283,27 @@ async def test_a_delivery_slow_to_record_still_completes_its_step_with_one_reque
     step = step_rows(engine, handle.id)["call"]
     assert (step.status, step.attempts) == ("completed", 1)
     assert [d.status for d in deliveries_of(engine, handle.id)] == ["delivered"]
+
+
+async def test_an_effect_slow_to_read_its_configuration_is_not_timed_out_as_dead(
+    dev_env: WorkflowEnvironment, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reading the tenant's secrets takes longer than the heartbeat timeout (a busy database):
+    # the attempt heartbeats from its first line, so Temporal does not give it up as dead.
+    begin = Actions._begin
+
+    async def slow_begin(self: Actions, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.to_thread(time.sleep, EFFECT_HEARTBEAT_TIMEOUT.total_seconds() + 2)
+        return await begin(self, *args, **kwargs)
+
+    monkeypatch.setattr(Actions, "_begin", slow_begin)
+    document = {"name": "Slow read", "steps": [{"id": "call", "type": "http_request",
+                "url": "{{ url }}", "retry": {"max_attempts": 1}}]}  # fmt: skip
+    with RecordingHttpServer() as peer:
+        async with relay_worker(dev_env.client, engine) as worker:
+            handle = await start_run(
+                dev_env.client, worker, run_input(document, {"url": peer.url()})
+            )
+            assert (await handle.result()).status == "completed"
+    assert len(peer.requests) == 1
+    assert step_rows(engine, handle.id)["call"].status == "completed"
