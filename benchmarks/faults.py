@@ -166,7 +166,7 @@ async def run_scenario(scenario: str, database_url: str, events: int, wait_s: fl
             if scenario == "two_workers":
                 stack.start_worker()
             stack.start_api()
-            async with httpx.AsyncClient() as http:
+            async with httpx.AsyncClient(timeout=60) as http:  # a loaded API is slow
                 auth = {"Authorization": f"Bearer {key}"}
                 document = definition(receiver, scenario == "slow_receiver")
                 created = await http.post(

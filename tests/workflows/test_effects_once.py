@@ -307,3 +307,30 @@ async def test_an_effect_slow_to_read_its_configuration_is_not_timed_out_as_dead
             assert (await handle.result()).status == "completed"
     assert len(peer.requests) == 1
     assert step_rows(engine, handle.id)["call"].status == "completed"
+
+
+async def test_an_effects_heartbeats_reach_temporal_about_every_second(
+    dev_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    # The SDK throttles heartbeats to 0.8 of the heartbeat timeout by default (3.2 s of 4 s):
+    # less than a second late on a loaded machine, and Temporal gave a live attempt up.
+    document = {"name": "Held", "steps": [{"id": "call", "type": "http_request",
+                "url": "{{ url }}", "timeout": "20s", "retry": RETRY}]}  # fmt: skip
+    with SlowPeer() as peer:
+        peer.script(200, delay=8)
+        async with relay_worker(dev_env.client, engine) as worker:
+            handle = await start_run(
+                dev_env.client, worker, run_input(document, {"url": peer.url()})
+            )
+            beats: set[float] = set()
+
+            async def three_heartbeats() -> bool:
+                pending = (await handle.describe()).raw_description.pending_activities
+                if pending and pending[0].HasField("last_heartbeat_time"):
+                    beats.add(pending[0].last_heartbeat_time.ToMicroseconds() / 1e6)
+                return len(beats) >= 3
+
+            await eventually(three_heartbeats, timeout=8, interval=0.1)
+            await handle.result()
+    times = sorted(beats)
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) < 2.5
