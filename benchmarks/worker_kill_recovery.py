@@ -95,7 +95,7 @@ async def one_kill(client: Client, env: dict[str, str]) -> tuple[float, float]:
         for worker in workers:
             if worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
-                worker.wait(10)
+                worker.wait(60)  # a loaded machine takes more than 10 s to drain a worker
 
 
 async def _attempt_worker(client: Client, workflow_id: str) -> int:
