@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from temporalio import activity
 
 from activities.bookkeeping import start_action
-from activities.effects import MASK, Send, deliver_once, mask_secrets
+from activities.effects import MASK, Send, deliver_once, heartbeats_throughout, mask_secrets
 from activities.email import EmailMessage, EmailTransport
 from activities.http import EMPTY_TEMPLATE, HttpCaller, blank_fields, blank_template_problem
 from activities.signing import SIGNING_SECRET_NAME
@@ -65,6 +65,7 @@ class Actions:
         """Seals what each delivery sent (``storage.sent_messages``); None: stored as JSON."""
 
     @activity.defn(name="send_email")
+    @heartbeats_throughout
     async def send_email(self, input: ActionInput) -> dict[str, Any]:
         # Taken out before secrets are resolved: event data that merely looks like a secret
         # reference must stay text, not become the secret inside a template's output.
@@ -94,6 +95,7 @@ class Actions:
         )
 
     @activity.defn(name="send_sms")
+    @heartbeats_throughout
     async def send_sms(self, input: ActionInput) -> dict[str, Any]:
         config, secrets = await self._begin(input)
         to, body = as_text(config.get("to")), as_text(config.get("body"))
@@ -109,6 +111,7 @@ class Actions:
         )
 
     @activity.defn(name="http_request")
+    @heartbeats_throughout
     async def http_request(self, input: ActionInput) -> dict[str, Any]:
         config, secrets = await self._begin(input, signing=True)
         url = as_text(config.get("url"))
@@ -151,6 +154,7 @@ class Actions:
         )
 
     @activity.defn(name="slack")
+    @heartbeats_throughout
     async def slack(self, input: ActionInput) -> dict[str, Any]:
         config, secrets = await self._begin(input)
         url = as_text(config.get("url"))

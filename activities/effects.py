@@ -11,39 +11,48 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
    ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
    call — the transport's own timeout is shortened to it and a deadline backs that up — so an
    attempt never outlives Temporal's patience and never races its own retry.
-3. **Heartbeat and renew** the claim while sending (heartbeats never wait behind a renewal):
+3. **Heartbeat and renew** the claim while sending (heartbeats never wait behind a renewal;
+   renewals come ``CLAIM_RENEW_AFTER`` after the lease was last extended):
    a worker killed mid-send is noticed within ``EFFECT_HEARTBEAT_TIMEOUT``, its claim lapses
-   (``CLAIM_LEASE``) and the retry may send — a few seconds, not the attempt's whole timeout.
+   (``CLAIM_LEASE``) and the retry may send — a few seconds, not the attempt's whole timeout —
+   unless its request had begun to leave (``activities.departure``): then the key is
+   ``unknown``.
 4. **Settle**: ``delivered`` with the step's completion (one transaction); released when the
-   send certainly did not arrive (refused, unreachable, answered 5xx: the retry may send
-   again); ``unknown`` when it may have arrived unanswered (a read timeout, or the attempt
-   cancelled or timed out by Temporal mid-send): the step fails with a non-retryable error
-   rather than sending twice.
+   send certainly did not arrive (refused, unreachable, answered 5xx, or the attempt cancelled
+   or out of time before its request began to leave: the retry sends); ``unknown`` when it may
+   have arrived unanswered (a read timeout, or the attempt cancelled or timed out after its
+   request began to leave): the step fails with a non-retryable error rather than sending
+   twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Coroutine
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy.engine import Engine
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.bookkeeping import complete_action, start_action
+from activities.departure import Departure, departing
 from activities.errors import DeliveryError, PermanentDeliveryError
-from storage.claims import DELIVERED, UNKNOWN, Claim, claim, release, renew, settle
+from storage.claims import DELIVERED, UNKNOWN, Claim, claim, mark_sent, release, renew, settle
 from storage.db import session_scope
 from storage.models import Delivery
 from workflows.contract import ActionInput, permanent
 from workflows.policies import (
     CLAIM_LEASE,
     CLAIM_POLL,
+    CLAIM_RENEW_AFTER,
     DEFAULT_ACTION_TIMEOUT,
     HEARTBEAT_EVERY,
     effect_budget,
@@ -52,6 +61,7 @@ from workflows.policies import (
 MASK = "***"
 
 _T = TypeVar("_T")
+_P = ParamSpec("_P")
 
 Send = Callable[[float], Awaitable[dict[str, Any]]]
 """Sends the effect with at most this many seconds for the call; returns its receipt."""
@@ -78,6 +88,7 @@ async def deliver_once(
     holder = f"{info.attempt}:{uuid.uuid4().hex[:16]}"
     key = delivery.idempotency_key
     async with _heartbeats(engine, key, holder) as lease:
+        lease.extended_at = loop.time()  # at most: the claim's lease counts from later
         found = await _claim_or_release(engine, delivery, holder, step)
         while not found.held:
             if found.status == DELIVERED:
@@ -95,29 +106,45 @@ async def deliver_once(
             if loop.time() + CLAIM_POLL >= deadline:  # the holder is still sending
                 raise ApplicationError("another attempt is sending this step", type="claim_held")
             await asyncio.sleep(CLAIM_POLL)
+            lease.extended_at = loop.time()
             found = await _claim_or_release(engine, delivery, holder, None)
         if deadline - loop.time() < _LEAST_TO_SEND:  # waited out the budget: nothing was sent
             await asyncio.to_thread(_settle, engine, key, holder, None, "")
             raise ApplicationError("no time left in this attempt to send", type="attempt_late")
         lease.holding = True
-        receipt = await _send(engine, key, holder, send, deadline, secrets)
+        receipt = await _send(engine, key, holder, lease, send, deadline, secrets)
+        delivery.receipt = receipt
+        # Still heartbeating and renewing: a database slow to record the delivery must not
+        # let Temporal time the attempt out, nor the claim lapse into unknown meanwhile.
+        await asyncio.to_thread(_delivered, engine, delivery, holder, step)
         lease.holding = False
-    delivery.receipt = receipt
-    await asyncio.to_thread(_delivered, engine, delivery, holder, step)
     return receipt
 
 
 async def _send(
-    engine: Engine, key: str, holder: str, send: Send, deadline: float, secrets: Collection[str]
+    engine: Engine,
+    key: str,
+    holder: str,
+    lease: _Lease,
+    send: Send,
+    deadline: float,
+    secrets: Collection[str],
 ) -> dict[str, Any]:
     """``send()`` within ``deadline``; a failure settles the claim and becomes the
     ``ApplicationError`` the retry policy reads, quoting no secret."""
     loop = asyncio.get_running_loop()
+    record = functools.partial(_mark_sent, engine, key, holder, lease)
+    # loop.time() is time.monotonic(), which the departure (also in threads) reads.
+    departure = Departure(record, deadline, _LEAST_TO_SEND)
     try:
-        async with asyncio.timeout_at(deadline):
-            receipt: dict[str, Any] = await send(max(deadline - loop.time(), 0.05))
+        with departing(departure):
+            async with asyncio.timeout_at(deadline):
+                receipt: dict[str, Any] = await send(max(deadline - loop.time(), 0.05))
         return mask_secrets(receipt, secrets)
-    except TimeoutError:  # the transport overran its own timeout: the send may have arrived
+    except TimeoutError:  # the transport overran its own timeout
+        if departure.call_off():  # still connecting: nothing was sent, the retry sends
+            await asyncio.to_thread(_settle, engine, key, holder, None, "timeout")
+            raise ApplicationError("not sent within the step's timeout", type="timeout") from None
         await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "timeout")
         raise permanent(
             "no answer within the step's timeout; not sent again, as the receiver may have "
@@ -125,7 +152,9 @@ async def _send(
             "timeout",
         ) from None
     except DeliveryError as exc:
-        maybe = bool(getattr(exc, "maybe_delivered", False))
+        # A transport may only think the request could have arrived (a connection dropped
+        # while it was being set up): whether it had begun to leave decides.
+        maybe = bool(getattr(exc, "maybe_delivered", False)) and not departure.call_off()
         await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN if maybe else None, exc.kind)
         message = mask_secrets(exc.detail or exc.kind, secrets)
         if maybe:
@@ -139,14 +168,18 @@ async def _send(
         # message may quote a secret in a form masking cannot recognise (repr, bytes).
         raise failure from (None if secrets else exc)
     except asyncio.CancelledError:
-        # Temporal cancelled or timed the attempt out mid-send (its retry may already be
-        # waiting for this key): the request may have arrived, so the key is never sent again.
+        # Temporal cancelled or timed the attempt out (its retry may already be waiting for
+        # this key). Called off before its request began to leave, nothing was sent: the claim
+        # is released and the retry sends. After, the request may have arrived: never again.
+        status = None if departure.call_off() else UNKNOWN
         await _unless_cancelled(
-            asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "cancelled")
+            asyncio.to_thread(_settle, engine, key, holder, status, "cancelled")
         )
         raise
     except Exception as exc:
-        await asyncio.to_thread(_settle, engine, key, holder, None, type(exc).__name__)
+        # Not a transport's error: it may have failed anywhere, even after its request left.
+        status = None if departure.call_off() else UNKNOWN
+        await asyncio.to_thread(_settle, engine, key, holder, status, type(exc).__name__)
         if not secrets:
             raise
         raise ApplicationError(mask_secrets(str(exc), secrets), type=type(exc).__name__) from None
@@ -185,38 +218,80 @@ async def _unless_cancelled(work: Awaitable[_T]) -> _T | None:
 @dataclass
 class _Lease:
     holding: bool = False
+    extended_at: float = 0.0
+    """When (``time.monotonic()``) the claim's lease was last extended from."""
+
+
+_beating: ContextVar[bool] = ContextVar("relay_effect_heartbeats", default=False)
 
 
 @contextlib.asynccontextmanager
-async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_Lease]:
-    """Heartbeat every ``HEARTBEAT_EVERY`` s while the body runs, and renew the claim while
-    ``holding``: both stop when the worker dies, which is how a crash is noticed."""
-    lease = _Lease()
+async def heartbeating() -> AsyncIterator[None]:
+    """Heartbeat every ``HEARTBEAT_EVERY`` s while the body runs (once, however nested): they
+    stop when the worker dies, which is how a crash is noticed."""
+    if _beating.get():
+        yield
+        return
 
     async def beat() -> None:
-        # Never behind a renewal: a database (or thread pool) slow under load must not stop
-        # the heartbeats, or Temporal times a live attempt out mid-send. A local activity
-        # has none (its workflow task's timeout notices a dead worker): only the renewals.
+        # In a task of its own, never behind a renewal or a read: a database (or thread pool)
+        # slow under load must not stop the heartbeats, or Temporal times a live attempt out.
+        # A local activity has none (its workflow task's timeout notices a dead worker).
         while not activity.info().is_local:
             activity.heartbeat()
             await asyncio.sleep(HEARTBEAT_EVERY)
 
+    token = _beating.set(True)
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        _beating.reset(token)
+
+
+def heartbeats_throughout(
+    action: Callable[_P, Coroutine[Any, Any, _T]],
+) -> Callable[_P, Coroutine[Any, Any, _T]]:
+    """An effect's activity heartbeating from its first line (``heartbeating``), not only
+    once it sends: reading its secrets or template from a busy database may take longer
+    than the heartbeat timeout, and Temporal would time the attempt out as dead."""
+
+    @functools.wraps(action)
+    async def attempt(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+        async with heartbeating():
+            return await action(*args, **kwargs)
+
+    return attempt
+
+
+@contextlib.asynccontextmanager
+async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_Lease]:
+    """``heartbeating`` while the body runs, and renew the claim while ``holding``: both stop
+    when the worker dies, which is how a crash is noticed."""
+    lease = _Lease()
+
     async def renew() -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            if lease.holding:
+            if lease.holding and loop.time() - lease.extended_at >= CLAIM_RENEW_AFTER:
+                lease.extended_at = loop.time()
                 until = datetime.now(UTC) + CLAIM_LEASE + _GRACE
-                if not await asyncio.to_thread(_renew, engine, key, holder, until):
+                renewed = await asyncio.to_thread(_renew, engine, key, holder, until)
+                if not renewed and lease.holding:  # not merely settled meanwhile
                     activity.logger.warning("%s: the claim was taken over", key)
             await asyncio.sleep(HEARTBEAT_EVERY)
 
-    tasks = [asyncio.create_task(beat()), asyncio.create_task(renew())]
-    try:
-        yield lease
-    finally:
-        for task in tasks:
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.gather(*tasks)
+    async with heartbeating():
+        renewing = asyncio.create_task(renew())
+        try:
+            yield lease
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
 
 
 # --- the database side (blocking: run in a thread) ---------------------------------------------
@@ -233,6 +308,13 @@ def _claim(engine: Engine, delivery: Delivery, holder: str, step: ActionInput | 
 def _renew(engine: Engine, key: str, holder: str, until: datetime) -> bool:
     with session_scope(engine) as session:
         return renew(session, key, holder, until)
+
+
+def _mark_sent(engine: Engine, key: str, holder: str, lease: _Lease) -> bool:
+    """The claim ``sent``, its lease extended (standing for a renewal)."""
+    lease.extended_at = time.monotonic()
+    with session_scope(engine) as session:
+        return mark_sent(session, key, holder, datetime.now(UTC) + CLAIM_LEASE + _GRACE)
 
 
 def _settle(engine: Engine, key: str, holder: str, status: str | None, summary: str) -> None:

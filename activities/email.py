@@ -14,6 +14,7 @@ from email.utils import make_msgid
 from typing import Any, Literal, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from activities.departure import leaving
 from activities.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 logger = logging.getLogger(__name__)
@@ -211,6 +212,8 @@ class SmtpTransport:
         seconds = self.timeout if timeout is None else max(min(timeout, self.timeout), 0.05)
         try:
             refused = await asyncio.to_thread(self._send_sync, prepared, seconds)
+        except DeliveryError:  # the attempt called the send off (``activities.departure``)
+            raise
         except Exception as exc:
             raise classify_smtp_error(exc, self.host) from exc
         return {
@@ -223,9 +226,11 @@ class SmtpTransport:
     def _send_sync(self, prepared: _Prepared, timeout: float) -> dict[str, Any]:
         smtp: smtplib.SMTP
         if self.security == "tls":
-            smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=timeout, context=self.ssl_context)
+            smtp = _ReportingSmtpSsl(
+                self.host, self.port, timeout=timeout, context=self.ssl_context
+            )
         else:
-            smtp = smtplib.SMTP(self.host, self.port, timeout=timeout)
+            smtp = _ReportingSmtp(self.host, self.port, timeout=timeout)
         with smtp:
             if self.security == "starttls":
                 smtp.starttls(context=self.ssl_context)
@@ -237,6 +242,19 @@ class SmtpTransport:
                     prepared.mime, from_addr=prepared.sender, to_addrs=prepared.envelope_to
                 )
             )
+
+
+class _ReportingSmtp(smtplib.SMTP):
+    """Reports its departure (``activities.departure``) before ``DATA``: until the message
+    has ended, a server keeps nothing, so an attempt stopped before may send again."""
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        leaving()
+        return super().data(msg)
+
+
+class _ReportingSmtpSsl(_ReportingSmtp, smtplib.SMTP_SSL):
+    """``_ReportingSmtp`` over TLS from the first byte."""
 
 
 class ConsoleEmailTransport:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from activities.departure import aleaving
 from activities.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 from activities.outbound import OutboundPolicy
 from activities.signing import signature_headers
@@ -173,7 +174,7 @@ class HttpCaller:
         name = target.raw_host.decode("ascii")
         port = target.port or (443 if target.scheme == "https" else 80)
         headers = {**exchange.headers, "Host": target.netloc.decode("ascii")}
-        extensions: dict[str, Any] = {}
+        extensions: dict[str, Any] = {"trace": _report_departure}
         if target.scheme == "https":
             # The connection goes to the checked IP, TLS still names (and verifies) the host.
             extensions["sni_hostname"] = name
@@ -229,6 +230,13 @@ class HttpCaller:
                 "timeout", f"{exchange.verb} {exchange.host} timed out", maybe_delivered=True
             ) from exc
         return b"".join(chunks), False
+
+
+async def _report_departure(event: str, _info: dict[str, Any]) -> None:
+    """httpcore's trace of a request: its headers are about to be written (HTTP/1.1 or 2),
+    the first byte a receiver could act on (``activities.departure``)."""
+    if event.endswith(".send_request_headers.started"):
+        await aleaving()
 
 
 @dataclass(frozen=True)

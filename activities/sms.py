@@ -10,11 +10,15 @@ from typing import Any, Protocol
 
 import phonenumbers
 import requests
+from requests.adapters import HTTPAdapter
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from activities.departure import leaving
 from activities.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
 
 logger = logging.getLogger(__name__)
@@ -69,8 +73,50 @@ def validate_e164(number: str) -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+class _ReportingConnection(HTTPConnection):
+    """Reports its departure (``activities.departure``) before its first byte, once connected:
+    a connection refused or timed out sent nothing, and the retry may send."""
+
+    def send(self, data: Any) -> None:
+        if self.sock is None:
+            self.connect()
+        leaving()
+        super().send(data)
+
+
+class _ReportingHttpsConnection(_ReportingConnection, HTTPSConnection):
+    """``_ReportingConnection`` over TLS."""
+
+
+class _ReportingPool(HTTPConnectionPool):
+    ConnectionCls = _ReportingConnection
+
+
+class _ReportingHttpsPool(HTTPSConnectionPool):
+    ConnectionCls = _ReportingHttpsConnection
+
+
+class _ReportingAdapter(HTTPAdapter):
+    """requests' adapter over connections that report their departure."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _ReportingPool,
+            "https": _ReportingHttpsPool,
+        }
+
+
 class _IdempotentHttpClient(TwilioHttpClient):
-    """Adds `I-Twilio-Idempotency-Token` to requests made inside `TwilioSmsTransport.send`."""
+    """Adds `I-Twilio-Idempotency-Token` to requests made inside `TwilioSmsTransport.send`,
+    over connections that report their departure."""
+
+    def __init__(self, timeout: float | None = None) -> None:
+        super().__init__(timeout=timeout)
+        assert self.session is not None  # pooled connections: the SDK's default
+        adapter = _ReportingAdapter()
+        self.session.mount("https://", adapter)
+        self.session.mount("http://", adapter)
 
     def request(
         self,
@@ -154,6 +200,8 @@ class TwilioSmsTransport:
             message = await asyncio.to_thread(
                 self.client.messages.create, to=number, from_=self.from_number, body=body
             )
+        except DeliveryError:  # the attempt called the send off (``activities.departure``)
+            raise
         except Exception as exc:
             raise classify_twilio_error(exc) from exc
         finally:

@@ -50,7 +50,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from benchmarks.stack import Stack, kill9, stack_database
 from runs.starting import START_RUN
 from storage.db import make_engine, session_scope, upgrade
-from storage.models import Outbox, Run
+from storage.models import Delivery, Outbox, Run, RunStep
 from storage.tenants import create_tenant
 from tests.helpers.peers import RecordedRequest, RecordingHttpServer, ScriptedResponse
 
@@ -76,10 +76,20 @@ class Figures:
     recovered_starts: int = 0
     """Runs a worker's recoverer started (their start failed or was cut short in the API)."""
     statuses: dict[str, int] = field(default_factory=dict)
+    deliveries: dict[str, int] = field(default_factory=dict)
+    """The delivery log's rows by status (``storage.claims``) after the burst."""
+    steps: dict[str, int] = field(default_factory=dict)
+    """The runs' steps by status after the burst."""
+    failures: dict[str, int] = field(default_factory=dict)
+    """Failed steps by error type and their key's delivery status (``timeout/unknown``)."""
+    untrue: int = 0
+    """Steps recorded ``completed`` whose request never arrived: a status that lies."""
 
     @property
     def clean(self) -> bool:
-        return not (self.lost or self.phantom or self.stuck or self.missing or self.repeated)
+        return not (
+            self.lost or self.phantom or self.stuck or self.missing or self.repeated or self.untrue
+        )
 
 
 class CountingReceiver(RecordingHttpServer):
@@ -156,7 +166,7 @@ async def run_scenario(scenario: str, database_url: str, events: int, wait_s: fl
             if scenario == "two_workers":
                 stack.start_worker()
             stack.start_api()
-            async with httpx.AsyncClient() as http:
+            async with httpx.AsyncClient(timeout=60) as http:  # a loaded API is slow
                 auth = {"Authorization": f"Bearer {key}"}
                 document = definition(receiver, scenario == "slow_receiver")
                 created = await http.post(
@@ -268,6 +278,25 @@ async def _measure(
                 )
             ).all()
         )
+        deliveries = session.exec(
+            select(Delivery.run_id, Delivery.step_key, Delivery.status).where(
+                Delivery.tenant_id == tenant_id
+            )
+        ).all()
+        steps = [
+            (step.run_id, step.node_id, step.step_key, step.status, step.error)
+            for step in session.exec(select(RunStep).where(RunStep.tenant_id == tenant_id))
+        ]
+    figures.deliveries = dict(Counter(status for _, _, status in deliveries))
+    figures.steps = dict(Counter(status for _, _, _, status, _ in steps))
+    delivered = {(run_id, step_key): status for run_id, step_key, status in deliveries}
+    figures.failures = dict(
+        Counter(
+            f"{(error or {}).get('type')}/{delivered.get((run_id, step_key))}"
+            for run_id, _, step_key, status, error in steps
+            if status == "failed"
+        )
+    )
     open_runs = [r for r in runs if r.status in ("running", "waiting")]
     figures.stuck = len(open_runs)
     client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
@@ -283,6 +312,12 @@ async def _measure(
         1 for event_id in accepted for step in STEPS if not paths[f"/{step}/{event_id}"]
     )
     figures.repeated = sum(1 for count in keys.values() if count > 1)
+    event_of = {r.id: r.event_id for r in runs}
+    figures.untrue = sum(
+        1
+        for run_id, node_id, _, status, _ in steps
+        if status == "completed" and not paths[f"/{node_id}/{event_of.get(run_id)}"]
+    )
     ends = [r.completed_at for r in runs if r.completed_at is not None]
     if ends and not open_runs:
         # completed_at is wall-clock; fault_at is monotonic: convert through "now".
@@ -311,7 +346,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"phantom {figures.phantom} stuck {figures.stuck} missing {figures.missing} "
                 f"repeated {figures.repeated} recover_s {figures.recover_s} "
                 f"recovered_starts {figures.recovered_starts} "
-                f"statuses {figures.statuses}",
+                f"statuses {figures.statuses} steps {figures.steps} "
+                f"deliveries {figures.deliveries} failures {figures.failures} "
+                f"untrue {figures.untrue}",
                 flush=True,
             )
     return 0 if clean else 1

@@ -23,7 +23,6 @@ from worker.dev import TEMPORAL_SQLITE_FLAGS, temporal_binary
 from workflows.search_attributes import dev_server_flags
 
 Process = subprocess.Popen[bytes]
-
 STARTUP_WAIT = 180
 """Seconds a process may take to listen: an API's imports alone took ~55 s on a 2-core
 machine at load 25-30, past the minute this used to allow."""

@@ -1,14 +1,16 @@
-"""Recovery after a worker is killed mid-attempt: how long until another worker re-sends the
-effect, and until the run completes.
+"""Recovery after a worker is killed mid-attempt: how long until the run completes, and that
+the effect is not sent again.
 
 Two ``relay worker`` processes serve one task queue on a Temporal dev server. A run's one
 ``http_request`` step reaches a loopback receiver that holds the first request open; the worker
 running that attempt is killed with SIGKILL. With the step's ``--timeout`` of 30 s the call is
 a local activity (``workflows.policies.runs_locally``), run inside the worker's open workflow
-task: that task times out, the other worker takes the run's next one and runs the call again,
-taking over the key's lapsed claim. With a timeout over a minute (``--timeout 2m``) it is an
-activity (its worker named by Temporal's pending-activity info): its heartbeats stop and
-Temporal retries it on the other worker once ``EFFECT_HEARTBEAT_TIMEOUT`` has passed.
+task: that task times out and the other worker takes the run's next one and runs the call
+again. With a timeout over a minute (``--timeout 2m``) it is an activity (its worker named by
+Temporal's pending-activity info): its heartbeats stop and Temporal retries it on the other
+worker once ``EFFECT_HEARTBEAT_TIMEOUT`` has passed. Either way the key's claim was marked
+``sent`` before the request left, so once it lapses the retry finds the key ``unknown`` (the
+receiver has the request) and the step fails without sending it again; the run goes on.
 
     .venv/bin/python -m benchmarks.worker_kill_recovery [--runs 3] [--timeout 30s]
 """
@@ -54,7 +56,6 @@ class HoldingPeer(RecordingHttpServer):
         super().__init__()
         self.arrivals: list[tuple[float, str]] = []
         self.first_arrived = threading.Event()
-        self.retried = threading.Event()
 
     def _respond(self, request: object) -> ScriptedResponse:
         key = getattr(request, "headers", {}).get("idempotency-key", "")
@@ -62,7 +63,6 @@ class HoldingPeer(RecordingHttpServer):
         if len(self.arrivals) == 1:
             self.first_arrived.set()
             return ScriptedResponse(200, {"ok": True}, delay=120)
-        self.retried.set()
         return ScriptedResponse(200, {"ok": True})
 
 
@@ -76,7 +76,7 @@ def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 async def one_kill(client: Client, env: dict[str, str], step_timeout: str) -> tuple[float, float]:
-    """(seconds until the effect is re-sent, seconds until the run completes) after the kill."""
+    """(requests sent again, seconds until the run completes) after the kill."""
     queue = f"kill-{uuid.uuid4().hex[:8]}"
     env = {**env, "RELAY_TASK_QUEUE": queue}
     workers = [start_worker(env), start_worker(env)]
@@ -93,15 +93,14 @@ async def one_kill(client: Client, env: dict[str, str], step_timeout: str) -> tu
             victim = next(w for w in workers if w.pid == holder)
             killed = time.monotonic()
             os.kill(victim.pid, signal.SIGKILL)
-            await asyncio.to_thread(peer.retried.wait, 120)
-            resent = peer.arrivals[-1][0] - killed
             await handle.result()
-            return resent, time.monotonic() - killed
+            # The request had left when its worker died: the key is unknown, never re-sent.
+            return len(peer.arrivals) - 1, time.monotonic() - killed
     finally:
         for worker in workers:
             if worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
-                worker.wait(10)
+                worker.wait(60)  # a loaded machine takes more than 10 s to drain a worker
 
 
 async def _attempt_worker(client: Client, workflow_id: str) -> int:
@@ -146,13 +145,13 @@ async def main(runs: int, step_timeout: str) -> None:
             results = [await one_kill(env_server.client, env, step_timeout) for _ in range(runs)]
         finally:
             await env_server.shutdown()
-    resent = [r for r, _ in results]
+    resent = sum(int(r) for r, _ in results)
     done = [d for _, d in results]
     print(
         f"worker killed mid-attempt of a step with timeout {step_timeout}, {runs} times (SQLite):"
     )
-    print(f"  effect re-sent by the other worker after  {_summary(resent)}")
     print(f"  run completed after                       {_summary(done)}")
+    print(f"  requests sent again (must be 0)           {resent}")
 
 
 def _summary(values: list[float]) -> str:

@@ -2,7 +2,10 @@
 
 A delivery row is the key's claim and then its outcome. ``claim`` inserts it ``sending`` (or
 takes it over when the last holder let go: it ``failed``, or its lease lapsed because it
-crashed), atomically on both databases, so two attempts never send the same key at once.
+crashed before its request began to leave), atomically on both databases, so two attempts
+never send the same key at once. Just before its request leaves, the holder marks the claim
+``sent`` (``mark_sent``, ``activities.departure``): a ``sent`` claim whose lease lapsed (its
+holder crashed mid-send) becomes ``unknown``, as the request may have arrived.
 The holder renews its lease while it sends (``renew``) and settles the outcome (``settle``):
 ``delivered`` (later attempts adopt the receipt) or ``unknown`` (sent but never answered; never
 sent again) — or ``release``s it when the send certainly did not arrive: the next attempt may
@@ -23,9 +26,12 @@ from storage.models import Delivery
 from storage.upsert import upsert
 
 SENDING = "sending"
+SENT = "sent"
 DELIVERED = "delivered"
 FAILED = "failed"
 UNKNOWN = "unknown"
+_HELD = (SENDING, SENT)
+"""The statuses of a claim its holder still holds."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,16 @@ def claim(
     )
     if taken.rowcount:  # type: ignore[attr-defined]
         return Claim(True, SENDING)
+    # Its holder stopped renewing after its request began to leave: it may have arrived.
+    session.execute(
+        update(Delivery)
+        .where(
+            Delivery.idempotency_key == key,  # type: ignore[arg-type]
+            Delivery.status == SENT,  # type: ignore[arg-type]
+            Delivery.claimed_until < now,  # type: ignore[arg-type,operator]
+        )
+        .values(status=UNKNOWN, summary="lost mid-send", claimed_until=None)
+    )
     row = session.exec(select(Delivery).where(Delivery.idempotency_key == key)).one()
     return Claim(False, row.status, dict(row.receipt or {}), row.claimed_until)
 
@@ -78,10 +94,25 @@ def renew(session: Session, key: str, holder: str, until: datetime) -> bool:
         update(Delivery)
         .where(
             Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            Delivery.status == SENDING,  # type: ignore[arg-type]
+            Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
             Delivery.claimed_by == holder,  # type: ignore[arg-type]
         )
         .values(claimed_until=until)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_sent(session: Session, key: str, holder: str, until: datetime) -> bool:
+    """``holder``'s request for ``key`` is about to leave (its lease extended to ``until``);
+    False when it holds the key no longer (then it must not send)."""
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.idempotency_key == key,  # type: ignore[arg-type]
+            Delivery.status == SENDING,  # type: ignore[arg-type]
+            Delivery.claimed_by == holder,  # type: ignore[arg-type]
+        )
+        .values(status=SENT, claimed_until=until)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -100,7 +131,7 @@ def settle(
         update(Delivery)
         .where(
             Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            Delivery.status == SENDING,  # type: ignore[arg-type]
+            Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
             Delivery.claimed_by == holder,  # type: ignore[arg-type]
         )
         .values(status=status, receipt=receipt, summary=summary, claimed_until=None)
@@ -113,7 +144,7 @@ def release(session: Session, key: str, holder: str) -> bool:
     result = session.execute(
         delete(Delivery).where(
             Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            Delivery.status == SENDING,  # type: ignore[arg-type]
+            Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
             Delivery.claimed_by == holder,  # type: ignore[arg-type]
         )
     )

@@ -254,8 +254,9 @@ class RunStep(SQLModel, table=True):
 class Delivery(SQLModel, table=True):
     """The outbound message log: one row per side effect, unique on its idempotency key.
 
-    ``status``: ``sending`` (claimed, being sent), ``delivered``, ``failed`` (certainly not
-    delivered; a retry may send again) or ``unknown`` (sent, never answered: never re-sent)."""
+    ``status``: ``sending`` (claimed, not yet sent), ``sent`` (its request has begun to leave,
+    no answer yet), ``delivered``, ``failed`` (certainly not delivered; a retry may send again)
+    or ``unknown`` (sent, never answered: never re-sent)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),)

@@ -32,7 +32,7 @@ from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
 from worker.simulator import Simulator
 from workflows.interpreter import RelayRun
-from workflows.policies import STICKY_QUEUE_TIMEOUT
+from workflows.policies import HEARTBEAT_THROTTLE, STICKY_QUEUE_TIMEOUT
 
 SECRETS_FRESH_FOR = 5.0
 """Seconds a worker uses a tenant's secrets before reading them again."""
@@ -145,6 +145,7 @@ def build_worker(
         ],
         activity_executor=ThreadPoolExecutor(max_workers=16),
         sticky_queue_schedule_to_start_timeout=STICKY_QUEUE_TIMEOUT,
+        max_heartbeat_throttle_interval=HEARTBEAT_THROTTLE,
         **options,  # type: ignore[arg-type]
     )
 

@@ -25,9 +25,17 @@ EFFECT_TYPES = frozenset({"send_email", "send_sms", "http_request", "slack"})
 EFFECT_HEARTBEAT_TIMEOUT = timedelta(seconds=4)
 HEARTBEAT_EVERY = 1.0
 """Seconds between an effect's heartbeats (and renewals of its key's claim)."""
+HEARTBEAT_THROTTLE = timedelta(seconds=HEARTBEAT_EVERY)
+"""The worker sends heartbeats to Temporal at most this often. The SDK's default throttles
+them to 0.8 of the heartbeat timeout (3.2 s of 4 s): a heartbeat 0.8 s late on a loaded
+machine had Temporal give a live attempt up. Every second leaves 3 s."""
 CLAIM_LEASE = EFFECT_HEARTBEAT_TIMEOUT
 """How long an effect's claim on its key outlives its holder's last renewal: a crashed
 holder's claim lapses about when Temporal gives its attempt up, and the retry may send."""
+CLAIM_RENEW_AFTER = 2.0
+"""Seconds after the claim was last extended (taken, marked sent, renewed) that its holder
+renews it: a write less per effect than renewing every heartbeat, with CLAIM_LEASE's
+remaining 2 s (and a grace second) for the renewal to commit on a busy database."""
 # A run's next workflow task goes first to the worker that ran its last one (its cache); when
 # that worker is dead, the task waits this long before any worker may take it (default 10 s).
 STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -52,10 +53,13 @@ async def relay_worker(
     sms: SmsTransport | None = None,
     link_key: bytes | None = None,
     message_box: SecretBox | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> AsyncIterator[Worker]:
     """A worker with the real activities on a fresh task queue (``worker.task_queue``);
-    ``message_box`` seals what deliveries sent."""
-    async with httpx.AsyncClient(trust_env=False) as http:
+    ``message_box`` seals what deliveries sent; ``http``: its HTTP client (its own by default)."""
+    async with contextlib.AsyncExitStack() as stack:
+        if http is None:
+            http = await stack.enter_async_context(httpx.AsyncClient(trust_env=False))
         actions = loopback_actions(
             engine, http, smtp_url=smtp_url, sms=sms, message_box=message_box
         )

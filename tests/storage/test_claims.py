@@ -7,8 +7,19 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
-from storage.claims import DELIVERED, SENDING, UNKNOWN, claim, release, renew, settle
+from storage.claims import (
+    DELIVERED,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    claim,
+    mark_sent,
+    release,
+    renew,
+    settle,
+)
 from storage.db import session_scope
 from storage.models import Delivery
 from storage.runs import record_step
@@ -47,6 +58,34 @@ def test_a_claim_whose_holder_stopped_renewing_is_taken_over(engine: Engine) -> 
     with session_scope(engine) as session:  # the crashed holder can neither renew nor settle
         assert not renew(session, delivery.idempotency_key, "crashed", later + LEASE)
         assert not settle(session, delivery.idempotency_key, "crashed", DELIVERED, {})
+
+
+def test_a_lapsed_claim_whose_request_had_begun_to_leave_is_unknown_not_taken_over(
+    engine: Engine,
+) -> None:
+    # Its holder died (or stalled past its lease) with the request on its way: it may have
+    # arrived, so the retry must not send it again.
+    delivery = _delivery()
+    assert _claim(engine, delivery, "crashed")[0]
+    with session_scope(engine) as session:
+        assert mark_sent(session, delivery.idempotency_key, "crashed", NOW + LEASE)
+    assert _claim(engine, delivery, "retry", NOW + LEASE / 2) == (False, SENT)
+    assert _claim(engine, delivery, "retry", NOW + 2 * LEASE) == (False, UNKNOWN)
+    with session_scope(engine) as session:
+        key = delivery.idempotency_key
+        row = session.exec(select(Delivery).where(Delivery.idempotency_key == key)).one()
+        assert (row.status, row.summary) == (UNKNOWN, "lost mid-send")
+
+
+def test_a_holder_whose_claim_was_taken_over_may_not_send(engine: Engine) -> None:
+    delivery = _delivery()
+    assert _claim(engine, delivery, "stalled")[0]
+    assert _claim(engine, delivery, "retry", NOW + 2 * LEASE)[0]
+    with session_scope(engine) as session:
+        assert not mark_sent(session, delivery.idempotency_key, "stalled", NOW + 3 * LEASE)
+        assert mark_sent(session, delivery.idempotency_key, "retry", NOW + 3 * LEASE)
+        assert renew(session, delivery.idempotency_key, "retry", NOW + 4 * LEASE)
+        assert settle(session, delivery.idempotency_key, "retry", DELIVERED, {"ok": True})
 
 
 def test_a_renewed_claim_is_not_taken_over(engine: Engine) -> None:
