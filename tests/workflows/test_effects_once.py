@@ -140,6 +140,9 @@ async def test_an_sms_twilio_answers_too_late_is_sent_once_and_the_step_fails(
     assert step.error is not None and step.error["type"] == "timeout"
 
 
+LOCAL, ACTIVITY = "30s", "2m"
+"""Step timeouts that make an action a local activity, and an ordinary (heartbeating) one
+(``workflows.policies.LOCAL_ACTION_LIMIT``)."""
 RETRY = {"max_attempts": 3, "initial_interval": 0.2}
 
 
@@ -258,8 +261,9 @@ async def test_a_request_cancelled_while_waiting_for_a_connection_is_sent_by_the
     assert [d.status for d in deliveries_of(engine, handle.id)] == ["delivered"]
 
 
+@pytest.mark.parametrize("timeout", [LOCAL, ACTIVITY], ids=["local", "activity"])
 async def test_a_delivery_slow_to_record_still_completes_its_step_with_one_request(
-    dev_env: WorkflowEnvironment, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    dev_env: WorkflowEnvironment, engine: Engine, monkeypatch: pytest.MonkeyPatch, timeout: str
 ) -> None:
     # The database takes longer than the heartbeat timeout to record the delivery: the attempt
     # must keep heartbeating and holding its claim meanwhile, or Temporal retries it and the
@@ -272,7 +276,7 @@ async def test_a_delivery_slow_to_record_still_completes_its_step_with_one_reque
 
     monkeypatch.setattr(effects, "_delivered", slow_record)
     document = {"name": "Slow books", "steps": [{"id": "call", "type": "http_request",
-                "url": "{{ url }}", "timeout": "30s", "retry": RETRY}]}  # fmt: skip
+                "url": "{{ url }}", "timeout": timeout, "retry": RETRY}]}  # fmt: skip
     with RecordingHttpServer() as peer:
         async with relay_worker(dev_env.client, engine) as worker:
             handle = await start_run(
@@ -285,8 +289,9 @@ async def test_a_delivery_slow_to_record_still_completes_its_step_with_one_reque
     assert [d.status for d in deliveries_of(engine, handle.id)] == ["delivered"]
 
 
+@pytest.mark.parametrize("timeout", [LOCAL, ACTIVITY], ids=["local", "activity"])
 async def test_an_effect_slow_to_read_its_configuration_is_not_timed_out_as_dead(
-    dev_env: WorkflowEnvironment, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    dev_env: WorkflowEnvironment, engine: Engine, monkeypatch: pytest.MonkeyPatch, timeout: str
 ) -> None:
     # Reading the tenant's secrets takes longer than the heartbeat timeout (a busy database):
     # the attempt heartbeats from its first line, so Temporal does not give it up as dead.
@@ -298,7 +303,7 @@ async def test_an_effect_slow_to_read_its_configuration_is_not_timed_out_as_dead
 
     monkeypatch.setattr(Actions, "_begin", slow_begin)
     document = {"name": "Slow read", "steps": [{"id": "call", "type": "http_request",
-                "url": "{{ url }}", "retry": {"max_attempts": 1}}]}  # fmt: skip
+                "url": "{{ url }}", "timeout": timeout, "retry": {"max_attempts": 1}}]}  # fmt: skip
     with RecordingHttpServer() as peer:
         async with relay_worker(dev_env.client, engine) as worker:
             handle = await start_run(
@@ -313,9 +318,10 @@ async def test_an_effects_heartbeats_reach_temporal_about_every_second(
     dev_env: WorkflowEnvironment, engine: Engine
 ) -> None:
     # The SDK throttles heartbeats to 0.8 of the heartbeat timeout by default (3.2 s of 4 s):
-    # less than a second late on a loaded machine, and Temporal gave a live attempt up.
+    # less than a second late on a loaded machine, and Temporal gave a live attempt up. (A
+    # local activity has no heartbeats: this step's timeout makes it an ordinary one.)
     document = {"name": "Held", "steps": [{"id": "call", "type": "http_request",
-                "url": "{{ url }}", "timeout": "20s", "retry": RETRY}]}  # fmt: skip
+                "url": "{{ url }}", "timeout": ACTIVITY, "retry": RETRY}]}  # fmt: skip
     with SlowPeer() as peer:
         peer.script(200, delay=8)
         async with relay_worker(dev_env.client, engine) as worker:
