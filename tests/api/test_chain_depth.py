@@ -15,7 +15,7 @@ from tests.api.conftest import Stack, finished
 from tests.helpers.polling import eventually
 
 
-def _flip(name: str, seen: str, set_to: str) -> dict[str, Any]:
+def flip(name: str, seen: str, set_to: str) -> dict[str, Any]:
     """On a contact update to ``stage: seen``, update the contact to ``stage: set_to``."""
     return {
         "name": name,
@@ -35,8 +35,8 @@ async def _runs(stack: Stack) -> list[dict[str, Any]]:
 
 
 async def test_two_workflows_updating_one_contact_stop_at_the_chain_depth(stack: Stack) -> None:
-    ping = await stack.create_active(_flip("Ping", "ping", "pong"))
-    pong = await stack.create_active(_flip("Pong", "pong", "ping"))
+    ping = await stack.create_active(flip("Ping", "ping", "pong"))
+    pong = await stack.create_active(flip("Pong", "pong", "ping"))
     await stack.api.post("/v1/records/contact", json={"id": "c1", "data": {"stage": "new"}})
     await stack.api.patch("/v1/records/contact/c1", json={"data": {"stage": "ping"}})
 

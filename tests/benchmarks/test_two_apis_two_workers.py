@@ -21,6 +21,7 @@ from benchmarks.stack import Stack, stack_database
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from storage.db import make_engine, session_scope, upgrade
 from storage.tenants import create_tenant
+from tests.api.test_chain_depth import flip
 from tests.helpers.polling import eventually
 
 
@@ -146,27 +147,14 @@ async def test_two_apis_and_two_workers_dedupe_limit_and_route_events(two: TwoOf
     ]
 
 
-def _flip(name: str, seen: str, set_to: str) -> dict[str, Any]:
-    """On a contact update to ``stage: seen``, update the contact to ``stage: set_to``."""
-    return {
-        "name": name,
-        "trigger": {
-            "type": "event",
-            "event": "contact.updated",
-            "filter": {"field": "stage", "operator": "eq", "value": seen},
-        },
-        "steps": [{"id": "flip", "type": "update_record", "fields": {"stage": set_to}}],
-    }
-
-
 async def test_two_apis_and_two_workers_stop_a_chain_at_its_depth_and_fire_a_schedule_once(
     two: TwoOfEach,
 ) -> None:
     # Two workflows flipping one contact start each other through record changes, whichever
     # worker runs them and whichever worker's recoverer emits the change: the chain stops at
     # its depth, each depth once.
-    await two.active(_flip("Ping", "ping", "pong"))
-    await two.active(_flip("Pong", "pong", "ping"))
+    await two.active(flip("Ping", "ping", "pong"))
+    await two.active(flip("Pong", "pong", "ping"))
     api = two.stack.api_urls
     created = await two.http.post(
         f"{api[1]}/v1/records/contact",
