@@ -24,7 +24,7 @@ DEFAULT_ACTION_TIMEOUT = timedelta(seconds=60)
 EFFECT_TYPES = frozenset({"send_email", "send_sms", "http_request", "slack"})
 EFFECT_HEARTBEAT_TIMEOUT = timedelta(seconds=4)
 HEARTBEAT_EVERY = 1.0
-"""Seconds between an effect's heartbeats (and renewals of its key's claim)."""
+"""Seconds between an effect's heartbeats (its claim is renewed every ``CLAIM_RENEW_AFTER``)."""
 HEARTBEAT_THROTTLE = timedelta(seconds=HEARTBEAT_EVERY)
 """The worker sends heartbeats to Temporal at most this often. The SDK's default throttles
 them to 0.8 of the heartbeat timeout (3.2 s of 4 s): a heartbeat 0.8 s late on a loaded
