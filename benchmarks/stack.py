@@ -7,12 +7,15 @@ share: an SQLite file beside Temporal's, or a new database on a PostgreSQL serve
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -85,7 +88,9 @@ class Stack:
             "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
             "--log-level", "error", *TEMPORAL_SQLITE_FLAGS, *dev_server_flags(),
         ]  # fmt: skip
-        self.temporal = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        self.temporal = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent()
+        )
         wait_for_port(self.temporal_port, STARTUP_WAIT)
 
     def start_worker(self, *arguments: str) -> Process:
@@ -106,6 +111,7 @@ class Stack:
             env=self.env(**env),
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent(),
         )
 
     def stop(self) -> None:
@@ -120,6 +126,25 @@ class Stack:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A child that Linux kills when this process dies, however it dies: a benchmark stopped
+    with SIGKILL (or by a time limit) left its worker and API polling a dead Temporal for an
+    hour. Linux sends the signal when the *thread* that started the child ends, so only
+    children started by the main thread get it (a fault injected from a worker thread
+    restarts its process without)."""
+    if sys.platform != "linux" or threading.current_thread() is not threading.main_thread():
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def set_death_signal() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+    return set_death_signal
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def kill9(process: Process | None) -> None:
