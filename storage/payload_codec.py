@@ -29,6 +29,8 @@ from temporalio.converter import (
     PayloadCodec,
 )
 
+from storage.payload_types import RelayPayloadConverter
+
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"
 _NONCE_BYTES = 12
@@ -92,10 +94,10 @@ def _parse_key(text: str) -> tuple[str, AESGCM]:
 
 
 def data_converter(codec: EncryptionCodec | None) -> DataConverter:
-    """Temporal's default converter, sealing every payload with ``codec`` when there is one;
-    failure messages and stack traces are moved into a payload too, so an error naming a
-    recipient is sealed like the rest."""
-    default = DataConverter.default
+    """Temporal's default converter (decoding dataclasses with ``storage.payload_types``),
+    sealing every payload with ``codec`` when there is one; failure messages and stack traces
+    are moved into a payload too, so an error naming a recipient is sealed like the rest."""
+    default = DataConverter(payload_converter_class=RelayPayloadConverter)
     if codec is None:
         return default
     return dataclasses.replace(
