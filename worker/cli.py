@@ -150,9 +150,13 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
         return run_processes(args.processes)
     if args.command == "worker":
+        import uvloop
+
         from worker.run import run_worker
 
-        asyncio.run(run_worker(settings))
+        # libuv's event loop: the worker's loop hands every activation, activity and database
+        # call between the SDK's threads and ours; asyncio's own took a fifth of its CPU.
+        uvloop.run(run_worker(settings))
         return 0
     if args.command == "db":
         from storage.db import upgrade
@@ -187,6 +191,8 @@ def _serve_api(settings: Settings) -> int:
         port=settings.api_port,
         log_level="info",
         access_log=False,
+        loop="uvloop",  # libuv's event loop and parser: less CPU per request than asyncio's and h11
+        http="httptools",
     )
     return 0
 
