@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -43,7 +44,7 @@ from storage.models import Event, Run, Workflow, WorkflowVersion
 from storage.outbox import find_intent
 from storage.tenants import tenant_profile
 from storage.upsert import upsert
-from storage.workflows import active_listeners, active_workflow
+from storage.workflows import active_listeners
 from workflows.trigger_event import TriggerEvent
 
 logger = logging.getLogger(__name__)
@@ -88,23 +89,60 @@ async def accept_event(
     *,
     chain: dict[str, Any] | None = None,
     spec: EventTypeSpec | None = None,
-    only: Workflow | None = None,
 ) -> Accepted:
     """Store the event, cancel the runs it cancels (``cancel_on``), start one run per matching
     active workflow by trigger priority (one priority's runs concurrently), and signal the runs
     waiting for it.
 
     ``chain`` is the chain of the run that emitted the event (None: from outside); ``spec`` the
-    event type's catalog entry (its data already checked against it); ``only`` restricts the
-    listeners to one workflow (its incoming webhook).
+    event type's catalog entry (its data already checked against it).
 
     The common case costs two transactions: one stores the event, plans the enrollments and —
     when the event cancels nothing — writes the first priority's run rows and start intents;
     the other, after the starts, settles those intents and records the outcomes.
     """
     trigger = _as_trigger(event, chain, spec)
+
+    def listening(session: Session) -> _Listened:
+        return tenant_id, trigger, active_listeners(session, tenant_id, trigger.type)
+
+    return await _accept(deps, listening)
+
+
+@dataclass
+class Addressed:
+    """An event addressed to one workflow (its incoming webhook)."""
+
+    tenant_id: str
+    event: TriggerEvent
+    spec: EventTypeSpec | None
+    """The event type's catalog entry (the event's data already checked against it)."""
+    listeners: list[tuple[Workflow, WorkflowVersion]]
+    """The workflow with its active version; [] when it is not active."""
+
+
+async def accept_addressed(deps: RunsDeps, address: Callable[[Session], Addressed]) -> Accepted:
+    """``accept_event`` for an event addressed to one workflow: ``address(session)`` reads the
+    event, its tenant and its workflow in the transaction that stores the event (one trip to
+    the database for a webhook), and may raise — a wrong token, invalid data — before anything
+    is stored."""
+
+    def listening(session: Session) -> _Listened:
+        addressed = address(session)
+        trigger = _as_trigger(addressed.event, None, addressed.spec)
+        return addressed.tenant_id, trigger, addressed.listeners
+
+    return await _accept(deps, listening)
+
+
+_Listened = tuple[str, TriggerEvent, list[tuple[Workflow, WorkflowVersion]]]
+"""The event's tenant, the event as its runs receive it, and its listeners."""
+
+
+async def _accept(deps: RunsDeps, listening: Callable[[Session], _Listened]) -> Accepted:
+    planned = await in_thread(_store_and_plan, deps, listening)
+    tenant_id, trigger = planned.tenant_id, planned.trigger
     event_id = str(trigger.id)
-    planned = await in_thread(_store_and_plan, deps, tenant_id, trigger, only)
     outcomes: list[dict[str, Any]] = []
     runs: list[Started] = []
     launched: list[Launched] = []
@@ -177,6 +215,8 @@ def _as_trigger(
 class _Planned:
     """What the event's first transaction decided."""
 
+    tenant_id: str
+    trigger: TriggerEvent
     enrollments: list[Enrollment]
     cancelled: list[Run]
     """The open runs it cancels (``cancel_on``)."""
@@ -185,13 +225,12 @@ class _Planned:
     nothing (a cancellation goes to Temporal before any run of the event may start)."""
 
 
-def _store_and_plan(
-    deps: RunsDeps, tenant_id: str, trigger: TriggerEvent, only: Workflow | None
-) -> _Planned:
+def _store_and_plan(deps: RunsDeps, listening: Callable[[Session], _Listened]) -> _Planned:
     """Store the event (once per id), plan each listening workflow's enrollment and find the
     runs it cancels; when it cancels none, write the first priority's runs too."""
     now = datetime.now(UTC)
     with session_scope(deps.engine) as session:
+        tenant_id, trigger, listeners = listening(session)
         upsert(
             session,
             Event,
@@ -206,16 +245,12 @@ def _store_and_plan(
             },
             ["tenant_id", "event_id"],
         )
-        listeners = (
-            active_listeners(session, tenant_id, trigger.type)
-            if only is None
-            else active_workflow(session, only)
-        )
         enrollments = plan(session, listeners, trigger.as_dict(), now)
         _stop_deep_chains(enrollments, trigger, deps.max_chain_depth)
-        planned = _Planned(enrollments, cancelled_by(session, tenant_id, trigger))
+        cancelled = cancelled_by(session, tenant_id, trigger)
+        planned = _Planned(tenant_id, trigger, enrollments, cancelled)
         waves = _priority_waves([e for e in enrollments if e.run_key is not None])
-        if waves and not planned.cancelled:
+        if waves and not cancelled:
             planned.written = write_wave(session, tenant_id, waves[0], trigger)
         return planned
 
