@@ -10,17 +10,17 @@ its tenant, ``CurrentTenant``) and may add details to the entry through ``AuditN
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from api.deps import Deps
+from api.deps import ApiDeps, Deps
 from api.errors import ApiError
-from api.roles import PUBLIC, Role, access
+from api.roles import PUBLIC, Audit, Role, access
 from storage import audit
-from storage.db import session_scope
+from storage.db import in_thread, session_scope
 from storage.tenants import key_for
 
 
@@ -59,13 +59,15 @@ def _matched_path(request: Request) -> str:
     return str(getattr(route, "path_format", None) or route.path)
 
 
-def guard(request: Request, deps: Deps) -> Iterator[Principal | None]:
+async def guard(request: Request, deps: Deps) -> AsyncIterator[Principal | None]:
+    # Async, with its database work in ``in_thread``: a synchronous dependency would cost every
+    # request two trips to the thread pool (in and out), public routes included.
     path = _matched_path(request)
     name = f"{request.method} {path}"
     if name in PUBLIC:
         yield None
         return
-    principal = _authenticate(request, deps)
+    principal = await in_thread(_authenticate, request, deps)
     declared = access(request.method, path)
     if declared is None:
         raise ApiError(403, "Forbidden", f"{name} declares no roles (api/roles.py)")
@@ -84,8 +86,14 @@ def guard(request: Request, deps: Deps) -> Iterator[Principal | None]:
         params = request.path_params
         template = what.id_param if "{" in what.id_param else "{" + what.id_param + "}"
         target_id = template.format(**params)
+    await in_thread(_record, deps, principal, what, target_id, trail.detail)
+
+
+def _record(
+    deps: ApiDeps, principal: Principal, what: Audit, target_id: str | None, detail: dict[str, Any]
+) -> None:
     with session_scope(deps.engine) as session:
-        audit.record(session, principal.actor, what.action, what.target, target_id, trail.detail)
+        audit.record(session, principal.actor, what.action, what.target, target_id, detail)
 
 
 def _authenticate(request: Request, deps: Deps) -> Principal:
@@ -111,14 +119,14 @@ def _authenticate(request: Request, deps: Deps) -> Principal:
     )
 
 
-def _principal(request: Request) -> Principal:
+async def _principal(request: Request) -> Principal:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:  # pragma: no cover - guard runs before every authenticated route
         raise HTTPException(401, "Missing API key", headers={"WWW-Authenticate": "Bearer"})
     return principal
 
 
-def _trail(request: Request) -> AuditTrail:
+async def _trail(request: Request) -> AuditTrail:
     trail: AuditTrail = getattr(request.state, "audit_trail", None) or AuditTrail()
     return trail
 

@@ -52,7 +52,9 @@ class ApiDeps(RunsDeps):
     """Signs the download links emailed to people (``api.signed_links``); None: no links."""
 
 
-def _deps(request: Request) -> ApiDeps:
+# The dependencies that only read the request are async: FastAPI runs a synchronous one in the
+# thread pool, a trip that costs more than the lookup.
+async def _deps(request: Request) -> ApiDeps:
     deps: ApiDeps = request.app.state.deps
     return deps
 
@@ -69,7 +71,7 @@ Deps = Annotated[ApiDeps, Depends(_deps)]
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
-def _tenant(request: Request) -> str:
+async def _tenant(request: Request) -> str:
     # ``api.auth.guard`` authenticated the caller before the route ran.
     principal = getattr(request.state, "principal", None)
     if principal is None:  # pragma: no cover - every authenticated route is guarded

@@ -11,25 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import Session
 from temporalio.service import RPCError, RPCStatusCode
 
 from definitions.trigger_options import pattern_matches
 from runs.control import intend_termination
 from runs.deps import RunsDeps
 from runs.errors import Unavailable
-from storage.db import in_thread, session_scope
+from storage.db import in_thread
 from storage.enrollments import open_runs
 from storage.models import Run
 from workflows.trigger_event import TriggerEvent
 
 
-async def cancel_open_runs(
-    deps: RunsDeps, tenant_id: str, event: TriggerEvent
-) -> list[dict[str, Any]]:
-    """Cancel the runs ``event`` cancels; one outcome (``cancelled``) per workflow affected."""
-    if not event.entity:
-        return []
-    targets = await in_thread(_cancelled_by, deps, tenant_id, event)
+async def cancel_runs(deps: RunsDeps, tenant_id: str, targets: list[Run]) -> list[dict[str, Any]]:
+    """Cancel ``targets`` (``cancelled_by``); one outcome (``cancelled``) per workflow affected."""
     if not targets:
         return []
     client = await deps.temporal()
@@ -56,14 +52,14 @@ async def cancel_open_runs(
     ]
 
 
-def _cancelled_by(deps: RunsDeps, tenant_id: str, event: TriggerEvent) -> list[Run]:
+def cancelled_by(session: Session, tenant_id: str, event: TriggerEvent) -> list[Run]:
     """The open runs of the event's entity whose version lists the event's type in
     ``cancel_on`` (but the runs the event itself started)."""
-    assert event.entity
-    with session_scope(deps.engine) as session:
-        return [
-            run
-            for run, trigger in open_runs(session, tenant_id, event.entity)
-            if any(pattern_matches(p, event.type) for p in trigger.get("cancel_on") or [])
-            and run.event_id != event.id
-        ]
+    if not event.entity:
+        return []
+    return [
+        run
+        for run, trigger in open_runs(session, tenant_id, event.entity)
+        if any(pattern_matches(p, event.type) for p in trigger.get("cancel_on") or [])
+        and run.event_id != event.id
+    ]

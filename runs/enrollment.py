@@ -25,7 +25,7 @@ from definitions.context import event_context
 from definitions.errors import TemplateRenderError
 from definitions.templates import render
 from definitions.trigger_options import reenroll_mode, reenroll_period
-from storage.enrollments import latest_run
+from storage.enrollments import StoredRun, latest_run
 from storage.models import Run, Workflow, WorkflowVersion
 from workflows.trigger_event import MAX_KEY, run_entity
 
@@ -101,7 +101,7 @@ def _choose_key(session: Session, enrollment: Enrollment, now: datetime) -> None
             enrollment.run_key = f"after\x1f{entity}\x1f{latest.id}"
 
 
-def classify(run: Run | None, enrollment: Enrollment, event_id: str) -> tuple[str, str]:
+def classify(run: Run | StoredRun | None, enrollment: Enrollment, event_id: str) -> tuple[str, str]:
     """Why an enrollment whose run existed already started nothing new."""
     if run is None:
         return "duplicate", ""
@@ -113,7 +113,7 @@ def classify(run: Run | None, enrollment: Enrollment, event_id: str) -> tuple[st
     return "duplicate", "this event started the run before"
 
 
-def _dedupe_key_of(run: Run) -> str | None:
+def _dedupe_key_of(run: Run | StoredRun) -> str | None:
     trigger = run.trigger or {}
     return trigger.get("dedupe_key", run.event_id)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -20,18 +21,30 @@ from sqlmodel import Session
 from definitions.catalog import EventTypeSpec, derive, role_addresses
 from definitions.chain import started_chain
 from definitions.trigger_options import rate_limit
-from runs.cancel_on import cancel_open_runs
+from runs.cancel_on import cancel_runs, cancelled_by
 from runs.deps import RunsDeps
 from runs.enrollment import Enrollment, classify, plan
 from runs.errors import Conflict, Unavailable
 from runs.signals import signal_watchers
-from runs.starting import START_RUN, Started, run_id_for, start, start_admitted
+from runs.starting import (
+    START_RUN,
+    Launched,
+    Started,
+    Written,
+    conclude,
+    launch,
+    new_row,
+    run_id_for,
+    start,
+    write_start,
+)
 from storage.db import in_thread, session_scope
 from storage.events import record_outcomes
 from storage.models import Event, Run, Workflow, WorkflowVersion
 from storage.outbox import find_intent
+from storage.tenants import tenant_profile
 from storage.upsert import upsert
-from storage.workflows import active_listeners, active_workflow
+from storage.workflows import active_listeners
 from workflows.trigger_event import TriggerEvent
 
 logger = logging.getLogger(__name__)
@@ -76,27 +89,72 @@ async def accept_event(
     *,
     chain: dict[str, Any] | None = None,
     spec: EventTypeSpec | None = None,
-    only: Workflow | None = None,
 ) -> Accepted:
     """Store the event, cancel the runs it cancels (``cancel_on``), start one run per matching
     active workflow by trigger priority (one priority's runs concurrently), and signal the runs
     waiting for it.
 
     ``chain`` is the chain of the run that emitted the event (None: from outside); ``spec`` the
-    event type's catalog entry (its data already checked against it); ``only`` restricts the
-    listeners to one workflow (its incoming webhook).
+    event type's catalog entry (its data already checked against it).
+
+    The common case costs two transactions: one stores the event, plans the enrollments and —
+    when the event cancels nothing — writes the first priority's run rows and start intents;
+    the other, after the starts, settles those intents and records the outcomes.
     """
     trigger = _as_trigger(event, chain, spec)
+
+    def listening(session: Session) -> _Listened:
+        return tenant_id, trigger, active_listeners(session, tenant_id, trigger.type)
+
+    return await _accept(deps, listening)
+
+
+@dataclass
+class Addressed:
+    """An event addressed to one workflow (its incoming webhook)."""
+
+    tenant_id: str
+    event: TriggerEvent
+    spec: EventTypeSpec | None
+    """The event type's catalog entry (the event's data already checked against it)."""
+    listeners: list[tuple[Workflow, WorkflowVersion]]
+    """The workflow with its active version; [] when it is not active."""
+
+
+async def accept_addressed(deps: RunsDeps, address: Callable[[Session], Addressed]) -> Accepted:
+    """``accept_event`` for an event addressed to one workflow: ``address(session)`` reads the
+    event, its tenant and its workflow in the transaction that stores the event (one trip to
+    the database for a webhook), and may raise — a wrong token, invalid data — before anything
+    is stored."""
+
+    def listening(session: Session) -> _Listened:
+        addressed = address(session)
+        trigger = _as_trigger(addressed.event, None, addressed.spec)
+        return addressed.tenant_id, trigger, addressed.listeners
+
+    return await _accept(deps, listening)
+
+
+_Listened = tuple[str, TriggerEvent, list[tuple[Workflow, WorkflowVersion]]]
+"""The event's tenant, the event as its runs receive it, and its listeners."""
+
+
+async def _accept(deps: RunsDeps, listening: Callable[[Session], _Listened]) -> Accepted:
+    planned = await in_thread(_store_and_plan, deps, listening)
+    tenant_id, trigger = planned.tenant_id, planned.trigger
     event_id = str(trigger.id)
-    enrollments = await in_thread(_store_and_plan, deps, tenant_id, trigger, only)
-    _stop_deep_chains(enrollments, trigger, deps.max_chain_depth)
     outcomes: list[dict[str, Any]] = []
     runs: list[Started] = []
+    launched: list[Launched] = []
     try:
-        outcomes += await cancel_open_runs(deps, tenant_id, trigger)
-        outcomes += [_outcome(e) for e in enrollments if e.run_key is None]
-        for wave in _priority_waves([e for e in enrollments if e.run_key is not None]):
-            runs += await _start_wave(deps, wave, trigger, outcomes)
+        outcomes += await cancel_runs(deps, tenant_id, planned.cancelled)
+        outcomes += [_outcome(e) for e in planned.enrollments if e.run_key is None]
+        written = planned.written
+        for wave in _priority_waves([e for e in planned.enrollments if e.run_key is not None]):
+            if written is None:
+                written = await in_thread(_write_wave, deps, tenant_id, wave, trigger)
+            runs += await _start_wave(deps, wave, written, trigger, outcomes, launched)
+            written = None
         signalled = await signal_watchers(
             deps, tenant_id, trigger.signalled(), {r.id for r in runs}
         )
@@ -106,15 +164,22 @@ async def accept_event(
         # missing runs and signals the watchers again (a run ignores an event id it has seen).
         raise Unavailable(exc.detail, event_id=event_id) from exc
     finally:
-        if outcomes:
-            await in_thread(_record_outcomes, deps, tenant_id, event_id, outcomes)
+        if outcomes or launched:
+            await in_thread(_record_outcomes, deps, tenant_id, event_id, outcomes, launched)
     return Accepted(event_id=event_id, runs=runs, signalled=signalled)
 
 
 def _record_outcomes(
-    deps: RunsDeps, tenant_id: str, event_id: str, outcomes: list[dict[str, Any]]
+    deps: RunsDeps,
+    tenant_id: str,
+    event_id: str,
+    outcomes: list[dict[str, Any]],
+    launched: list[Launched],
 ) -> None:
+    """The outbox learns what became of the starts (``conclude``), and the event its outcomes,
+    in one transaction."""
     with session_scope(deps.engine) as session:
+        conclude(session, launched)
         record_outcomes(session, tenant_id, event_id, [_current(session, o) for o in outcomes])
 
 
@@ -146,12 +211,26 @@ def _as_trigger(
     return trigger
 
 
-def _store_and_plan(
-    deps: RunsDeps, tenant_id: str, trigger: TriggerEvent, only: Workflow | None
-) -> list[Enrollment]:
-    """Store the event (once per id) and plan each listening workflow's enrollment."""
+@dataclass
+class _Planned:
+    """What the event's first transaction decided."""
+
+    tenant_id: str
+    trigger: TriggerEvent
+    enrollments: list[Enrollment]
+    cancelled: list[Run]
+    """The open runs it cancels (``cancel_on``)."""
+    written: list[Written] | None = None
+    """The first priority's runs, written in the same transaction when the event cancels
+    nothing (a cancellation goes to Temporal before any run of the event may start)."""
+
+
+def _store_and_plan(deps: RunsDeps, listening: Callable[[Session], _Listened]) -> _Planned:
+    """Store the event (once per id), plan each listening workflow's enrollment and find the
+    runs it cancels; when it cancels none, write the first priority's runs too."""
     now = datetime.now(UTC)
     with session_scope(deps.engine) as session:
+        tenant_id, trigger, listeners = listening(session)
         upsert(
             session,
             Event,
@@ -166,31 +245,63 @@ def _store_and_plan(
             },
             ["tenant_id", "event_id"],
         )
-        listeners = (
-            active_listeners(session, tenant_id, trigger.type)
-            if only is None
-            else active_workflow(session, only)
+        enrollments = plan(session, listeners, trigger.as_dict(), now)
+        _stop_deep_chains(enrollments, trigger, deps.max_chain_depth)
+        cancelled = cancelled_by(session, tenant_id, trigger)
+        planned = _Planned(tenant_id, trigger, enrollments, cancelled)
+        waves = _priority_waves([e for e in enrollments if e.run_key is not None])
+        if waves and not cancelled:
+            planned.written = write_wave(session, tenant_id, waves[0], trigger)
+        return planned
+
+
+def _write_wave(
+    deps: RunsDeps, tenant_id: str, wave: list[Enrollment], trigger: TriggerEvent
+) -> list[Written]:
+    with session_scope(deps.engine) as session:
+        return write_wave(session, tenant_id, wave, trigger)
+
+
+def write_wave(
+    session: Session, tenant_id: str, wave: list[Enrollment], trigger: TriggerEvent
+) -> list[Written]:
+    """Write one priority's runs (``runs.starting.write_start``) in the caller's transaction."""
+    tenant = tenant_profile(session, tenant_id)
+    written = []
+    for enrollment in wave:
+        assert enrollment.run_key is not None
+        workflow, version = enrollment.workflow, enrollment.version
+        row, run_trigger = new_row(
+            workflow, version, trigger, enrollment.run_key, event_key=enrollment.dedupe_key
         )
-        return plan(session, listeners, trigger.as_dict(), now)
+        limit = rate_limit(enrollment.trigger)
+        written.append(write_start(session, row, workflow, version, run_trigger, limit, tenant))
+    return written
 
 
 async def _start_wave(
-    deps: RunsDeps, wave: list[Enrollment], trigger: TriggerEvent, outcomes: list[dict[str, Any]]
+    deps: RunsDeps,
+    wave: list[Enrollment],
+    written: list[Written],
+    trigger: TriggerEvent,
+    outcomes: list[dict[str, Any]],
+    launched: list[Launched],
 ) -> list[Started]:
-    """Start one priority's runs concurrently; their outcomes go to ``outcomes``. The wave's
-    other runs are started and recorded before a failure is reported."""
+    """Start one priority's written runs concurrently; their outcomes go to ``outcomes``, and
+    what the outbox must learn to ``launched``. The wave's other runs are started and recorded
+    before a failure is reported."""
     runs: list[Started] = []
-    started = await asyncio.gather(
-        *(_enroll(deps, e, trigger) for e in wave), return_exceptions=True
-    )
-    for enrollment, run in zip(wave, started, strict=True):
-        if isinstance(run, BaseException):
+    results = await asyncio.gather(*(launch(deps, w) for w in written), return_exceptions=True)
+    for enrollment, result in zip(wave, results, strict=True):
+        if isinstance(result, BaseException):
             continue
+        launched.append(result)
+        started = _enrolled(enrollment, result, str(trigger.id))
         # A refused enrollment names the entity's run, not this event's.
         if enrollment.outcome not in ("reenroll_refused", "rate_limited"):
-            runs.append(run)
+            runs.append(started)
         outcomes.append(_outcome(enrollment))
-    for failure in started:
+    for failure in results:
         if isinstance(failure, BaseException):
             raise failure
     return runs
@@ -232,17 +343,9 @@ def _stop_deep_chains(enrollments: list[Enrollment], trigger: TriggerEvent, limi
         )  # fmt: skip
 
 
-async def _enroll(deps: RunsDeps, enrollment: Enrollment, trigger: TriggerEvent) -> Started:
-    assert enrollment.run_key is not None
-    started, admission = await start_admitted(
-        deps,
-        enrollment.workflow,
-        enrollment.version,
-        trigger,
-        enrollment.run_key,
-        event_key=enrollment.dedupe_key,
-        limit=rate_limit(enrollment.trigger),
-    )
+def _enrolled(enrollment: Enrollment, launched: Launched, event_id: str) -> Started:
+    """The enrollment's outcome, from what starting its run did."""
+    started, admission = launched.started, launched.written.admission
     if admission is not None and admission.refused:
         enrollment.outcome, enrollment.detail = "rate_limited", admission.detail
         return started
@@ -256,17 +359,10 @@ async def _enroll(deps: RunsDeps, enrollment: Enrollment, trigger: TriggerEvent)
             enrollment.outcome, enrollment.detail = "deferred", admission.detail
             return replace(started, status="deferred")
         return started
-    enrollment.outcome, enrollment.detail = await in_thread(
-        _classify, deps, started.id, enrollment, str(trigger.id)
-    )
+    # The run existed (the row this request found, else the one it wrote).
+    stored = launched.written.stored or launched.written.row
+    enrollment.outcome, enrollment.detail = classify(stored, enrollment, event_id)
     return started
-
-
-def _classify(
-    deps: RunsDeps, run_id: str, enrollment: Enrollment, event_id: str
-) -> tuple[str, str]:
-    with session_scope(deps.engine) as session:
-        return classify(session.get(Run, run_id), enrollment, event_id)
 
 
 def _outcome(enrollment: Enrollment) -> dict[str, Any]:

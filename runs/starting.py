@@ -32,6 +32,7 @@ from runs.deps import RunsDeps
 from runs.errors import Unavailable
 from runs.temporal_ui import run_details, run_summary
 from storage.db import in_thread, session_scope
+from storage.enrollments import StoredRun, stored_run
 from storage.models import Run, Workflow, WorkflowVersion
 from storage.outbox import add_intent, retry_soon, settle
 from storage.rate_windows import admit, window_counts
@@ -101,25 +102,60 @@ async def start(
     retry_of: str | None = None,
 ) -> Started:
     """Start the run of ``workflow`` whose id derives from ``dedupe_key``, unless it exists
-    (manual runs and retries; events go through ``runs.intake.accept_event``)."""
-    started, _ = await start_admitted(deps, workflow, version, trigger, dedupe_key, retry_of)
-    return started
+    (manual runs and retries; events go through ``runs.intake.accept_event``, which writes the
+    rows of an event's runs together)."""
+    row, trigger = new_row(workflow, version, trigger, dedupe_key, retry_of)
+    written = await in_thread(_write_one, deps, row, workflow, version, trigger)
+    launched = await launch(deps, written)
+    if launched.concludes:
+        await in_thread(_conclude, deps, launched)
+    return launched.started
 
 
-async def start_admitted(
-    deps: RunsDeps,
+@dataclass
+class Written:
+    """A run's row and start intent as a request wrote them (or found the row), committed before
+    its execution starts (``launch``)."""
+
+    row: Run
+    run: RunInput
+    admission: Admission | None
+    settled: bool
+    """An existing run this request must not start (``_settled``)."""
+    stored: StoredRun | None
+    """The row found in place of ``row`` (a redelivery), as the request found it."""
+
+    @property
+    def to_start(self) -> bool:
+        return not self.settled and not (self.admission is not None and self.admission.refused)
+
+
+@dataclass
+class Launched:
+    """What ``launch`` made of a written run: the run's status, and what the outbox must learn
+    of it (``conclude``) once it has started or Temporal could not take it."""
+
+    written: Written
+    started: Started
+    taken: bool = False
+    """Temporal has the execution (started now, or before): its intent is done."""
+    handed_over: str | None = None
+    """Why Temporal could not take the start: the recoverer starts it now."""
+
+    @property
+    def concludes(self) -> bool:
+        return self.taken or self.handed_over is not None
+
+
+def new_row(
     workflow: Workflow,
     version: WorkflowVersion,
     trigger: TriggerEvent,
     dedupe_key: str,
     retry_of: str | None = None,
-    *,
     event_key: str | None = None,
-    limit: RateLimit | None = None,
-) -> tuple[Started, Admission | None]:
-    """``start``, admitting a new run through the trigger's rate ``limit`` first; ``event_key``
-    is the event's own dedupe key when the run key carries more (re-enrollment)."""
-    run_id = run_id_for(workflow.tenant_id, workflow.id, dedupe_key)
+) -> tuple[Run, TriggerEvent]:
+    """The row of the run ``dedupe_key`` names, and ``trigger`` with the run's entity."""
     entity = run_entity((version.definition.get("trigger") or {}).get("entity"), trigger.as_dict())
     row_trigger: dict[str, Any] = {
         "type": trigger.type,
@@ -130,7 +166,7 @@ async def start_admitted(
     if trigger.chain:
         row_trigger["chain"] = trigger.chain
     row = Run(
-        id=run_id,
+        id=run_id_for(workflow.tenant_id, workflow.id, dedupe_key),
         tenant_id=workflow.tenant_id,
         workflow_id=workflow.id,
         version=version.version,
@@ -140,50 +176,71 @@ async def start_admitted(
         started_at=datetime.now(UTC),
         retry_of=retry_of,
     )
-    run, admission, settled = await in_thread(
-        _write_row_and_intent, deps, row, workflow, version, replace(trigger, entity=entity), limit
-    )
-    found = Started(id=run_id, workflow_id=workflow.id, version=version.version)
-    if admission is not None and admission.refused:
-        found.status = "rate_limited"
-    elif settled:
-        # Temporal forgets closed runs after its retention period; the row is the lasting record
-        # that this event already ran, so a late redelivery must not start it again.
-        found.status = "duplicate"
-    else:
-        deferred_to = row.trigger.get("deferred_to") if row.trigger else None
-        try:
-            found.status = await execute_start(deps, run, run_id, entity, deferred_to)
-        except Unavailable as exc:
-            found.status = "pending"
-            await in_thread(_hand_over, deps, run_id, exc.detail)  # the recoverer starts it
-    return found, admission
+    return row, replace(trigger, entity=entity)
 
 
-def _write_row_and_intent(
-    deps: RunsDeps,
+def _write_one(
+    deps: RunsDeps, row: Run, workflow: Workflow, version: WorkflowVersion, trigger: TriggerEvent
+) -> Written:
+    with session_scope(deps.engine) as session:
+        tenant = tenant_profile(session, workflow.tenant_id)
+        return write_start(session, row, workflow, version, trigger, None, tenant)
+
+
+def write_start(
+    session: Session,
     row: Run,
     workflow: Workflow,
     version: WorkflowVersion,
     trigger: TriggerEvent,
     limit: RateLimit | None,
-) -> tuple[RunInput, Admission | None, bool]:
-    """The run's input (with the tenant's profile as it is now), ``_write_row``, and in the
-    same transaction the intent to start the run (the outbox)."""
-    with session_scope(deps.engine) as session:
-        run = run_input(workflow, version, trigger, tenant_profile(session, workflow.tenant_id))
-        admission, settled = _write_row(session, row, workflow, limit)
-        if not settled and not (admission is not None and admission.refused):
-            intent = start_intent(run, row)
-            due = datetime.now(UTC) + OWN_ATTEMPT
-            add_intent(session, workflow.tenant_id, START_RUN, row.id, intent, due_at=due)
-    return run, admission, settled
+    tenant: dict[str, Any],
+) -> Written:
+    """In the caller's transaction: the run's input (with the tenant's ``tenant_profile`` as
+    it is now), ``_write_row``, and the intent to start the run (the outbox). The run's
+    execution starts (``launch``) only once the transaction has committed."""
+    run = run_input(workflow, version, trigger, tenant)
+    admission, stored = _write_row(session, row, workflow, limit)
+    written = Written(row, run, admission, _settled(stored, row.event_id), stored)
+    if written.to_start:
+        intent = start_intent(run, row)
+        due = datetime.now(UTC) + OWN_ATTEMPT
+        add_intent(session, workflow.tenant_id, START_RUN, row.id, intent, due_at=due)
+    return written
 
 
-def _hand_over(deps: RunsDeps, run_id: str, reason: str) -> None:
-    """Make the run's start intent due now: this request could not start it."""
+async def launch(deps: RunsDeps, written: Written) -> Launched:
+    """Start a written run's execution (no database work: the caller ``conclude``s)."""
+    row = written.row
+    found = Started(id=row.id, workflow_id=row.workflow_id, version=row.version)
+    if not written.to_start:
+        # Temporal forgets closed runs after its retention period; the row is the lasting record
+        # that this event already ran, so a late redelivery must not start it again.
+        found.status = "duplicate" if written.settled else "rate_limited"
+        return Launched(written, found)
+    deferred_to = (row.trigger or {}).get("deferred_to")
+    try:
+        client = await deps.temporal()
+        found.status = await _execute(client, deps, written.run, row.id, row.entity, deferred_to)
+    except Unavailable as exc:
+        found.status = "pending"
+        return Launched(written, found, handed_over=exc.detail)  # the recoverer starts it
+    return Launched(written, found, taken=True)
+
+
+def conclude(session: Session, launched: list[Launched]) -> None:
+    """Settle the start intents Temporal took, and make due now those it could not take."""
+    now = datetime.now(UTC)
+    for each in launched:
+        if each.taken:
+            settle(session, START_RUN, each.started.id)
+        elif each.handed_over is not None:
+            retry_soon(session, START_RUN, each.started.id, each.handed_over, now)
+
+
+def _conclude(deps: RunsDeps, launched: Launched) -> None:
     with session_scope(deps.engine) as session:
-        retry_soon(session, START_RUN, run_id, reason, datetime.now(UTC))
+        conclude(session, [launched])
 
 
 def start_intent(run: RunInput, row: Run) -> dict[str, Any]:
@@ -218,25 +275,25 @@ def _settle_start(deps: RunsDeps, run_id: str) -> None:
 
 def _write_row(
     session: Session, row: Run, workflow: Workflow, limit: RateLimit | None
-) -> tuple[Admission | None, bool]:
+) -> tuple[Admission | None, StoredRun | None]:
     """Write ``row`` unless it exists or the rate limit refuses it. Returns the admission and
-    whether an existing run must not be started by this request. ``row.trigger`` gains the
+    the existing row found instead (None: written, or refused). ``row.trigger`` gains the
     run's ``deferred_to`` — also a redelivery's, which starts a deferred run (if its first
     start failed) as late as before."""
     assert row.trigger is not None
     admission: Admission | None = None
-    if limit is not None and session.get(Run, row.id) is None:
+    if limit is not None and stored_run(session, row.id) is None:
         admission = _admit(session, workflow, limit, row.started_at)
         if admission.refused:
-            return admission, False
+            return admission, None
         if admission.deferred_to is not None:
             row.trigger["deferred_to"] = admission.deferred_to.isoformat()
     if start_run(session, row):
-        return admission, False
-    stored = session.get(Run, row.id)
+        return admission, None
+    stored = stored_run(session, row.id)
     if stored is not None and (stored.trigger or {}).get("deferred_to"):
         row.trigger["deferred_to"] = stored.trigger["deferred_to"]  # type: ignore[index]
-    return admission, _settled(stored, row.event_id)
+    return admission, stored
 
 
 async def _execute(
@@ -293,7 +350,7 @@ def _admit(session: Session, workflow: Workflow, limit: RateLimit, now: datetime
     )
 
 
-def _settled(run: Run | None, event_id: str | None) -> bool:
+def _settled(run: StoredRun | None, event_id: str | None) -> bool:
     """Whether an existing run must not be started by this request: it has ended, or another
     event wrote it (a run key shared by events, as re-enrollment makes): that event's own
     request starts it, so the run always executes the event its row names."""

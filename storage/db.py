@@ -18,6 +18,11 @@ from sqlmodel import Session, create_engine
 _MIGRATIONS = Path(__file__).parent / "migrations"
 T = TypeVar("T")
 
+UNSYNCHRONIZED: dict[str, Any] = {"synchronize_session": False}
+"""Execution options for an UPDATE through the ORM whose session holds none of the rows it
+changes: by default (``"auto"``) the ORM evaluates the WHERE clause against every object in
+the session, which costs more than the UPDATE itself on the path of every accepted event."""
+
 
 def make_engine(url: str) -> Engine:
     """An engine tuned for the database at ``url``.

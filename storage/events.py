@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from storage.db import UNSYNCHRONIZED
 from storage.models import Event, EventOutcome
 from storage.upsert import upsert
 
@@ -65,6 +66,7 @@ def resolve_pending(
             col(EventOutcome.outcome) == "pending",
         )
         .values(outcome=outcome, detail=detail)
+        .execution_options(**UNSYNCHRONIZED)
     )
 
 

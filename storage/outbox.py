@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import UNSYNCHRONIZED
 from storage.models import Outbox, utcnow
 from storage.upsert import upsert
 
@@ -57,6 +58,7 @@ def settle(session: Session, kind: str, key: str, *, error: str | None = None) -
             claimed_by=None,
             claimed_until=None,
         )
+        .execution_options(**UNSYNCHRONIZED)
     )
 
 
@@ -104,6 +106,7 @@ def release(session: Session, row_id: int, error: str, due_at: datetime) -> None
         update(Outbox)
         .where(col(Outbox.id) == row_id, col(Outbox.status) == "pending")
         .values(claimed_by=None, claimed_until=None, due_at=due_at, last_error=error[:2000])
+        .execution_options(**UNSYNCHRONIZED)
     )
 
 
@@ -113,6 +116,7 @@ def retry_soon(session: Session, kind: str, key: str, error: str, due_at: dateti
         update(Outbox)
         .where(col(Outbox.kind) == kind, col(Outbox.key) == key, col(Outbox.status) == "pending")
         .values(due_at=due_at, last_error=error[:2000])
+        .execution_options(**UNSYNCHRONIZED)
     )
 
 

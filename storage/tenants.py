@@ -35,8 +35,8 @@ def create_tenant(session: Session, name: str, tenant_id: str | None = None) -> 
 def tenant_profile(session: Session, tenant_id: str) -> dict[str, Any]:
     """What templates read of the tenant (``{{ tenant.name }}``); empty for an unknown id (the
     system's own workflows)."""
-    tenant = session.get(Tenant, tenant_id)
-    return {} if tenant is None else {"name": tenant.name}
+    name = session.exec(select(Tenant.name).where(Tenant.id == tenant_id)).first()
+    return {} if name is None else {"name": name}
 
 
 def issue_key(

@@ -109,15 +109,6 @@ def active_listeners(
     return [(workflow, version) for workflow, version in rows]
 
 
-def active_workflow(session: Session, workflow: Workflow) -> list[tuple[Workflow, WorkflowVersion]]:
-    """``[(workflow, its active version)]`` when it is active, else []: the one listener of
-    its incoming webhook."""
-    if workflow.status != "active" or workflow.active_version is None:
-        return []
-    version = get_version(session, workflow.id, workflow.active_version)
-    return [(workflow, version)] if version is not None else []
-
-
 def _apply(workflow: Workflow, canonical: dict[str, Any]) -> None:
     trigger = canonical.get("trigger") or {}
     workflow.name = canonical["name"]

@@ -24,7 +24,6 @@ from runs.intake import accept_event
 from storage.db import in_thread, session_scope
 from storage.event_types import get_event_type
 from storage.events import get_event, outcomes_of
-from storage.models import Workflow
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -66,13 +65,10 @@ async def accept(
     event: EventIn,
     *,
     spec: EventTypeSpec | None = None,
-    only: Workflow | None = None,
 ) -> EventAccepted:
     """Hand a parsed event to run intake (``runs.intake.accept_event``)."""
     chain = event.chain.model_dump() if event.chain else None
-    accepted = await accept_event(
-        deps, tenant_id, event.trigger_event(), chain=chain, spec=spec, only=only
-    )
+    accepted = await accept_event(deps, tenant_id, event.trigger_event(), chain=chain, spec=spec)
     return EventAccepted.model_validate(accepted)
 
 

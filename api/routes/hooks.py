@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -21,13 +22,12 @@ from sqlmodel import Session
 from activities.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
 from api.deps import ApiDeps, CurrentTenant, Deps, SessionDep
 from api.errors import ApiError, Conflict, NotFound
-from api.routes.events import accept, checked_specs
+from api.routes.events import checked_specs
 from api.routes.workflows import find_workflow
 from api.schemas.events import EventAccepted, EventIn, parse_events
-from definitions.catalog import EventTypeSpec
-from storage.db import in_thread, session_scope
+from runs.intake import Addressed, accept_addressed
 from storage.hooks import delete_hook, get_hook, hook_for_token, issue_hook
-from storage.models import Workflow
+from storage.models import Workflow, WorkflowVersion
 from storage.workflows import get_version
 
 router = APIRouter(tags=["webhooks"])
@@ -112,34 +112,38 @@ async def receive(workflow_id: str, token: str, request: Request, deps: Deps) ->
     body = await request.body()
     if len(body) > MAX_BODY:
         raise ApiError(413, "Payload too large", f"a webhook body is at most {MAX_BODY} bytes")
-    workflow, event, spec = await in_thread(_hooked_event, workflow_id, token, request, body, deps)
-    return await accept(deps, workflow.tenant_id, event, spec=spec, only=workflow)
+    hooked = partial(_hooked_event, workflow_id, token, request, body, deps)
+    return EventAccepted.model_validate(await accept_addressed(deps, hooked))
 
 
 def _hooked_event(
-    workflow_id: str, token: str, request: Request, body: bytes, deps: ApiDeps
-) -> tuple[Workflow, EventIn, EventTypeSpec | None]:
-    """The workflow the token opens, the body as its event, and the event type's catalog
-    entry (the event checked against it); 404 for any wrong part, 401 for a bad signature."""
-    with session_scope(deps.engine) as session:
-        hook = hook_for_token(session, workflow_id, token)
-        workflow = session.get(Workflow, workflow_id) if hook is not None else None
-        if hook is None or workflow is None:
-            raise NotFound("webhook", workflow_id)  # the same answer for any wrong part
-        secret = hook.secret_ciphertext
-        if secret is not None and not _signed(deps, secret, request, body):
-            raise ApiError(401, "Invalid signature", f"{SIGNATURE_HEADER} does not match the body")
-        # Checked as POST /v1/events checks an event: shape first, then its type's schema.
-        event = parse_events(
-            {
-                "type": _event_type(session, workflow),
-                "id": request.headers.get(IDEMPOTENCY_HEADER),
-                "data": _data(body),
-            }
-        )
-        assert isinstance(event, EventIn)  # an object is one event
-        spec = checked_specs(session, workflow.tenant_id, [event])[event.type]
-    return workflow, event, spec
+    workflow_id: str, token: str, request: Request, body: bytes, deps: ApiDeps, session: Session
+) -> Addressed:
+    """The body as the event of the workflow the token opens (checked against its type's
+    catalog entry), read in the transaction that stores it; 404 for any wrong part, 401 for a
+    bad signature."""
+    hook = hook_for_token(session, workflow_id, token)
+    workflow = session.get(Workflow, workflow_id) if hook is not None else None
+    if hook is None or workflow is None:
+        raise NotFound("webhook", workflow_id)  # the same answer for any wrong part
+    secret = hook.secret_ciphertext
+    if secret is not None and not _signed(deps, secret, request, body):
+        raise ApiError(401, "Invalid signature", f"{SIGNATURE_HEADER} does not match the body")
+    version = get_version(session, workflow.id, workflow.active_version or workflow.latest_version)
+    # Checked as POST /v1/events checks an event: shape first, then its type's schema.
+    event = parse_events(
+        {
+            "type": _event_type(version),
+            "id": request.headers.get(IDEMPOTENCY_HEADER),
+            "data": _data(body),
+        }
+    )
+    assert isinstance(event, EventIn)  # an object is one event
+    spec = checked_specs(session, workflow.tenant_id, [event])[event.type]
+    # Only an active workflow listens; ``version`` is then its active version.
+    active = workflow.status == "active" and workflow.active_version is not None
+    listeners = [(workflow, version)] if active and version is not None else []
+    return Addressed(workflow.tenant_id, event.trigger_event(), spec, listeners)
 
 
 def _signed(deps: ApiDeps, ciphertext: str, request: Request, body: bytes) -> bool:
@@ -152,8 +156,7 @@ def _signed(deps: ApiDeps, ciphertext: str, request: Request, body: bytes) -> bo
     return verify(secret, request.headers, body)
 
 
-def _event_type(session: Session, workflow: Workflow) -> str:
-    version = get_version(session, workflow.id, workflow.active_version or workflow.latest_version)
+def _event_type(version: WorkflowVersion | None) -> str:
     trigger = (version.definition if version else {}).get("trigger") or {}
     event = trigger.get("event")
     return event if isinstance(event, str) and "*" not in event else "webhook"
