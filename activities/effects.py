@@ -6,7 +6,7 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
 1. **Claim** the key in the database (``storage.claims``) before anything is sent, in the same
    transaction as the step's ``running`` record. A key already ``delivered`` is adopted (its
    receipt is the step's output); one being sent by another attempt is waited for; one sent and
-   never answered (``unknown``) is not sent again.
+   never answered (``unknown``) is not sent again (but see ``resend`` in 4).
 2. **Send within the attempt's budget**: the attempt's start-to-close timeout (the step's
    ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
    call — the transport's own timeout is shortened to it and a deadline backs that up — so an
