@@ -151,6 +151,9 @@ class Actions:
                 follow_redirects=bool(config.get("follow_redirects")),
             ),
             secrets=secrets,
+            # The receiver honours Idempotency-Key: a request that may have arrived unanswered
+            # is sent again rather than failing the step outcome_unknown.
+            resend=config.get("receiver_dedupes") is True,
         )
 
     @activity.defn(name="slack")
@@ -271,11 +274,12 @@ class Actions:
         message: dict[str, Any],
         send: Send,
         secrets: dict[str, str],
+        resend: bool = False,
     ) -> dict[str, Any]:
         values = _secret_values(secrets)
         delivery = _delivery(input, channel, transport, mask_secrets(recipient, values))
         delivery.message = seal(mask_secrets(message, values), self._message_box)
-        return await deliver_once(self._engine, delivery, send, values, step=input)
+        return await deliver_once(self._engine, delivery, send, values, step=input, resend=resend)
 
     async def deliver_email(self, input: ActionInput, message: EmailMessage) -> dict[str, Any]:
         """Send ``message`` once under the step's idempotency key and log its delivery, for a

@@ -12,8 +12,9 @@ by calling ``leaving()`` (``aleaving()`` on the event loop) from the code that s
 - Twilio's SDK: its HTTP connections, before their first byte (``activities.sms``).
 
 Leaving is recorded in the database first (the key's claim becomes ``sent``): a worker killed
-after that leaves a claim its retry will not take over (the request may be in), one killed
-before leaves a claim the retry takes over and sends. A send the attempt has called off (it
+after that leaves a claim its retry will not take over (the request may be in; unless the
+step's receiver deduplicates, ``storage.claims``), one killed before leaves a claim the retry
+takes over and sends. A send the attempt has called off (it
 was cancelled, or too little time is left) raises ``NotSent`` instead of leaving — from a
 transport's thread too, which asyncio cannot stop.
 """

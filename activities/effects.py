@@ -6,7 +6,7 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
 1. **Claim** the key in the database (``storage.claims``) before anything is sent, in the same
    transaction as the step's ``running`` record. A key already ``delivered`` is adopted (its
    receipt is the step's output); one being sent by another attempt is waited for; one sent and
-   never answered (``unknown``) is not sent again.
+   never answered (``unknown``) is not sent again (but see ``resend`` in 4).
 2. **Send within the attempt's budget**: the attempt's start-to-close timeout (the step's
    ``timeout``) less what recording needs (``workflows.policies.effect_budget``) bounds the real
    call — the transport's own timeout is shortened to it and a deadline backs that up — so an
@@ -22,7 +22,10 @@ Every delivering action (email, SMS, HTTP, Slack, an export's email) goes throug
    or out of time before its request began to leave: the retry sends); ``unknown`` when it may
    have arrived unanswered (a read timeout, or the attempt cancelled or timed out after its
    request began to leave): the step fails with a non-retryable error rather than sending
-   twice.
+   twice — unless the step says its receiver deduplicates (``resend``: ``http_request``'s
+   ``receiver_dedupes``): then the error is an ordinary retryable one, and the retry takes the
+   ``unknown`` key over (or a ``sent`` one whose holder died) and sends it again under the same
+   key, which the receiver answers with its first answer. A ``delivered`` key is still adopted.
 """
 
 from __future__ import annotations
@@ -73,14 +76,18 @@ async def deliver_once(
     send: Send,
     secrets: Collection[str] = (),
     step: ActionInput | None = None,
+    *,
+    resend: bool = False,
 ) -> dict[str, Any]:
     """Send under ``delivery.idempotency_key`` at most once and log it; the receipt (secrets
     masked). With ``step``, the action's step is recorded running with the claim and completed
-    with the delivery; without, the caller records its step.
+    with the delivery; without, the caller records its step. With ``resend`` (the receiver
+    deduplicates by the key), a send that may have arrived unanswered is sent again by the
+    retry instead.
 
-    Raises ``ApplicationError``: of the delivery error's kind (non-retryable when permanent or
-    when the send may have arrived), or ``outcome_unknown`` when an earlier attempt sent the key
-    and got no answer.
+    Raises ``ApplicationError``: of the delivery error's kind (non-retryable when permanent or,
+    without ``resend``, when the send may have arrived), or ``outcome_unknown`` when an earlier
+    attempt sent the key and got no answer.
     """
     info = activity.info()
     loop = asyncio.get_running_loop()
@@ -89,7 +96,7 @@ async def deliver_once(
     key = delivery.idempotency_key
     async with _heartbeats(engine, key, holder) as lease:
         lease.extended_at = loop.time()  # at most: the claim's lease counts from later
-        found = await _claim_or_release(engine, delivery, holder, step)
+        found = await _claim_or_release(engine, delivery, holder, step, resend)
         while not found.held:
             if found.status == DELIVERED:
                 activity.logger.info("%s already delivered; not sending again", key)
@@ -107,12 +114,12 @@ async def deliver_once(
                 raise ApplicationError("another attempt is sending this step", type="claim_held")
             await asyncio.sleep(CLAIM_POLL)
             lease.extended_at = loop.time()
-            found = await _claim_or_release(engine, delivery, holder, None)
+            found = await _claim_or_release(engine, delivery, holder, None, resend)
         if deadline - loop.time() < _LEAST_TO_SEND:  # waited out the budget: nothing was sent
             await asyncio.to_thread(_settle, engine, key, holder, None, "")
             raise ApplicationError("no time left in this attempt to send", type="attempt_late")
         lease.holding = True
-        receipt = await _send(engine, key, holder, lease, send, deadline, secrets)
+        receipt = await _send(engine, key, holder, lease, send, deadline, secrets, resend)
         delivery.receipt = receipt
         # Still heartbeating and renewing: a database slow to record the delivery must not
         # let Temporal time the attempt out, nor the claim lapse into unknown meanwhile.
@@ -129,9 +136,11 @@ async def _send(
     send: Send,
     deadline: float,
     secrets: Collection[str],
+    resend: bool,
 ) -> dict[str, Any]:
     """``send()`` within ``deadline``; a failure settles the claim and becomes the
-    ``ApplicationError`` the retry policy reads, quoting no secret."""
+    ``ApplicationError`` the retry policy reads, quoting no secret. A send that may have
+    arrived fails for good unless ``resend`` (the retry sends it again)."""
     loop = asyncio.get_running_loop()
     record = functools.partial(_mark_sent, engine, key, holder, lease)
     # loop.time() is time.monotonic(), which the departure (also in threads) reads.
@@ -146,6 +155,12 @@ async def _send(
             await asyncio.to_thread(_settle, engine, key, holder, None, "timeout")
             raise ApplicationError("not sent within the step's timeout", type="timeout") from None
         await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN, "timeout")
+        if resend:
+            raise ApplicationError(
+                "no answer within the step's timeout; the retry sends it again under the same "
+                "key, which the receiver deduplicates",
+                type="timeout",
+            ) from None
         raise permanent(
             "no answer within the step's timeout; not sent again, as the receiver may have "
             "acted on it",
@@ -157,12 +172,12 @@ async def _send(
         maybe = bool(getattr(exc, "maybe_delivered", False)) and not departure.call_off()
         await asyncio.to_thread(_settle, engine, key, holder, UNKNOWN if maybe else None, exc.kind)
         message = mask_secrets(exc.detail or exc.kind, secrets)
-        if maybe:
+        if maybe and not resend:
             message += "; not sent again, as the receiver may have acted on it"
         failure = ApplicationError(
             message,
             type=exc.kind,
-            non_retryable=maybe or isinstance(exc, PermanentDeliveryError),
+            non_retryable=(maybe and not resend) or isinstance(exc, PermanentDeliveryError),
         )
         # Temporal records the causes' messages in the history too, and a library's
         # message may quote a secret in a form masking cannot recognise (repr, bytes).
@@ -190,10 +205,13 @@ async def _claim_or_release(
     delivery: Delivery,
     holder: str,
     step: ActionInput | None,
+    resend: bool,
 ) -> Claim:
     """``_claim`` in a thread; when the attempt is cancelled meanwhile, a claim the thread
     took anyway is released (nothing was sent) instead of blocking the retry until it lapses."""
-    claiming = asyncio.ensure_future(asyncio.to_thread(_claim, engine, delivery, holder, step))
+    claiming = asyncio.ensure_future(
+        asyncio.to_thread(_claim, engine, delivery, holder, step, resend)
+    )
     try:
         return await asyncio.shield(claiming)
     except asyncio.CancelledError:
@@ -297,12 +315,14 @@ async def _heartbeats(engine: Engine, key: str, holder: str) -> AsyncIterator[_L
 # --- the database side (blocking: run in a thread) ---------------------------------------------
 
 
-def _claim(engine: Engine, delivery: Delivery, holder: str, step: ActionInput | None) -> Claim:
+def _claim(
+    engine: Engine, delivery: Delivery, holder: str, step: ActionInput | None, resend: bool
+) -> Claim:
     now = datetime.now(UTC)
     with session_scope(engine) as session:
         if step is not None:
             start_action(session, step)
-        return claim(session, delivery, holder, now, now + CLAIM_LEASE + _GRACE)
+        return claim(session, delivery, holder, now, now + CLAIM_LEASE + _GRACE, resend=resend)
 
 
 def _renew(engine: Engine, key: str, holder: str, until: datetime) -> bool:

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m benchmarks.faults [--scenario NAME ...] [--events 200]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--receiver-dedupes]
 
 Each scenario starts, as separate processes on loopback, a file-backed Temporal dev server, one
 or two ``relay worker`` and ``relay api``, and a loopback HTTP receiver counting requests per
@@ -15,6 +16,13 @@ third of the way in, waits for every run to end, and prints:
 - ``missing`` / ``repeated``: steps of a run whose request never arrived / idempotency keys
   that arrived more than once;
 - ``recover_s``: from the fault to the last run's end.
+
+With ``--receiver-dedupes`` the receiver honours ``Idempotency-Key`` (a request with a key it
+has seen is answered with the first answer, not acted on again) and the steps say so
+(``receiver_dedupes``): a key whose outcome Relay could not know is sent again instead of
+failing its step ``outcome_unknown``. Two more figures: ``resent`` (sends beyond a key's first,
+from the delivery log's ``sends``) and ``deduped`` (requests the receiver answered from memory);
+``repeated`` then counts keys the receiver acted on more than once.
 
 Scenarios: ``worker_kill`` (kill -9 of the worker, restarted after 1 s), ``temporal_restart``
 (kill -9 of Temporal, restarted on its file after 2 s), ``api_kill`` (kill -9 of the API while
@@ -73,6 +81,12 @@ class Figures:
     missing: int = 0
     repeated: int = 0
     recover_s: float | None = None
+    receiver_dedupes: bool = False
+    resent: int = 0
+    """Sends beyond a key's first (the delivery log's ``sends``): resends to a deduplicating
+    receiver of keys whose outcome was unknown."""
+    deduped: int = 0
+    """Requests the deduplicating receiver answered with a key's first answer."""
     recovered_starts: int = 0
     """Runs a worker's recoverer started (their start failed or was cut short in the API)."""
     statuses: dict[str, int] = field(default_factory=dict)
@@ -93,15 +107,16 @@ class Figures:
 
 
 class CountingReceiver(RecordingHttpServer):
-    """Answers 200 and counts; ``slow``: the first request of each path waits 3 s."""
+    """Answers 200 and counts; ``slow``: the first request of each path waits 3 s; ``dedupes``:
+    a repeated ``Idempotency-Key`` gets the first answer (``RecordingHttpServer``)."""
 
-    def __init__(self, slow: bool = False) -> None:
-        super().__init__()
+    def __init__(self, slow: bool = False, dedupes: bool = False) -> None:
+        super().__init__(dedupes=dedupes)
         self.slow = slow
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
-    def _respond(self, request: RecordedRequest) -> ScriptedResponse:
+    def _answer(self, request: RecordedRequest) -> ScriptedResponse:
         with self._lock:
             first = request.path not in self._seen
             self._seen.add(request.path)
@@ -110,6 +125,7 @@ class CountingReceiver(RecordingHttpServer):
 
 def definition(receiver: CountingReceiver, slow: bool) -> dict[str, Any]:
     timeout = {"timeout": SLOW_TIMEOUT_S} if slow else {}
+    dedupes = {"receiver_dedupes": True} if receiver.dedupes else {}
     return {
         "name": "fault burst",
         "trigger": {"type": "event", "event": "fault.burst"},
@@ -121,6 +137,7 @@ def definition(receiver: CountingReceiver, slow: bool) -> dict[str, Any]:
                 "url": receiver.url(f"/{step}/{{{{ event.id }}}}"),
                 "body": {"n": "{{ n }}"},
                 **timeout,
+                **dedupes,
             }
             for step in STEPS
         ],
@@ -147,11 +164,18 @@ async def post_until_accepted(
     return False
 
 
-async def run_scenario(scenario: str, database_url: str, events: int, wait_s: float) -> Figures:
+async def run_scenario(
+    scenario: str,
+    database_url: str,
+    events: int,
+    wait_s: float,
+    receiver_dedupes: bool = False,
+) -> Figures:
     figures = Figures(scenario, make_url(database_url).get_backend_name(), events)
+    figures.receiver_dedupes = receiver_dedupes
     with (
         tempfile.TemporaryDirectory(prefix=f"relay-faults-{scenario}-") as tmp,
-        CountingReceiver(slow=scenario == "slow_receiver") as receiver,
+        CountingReceiver(scenario == "slow_receiver", receiver_dedupes) as receiver,
         stack_database(database_url, Path(tmp)) as url,
     ):
         upgrade(url)
@@ -283,10 +307,12 @@ async def _measure(
                 Delivery.tenant_id == tenant_id
             )
         ).all()
+        sends = session.exec(select(Delivery.sends).where(Delivery.tenant_id == tenant_id)).all()
         steps = [
             (step.run_id, step.node_id, step.step_key, step.status, step.error)
             for step in session.exec(select(RunStep).where(RunStep.tenant_id == tenant_id))
         ]
+    figures.resent = sum(max(count - 1, 0) for count in sends)
     figures.deliveries = dict(Counter(status for _, _, status in deliveries))
     figures.steps = dict(Counter(status for _, _, _, status, _ in steps))
     delivered = {(run_id, step_key): status for run_id, step_key, status in deliveries}
@@ -307,7 +333,11 @@ async def _measure(
             if exc.status == RPCStatusCode.NOT_FOUND:
                 figures.phantom += 1
     paths = Counter(r.path for r in receiver.requests)
-    keys = Counter(r.headers.get("idempotency-key") for r in receiver.requests)
+    # Keys the receiver acted on: a request it deduplicated repeated no effect.
+    keys = Counter(r.headers.get("idempotency-key") for r in receiver.requests) - Counter(
+        r.headers.get("idempotency-key") for r in receiver.deduped
+    )
+    figures.deduped = len(receiver.deduped)
     figures.missing = sum(
         1 for event_id in accepted for step in STEPS if not paths[f"/{step}/{event_id}"]
     )
@@ -325,17 +355,31 @@ async def _measure(
         figures.recover_s = round(max(e.timestamp() for e in ends) - fault_wall, 1)
 
 
+def _resends(figures: Figures) -> str:
+    """The deduplicating receiver's figures, beside missing and repeated (none without it)."""
+    if not figures.receiver_dedupes:
+        return ""
+    return f"resent {figures.resent} deduped {figures.deduped} "
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", action="append", choices=SCENARIOS)
+    parser.add_argument("--scenario", action="extend", nargs="+", choices=SCENARIOS)
     parser.add_argument("--events", type=int, default=200)
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for the runs")
     parser.add_argument("--database-url", default="sqlite://")
     parser.add_argument("--json", action="store_true", help="one JSON line per scenario")
+    parser.add_argument(
+        "--receiver-dedupes",
+        action="store_true",
+        help="the receiver honours Idempotency-Key and the steps say so: unknown keys are resent",
+    )
     args = parser.parse_args(argv)
     clean = True
     for scenario in args.scenario or SCENARIOS:
-        figures = asyncio.run(run_scenario(scenario, args.database_url, args.events, args.wait))
+        figures = asyncio.run(
+            run_scenario(scenario, args.database_url, args.events, args.wait, args.receiver_dedupes)
+        )
         clean &= figures.clean
         if args.json:
             print(json.dumps(asdict(figures)), flush=True)
@@ -344,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{figures.scenario:17} {figures.database:10} events {figures.events} "
                 f"accepted {figures.accepted} runs {figures.runs} lost {figures.lost} "
                 f"phantom {figures.phantom} stuck {figures.stuck} missing {figures.missing} "
-                f"repeated {figures.repeated} recover_s {figures.recover_s} "
+                f"repeated {figures.repeated} {_resends(figures)}recover_s {figures.recover_s} "
                 f"recovered_starts {figures.recovered_starts} "
                 f"statuses {figures.statuses} steps {figures.steps} "
                 f"deliveries {figures.deliveries} failures {figures.failures} "

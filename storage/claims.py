@@ -11,6 +11,11 @@ The holder renews its lease while it sends (``renew``) and settles the outcome (
 sent again) — or ``release``s it when the send certainly did not arrive: the next attempt may
 send again, and the delivery log lists only what may have reached someone.
 Only the holder named in ``claimed_by`` renews or settles a claim.
+
+A step whose receiver deduplicates by the ``Idempotency-Key`` header (``http_request``'s
+``receiver_dedupes``) claims with ``resend``: an ``unknown`` key, or a ``sent`` one whose lease
+lapsed, is taken over and sent again under the same key (the receiver answers a repeat with
+its first answer). ``sends`` counts the requests that may have reached the receiver.
 """
 
 from __future__ import annotations
@@ -47,10 +52,18 @@ class Claim:
 
 
 def claim(
-    session: Session, delivery: Delivery, holder: str, now: datetime, until: datetime
+    session: Session,
+    delivery: Delivery,
+    holder: str,
+    now: datetime,
+    until: datetime,
+    *,
+    resend: bool = False,
 ) -> Claim:
     """Claim ``delivery.idempotency_key`` for ``holder`` until ``until`` (a lease; ``now`` is
-    when a lapsed one counts as lapsed).
+    when a lapsed one counts as lapsed). With ``resend`` (the receiver deduplicates), a key that
+    may have arrived unanswered (``unknown``, or ``sent`` by a holder that stopped renewing) is
+    taken over too; a ``delivered`` one never is.
 
     The caller commits before sending: the claim is what the next attempt sees."""
     key = delivery.idempotency_key
@@ -60,16 +73,19 @@ def claim(
     )
     if upsert(session, Delivery, values, ["idempotency_key"]):
         return Claim(True, SENDING)  # the first claim of the key: one statement
+    free = [
+        and_(Delivery.status == SENDING, Delivery.claimed_by == holder),  # type: ignore[arg-type]
+        Delivery.status == FAILED,
+        and_(Delivery.status == SENDING, Delivery.claimed_until < now),  # type: ignore[arg-type,operator]
+    ]
+    if resend:  # the receiver answers a repeated key with its first answer: safe to send again
+        free += [
+            Delivery.status == UNKNOWN,
+            and_(Delivery.status == SENT, Delivery.claimed_until < now),  # type: ignore[arg-type,operator]
+        ]
     taken = session.execute(
         update(Delivery)
-        .where(
-            Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            or_(
-                and_(Delivery.status == SENDING, Delivery.claimed_by == holder),  # type: ignore[arg-type]
-                Delivery.status == FAILED,  # type: ignore[arg-type]
-                and_(Delivery.status == SENDING, Delivery.claimed_until < now),  # type: ignore[arg-type,operator]
-            ),
-        )
+        .where(Delivery.idempotency_key == key, or_(*free))  # type: ignore[arg-type]
         .values(status=SENDING, claimed_by=holder, claimed_until=until)
     )
     if taken.rowcount:  # type: ignore[attr-defined]
@@ -103,8 +119,8 @@ def renew(session: Session, key: str, holder: str, until: datetime) -> bool:
 
 
 def mark_sent(session: Session, key: str, holder: str, until: datetime) -> bool:
-    """``holder``'s request for ``key`` is about to leave (its lease extended to ``until``);
-    False when it holds the key no longer (then it must not send)."""
+    """``holder``'s request for ``key`` is about to leave (its lease extended to ``until``, one
+    more of its ``sends``); False when it holds the key no longer (then it must not send)."""
     result = session.execute(
         update(Delivery)
         .where(
@@ -112,7 +128,7 @@ def mark_sent(session: Session, key: str, holder: str, until: datetime) -> bool:
             Delivery.status == SENDING,  # type: ignore[arg-type]
             Delivery.claimed_by == holder,  # type: ignore[arg-type]
         )
-        .values(status=SENT, claimed_until=until)
+        .values(status=SENT, claimed_until=until, sends=Delivery.sends + 1)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -140,12 +156,25 @@ def settle(
 
 
 def release(session: Session, key: str, holder: str) -> bool:
-    """Drop ``holder``'s claim on ``key``: nothing was delivered, the next attempt may send."""
-    result = session.execute(
-        delete(Delivery).where(
-            Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
-            Delivery.claimed_by == holder,  # type: ignore[arg-type]
-        )
+    """Drop ``holder``'s claim on ``key``: its send did not arrive, the next attempt may send.
+    A key sent before (taken over to be sent again) goes back to ``unknown``, as that earlier
+    request may have arrived; one never sent leaves the delivery log."""
+    held = (
+        Delivery.idempotency_key == key,
+        Delivery.claimed_by == holder,
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # Marked sent, then called off (or refused): this send is not one that may have arrived.
+    session.execute(
+        update(Delivery)
+        .where(*held, Delivery.status == SENT)  # type: ignore[arg-type]
+        .values(status=SENDING, sends=Delivery.sends - 1)
+    )
+    dropped = session.execute(
+        delete(Delivery).where(*held, Delivery.status == SENDING, Delivery.sends == 0)  # type: ignore[arg-type]
+    )
+    restored = session.execute(
+        update(Delivery)
+        .where(*held, Delivery.status == SENDING)  # type: ignore[arg-type]
+        .values(status=UNKNOWN, claimed_until=None)
+    )
+    return bool(dropped.rowcount or restored.rowcount)  # type: ignore[attr-defined]

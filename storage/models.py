@@ -256,7 +256,8 @@ class Delivery(SQLModel, table=True):
 
     ``status``: ``sending`` (claimed, not yet sent), ``sent`` (its request has begun to leave,
     no answer yet), ``delivered``, ``failed`` (certainly not delivered; a retry may send again)
-    or ``unknown`` (sent, never answered: never re-sent)."""
+    or ``unknown`` (sent, never answered: never re-sent, unless its step says the receiver
+    deduplicates: ``storage.claims``)."""
 
     __tablename__ = "deliveries"
     __table_args__ = (Index("ix_deliveries_tenant_created", "tenant_id", "created_at"),)
@@ -279,6 +280,9 @@ class Delivery(SQLModel, table=True):
     """The attempt sending the effect now (``status`` ``sending``): see ``storage.claims``."""
     claimed_until: datetime | None = _ts(nullable=True)
     """When that claim lapses unless its holder renews it (a crashed holder stops renewing)."""
+    sends: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """How many requests for the key may have reached the receiver: more than 1 when it was
+    sent again to a receiver that deduplicates (``storage.claims``)."""
 
 
 class Secret(SQLModel, table=True):

@@ -146,6 +146,12 @@ class DeliveryOut(BaseModel):
     recipient: str = Field(description="where it went, masked (the delivery log's view)")
     status: str
     receipt: dict[str, Any] | None
+    sends: int = Field(
+        default=0,
+        description="how many requests for the key may have reached the receiver: 2 or more "
+        "when an http_request step whose receiver deduplicates (receiver_dedupes) sent it again "
+        "after not knowing whether it arrived",
+    )
     message: SentMessage | None = Field(
         default=None,
         description="what was sent, rendered — recipients, subject, text and HTML, the SMS, "

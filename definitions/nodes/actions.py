@@ -71,6 +71,9 @@ def _http_problems(node: Node) -> list[tuple[str, str]]:
     elif preset is not None and not isinstance(config.get("body") or {}, dict):
         problems.append(("body", f"the {preset} preset merges an object body (webhook_data)"))
     problems += _auth_problems(config.get("auth"))
+    dedupes = config.get("receiver_dedupes")
+    if dedupes is not None and not isinstance(dedupes, bool):
+        problems.append(("receiver_dedupes", "receiver_dedupes is true or false"))
     expect = config.get("expect")
     if expect is not None and not (
         isinstance(expect, list)
@@ -112,6 +115,14 @@ def _literal(value: Any) -> Any:
         return None
     return value
 
+
+RECEIVER_DEDUPES = (
+    "the receiver honours the Idempotency-Key header: when Relay cannot tell whether a request "
+    "arrived (the worker died while sending, the attempt timed out or was cancelled after the "
+    "request began to leave), it sends the request again with the same key instead of failing "
+    "the step outcome_unknown (default no)"
+)
+"""``http_request`` ``receiver_dedupes``: what it means (the schema's and the builder's text)."""
 
 _RECIPIENT = param(
     str | Absent,
@@ -194,6 +205,7 @@ HTTP_REQUEST = NodeType(
             "expect",
             "request_timeout",
             "follow_redirects",
+            "receiver_dedupes",
         }
     ),  # fmt: skip
     aliases={"webhook": {}, "call_webhook": {}},
@@ -239,6 +251,7 @@ HTTP_REQUEST = NodeType(
         "follow_redirects": param(
             bool | Absent, optional("follow redirects, each checked (default no)")
         ),
+        "receiver_dedupes": param(bool | Absent, optional(RECEIVER_DEDUPES)),
     },
 )
 SLACK = NodeType(

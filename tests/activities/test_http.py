@@ -24,7 +24,7 @@ from activities.http import (
 )
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from storage.db import session_scope
-from storage.models import Delivery
+from storage.models import Delivery, Run
 from tests.helpers.db import deliveries_of, steps_of
 from tests.helpers.peers import LOOPBACK, RecordingHttpServer, unused_port
 from tests.helpers.temporal import relay_worker, run_input, start_run
@@ -339,6 +339,28 @@ async def test_a_request_received_but_answered_after_the_timeout_is_not_sent_aga
     assert hook.error["type"] in ("timeout", "outcome_unknown")  # type: ignore[index]
 
 
+async def test_a_request_answered_after_the_timeout_is_sent_again_when_the_receiver_dedupes(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    with RecordingHttpServer(dedupes=True) as server:
+        server.script(200, {"id": 7}, delay=3)  # received, answered after the step's timeout
+        step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "timeout": "1s",
+                "retry": FAST, "receiver_dedupes": True}  # fmt: skip
+
+        run_id = await run_steps(time_env, engine, [step], {"url": server.base_url})
+
+    # The retry sent the same key again; the receiver answered it with its first answer.
+    key = f"{run_id}:hook"
+    assert [r.headers["idempotency-key"] for r in server.requests] == [key, key]
+    assert len(server.deduped) == 1
+    [delivery] = deliveries_of(engine, run_id)
+    assert (delivery.status, delivery.sends) == ("delivered", 2)
+    hook = steps_of(engine, run_id)["hook"]
+    assert (hook.status, hook.output["json"]) == ("completed", {"id": 7})
+    with session_scope(engine) as session:
+        assert session.get_one(Run, run_id).status == "completed"
+
+
 async def test_an_attempt_timed_out_mid_send_is_not_sent_again_by_its_retries(
     dev_env: WorkflowEnvironment,
     engine: Engine,
@@ -379,18 +401,51 @@ async def test_a_key_claimed_by_a_crashed_attempt_is_sent_once_its_claim_has_lap
     assert steps_of(engine, run_id)["hook"].status == "completed"
 
 
-async def test_a_key_already_delivered_is_not_sent_again(
-    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
+@pytest.mark.parametrize("dedupes", [False, True])
+async def test_a_key_lost_mid_send_is_sent_again_only_when_the_receiver_dedupes(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer, dedupes: bool
 ) -> None:
-    # An earlier attempt delivered and recorded it, then lost its acknowledgement.
+    # An earlier attempt's request had begun to leave when its worker died (kill -9): the claim
+    # stays sent, its lease lapsed. Whether the request arrived nobody can tell.
+    run_id = f"run_{uuid.uuid4().hex[:12]}"
+    with session_scope(engine) as session:
+        session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
+                             step_key="hook", channel="http", transport="http", status="sent",
+                             sends=1, claimed_by="1:dead", claimed_until=datetime.now(UTC)))  # fmt: skip
+    step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "receiver_dedupes": dedupes}
+
+    await run_steps(time_env, engine, [step], {"url": server.base_url}, run_id)
+
+    [delivery] = deliveries_of(engine, run_id)
+    hook = steps_of(engine, run_id)["hook"]
+    if dedupes:
+        assert [r.headers["idempotency-key"] for r in server.requests] == [f"{run_id}:hook"]
+        assert (delivery.status, delivery.sends) == ("delivered", 2)
+        assert hook.status == "completed"
+    else:
+        assert server.requests == []
+        assert (delivery.status, delivery.summary, delivery.sends) == (
+            "unknown",
+            "lost mid-send",
+            1,
+        )
+        assert (hook.status, hook.error["type"]) == ("failed", "outcome_unknown")  # type: ignore[index]
+
+
+@pytest.mark.parametrize("dedupes", [False, True])
+async def test_a_key_already_delivered_is_not_sent_again(
+    time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer, dedupes: bool
+) -> None:
+    # An earlier attempt delivered and recorded it, then lost its acknowledgement: adopted,
+    # even when the receiver would deduplicate a resend.
     run_id = f"run_{uuid.uuid4().hex[:12]}"
     with session_scope(engine) as session:
         session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
                              step_key="hook", channel="http", transport="http", status="delivered",
-                             receipt={"status": 200, "json": {"first": True}}))  # fmt: skip
+                             sends=1, receipt={"status": 200, "json": {"first": True}}))  # fmt: skip
+    step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "receiver_dedupes": dedupes}
 
-    await run_steps(time_env, engine, [{"id": "hook", "type": "http_request", "url": "{{ url }}"}],
-                    {"url": server.base_url}, run_id)  # fmt: skip
+    await run_steps(time_env, engine, [step], {"url": server.base_url}, run_id)
 
     assert server.requests == []
     assert steps_of(engine, run_id)["hook"].output == {"status": 200, "json": {"first": True}}

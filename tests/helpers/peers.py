@@ -14,7 +14,7 @@ import ssl
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -218,11 +218,19 @@ class _LoopbackHttpServer:
 
 
 class RecordingHttpServer(_LoopbackHttpServer):
-    """Records every request; answers scripted responses in order, then 200 {"ok": true}."""
+    """Records every request; answers scripted responses in order, then 200 {"ok": true}.
 
-    def __init__(self) -> None:
+    With `dedupes`, it honours `Idempotency-Key` as a deduplicating API does: a request with a
+    key it has seen is answered at once with the first request's answer and kept in `deduped`
+    (its effect is not repeated), whether or not that first answer has gone out yet."""
+
+    def __init__(self, dedupes: bool = False) -> None:
         super().__init__()
         self.responses: deque[ScriptedResponse] = deque()
+        self.dedupes = dedupes
+        self.deduped: list[RecordedRequest] = []
+        self._answers: dict[str, ScriptedResponse] = {}
+        self._answers_lock = threading.Lock()
 
     def script(self, status: int = 200, body_json: Any = None, **options: Any) -> None:
         """Queue one response (`raw`, `headers`, `delay` as in ScriptedResponse)."""
@@ -231,6 +239,19 @@ class RecordingHttpServer(_LoopbackHttpServer):
         )
 
     def _respond(self, request: RecordedRequest) -> ScriptedResponse:
+        key = request.headers.get("idempotency-key")
+        if not self.dedupes or key is None:
+            return self._answer(request)
+        with self._answers_lock:
+            first = self._answers.get(key)
+            if first is None:
+                self._answers[key] = answer = self._answer(request)
+                return answer
+            self.deduped.append(request)
+        return replace(first, delay=0.0)
+
+    def _answer(self, request: RecordedRequest) -> ScriptedResponse:
+        """The answer to a request acted on (a subclass may answer otherwise)."""
         return self.responses.popleft() if self.responses else ScriptedResponse()
 
 

@@ -1,5 +1,6 @@
 """Claims on an effect's key: one holder at a time; a lapsed or failed claim is taken over; a
-delivered or unknown key never is; a late activity report never overwrites a decided step."""
+delivered or unknown key never is (an unknown one is when the receiver deduplicates); a late
+activity report never overwrites a decided step."""
 
 from __future__ import annotations
 
@@ -37,11 +38,18 @@ def _delivery() -> Delivery:
 
 
 def _claim(
-    engine: Engine, delivery: Delivery, holder: str, now: datetime = NOW
+    engine: Engine, delivery: Delivery, holder: str, now: datetime = NOW, *, resend: bool = False
 ) -> tuple[bool, str]:
     with session_scope(engine) as session:
-        found = claim(session, delivery, holder, now, now + LEASE)
+        found = claim(session, delivery, holder, now, now + LEASE, resend=resend)
         return found.held, found.status
+
+
+def _row(engine: Engine, delivery: Delivery) -> tuple[str, int]:
+    with session_scope(engine) as session:
+        key = delivery.idempotency_key
+        row = session.exec(select(Delivery).where(Delivery.idempotency_key == key)).one()
+        return row.status, row.sends
 
 
 def test_a_second_holder_waits_while_the_first_holds_the_key(engine: Engine) -> None:
@@ -112,6 +120,53 @@ def test_delivered_and_unknown_keys_are_never_sent_again(engine: Engine) -> None
         with session_scope(engine) as session:
             assert settle(session, delivery.idempotency_key, "a", outcome, {"id": 1})
         assert _claim(engine, delivery, "b") == (held, SENDING if held else outcome)
+
+
+def test_a_key_that_may_have_arrived_is_taken_over_when_the_receiver_deduplicates(
+    engine: Engine,
+) -> None:
+    unknown, lost, delivered = _delivery(), _delivery(), _delivery()
+    for delivery in (unknown, lost, delivered):
+        assert _claim(engine, delivery, "first")[0]
+        with session_scope(engine) as session:
+            assert mark_sent(session, delivery.idempotency_key, "first", NOW + LEASE)
+    with session_scope(engine) as session:
+        assert settle(session, unknown.idempotency_key, "first", UNKNOWN, summary="timeout")
+        assert settle(session, delivered.idempotency_key, "first", DELIVERED, {"id": 1})
+    later = NOW + 2 * LEASE  # ``lost``'s holder died mid-send: its lease lapsed
+    assert _claim(engine, unknown, "retry", later, resend=True) == (True, SENDING)
+    assert _claim(engine, lost, "retry", later, resend=True) == (True, SENDING)
+    assert _claim(engine, delivered, "retry", later, resend=True) == (False, DELIVERED)
+    with session_scope(engine) as session:
+        assert mark_sent(session, unknown.idempotency_key, "retry", later + LEASE)
+        assert settle(session, unknown.idempotency_key, "retry", DELIVERED, {"id": 2})
+    assert _row(engine, unknown) == (DELIVERED, 2)  # sent twice
+    assert _row(engine, lost) == (SENDING, 1)
+
+
+def test_a_resend_that_did_not_leave_puts_the_key_back_to_unknown(engine: Engine) -> None:
+    # The earlier request may still have arrived: the key must not vanish from the log.
+    delivery = _delivery()
+    assert _claim(engine, delivery, "first")[0]
+    with session_scope(engine) as session:
+        assert mark_sent(session, delivery.idempotency_key, "first", NOW + LEASE)
+        assert settle(session, delivery.idempotency_key, "first", UNKNOWN, summary="timeout")
+    assert _claim(engine, delivery, "retry", resend=True)[0]
+    with session_scope(engine) as session:  # marked sent, then refused (a 503)
+        assert mark_sent(session, delivery.idempotency_key, "retry", NOW + LEASE)
+        assert release(session, delivery.idempotency_key, "retry")
+    assert _row(engine, delivery) == (UNKNOWN, 1)
+    assert _claim(engine, delivery, "plain") == (False, UNKNOWN)
+
+
+def test_a_released_key_never_sent_leaves_the_log(engine: Engine) -> None:
+    delivery = _delivery()
+    assert _claim(engine, delivery, "a")[0]
+    with session_scope(engine) as session:  # marked sent, then called off before a byte left
+        assert mark_sent(session, delivery.idempotency_key, "a", NOW + LEASE)
+        assert release(session, delivery.idempotency_key, "a")
+        key = delivery.idempotency_key
+        assert session.exec(select(Delivery).where(Delivery.idempotency_key == key)).first() is None
 
 
 def test_an_activity_report_never_overwrites_the_step_the_workflow_decided(

@@ -1863,6 +1863,12 @@ export interface components {
             recipient: string;
             /** Run Id */
             run_id: string;
+            /**
+             * Sends
+             * @description how many requests for the key may have reached the receiver: 2 or more when an http_request step whose receiver deduplicates (receiver_dedupes) sent it again after not knowing whether it arrived
+             * @default 0
+             */
+            sends: number;
             /** Status */
             status: string;
             /** Step Key */

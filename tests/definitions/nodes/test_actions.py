@@ -49,6 +49,16 @@ def action(config: dict[str, Any], type_: str = "http_request") -> list[tuple[st
             [("steps[0].expect", "expect is a list of HTTP status codes, e.g. [200, 201]")],
         ),
         ({"expect": [200, 404]}, []),
+        ({"receiver_dedupes": True}, []),
+        ({"receiver_dedupes": False}, []),
+        (
+            {"receiver_dedupes": "yes"},
+            [("steps[0].receiver_dedupes", "receiver_dedupes is true or false")],
+        ),
+        (
+            {"receiver_dedupes": "{{ dedupes }}"},
+            [("steps[0].receiver_dedupes", "receiver_dedupes is true or false")],
+        ),
     ],
 )
 def test_http_request_fields_are_checked_at_validation(
@@ -69,6 +79,17 @@ def test_slack_needs_a_url_and_text_or_blocks_and_accepts_its_aliases() -> None:
         "slack",
         {"url": "https://hooks.slack.com/services/T/B/X", "text": "Deal won"},
     )
+
+
+def test_only_http_steps_say_whether_their_receiver_deduplicates() -> None:
+    # Slack's incoming webhooks do not honour Idempotency-Key: a resend would post twice.
+    assert action({"url": "https://example.com", "receiver_dedupes": 1}, "call_webhook") == [
+        ("steps[0].receiver_dedupes", "receiver_dedupes is true or false")
+    ]
+    slack = {"url": "https://hooks.slack.com/x", "text": "hi", "receiver_dedupes": True}
+    assert action(slack, "slack") == [
+        ("steps[0].receiver_dedupes", "a slack step has no key 'receiver_dedupes'")
+    ]
 
 
 def test_activity_needs_the_activitys_name_and_not_a_template() -> None:

@@ -92,6 +92,13 @@ function Sent({ delivery, node }: { delivery: Delivery; node?: NodeConfig }) {
         )}
         <dt>Via</dt>
         <dd>{delivery.transport}</dd>
+        {(delivery.sends ?? 0) > 1 && (
+          <>
+            {/* Sent again under the same key to a receiver that deduplicates (receiver_dedupes). */}
+            <dt>Sent</dt>
+            <dd>{delivery.sends} times, under the same Idempotency-Key</dd>
+          </>
+        )}
       </dl>
       {delivery.receipt && (
         <details>
