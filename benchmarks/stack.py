@@ -22,7 +22,7 @@ from pathlib import Path
 from activities.outbound import LOOPBACK_ALLOW
 from benchmarks.analytics import scratch_database
 from tests.helpers.serving import free_port
-from worker.dev import TEMPORAL_SQLITE_FLAGS, temporal_binary
+from worker.dev import TEMPORAL_SERVER_FLAGS, temporal_binary
 from workflows.search_attributes import dev_server_flags
 
 Process = subprocess.Popen[bytes]
@@ -86,7 +86,7 @@ class Stack:
             "--db-filename", str(self.directory / "temporal.db"),
             "--port", str(self.temporal_port),
             "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
-            "--log-level", "error", *TEMPORAL_SQLITE_FLAGS, *dev_server_flags(),
+            "--log-level", "error", *TEMPORAL_SERVER_FLAGS, *dev_server_flags(),
         ]  # fmt: skip
         self.temporal = subprocess.Popen(
             command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent()

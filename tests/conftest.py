@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from storage.db import make_engine, upgrade
 from tests.helpers.loop_guard import blocking_calls
+from worker.dev import TEMPORAL_DYNAMIC_CONFIG
 from workflows import search_attributes
 
 BIN = Path(sys.executable).parent
@@ -64,6 +65,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(BIN / "temporal"),
         search_attributes=search_attributes.ALL,
+        dev_server_extra_args=TEMPORAL_DYNAMIC_CONFIG,  # as relay dev runs it
     )
     yield env
     await env.shutdown()

@@ -130,6 +130,22 @@ commit: Temporal spent more CPU per run waiting on its file than Relay's worker 
 together (benchmarks/end_to_end.py). A killed server loses nothing (the WAL is in the OS's
 cache); a power cut may lose the last moments of the dev server's state, never corrupt it."""
 
+TEMPORAL_DYNAMIC_CONFIG = [
+    "--dynamic-config-value", "system.forceSearchAttributesCacheRefreshOnRead=false",
+    "--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+    "--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
+]  # fmt: skip
+"""Less work per run for a one-node dev server. ``start-dev`` re-reads the search attributes
+from its database on every read (so that ones added at run time show at once): several times a
+run — the start's validation, each workflow task's history, both visibility writes. Relay's are
+registered when the server starts (``--search-attribute``), so the server's usual one-minute
+cache is right. And a task queue in four partitions (the default, for spreading a queue over
+matching hosts) on one host only forwards polls and tasks between them."""
+
+TEMPORAL_SERVER_FLAGS = [*TEMPORAL_SQLITE_FLAGS, *TEMPORAL_DYNAMIC_CONFIG]
+"""What ``relay dev`` and the benchmarks' stack start the dev server with, beyond ports and
+names."""
+
 
 def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[bytes]:
     log = (state / "temporal.log").open("ab")
@@ -140,7 +156,7 @@ def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[by
         "--ui-port", str(settings.temporal_ui_port),
         "--namespace", settings.temporal_namespace,
         "--log-level", "warn",
-        *TEMPORAL_SQLITE_FLAGS,
+        *TEMPORAL_SERVER_FLAGS,
         # The UI asks the API's codec server to decode the encrypted payloads it shows.
         "--ui-codec-endpoint", f"http://localhost:{settings.api_port}/codec",
         *dev_server_flags(),
