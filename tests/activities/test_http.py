@@ -387,11 +387,9 @@ async def test_a_key_claimed_by_a_crashed_attempt_is_sent_once_its_claim_has_lap
     time_env: WorkflowEnvironment, engine: Engine, server: RecordingHttpServer
 ) -> None:
     # An earlier attempt claimed the key, then its worker died: it renews the claim no more.
-    run_id = f"run_{uuid.uuid4().hex[:12]}"
-    with session_scope(engine) as session:
-        session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
-                             step_key="hook", channel="http", transport="http", status="sending",
-                             claimed_by="1:dead", claimed_until=datetime.now(UTC)))  # fmt: skip
+    run_id = _earlier_attempt(
+        engine, status="sending", claimed_by="1:dead", claimed_until=datetime.now(UTC)
+    )
 
     await run_steps(time_env, engine, [{"id": "hook", "type": "http_request", "url": "{{ url }}"}],
                     {"url": server.base_url}, run_id)  # fmt: skip
@@ -407,11 +405,9 @@ async def test_a_key_lost_mid_send_is_sent_again_only_when_the_receiver_dedupes(
 ) -> None:
     # An earlier attempt's request had begun to leave when its worker died (kill -9): the claim
     # stays sent, its lease lapsed. Whether the request arrived nobody can tell.
-    run_id = f"run_{uuid.uuid4().hex[:12]}"
-    with session_scope(engine) as session:
-        session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
-                             step_key="hook", channel="http", transport="http", status="sent",
-                             sends=1, claimed_by="1:dead", claimed_until=datetime.now(UTC)))  # fmt: skip
+    run_id = _earlier_attempt(
+        engine, status="sent", sends=1, claimed_by="1:dead", claimed_until=datetime.now(UTC)
+    )
     step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "receiver_dedupes": dedupes}
 
     await run_steps(time_env, engine, [step], {"url": server.base_url}, run_id)
@@ -438,17 +434,24 @@ async def test_a_key_already_delivered_is_not_sent_again(
 ) -> None:
     # An earlier attempt delivered and recorded it, then lost its acknowledgement: adopted,
     # even when the receiver would deduplicate a resend.
-    run_id = f"run_{uuid.uuid4().hex[:12]}"
-    with session_scope(engine) as session:
-        session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
-                             step_key="hook", channel="http", transport="http", status="delivered",
-                             sends=1, receipt={"status": 200, "json": {"first": True}}))  # fmt: skip
+    run_id = _earlier_attempt(
+        engine, status="delivered", sends=1, receipt={"status": 200, "json": {"first": True}}
+    )
     step = {"id": "hook", "type": "http_request", "url": "{{ url }}", "receiver_dedupes": dedupes}
 
     await run_steps(time_env, engine, [step], {"url": server.base_url}, run_id)
 
     assert server.requests == []
     assert steps_of(engine, run_id)["hook"].output == {"status": 200, "json": {"first": True}}
+
+
+def _earlier_attempt(engine: Engine, **claim: Any) -> str:
+    """A new run id whose step ``hook`` an earlier attempt claimed (as ``claim`` says)."""
+    run_id = f"run_{uuid.uuid4().hex[:12]}"
+    with session_scope(engine) as session:
+        session.add(Delivery(tenant_id="t_test", idempotency_key=f"{run_id}:hook", run_id=run_id,
+                             step_key="hook", channel="http", transport="http", **claim))  # fmt: skip
+    return run_id
 
 
 @pytest.mark.parametrize(
