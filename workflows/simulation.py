@@ -57,12 +57,15 @@ class RelaySimulation:
             due = min(_due(scripted, started), horizon)
             if not await _running_until(child, due) or workflow.now() >= horizon:
                 break
-            event = {**scripted.event, "occurred_at": workflow.now().isoformat()}
+            # The arrival is stamped when it is sent: the signal's acknowledgement comes in a
+            # later workflow task, whose clock may be past the steps the event already woke.
+            arrived = workflow.now()
+            event = {**scripted.event, "occurred_at": arrived.isoformat()}
             try:
                 await child.signal(EVENT_SIGNAL, event)
             except Exception:  # the run ended just now: nothing is left to deliver to
                 break
-            delivered.append(DeliveredEvent(str(event["id"]), str(event["type"]), workflow.now()))
+            delivered.append(DeliveredEvent(str(event["id"]), str(event["type"]), arrived))
         await _running_until(child, horizon)
         if not child.done():
             # Still waiting. The recorded steps are frozen as they stand, then the run is
