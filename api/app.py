@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -53,7 +54,10 @@ ROUTERS = (
 def create_app(deps: ApiDeps) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        watching = asyncio.create_task(deps.pace.watch()) if deps.pace is not None else None
         yield
+        if watching is not None:
+            watching.cancel()
         if deps.simulator is not None:  # its test server stops with the app
             await deps.simulator.close()
 

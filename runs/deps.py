@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from runs.errors import Unavailable
+from runs.pacing import IntakePace
 
 
 @dataclass(kw_only=True)
@@ -32,6 +33,9 @@ class RunsDeps:
     start_deadline: timedelta = timedelta(minutes=10)
     """How long a run Temporal could not take is retried before it is failed with the reason
     (``RELAY_START_DEADLINE``)."""
+    pace: IntakePace | None = None
+    """Holds events from outside while the workers are behind (``runs.pacing``); None: never
+    (the worker's own intake — events its runs emit — is never held)."""
     public_url: str | None = None
     """The API's address as users reach it: the Temporal UI links each run to its page there
     (``runs.temporal_ui``); None: no link."""

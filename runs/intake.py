@@ -82,6 +82,13 @@ def received(
     )
 
 
+async def paced(deps: RunsDeps) -> None:
+    """Wait at the door while the workers are behind (``runs.pacing``), before a request from
+    outside stores its events; once per request, however many events it carries."""
+    if deps.pace is not None:
+        await deps.pace.admit()
+
+
 async def accept_event(
     deps: RunsDeps,
     tenant_id: str,

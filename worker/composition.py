@@ -27,6 +27,7 @@ from activities.stored_reads import StoredReads
 from definitions.chain import DEFAULT_MAX_CHAIN_DEPTH
 from runs.deps import RunsDeps
 from runs.intake import accept_event, received
+from runs.pacing import IntakePace, task_queue_reader
 from storage.payload_codec import EncryptionCodec, data_converter
 from storage.secrets import SecretBox, SecretStore
 from worker.settings import Settings
@@ -211,4 +212,10 @@ def build_api(settings: Settings, engine: Engine) -> object:
     )
     if settings.max_body_bytes is not None:
         deps.max_body_bytes = settings.max_body_bytes
+    if settings.intake_max_queue_age > 0:
+        deps.pace = IntakePace(
+            task_queue_reader(deps.temporal, deps.task_queue),
+            max_queue_age=settings.intake_max_queue_age,
+            max_hold=settings.intake_max_hold,
+        )
     return create_app(deps)

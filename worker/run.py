@@ -92,11 +92,20 @@ def polling(settings: Settings) -> dict[str, Any]:
     from the task queue, later ones from the worker's sticky queue; Temporal's default (5 polls,
     a fifth of them on the task queue) takes new runs one at a time, and short runs — most of
     Relay's: a webhook, a step or two — queued for seconds behind it with the worker idle.
-    Half the polls on each queue keep up with a burst of new runs."""
+    Half the polls on each queue keep up with a burst of new runs.
+
+    The workflow tasks it executes at once are few (``RELAY_WORKFLOW_TASKS``): a task beyond
+    them waits on Temporal's queue, where the API's intake pacing sees it (``runs.pacing``),
+    instead of inside the worker, where a hundred runs at once (the SDK's default) each took
+    a hundredth of the worker and all finished late."""
     return {
-        "max_concurrent_workflow_task_polls": settings.workflow_task_polls,
+        # A poll beyond the tasks it may execute would take a task it cannot start.
+        "max_concurrent_workflow_task_polls": min(
+            settings.workflow_task_polls, settings.workflow_tasks
+        ),
         "nonsticky_to_sticky_poll_ratio": 1.0,
         "max_concurrent_activity_task_polls": settings.activity_task_polls,
+        "max_concurrent_workflow_tasks": settings.workflow_tasks,
     }
 
 

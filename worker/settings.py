@@ -113,11 +113,28 @@ class Settings(BaseSettings):
         "take (and a record change's event) before failing it with the reason (seconds, 10m "
         "or PT10M)",
     )
+    intake_max_queue_age: float = Field(
+        default=0.5,
+        ge=0,
+        description="seconds the oldest task on the run task queue may wait before the API "
+        "holds new events until the workers catch up (0: never holds)",
+    )
+    intake_max_hold: float = Field(
+        default=10.0,
+        gt=0,
+        description="the longest the API holds an event's request before accepting it anyway",
+    )
     workflow_task_polls: int = Field(
         default=20,
         ge=2,
         description="workflow task polls a worker keeps open (Temporal's default is 5: one "
         "of them for new runs, which then start one poll round trip at a time)",
+    )
+    workflow_tasks: int = Field(
+        default=25,
+        ge=2,
+        description="workflow tasks a worker executes at once (the SDK's default is 100); a "
+        "short step running as a local activity holds one while it runs",
     )
     activity_task_polls: int = Field(
         default=10, ge=1, description="activity task polls a worker keeps open (default 5)"

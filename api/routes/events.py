@@ -20,7 +20,7 @@ from api.schemas.events import (
 )
 from definitions.catalog import EventTypeSpec, data_problems
 from runs import errors as runs_errors
-from runs.intake import accept_event
+from runs.intake import accept_event, paced
 from storage.db import in_thread, session_scope
 from storage.event_types import get_event_type
 from storage.events import get_event, outcomes_of
@@ -41,6 +41,7 @@ async def post_events(
     events = parse_events(body)
     batch = events if isinstance(events, list) else [events]
     specs = await in_thread(_checked, deps, tenant, batch, listed=isinstance(events, list))
+    await paced(deps)
     if not isinstance(events, list):
         return await accept(deps, tenant, events, spec=specs[events.type])
     # A list is answered per item: one event Temporal could not fully handle does not make the

@@ -25,7 +25,7 @@ from api.errors import ApiError, Conflict, NotFound
 from api.routes.events import checked_specs
 from api.routes.workflows import find_workflow
 from api.schemas.events import EventAccepted, EventIn, parse_events
-from runs.intake import Addressed, accept_addressed
+from runs.intake import Addressed, accept_addressed, paced
 from storage.hooks import delete_hook, get_hook, hook_for_token, issue_hook
 from storage.models import Workflow, WorkflowVersion
 from storage.workflows import get_version
@@ -113,6 +113,7 @@ async def receive(workflow_id: str, token: str, request: Request, deps: Deps) ->
     if len(body) > MAX_BODY:
         raise ApiError(413, "Payload too large", f"a webhook body is at most {MAX_BODY} bytes")
     hooked = partial(_hooked_event, workflow_id, token, request, body, deps)
+    await paced(deps)
     return EventAccepted.model_validate(await accept_addressed(deps, hooked))
 
 

@@ -38,6 +38,18 @@ async def metrics(deps: Deps) -> PlainTextResponse:
                 f'{label}="{_escape(value)}"' for label, value in zip(labels, values, strict=True)
             )
             lines.append(f"{name}{{{label_text}}} {count}" if label_text else f"{name} {count}")
+    if deps.pace is not None:  # this process's own counts since it started
+        lines += [
+            "# HELP relay_intake_waiting Requests held now, until the workers catch up.",
+            "# TYPE relay_intake_waiting gauge",
+            f"relay_intake_waiting {deps.pace.waiting}",
+            "# HELP relay_intake_held_total Requests held while the workers were behind.",
+            "# TYPE relay_intake_held_total counter",
+            f"relay_intake_held_total {deps.pace.held}",
+            "# HELP relay_intake_held_seconds_total Seconds those requests were held.",
+            "# TYPE relay_intake_held_seconds_total counter",
+            f"relay_intake_held_seconds_total {deps.pace.held_seconds:.3f}",
+        ]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
 
 
