@@ -36,6 +36,7 @@ from tests.helpers.temporal import loopback_actions
 from worker.composition import build_worker
 from workflows.contract import RunInput
 from workflows.interpreter import RelayRun
+from workflows.policies import PATCHES
 
 DEFINITION = {
     "name": "Benchmark: three actions",
@@ -61,7 +62,10 @@ async def run_batch(
             start_run(session, Run(id=run_id, tenant_id="bench", workflow_id=kind, version=1))
         if kind == "relay":
             trigger = {"type": "contact.created", "id": run_id, "occurred_at": "2026-01-01T00:00:00+00:00", "data": data}  # fmt: skip
-            arg = RunInput("bench", "wf_bench", "Benchmark: three actions", 1, canonical, trigger)
+            arg = RunInput(
+                "bench", "wf_bench", "Benchmark: three actions", 1, canonical, trigger,
+                patches=list(PATCHES),
+            )  # fmt: skip
             handles.append(
                 await client.start_workflow(RelayRun.run, arg, id=run_id, task_queue=queue)
             )

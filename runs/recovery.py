@@ -47,6 +47,7 @@ from storage.outbox import add_intent, claim, release, settle
 from storage.runs import close_open_run, open_runs_after
 from storage.workflows import get_version
 from workflows.contract import RunInput, RunResult
+from workflows.policies import PATCHES
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,7 @@ class Recoverer:
             definition=version.definition,
             trigger=payload["trigger"],
             tenant=payload.get("tenant"),
+            patches=list(PATCHES),
         )
         status = await execute_start(
             self.deps, run, intent.key, payload.get("entity"), payload.get("deferred_to")

@@ -39,6 +39,7 @@ from storage.rate_windows import admit, window_counts
 from storage.runs import start_run
 from storage.tenants import tenant_profile
 from workflows.contract import RunInput
+from workflows.policies import PATCHES
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent, run_entity
 
@@ -90,6 +91,7 @@ def run_input(
         definition=version.definition,
         trigger=trigger.as_dict(),
         tenant=tenant,
+        patches=list(PATCHES),
     )
 
 

@@ -47,6 +47,7 @@ from workflows.contract import (
     StepRecord,
 )
 from workflows.interpreter import RelayRun
+from workflows.policies import PATCHES
 from workflows.simulation import RelaySimulation, SimulationRequest, simulation_request
 
 HORIZON = timedelta(days=366)
@@ -220,6 +221,7 @@ class Simulator:
             definition=request.definition,
             trigger=request.trigger,
             tenant=request.tenant,
+            patches=list(PATCHES),
         )
         driver = await env.client.start_workflow(
             RelaySimulation.run,

@@ -74,6 +74,10 @@ class RunInput:
     tenant: dict[str, Any] | None = None
     """The tenant's profile (``name``) as the run started: ``{{ tenant.name }}`` in templates
     (``definitions.context``). None in runs recorded before profiles."""
+    patches: list[str] | None = None
+    """The code changes (``workflow.patched`` ids) the run has from its start: a new run's are
+    ``workflows.policies.PATCHES``. None in runs recorded before the list, which ask Temporal
+    for each (``Run.patched``)."""
 
 
 @dataclass

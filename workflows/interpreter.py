@@ -102,6 +102,12 @@ class RelayRun:
         self._task_visits = 0
         self._task_nodes: set[str] = set()
         self._task_revisits = 0
+        self._patches: frozenset[str] = frozenset()
+
+    def patched(self, patch_id: str) -> bool:
+        # A run started with the change needs no marker (nor the SDK's search-attribute
+        # upsert that comes with one): ``workflows.policies.PATCHES``.
+        return patch_id in self._patches or workflow.patched(patch_id)
 
     @workflow.signal(name=EVENT_SIGNAL)
     def on_event(self, event: dict[str, Any]) -> None:
@@ -161,7 +167,7 @@ class RelayRun:
             workflow.continue_as_new(
                 RunInput(
                     input.tenant_id, input.workflow_id, input.workflow_name, version,
-                    definition, input.trigger, request.resume, input.tenant,
+                    definition, input.trigger, request.resume, input.tenant, input.patches,
                 ),
                 search_attributes=attributes,
             )  # fmt: skip
@@ -190,6 +196,7 @@ class RelayRun:
         )
         self.entity = input.trigger.get("entity")
         self.tenant = input.tenant
+        self._patches = frozenset(input.patches) if input.patches is not None else frozenset()
         self.log = StepLog(self.ref)
         self.path = []
         self.variant = None
@@ -271,12 +278,12 @@ class RelayRun:
             return None
         # Each budget is checked behind the patch that introduced it: a run recorded before
         # replays as it ran. ``patched`` is asked only once a budget is exceeded.
-        if not within and workflow.patched(VISIT_BUDGET_PATCH):
+        if not within and self.patched(VISIT_BUDGET_PATCH):
             if self._task_visits > VISITS_PER_TASK:
                 detail = f"{VISITS_PER_TASK} nodes visited without pausing"
             else:
                 detail = f"more than {VISITS_PER_RUN} steps in the run"
-        elif self._task_revisits > REVISITS_PER_TASK and workflow.patched(REVISIT_BUDGET_PATCH):
+        elif self._task_revisits > REVISITS_PER_TASK and self.patched(REVISIT_BUDGET_PATCH):
             detail = f"{REVISITS_PER_TASK} nodes visited again without pausing"
         else:
             return None

@@ -98,7 +98,7 @@ RECORD_STEPS_BATCH = 100
 # round trip through the server — no activity task scheduled, dispatched, polled, started and
 # completed, no second workflow task to take the result (a webhook → HTTP call → set run's
 # history falls from 12-14 events and two workflow tasks to 9 and one, the patch's marker and
-# its search-attribute upsert included). Safe where a rerun is harmless, since a local
+# its search-attribute upsert included; 7 for a run started with ``PATCHES``). Safe where a rerun is harmless, since a local
 # activity runs again when its workflow task is retried (a worker died before completing it):
 # the record actions are idempotent by their key, and the effects send through the claim of
 # ``activities.effects``, which adopts a delivered key's receipt and never resends an unknown
@@ -118,6 +118,24 @@ LOCAL_ACTION_TYPES = frozenset(
 LOCAL_ACTION_LIMIT = timedelta(seconds=60)
 LOCAL_ACTIONS_PATCH = "relay-local-actions"
 """Runs recorded before actions ran locally replay their action steps as activities."""
+RESCHEDULE_PATCH = "relay-reschedule-aware-waits"
+"""The patch id of reschedule-aware waits: runs recorded before them wait as they did."""
+PAST_MOVE_PATCH = "relay-reschedule-past-if-past"
+"""The patch id under which a wait moved into the past follows its ``if_past``; runs recorded
+before it went on at once whatever ``if_past`` said."""
+
+PATCHES = (
+    VISIT_BUDGET_PATCH, REVISIT_BUDGET_PATCH, LOOP_CAP_PATCH, LOCAL_ACTIONS_PATCH,
+    RESCHEDULE_PATCH, PAST_MOVE_PATCH,
+)  # fmt: skip
+"""Every change above, which a run started now has from its start (``RunInput.patches``).
+
+A change behind ``workflow.patched`` costs every run that reaches it a marker in its history
+and, as the SDK records the patch in the ``TemporalChangeVersion`` search attribute, an upsert
+— one more visibility write on the server, for each run of a webhook → HTTP call workflow. A
+run that starts with the list knows them without asking; runs recorded before the list ask
+(``Run.patched``). A change added later is added here and asked for by every run started
+before it."""
 
 
 def runs_locally(node: Node) -> bool:

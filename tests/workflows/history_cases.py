@@ -7,7 +7,7 @@ incompatible with running workflows (and then with a versioning plan for the run
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from definitions.loading import load_definition
@@ -28,6 +28,9 @@ class HistoryCase:
     signal the event, skip time, cancel the run or ask it to move to another version."""
     execution: int = 0
     """Which execution of the run is committed (1: the one after the first continue-as-new)."""
+    born_patched: bool = False
+    """Started as runs are now, with every patch from the start (``RunInput.patches``): its
+    history has no patch markers; without, it asks Temporal as runs recorded before did."""
     sealed: bool = False
     """Recorded through the payload codec (``REPLAY_CODEC_KEY``), as every Relay client and
     worker runs: the history holds ciphertext, and replays only with the codec."""
@@ -499,3 +502,10 @@ CASES["local_actions"] = HistoryCase(
     {"email": "ann@example.com"},
     script=[503, 404],
 )  # fmt: skip
+
+# Runs started with every patch from their start (``workflows.policies.PATCHES``): the same
+# local actions and wait moved into the past, with no patch marker nor search-attribute upsert.
+CASES["local_actions_born_patched"] = replace(CASES["local_actions"], born_patched=True)
+CASES["reschedule_into_the_past_born_patched"] = replace(
+    CASES["reschedule_into_the_past"], born_patched=True
+)

@@ -34,6 +34,7 @@ from tests.workflows.history_cases import (
     HistoryCase,
 )
 from workflows.contract import MIGRATE_SIGNAL, MigrateRequest
+from workflows.policies import PATCHES
 
 HERE = Path(__file__).parent / "histories"
 TENANT = "t_test"
@@ -48,6 +49,8 @@ async def record(
     document = json.loads(json.dumps(case.document).replace(CHILD, child_id))
     input = run_input(document, {**case.data, "url": peer.base_url}, tenant=TENANT)
     input.trigger["entity"] = case.entity
+    if case.born_patched:
+        input.patches = list(PATCHES)
     # The id the replay test replays under: a child's id derives from its parent's.
     handle = await start_run(client, worker_queue, input, run_id=f"replay-{name}")  # type: ignore[arg-type]
     for node_id, action in case.script_events:

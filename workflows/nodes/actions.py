@@ -40,7 +40,7 @@ async def action(run: Run, node: Node, scope: Scope) -> Outcome:
         input = ActionInput(run.ref, step, config, max_attempts, pending, last)
         # Any JSON: most actions answer an object, query_records a list of records.
         output: Any
-        if runs_locally(node) and workflow.patched(LOCAL_ACTIONS_PATCH):
+        if runs_locally(node) and run.patched(LOCAL_ACTIONS_PATCH):
             output = await workflow.execute_local_activity(
                 node.type, input, start_to_close_timeout=action_timeout(node), retry_policy=policy
             )

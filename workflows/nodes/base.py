@@ -98,6 +98,11 @@ class Run(Protocol):
         """Run nodes from ``entry`` until the chain ends (None) or the run does (RunEnd)."""
         ...
 
+    def patched(self, patch_id: str) -> bool:
+        """Whether the code change ``patch_id`` applies to this run: it started with it
+        (``RunInput.patches``), or Temporal says so (``workflow.patched``)."""
+        ...
+
     def snapshot(self, node_id: str, index: int = 0, items: list[Any] | None = None) -> Resume:
         """What the next execution needs to carry on at ``node_id`` after continue-as-new."""
         ...

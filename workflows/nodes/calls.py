@@ -20,7 +20,7 @@ from workflows.contract import (
 )
 from workflows.errors import error_of, is_cancellation
 from workflows.nodes.base import Outcome, Run, Scope, failed
-from workflows.policies import LOOKUP_RETRY, LOOKUP_TIMEOUT
+from workflows.policies import LOOKUP_RETRY, LOOKUP_TIMEOUT, PATCHES
 from workflows.trigger_event import TriggerEvent
 
 
@@ -58,6 +58,7 @@ async def sub_workflow(run: Run, node: Node, scope: Scope) -> Outcome:
                 target["definition"],
                 trigger,
                 tenant=run.tenant,
+                patches=list(PATCHES),
             ),  # fmt: skip
             id=child_id,
             # Started by name, so the result type must be named too (else it is a dict).

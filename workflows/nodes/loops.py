@@ -45,7 +45,7 @@ async def for_each(run: Run, node: Node, scope: Scope) -> Outcome:
         message = f"items must be a list, not {type(items).__name__}"
         return await failed(run, node, scope, step, error_of(permanent(message, "invalid_items")))
     cap = int(config.get("max_items") or MAX_LOOP_ITEMS)
-    if resume is None and len(items) > cap and workflow.patched(LOOP_CAP_PATCH):
+    if resume is None and len(items) > cap and run.patched(LOOP_CAP_PATCH):
         step = run.log.step(node, scope, "running")
         message = f"{len(items)} items, more than this for_each takes ({cap}: its max_items)"
         return await failed(run, node, scope, step, error_of(permanent(message, "too_many_items")))

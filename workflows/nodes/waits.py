@@ -31,15 +31,11 @@ from workflows.nodes.base import (
     holds,
     seconds,
 )
+from workflows.policies import PAST_MOVE_PATCH, RESCHEDULE_PATCH
 from workflows.steps import local_activity
 
 ANY_EVENT = "*"
 """A watch for every event type about the entity (as ``storage.watches.ANY_EVENT``)."""
-RESCHEDULE_PATCH = "relay-reschedule-aware-waits"
-"""The patch id of reschedule-aware waits: runs recorded before them wait as they did."""
-PAST_MOVE_PATCH = "relay-reschedule-past-if-past"
-"""The patch id under which a wait moved into the past follows its ``if_past``; runs recorded
-before it went on at once whatever ``if_past`` said."""
 
 
 class InstantPassed(TimeoutError):
@@ -168,7 +164,7 @@ async def waiting(
         held = bool(ready())
     except InstantPassed:
         # Runs recorded before a move into the past followed ``if_past`` went on instead.
-        held, skipped = False, skip_past and workflow.patched(PAST_MOVE_PATCH)
+        held, skipped = False, skip_past and run.patched(PAST_MOVE_PATCH)
     except TimeoutError:
         held = False
     except asyncio.CancelledError:
@@ -238,7 +234,7 @@ def _reschedulable(run: Run, node: Node) -> bool:
         return False
     if kinds is False or kinds == []:
         return False
-    return workflow.patched(RESCHEDULE_PATCH)
+    return run.patched(RESCHEDULE_PATCH)
 
 
 async def _rearming_wait(
