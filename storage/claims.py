@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, select
 
+from storage.db import UNSYNCHRONIZED
 from storage.models import Delivery
 from storage.upsert import upsert
 
@@ -85,6 +86,7 @@ def claim(
         ]
     taken = session.execute(
         update(Delivery)
+        .execution_options(**UNSYNCHRONIZED)
         .where(Delivery.idempotency_key == key, or_(*free))  # type: ignore[arg-type]
         .values(status=SENDING, claimed_by=holder, claimed_until=until)
     )
@@ -93,6 +95,7 @@ def claim(
     # Its holder stopped renewing after its request began to leave: it may have arrived.
     session.execute(
         update(Delivery)
+        .execution_options(**UNSYNCHRONIZED)
         .where(
             Delivery.idempotency_key == key,  # type: ignore[arg-type]
             Delivery.status == SENT,  # type: ignore[arg-type]
@@ -108,6 +111,7 @@ def renew(session: Session, key: str, holder: str, until: datetime) -> bool:
     """Extend ``holder``'s lease on ``key``; False when it holds the key no longer."""
     result = session.execute(
         update(Delivery)
+        .execution_options(**UNSYNCHRONIZED)
         .where(
             Delivery.idempotency_key == key,  # type: ignore[arg-type]
             Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
@@ -123,6 +127,7 @@ def mark_sent(session: Session, key: str, holder: str, until: datetime) -> bool:
     more of its ``sends``); False when it holds the key no longer (then it must not send)."""
     result = session.execute(
         update(Delivery)
+        .execution_options(**UNSYNCHRONIZED)
         .where(
             Delivery.idempotency_key == key,  # type: ignore[arg-type]
             Delivery.status == SENDING,  # type: ignore[arg-type]
@@ -145,6 +150,7 @@ def settle(
     another holder had taken the key over (its outcome stands)."""
     result = session.execute(
         update(Delivery)
+        .execution_options(**UNSYNCHRONIZED)
         .where(
             Delivery.idempotency_key == key,  # type: ignore[arg-type]
             Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
@@ -166,14 +172,18 @@ def release(session: Session, key: str, holder: str) -> bool:
     # Marked sent, then called off (or refused): this send is not one that may have arrived.
     session.execute(
         update(Delivery)
+        .execution_options(**UNSYNCHRONIZED)
         .where(*held, Delivery.status == SENT)  # type: ignore[arg-type]
         .values(status=SENDING, sends=Delivery.sends - 1)
     )
     dropped = session.execute(
-        delete(Delivery).where(*held, Delivery.status == SENDING, Delivery.sends == 0)  # type: ignore[arg-type]
+        delete(Delivery)
+        .where(*held, Delivery.status == SENDING, Delivery.sends == 0)  # type: ignore[arg-type]
+        .execution_options(**UNSYNCHRONIZED)
     )
     restored = session.execute(
         update(Delivery)
+        .execution_options(**UNSYNCHRONIZED)
         .where(*held, Delivery.status == SENDING)  # type: ignore[arg-type]
         .values(status=UNKNOWN, claimed_until=None)
     )

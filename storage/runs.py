@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
+from storage.db import UNSYNCHRONIZED
 from storage.models import Delivery, Run, RunStep
 from storage.upsert import upsert
 
@@ -54,7 +55,10 @@ def _reported_over(table: Any, _new: Any) -> Any:
 
 def set_run_status(session: Session, run_id: str, status: str, *, only_from: str) -> None:
     session.execute(
-        update(Run).where(Run.id == run_id, Run.status == only_from).values(status=status)  # type: ignore[arg-type]
+        update(Run)
+        .where(Run.id == run_id, Run.status == only_from)  # type: ignore[arg-type]
+        .values(status=status)
+        .execution_options(**UNSYNCHRONIZED)
     )
 
 
@@ -75,6 +79,7 @@ def finish_run(
         update(Run)
         .where(Run.id == run_id)  # type: ignore[arg-type]
         .values(status=status, completed_at=completed_at, error=error)
+        .execution_options(**UNSYNCHRONIZED)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
