@@ -98,8 +98,9 @@ RECORD_STEPS_BATCH = 100
 # round trip through the server — no activity task scheduled, dispatched, polled, started and
 # completed, no second workflow task to take the result (a webhook → HTTP call → set run's
 # history falls from 12-14 events and two workflow tasks to 9 and one, the patch's marker and
-# its search-attribute upsert included; 7 for a run started with ``PATCHES``). Safe where a rerun is harmless, since a local
-# activity runs again when its workflow task is retried (a worker died before completing it):
+# its search-attribute upsert included; 7 for a run started with ``PATCHES``). Safe where a
+# rerun is harmless, since a local activity runs again when its workflow task is retried (a
+# worker died before completing it):
 # the record actions are idempotent by their key, and the effects send through the claim of
 # ``activities.effects``, which adopts a delivered key's receipt and never resends an unknown
 # one. The attempt's start-to-close timeout still bounds the real call (``effect_budget``).
