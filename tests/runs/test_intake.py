@@ -88,3 +88,33 @@ async def test_a_paused_workflow_starts_no_manual_run(service: Service) -> None:
 
     with pytest.raises(Conflict, match="is paused"):
         await execute(service.deps, workflow, version, {}, None, None)
+
+
+async def test_a_run_starts_with_its_patches_and_records_no_patch_marker(
+    service: Service,
+) -> None:
+    # Its action still runs locally (that patch applies), without asking Temporal for it: no
+    # marker naming a patch, no TemporalChangeVersion upsert (a visibility write) in its history.
+    welcome = {
+        "name": "Welcome",
+        "trigger": {"type": "event", "event": "contact.created"},
+        "steps": [{"id": "hello", "type": "send_email", "to": "{{ email }}", "subject": "Hi",
+                   "body": "Welcome"}],
+    }  # fmt: skip
+    service.activate(welcome)
+    event = received("contact.created", data={"email": "ann@example.com"})
+
+    accepted = await accept_event(service.deps, service.tenant_id, event)
+    await _finished(service, accepted.runs[0].id)
+
+    client = await service.deps.temporal()
+    history = await client.get_workflow_handle(accepted.runs[0].id).fetch_history()
+    kinds = [event.WhichOneof("attributes") for event in history.events]
+    markers = [
+        event.marker_recorded_event_attributes.marker_name
+        for event in history.events
+        if event.HasField("marker_recorded_event_attributes")
+    ]
+    assert "activity_task_scheduled_event_attributes" not in kinds  # ran as a local activity
+    assert "upsert_workflow_search_attributes_event_attributes" not in kinds
+    assert markers and "core_patch" not in markers
