@@ -19,6 +19,10 @@ end and prints, per round:
 - ``lost``: accepted events without a run, and runs not ``completed`` (open or failed);
 - CPU of every process: % of one core over the round, and ms per finished run (what a busy
   machine's noise affects least); its resident memory (MB) at the round's end;
+- ``machine``: how busy all the machine's cores were over the round (% of all of them) and the
+  CPU ms they spent per finished run — the stack's processes, and also the database server,
+  this load generator and its receiver, and the kernel's work for them: when it nears 100%,
+  the machine, not a queue, bounds the round;
 - ``history``: Temporal history events and workflow tasks per run (the median over a sample
   of the round's runs): the round trips a run costs the server; and how many runs of the
   sample had a workflow task time out or fail (``troubled``: each cost its run seconds).
@@ -91,6 +95,10 @@ class Round:
     cpu_ms_per_run: dict[str, float] = field(default_factory=dict)
     """CPU each process spent per finished run: what a loaded machine's noise affects least."""
     rss_mb: dict[str, float] = field(default_factory=dict)
+    machine_busy_percent: float = 0.0
+    """How busy every core of the machine was over the round (% of all of them)."""
+    machine_cpu_ms_per_run: float = 0.0
+    """CPU ms the whole machine spent per finished run, whatever spent it."""
     history_events: float = 0.0
     """Temporal history events per run (median over a sample of the round's runs)."""
     workflow_tasks: float = 0.0
@@ -111,7 +119,9 @@ class Round:
             f"{self.request_p50_ms:.0f}/{self.request_p99_ms:.0f} ms  event→effect p50/p99 "
             f"{self.effect_p50_ms:.0f}/{self.effect_p99_ms:.0f} ms  accepted {self.accepted} "
             f"lost {self.lost} unfinished {self.unfinished}  history {self.history_events:.0f} "
-            f"events {self.workflow_tasks:.0f} tasks {self.troubled_runs} troubled  cpu {cpu}  rss MB {rss}"
+            f"events {self.workflow_tasks:.0f} tasks {self.troubled_runs} troubled  cpu {cpu}  "
+            f"machine {self.machine_busy_percent:.0f}% {self.machine_cpu_ms_per_run:.0f}ms  "
+            f"rss MB {rss}"
         )
 
 
@@ -170,6 +180,7 @@ class Bench:
         request_ms: list[float] = []
         counter = itertools.count()
         cpu_before = {name: _cpu_seconds(p) for name, p in self.stack.processes().items()}
+        machine_before = _machine_cpu_seconds()
         began = time.time()
         deadline = time.monotonic() + duration
 
@@ -205,11 +216,15 @@ class Bench:
         figures.cpu_percent = {
             name: round(100 * s / (ended - began), 1) for name, s in used.items()
         }
+        busy_after, total_after = _machine_cpu_seconds()
+        busy, total = busy_after - machine_before[0], total_after - machine_before[1]
         figures.rss_mb = {name: _rss_mb(p) for name, p in self.stack.processes().items()}
         finished = self._measure(figures, workflow_id, sent, request_ms)
         figures.cpu_ms_per_run = {
             name: round(1000 * s / max(finished, 1), 1) for name, s in used.items()
         }
+        figures.machine_busy_percent = round(100 * busy / max(total, 1e-9), 1)
+        figures.machine_cpu_ms_per_run = round(1000 * busy / max(finished, 1), 1)
         await self._count_history(figures, workflow_id)
         return figures
 
@@ -288,6 +303,14 @@ def _cpu_seconds(process: Process) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _machine_cpu_seconds() -> tuple[float, float]:
+    """CPU seconds all cores were busy, and all they had, since boot (Linux ``/proc/stat``):
+    idle and waiting for I/O are not busy; guest time is already counted in user time."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = ticks[3] + ticks[4]
+    return (sum(ticks) - idle) / _TICKS, sum(ticks) / _TICKS
 
 
 def _rss_mb(process: Process) -> float:

@@ -1,5 +1,5 @@
 """A tiny run of the end-to-end benchmark: every webhook it posts ends in a completed run, and
-each round reports its rates, latencies and every process's CPU and memory."""
+each round reports its rates, latencies, every process's CPU and memory, and the machine's CPU."""
 
 from __future__ import annotations
 
@@ -20,6 +20,9 @@ async def test_every_accepted_webhook_finishes_and_the_round_is_measured(
         assert 0 < figures.request_p50_ms <= figures.request_p99_ms
         assert set(figures.cpu_percent) == set(figures.rss_mb) == {"temporal", "worker0", "api0"}
         assert all(rss > 0 for rss in figures.rss_mb.values())
+        # The whole machine was busy at least with the stack's busiest process.
+        assert 0 < figures.machine_busy_percent <= 100
+        assert figures.machine_cpu_ms_per_run >= max(figures.cpu_ms_per_run.values())
         assert figures.history_events > 0 and figures.workflow_tasks >= 1
     # The HTTP call runs in the run's one workflow task (a local activity).
     assert [r.workflow_tasks for r in rounds] == [1, 1]
