@@ -5,8 +5,8 @@ Two ``relay worker`` processes serve one task queue on a Temporal dev server. A 
 ``http_request`` step reaches a loopback receiver that holds the first request open; the worker
 running that attempt is killed with SIGKILL. With the step's ``--timeout`` of 30 s the call is
 a local activity (``workflows.policies.runs_locally``), run inside the worker's open workflow
-task: that task times out and the other worker takes the run's next one and runs the call
-again. With a timeout over a minute (``--timeout 2m``) it is an activity (its worker named by
+task: that task times out (``WORKFLOW_TASK_TIMEOUT``) and the other worker takes the run's next
+one and runs the call again. With a timeout over a minute (``--timeout 2m``) it is an activity (its worker named by
 Temporal's pending-activity info): its heartbeats stop and Temporal retries it on the other
 worker once ``EFFECT_HEARTBEAT_TIMEOUT`` has passed. Either way the key's claim was marked
 ``sent`` before the request left, so once it lapses the retry finds the key ``unknown`` (the
@@ -38,6 +38,7 @@ from tests.helpers.peers import RecordingHttpServer, ScriptedResponse
 from tests.helpers.temporal import run_input
 from workflows import search_attributes
 from workflows.interpreter import RelayRun
+from workflows.policies import WORKFLOW_TASK_TIMEOUT
 
 BIN = Path(sys.executable).parent
 
@@ -87,6 +88,7 @@ async def one_kill(client: Client, env: dict[str, str], step_timeout: str) -> tu
                 run_input(document(step_timeout), {"url": peer.url()}),
                 id=f"run_{uuid.uuid4().hex[:12]}",
                 task_queue=queue,
+                task_timeout=WORKFLOW_TASK_TIMEOUT,  # as runs.starting starts a run
             )
             await asyncio.to_thread(peer.first_arrived.wait, 60)
             holder = await _attempt_worker(client, handle.id)

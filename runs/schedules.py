@@ -44,6 +44,7 @@ from storage.db import in_thread, session_scope
 from storage.models import Workflow, WorkflowVersion
 from storage.tenants import tenant_profile
 from storage.workflows import get_version
+from workflows.policies import WORKFLOW_TASK_TIMEOUT
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent
 
@@ -145,6 +146,7 @@ def build_schedule(deps: RunsDeps, workflow: Workflow, version: WorkflowVersion)
         # Temporal appends the scheduled time to this id: one run id per occurrence.
         id=f"run_{workflow.id}",
         task_queue=deps.task_queue,
+        task_timeout=WORKFLOW_TASK_TIMEOUT,
         typed_search_attributes=(
             run_attributes(workflow.tenant_id, workflow.id, version.version)
             if deps.search_attributes

@@ -39,7 +39,7 @@ from storage.rate_windows import admit, window_counts
 from storage.runs import start_run
 from storage.tenants import tenant_profile
 from workflows.contract import RunInput
-from workflows.policies import PATCHES
+from workflows.policies import PATCHES, WORKFLOW_TASK_TIMEOUT
 from workflows.search_attributes import run_attributes
 from workflows.trigger_event import TriggerEvent, run_entity
 
@@ -320,6 +320,7 @@ async def _execute(
             id=run_id,
             task_queue=deps.task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            task_timeout=WORKFLOW_TASK_TIMEOUT,
             search_attributes=attributes if deps.search_attributes else None,
             start_delay=delay or None,
             static_summary=run_summary(run.workflow_name, run.version, entity),

@@ -58,6 +58,7 @@ from workflows.policies import (
     VISIT_BUDGET_PATCH,
     VISITS_PER_RUN,
     VISITS_PER_TASK,
+    WORKFLOW_TASK_TIMEOUT,
 )
 from workflows.search_attributes import VERSION
 from workflows.steps import StepLog, expose, local_activity
@@ -170,6 +171,7 @@ class RelayRun:
                     definition, input.trigger, request.resume, input.tenant, input.patches,
                 ),
                 search_attributes=attributes,
+                task_timeout=WORKFLOW_TASK_TIMEOUT,
             )  # fmt: skip
         except asyncio.CancelledError:
             # Cancelled (POST /v1/runs/{id}/cancel): the open steps recorded themselves

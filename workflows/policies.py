@@ -39,6 +39,12 @@ remaining 2 s (and a grace second) for the renewal to commit on a busy database.
 # A run's next workflow task goes first to the worker that ran its last one (its cache); when
 # that worker is dead, the task waits this long before any worker may take it (default 10 s).
 STICKY_QUEUE_TIMEOUT = timedelta(seconds=2)
+# How long a worker may hold a run's workflow task (Temporal's default is 10 s). A short action
+# runs as a local activity inside that task (``LOCAL_ACTION_TYPES``), so a worker killed mid-call
+# is noticed only when the task times out: after 5 s, not 10, the run is taken up by another
+# worker (``benchmarks.worker_kill_recovery``). The SDK keeps a task open across a longer local
+# call by completing it and taking the next one at 4/5 of this (3 history events each time).
+WORKFLOW_TASK_TIMEOUT = timedelta(seconds=5)
 CLAIM_POLL = 0.2
 """Seconds between looks at a key another attempt is sending."""
 
@@ -106,9 +112,9 @@ RECORD_STEPS_BATCH = 100
 # one. The attempt's start-to-close timeout still bounds the real call (``effect_budget``).
 # Not local: ``export`` (long work and a file), a team's own ``activity`` (its own task queue),
 # and any step whose attempt may last longer than ``LOCAL_ACTION_LIMIT`` — a local activity
-# holds the run's workflow task open (the SDK heartbeats it, 3 events each ~8 s) and a worker
-# dying mid-attempt is noticed at the workflow task's timeout (10 s) instead of the effect
-# heartbeat's 4 s; for a long call that is worth a round trip.
+# holds the run's workflow task open (the SDK heartbeats it, 3 events each 4 s) and a worker
+# dying mid-attempt is noticed at the workflow task's timeout (``WORKFLOW_TASK_TIMEOUT``, 5 s);
+# for a long call a round trip is worth the effect heartbeat's 4 s and fewer events.
 LOCAL_ACTION_TYPES = frozenset(
     {
         "http_request", "send_email", "send_sms", "slack",

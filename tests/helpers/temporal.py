@@ -24,6 +24,7 @@ from storage.secrets import SecretBox
 from worker.composition import build_worker
 from workflows.contract import RunInput
 from workflows.interpreter import RelayRun
+from workflows.policies import WORKFLOW_TASK_TIMEOUT
 
 
 def loopback_actions(
@@ -126,6 +127,7 @@ async def start_run(
         input,
         id=run_id or f"run_{uuid.uuid4().hex[:12]}",
         task_queue=worker.task_queue,
+        task_timeout=WORKFLOW_TASK_TIMEOUT,  # as runs.starting starts a run
     )
     _started.setdefault(worker.task_queue, []).append(handle.id)
     return handle

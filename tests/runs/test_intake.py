@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from storage.events import get_event
 from storage.outbox import pending
 from tests.helpers.db import run_row
 from tests.runs.conftest import Service
+from workflows.policies import WORKFLOW_TASK_TIMEOUT
 
 GREETING: dict[str, Any] = {
     "name": "Greeting",
@@ -118,3 +120,19 @@ async def test_a_run_starts_with_its_patches_and_records_no_patch_marker(
     assert "activity_task_scheduled_event_attributes" not in kinds  # ran as a local activity
     assert "upsert_workflow_search_attributes_event_attributes" not in kinds
     assert markers and "core_patch" not in markers
+
+
+async def test_a_run_holds_its_workflow_task_at_most_the_task_timeout(service: Service) -> None:
+    # A worker killed inside a run's local action is noticed when the task times out.
+    service.activate(GREETING)
+    event = received("contact.created", data={"contact_id": "c1", "name": "Ann"})
+
+    accepted = await accept_event(service.deps, service.tenant_id, event)
+    await _finished(service, accepted.runs[0].id)
+
+    client = await service.deps.temporal()
+    history = await client.get_workflow_handle(accepted.runs[0].id).fetch_history()
+    started = history.events[0].workflow_execution_started_event_attributes
+    assert (
+        started.workflow_task_timeout.ToTimedelta() == WORKFLOW_TASK_TIMEOUT == timedelta(seconds=5)
+    )

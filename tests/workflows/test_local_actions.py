@@ -29,6 +29,7 @@ from tests.workflows.flow_helpers import step_rows
 from worker.composition import build_worker
 from workflows.contract import FINISH_RUN, RunResult
 from workflows.interpreter import RelayRun
+from workflows.policies import WORKFLOW_TASK_TIMEOUT
 
 
 def _kinds(history: WorkflowHistory) -> dict[str, int]:
@@ -136,3 +137,30 @@ async def test_a_call_run_again_by_a_retried_workflow_task_is_not_sent_again(
     call = step_rows(engine, handle.id)["call"]
     assert call.status == "completed"
     assert call.output is not None and call.output["status"] == 200
+
+
+async def test_a_local_call_longer_than_the_workflow_task_timeout_completes_in_one_attempt(
+    dev_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    # The SDK keeps the run's workflow task open across the call (it completes the task and
+    # takes the next one at 4/5 of WORKFLOW_TASK_TIMEOUT), so no task times out mid-call.
+    seconds = WORKFLOW_TASK_TIMEOUT.total_seconds() + 2
+    document = {
+        "name": "Slow receiver",
+        "steps": [{"id": "call", "type": "http_request", "url": "{{ url }}", "timeout": "30s"}],
+    }
+    with RecordingHttpServer() as peer:
+        peer.script(delay=seconds)
+        async with relay_worker(dev_env.client, engine) as worker:
+            handle = await start_run(
+                dev_env.client, worker, run_input(document, {"url": peer.base_url})
+            )
+            assert (await handle.result()).status == "completed"
+        assert len(peer.requests) == 1
+    call = step_rows(engine, handle.id)["call"]
+    assert (call.status, call.attempts) == ("completed", 1)
+    history = await handle.fetch_history()
+    kinds = [event.WhichOneof("attributes") for event in history.events]
+    assert "workflow_task_timed_out_event_attributes" not in kinds
+    # One call (the run's end recorded with it, as its last step), the task taken up once.
+    assert _kinds(history) == {"activity_tasks": 0, "local_activities": 1, "workflow_tasks": 2}

@@ -12,6 +12,7 @@ from tests.helpers.db import run_row, step_rows
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import relay_worker, run_input, start_run
 from tests.workflows.flow_helpers import execution_chain
+from workflows.policies import WORKFLOW_TASK_TIMEOUT
 
 MONTHLY_REMINDER = {
     "name": "Monthly reminder until paid, for a year",
@@ -44,9 +45,12 @@ async def test_a_year_of_monthly_cycles_sends_every_reminder_across_fresh_histor
             )
             result = await handle.result()
             executions = await execution_chain(time_env.client, handle)
+            latest = await time_env.client.get_workflow_handle(handle.id).fetch_history()
     assert result.status == "completed"
     assert len(executions) > 2, "a year of cycles should have continued as new"
     assert executions[-1] == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED
+    started = latest.events[0].workflow_execution_started_event_attributes
+    assert started.workflow_task_timeout.ToTimedelta() == WORKFLOW_TASK_TIMEOUT
     # Each pass is a step of its own, with its own idempotency key: twelve reminders arrive.
     assert [r.json for r in peer.requests] == [{"month": m} for m in range(1, 13)]
     assert len({r.headers["idempotency-key"] for r in peer.requests}) == 12

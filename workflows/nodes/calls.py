@@ -20,7 +20,7 @@ from workflows.contract import (
 )
 from workflows.errors import error_of, is_cancellation
 from workflows.nodes.base import Outcome, Run, Scope, failed
-from workflows.policies import LOOKUP_RETRY, LOOKUP_TIMEOUT, PATCHES
+from workflows.policies import LOOKUP_RETRY, LOOKUP_TIMEOUT, PATCHES, WORKFLOW_TASK_TIMEOUT
 from workflows.trigger_event import TriggerEvent
 
 
@@ -61,6 +61,7 @@ async def sub_workflow(run: Run, node: Node, scope: Scope) -> Outcome:
                 patches=list(PATCHES),
             ),  # fmt: skip
             id=child_id,
+            task_timeout=WORKFLOW_TASK_TIMEOUT,
             # Started by name, so the result type must be named too (else it is a dict).
             result_type=RunResult,
         )

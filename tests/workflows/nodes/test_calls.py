@@ -20,6 +20,7 @@ from tests.workflows.flow_helpers import (
     run_once,
     step_rows,
 )
+from workflows.policies import WORKFLOW_TASK_TIMEOUT
 
 # --------------------------------------------------------------------------------- sub_workflow
 
@@ -70,6 +71,9 @@ async def test_sub_workflow_runs_a_child_and_its_result_is_the_step_output(
     child_run = run_row(engine, step.output["run_id"])
     assert child_run is not None and child_run.status == "completed"
     assert child_run.workflow_id == child_id
+    child_history = await time_env.client.get_workflow_handle(child_run.id).fetch_history()
+    started = child_history.events[0].workflow_execution_started_event_attributes
+    assert started.workflow_task_timeout.ToTimedelta() == WORKFLOW_TASK_TIMEOUT
 
 
 async def test_sub_workflow_of_an_unknown_workflow_fails_the_step_clearly(
