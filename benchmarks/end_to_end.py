@@ -1,15 +1,16 @@
 """End to end: webhooks posted at a fixed concurrency, and how fast their runs finish.
 
     .venv/bin/python -m benchmarks.end_to_end [--workload set|http ...] [--concurrency 1 10 50]
-        [--duration 20] [--workers 1] [--apis 1] [--worker-processes N]
+        [--duration 20] [--workers N] [--apis 1] [--worker-processes N]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--json]
 
 Starts the stack as separate processes on loopback (``benchmarks.stack``: Temporal on a file,
-``--workers`` ``relay worker`` and ``--apis`` ``relay api`` processes), a loopback HTTP receiver,
-and for each workload and concurrency a bounded asyncio load generator: ``concurrency`` clients
-each posting to the workflow's incoming webhook, one request after another, for ``--duration``
-seconds (a client posts to the APIs in turn). Then it waits for every accepted event's run to
-end and prints, per round:
+``--workers`` ``relay worker`` processes — by default one per core, as ``relay dev`` runs them:
+one Python process keeps at most one core busy — and ``--apis`` ``relay api`` processes), a
+loopback HTTP receiver, and for each workload and concurrency a bounded asyncio load generator:
+``concurrency`` clients each posting to the workflow's incoming webhook, one request after
+another, for ``--duration`` seconds (a client posts to the APIs in turn). Then it waits for
+every accepted event's run to end and prints, per round:
 
 - ``accepted/s``: webhooks answered 202 per second of load;
 - ``finished/s``: those runs' ends per second, from the first post to the last run's end;
@@ -61,6 +62,7 @@ from storage.db import make_engine, session_scope, upgrade
 from storage.models import Run
 from storage.tenants import create_tenant
 from tests.helpers.peers import RecordingHttpServer
+from worker.processes import default_processes
 
 WORKLOADS = ("set", "http")
 OPEN = ("running", "waiting")
@@ -386,7 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--duration", type=float, default=20, help="seconds of load per round")
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for the runs")
-    parser.add_argument("--workers", type=int, default=1, help="relay worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_processes(),
+        help="relay worker processes (default: one per core, as relay dev runs them)",
+    )
     parser.add_argument(
         "--worker-processes",
         type=int,
