@@ -14,6 +14,7 @@ from temporalio.client import WorkflowExecutionStatus
 from storage.db import session_scope
 from storage.models import Run
 from tests.api.conftest import Stack, problem
+from tests.helpers.polling import eventually
 
 
 def _waiting(name: str = "Follow-up", event: str = "booking.created", **trigger: Any) -> dict:
@@ -182,7 +183,12 @@ async def test_a_cancellation_event_cancels_the_entitys_waiting_run(stack: Stack
     run = await stack.wait_run(run_ids[reminder["id"]], lambda r: r["status"] == "cancelled")
     assert run["status"] == "cancelled"
     handle = stack.client.get_workflow_handle(run_ids[reminder["id"]])
-    assert (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+
+    async def closed_cancelled() -> bool:
+        # The run records its end before its workflow task completes: Temporal closes it after.
+        return (await handle.describe()).status == WorkflowExecutionStatus.CANCELED
+
+    await eventually(closed_cancelled, what="Temporal closed the run cancelled")
     assert await _outcomes(stack, "evt-x1") == [(reminder["id"], "cancelled")]
     bystanding = (await stack.api.get(f"/v1/runs/{run_ids[bystander['id']]}")).json()
     assert bystanding["status"] == "waiting"
