@@ -85,7 +85,8 @@ async def test_an_activated_schedule_is_listed_and_its_runs_carry_the_scheduled_
     execution = await stack.client.get_workflow_handle(run["id"]).describe()
     assert execution.typed_search_attributes.get(sa.WORKFLOW) == workflow["id"]
     # Its workflow tasks time out as every run's (a worker dying mid-action is noticed sooner).
-    assert description.schedule.action.task_timeout == WORKFLOW_TASK_TIMEOUT  # type: ignore[attr-defined]
+    action = description.schedule.action
+    assert action.task_timeout == WORKFLOW_TASK_TIMEOUT  # type: ignore[attr-defined]
 
 
 async def test_the_schedule_pauses_updates_and_goes_with_the_workflow(stack: Stack) -> None:
