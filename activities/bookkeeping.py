@@ -82,7 +82,7 @@ def complete_action(session: Session, input: ActionInput, output: Any) -> None:
     if not record_step(session, run.tenant_id, run.run_id, asdict(done), decided=False):
         return
     if input.finishes_run:
-        close_run(session, input.run, "completed", done.completed_at)
+        close_run(session, input.run, "completed", done.completed_at, watched=input.watched)
 
 
 class Recorder:
@@ -108,7 +108,9 @@ class Recorder:
     def _finish_run(self, input: FinishRunInput) -> None:
         with session_scope(self._engine) as session:
             _write_steps(session, input.run, input.steps)
-            close_run(session, input.run, input.status, input.completed_at, input.error)
+            close_run(
+                session, input.run, input.status, input.completed_at, input.error, input.watched
+            )
 
     @activity.defn(name=OPEN_RUN)
     async def open_run(self, input: OpenRunInput) -> None:
@@ -166,10 +168,13 @@ def close_run(
     status: str,
     completed_at: datetime,
     error: dict[str, Any] | None = None,
+    watched: bool = True,
 ) -> None:
-    """Record the run's outcome and drop its watches, so no event is routed to a closed run;
-    a run started outside the API (a test, a child run) gets its row here."""
-    unwatch(session, run.run_id)
+    """Record the run's outcome and drop its watches (unless it never ``watched``), so no
+    event is routed to a closed run; a run started outside the API (a test, a child run) gets
+    its row here."""
+    if watched:
+        unwatch(session, run.run_id)
     if finish_run(session, run.run_id, status, completed_at, error):
         return
     _add_row(session, run, run.started_at or completed_at)

@@ -12,9 +12,10 @@ import hmac
 import secrets
 from datetime import UTC, datetime
 
-from sqlmodel import Session
+from sqlalchemy import and_, func
+from sqlmodel import Session, col, select
 
-from storage.models import WorkflowHook
+from storage.models import Workflow, WorkflowHook, WorkflowVersion
 from storage.secrets import SecretBox
 
 
@@ -45,12 +46,26 @@ def get_hook(session: Session, tenant_id: str, workflow_id: str) -> WorkflowHook
     return hook if hook is not None and hook.tenant_id == tenant_id else None
 
 
-def hook_for_token(session: Session, workflow_id: str, token: str) -> WorkflowHook | None:
-    """The workflow's hook when ``token`` is its token (compared in constant time)."""
-    hook = session.get(WorkflowHook, workflow_id)
-    if hook is None or not hmac.compare_digest(hook.token_hash, token_hash(token)):
+def hooked_workflow(
+    session: Session, workflow_id: str, token: str
+) -> tuple[WorkflowHook, Workflow, WorkflowVersion | None] | None:
+    """The workflow's hook when ``token`` is its token (compared in constant time), with the
+    workflow and the version an event to it runs (the active one, else the latest): one trip
+    to the database, as every incoming webhook asks for them."""
+    version = and_(
+        col(WorkflowVersion.workflow_id) == Workflow.id,
+        col(WorkflowVersion.version)
+        == func.coalesce(Workflow.active_version, Workflow.latest_version),
+    )
+    found = session.exec(
+        select(WorkflowHook, Workflow, WorkflowVersion)
+        .join(Workflow, col(Workflow.id) == WorkflowHook.workflow_id)
+        .outerjoin(WorkflowVersion, version)
+        .where(col(WorkflowHook.workflow_id) == workflow_id)
+    ).first()
+    if found is None or not hmac.compare_digest(found[0].token_hash, token_hash(token)):
         return None
-    return hook
+    return found[0], found[1], found[2]
 
 
 def delete_hook(session: Session, tenant_id: str, workflow_id: str) -> bool:

@@ -174,6 +174,8 @@ class ActionInput:
     """Non-action steps (skips, branches) recorded in the same transaction, to save a call."""
     finishes_run: bool = False
     """Nothing follows this step: its success completes the run in the same transaction."""
+    watched: bool = True
+    """The run may have watches to drop when it completes (``Run.watched``)."""
 
     @property
     def idempotency_key(self) -> str:
@@ -196,6 +198,9 @@ class FinishRunInput:
     completed_at: datetime
     steps: list[StepRecord] = field(default_factory=list)
     error: dict[str, Any] | None = None
+    watched: bool = True
+    """The run may have watches to drop (``Run.watched``); a run that never watched saves
+    the statement."""
 
 
 @dataclass

@@ -90,6 +90,7 @@ class RelayRun:
     resume_loop: Resume | None
     resume_wait: ResumedWait | None
     moves: Mover
+    watched: bool
 
     def __init__(self) -> None:
         # What a signal may touch before the run method has started.
@@ -205,6 +206,7 @@ class RelayRun:
         self.entity_data = {}
         self.resume_loop = None
         self.resume_wait = None
+        self.watched = input.resume is not None
         return started
 
     async def _finish(self, end: RunEnd, started: datetime) -> None:
@@ -212,7 +214,13 @@ class RelayRun:
         await local_activity(
             FINISH_RUN,
             FinishRunInput(
-                self.ref, end.status, started, workflow.now(), self.log.take_pending(), end.error
+                self.ref,
+                end.status,
+                started,
+                workflow.now(),
+                self.log.take_pending(),
+                end.error,
+                self.watched,
             ),
         )
 

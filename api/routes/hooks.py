@@ -26,9 +26,8 @@ from api.routes.events import checked_specs
 from api.routes.workflows import find_workflow
 from api.schemas.events import EventAccepted, EventIn, parse_events
 from runs.intake import Addressed, accept_addressed, paced
-from storage.hooks import delete_hook, get_hook, hook_for_token, issue_hook
-from storage.models import Workflow, WorkflowVersion
-from storage.workflows import get_version
+from storage.hooks import delete_hook, get_hook, hooked_workflow, issue_hook
+from storage.models import WorkflowVersion
 
 router = APIRouter(tags=["webhooks"])
 
@@ -123,14 +122,13 @@ def _hooked_event(
     """The body as the event of the workflow the token opens (checked against its type's
     catalog entry), read in the transaction that stores it; 404 for any wrong part, 401 for a
     bad signature."""
-    hook = hook_for_token(session, workflow_id, token)
-    workflow = session.get(Workflow, workflow_id) if hook is not None else None
-    if hook is None or workflow is None:
+    found = hooked_workflow(session, workflow_id, token)
+    if found is None:
         raise NotFound("webhook", workflow_id)  # the same answer for any wrong part
+    hook, workflow, version = found
     secret = hook.secret_ciphertext
     if secret is not None and not _signed(deps, secret, request, body):
         raise ApiError(401, "Invalid signature", f"{SIGNATURE_HEADER} does not match the body")
-    version = get_version(session, workflow.id, workflow.active_version or workflow.latest_version)
     # Checked as POST /v1/events checks an event: shape first, then its type's schema.
     event = parse_events(
         {

@@ -6,7 +6,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from storage.db import session_scope
-from storage.models import Delivery, Run, RunStep
+from storage.models import Delivery, Run, RunStep, RunWatch
 
 
 def steps_of(engine: Engine, run_id: str) -> dict[str, RunStep]:
@@ -34,3 +34,10 @@ def step_rows(engine: Engine, run_id: str) -> list[RunStep]:
             select(RunStep).where(RunStep.run_id == run_id).order_by(col(RunStep.seq))
         )
         return list(rows)
+
+
+def watches_of(engine: Engine, run_id: str) -> set[tuple[str, str]]:
+    """The run's watches as (entity, event type): what routes events to it."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(RunWatch).where(RunWatch.run_id == run_id))
+        return {(row.entity, row.event_type) for row in rows}

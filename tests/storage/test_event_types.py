@@ -15,7 +15,7 @@ from storage.event_types import (
     put_event_type,
 )
 from storage.events import outcomes_of, record_outcomes
-from storage.hooks import hook_for_token, issue_hook
+from storage.hooks import hooked_workflow, issue_hook
 from storage.models import WorkflowHook
 from storage.secrets import SecretBox
 from storage.tenants import create_tenant
@@ -97,6 +97,9 @@ def test_a_webhook_token_is_stored_hashed_and_rotates(engine: Engine) -> None:
         assert no_secret is None and secret is not None
         assert hook.secret_ciphertext is not None and secret not in hook.secret_ciphertext
         assert box.decrypt(hook.secret_ciphertext) == secret
-        assert hook_for_token(session, workflow.id, second) is not None
-        assert hook_for_token(session, workflow.id, first) is None
-        assert hook_for_token(session, "wf_other", second) is None
+        found = hooked_workflow(session, workflow.id, second)
+        assert found is not None
+        assert (found[0].workflow_id, found[1].id) == (workflow.id, workflow.id)
+        assert found[2] is not None and found[2].version == workflow.latest_version
+        assert hooked_workflow(session, workflow.id, first) is None
+        assert hooked_workflow(session, "wf_other", second) is None

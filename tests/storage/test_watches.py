@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 from temporalio.testing import ActivityEnvironment
 
 from activities.bookkeeping import Recorder, close_run
 from storage.db import session_scope
-from storage.models import RunWatch
 from storage.watches import runs_watching, unwatch, watch
+from tests.helpers.db import watches_of
 from workflows.contract import RunRef, WatchInput
 
 
@@ -35,18 +35,12 @@ def _watching(engine: Engine, tenant: str, entity: str, event_type: str) -> list
         return runs_watching(session, tenant, entity, event_type)
 
 
-def _watches_of(engine: Engine, run_id: str) -> set[tuple[str, str]]:
-    with session_scope(engine) as session:
-        rows = session.exec(select(RunWatch).where(RunWatch.run_id == run_id))
-        return {(row.entity, row.event_type) for row in rows}
-
-
 def test_watching_the_same_types_twice_keeps_one_watch_each(engine: Engine) -> None:
     tenant, entity = _ids()
     run_id = _run()
     _watch(engine, tenant, run_id, entity, "booking.rescheduled", "booking.cancelled")
     _watch(engine, tenant, run_id, entity, "booking.rescheduled", "booking.rescheduled")
-    assert _watches_of(engine, run_id) == {
+    assert watches_of(engine, run_id) == {
         (entity, "booking.rescheduled"),
         (entity, "booking.cancelled"),
     }
@@ -89,12 +83,12 @@ def test_unwatch_drops_the_named_types_or_all_of_them(engine: Engine) -> None:
     _watch(engine, tenant, neighbour, entity, "a")
     with session_scope(engine) as session:
         unwatch(session, run_id, ["a", "*"])
-    assert _watches_of(engine, run_id) == {(entity, "b")}
+    assert watches_of(engine, run_id) == {(entity, "b")}
     assert _watching(engine, tenant, entity, "a") == [neighbour]
     with session_scope(engine) as session:
         unwatch(session, run_id)
-    assert _watches_of(engine, run_id) == set()
-    assert _watches_of(engine, neighbour) == {(entity, "a")}
+    assert watches_of(engine, run_id) == set()
+    assert watches_of(engine, neighbour) == {(entity, "a")}
 
 
 def test_closing_a_run_removes_its_watches(engine: Engine) -> None:
@@ -103,8 +97,29 @@ def test_closing_a_run_removes_its_watches(engine: Engine) -> None:
     _watch(engine, tenant, run_id, entity, "booking.rescheduled", "*")
     with session_scope(engine) as session:
         close_run(session, RunRef(tenant, run_id, "wf", 1), "completed", datetime.now(UTC))
-    assert _watches_of(engine, run_id) == set()
+    assert watches_of(engine, run_id) == set()
     assert _watching(engine, tenant, entity, "booking.rescheduled") == []
+
+
+def test_closing_a_run_that_never_watched_leaves_the_watches_alone(engine: Engine) -> None:
+    """The workflow says whether the run ever watched (``Run.watched``): a run that did not
+    is closed without a statement on the watches (most runs wait for no event)."""
+    tenant, _ = _ids()
+    run_id = _run()
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session_scope(engine) as session:
+            ref = RunRef(tenant, run_id, "wf", 1)
+            close_run(session, ref, "completed", datetime.now(UTC), watched=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements  # the run's row was written
+    assert not [s for s in statements if "run_watches" in s]
 
 
 async def test_the_watch_activity_starts_and_stops_watching(engine: Engine) -> None:
@@ -112,6 +127,6 @@ async def test_the_watch_activity_starts_and_stops_watching(engine: Engine) -> N
     run = RunRef(tenant, _run(), "wf", 1)
     recorder, env = Recorder(engine), ActivityEnvironment()
     await env.run(recorder.watch, WatchInput(run, entity, ["booking.rescheduled", "*"]))
-    assert _watches_of(engine, run.run_id) == {(entity, "booking.rescheduled"), (entity, "*")}
+    assert watches_of(engine, run.run_id) == {(entity, "booking.rescheduled"), (entity, "*")}
     await env.run(recorder.watch, WatchInput(run, entity, ["*"], active=False))
-    assert _watches_of(engine, run.run_id) == {(entity, "booking.rescheduled")}
+    assert watches_of(engine, run.run_id) == {(entity, "booking.rescheduled")}

@@ -37,7 +37,7 @@ async def action(run: Run, node: Node, scope: Scope) -> Outcome:
         config = prepare_action_config(
             node.type, node.config, scope.context, step_name=node.name or node.id
         )
-        input = ActionInput(run.ref, step, config, max_attempts, pending, last)
+        input = ActionInput(run.ref, step, config, max_attempts, pending, last, run.watched)
         # Any JSON: most actions answer an object, query_records a list of records.
         output: Any
         if runs_locally(node) and run.patched(LOCAL_ACTIONS_PATCH):

@@ -93,6 +93,10 @@ class Run(Protocol):
     """Set when the run moved to this version from a wait that goes on here."""
     moves: Mover
     """A move to another version asked for (``workflows.moves``)."""
+    watched: bool
+    """The run may have watches in the database: it asked for one (``nodes.waits.watch``), or
+    an earlier execution of it (before continue-as-new) may have. False saves the run's end
+    a statement dropping watches it never had."""
 
     async def walk(self, entry: str | None, scope: Scope) -> RunEnd | None:
         """Run nodes from ``entry`` until the chain ends (None) or the run does (RunEnd)."""

@@ -130,6 +130,7 @@ async def wait_condition(run: Run, node: Node, scope: Scope) -> Outcome:
 async def watch(run: Run, event_types: list[str], active: bool = True) -> None:
     """Start (or stop) routing the entity's events of ``event_types`` to this run."""
     if run.entity:
+        run.watched = run.watched or active
         await local_activity(WATCH, WatchInput(run.ref, run.entity, event_types, active))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
 
-from tests.helpers.db import run_row
+from tests.helpers.db import run_row, watches_of
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import relay_worker, run_input, start_run
 from tests.workflows.flow_helpers import (
@@ -38,9 +38,11 @@ async def test_goal_reached_during_a_wait_cancels_it_and_ends_the_run(
                 time_env.client, worker, run_input(document, data, entity=ENTITY)
             )
             await step_waiting(engine, handle, "pause")
+            assert watches_of(engine, handle.id) == {(ENTITY, "*")}  # the goal's
             await handle.signal("relay.event", event("contact.updated", {"plan": "paid"}))
             result = await handle.result()
     assert (result.status, result.path) == ("goal_reached", ["pause", "converted"])
+    assert watches_of(engine, handle.id) == set()  # no event is routed to the ended run
     assert peer.requests == []
     steps = step_rows(engine, handle.id)
     assert steps["pause"].status == "cancelled"
@@ -51,6 +53,29 @@ async def test_goal_reached_during_a_wait_cancels_it_and_ends_the_run(
     )
     row = run_row(engine, handle.id)
     assert row is not None and (row.status, row.goal) == ("goal_reached", "converted")
+
+
+async def test_a_run_ended_by_its_last_action_drops_the_watch_its_goal_kept(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    """The last action records the run's end itself (``ActionInput.finishes_run``): the goal's
+    watch goes with it, as it does when the workflow records the end."""
+    document = {
+        "name": "Nurture",
+        "nodes": [
+            call("nudge", "/nudge"),
+            {"id": "converted", "type": "goal",
+             "condition": {"field": "plan", "operator": "equals", "value": "paid"}},
+        ],
+        "edges": [{"from": "trigger", "to": "nudge"}],
+    }  # fmt: skip
+    with RecordingHttpServer() as peer:
+        data = {"url": peer.base_url, "plan": "trial"}
+        run_id, result = await run_once(time_env, engine, document, data, entity=ENTITY)
+    assert (result.status, result.path) == ("completed", ["nudge"])
+    assert len(peer.requests) == 1
+    assert run_row(engine, run_id).status == "completed"  # type: ignore[union-attr]
+    assert watches_of(engine, run_id) == set()
 
 
 async def test_goal_reached_by_an_edge_counts_only_when_its_condition_holds(
