@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, select
 
-from storage.db import UNSYNCHRONIZED
+from storage.db import UNSYNCHRONIZED, param
 from storage.models import Delivery
 from storage.upsert import upsert
 
@@ -107,34 +107,59 @@ def claim(
     return Claim(False, row.status, dict(row.receipt or {}), row.claimed_until)
 
 
+_KEY = param(Delivery.idempotency_key, "key")
+_HOLDER = param(Delivery.claimed_by, "holder")
+_UNTIL = param(Delivery.claimed_until, "until")
+
+_RENEW = (
+    update(Delivery)
+    .execution_options(**UNSYNCHRONIZED)
+    .where(
+        Delivery.idempotency_key == _KEY,  # type: ignore[arg-type]
+        Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
+        Delivery.claimed_by == _HOLDER,  # type: ignore[arg-type]
+    )
+    .values(claimed_until=_UNTIL)
+)
+
+_MARK_SENT = (
+    update(Delivery)
+    .execution_options(**UNSYNCHRONIZED)
+    .where(
+        Delivery.idempotency_key == _KEY,  # type: ignore[arg-type]
+        Delivery.status == SENDING,  # type: ignore[arg-type]
+        Delivery.claimed_by == _HOLDER,  # type: ignore[arg-type]
+    )
+    .values(status=SENT, claimed_until=_UNTIL, sends=Delivery.sends + 1)
+)
+
+_SETTLE = (
+    update(Delivery)
+    .execution_options(**UNSYNCHRONIZED)
+    .where(
+        Delivery.idempotency_key == _KEY,  # type: ignore[arg-type]
+        Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
+        Delivery.claimed_by == _HOLDER,  # type: ignore[arg-type]
+    )
+    .values(
+        status=param(Delivery.status, "outcome"),
+        receipt=param(Delivery.receipt, "answer"),
+        summary=param(Delivery.summary, "note"),
+        claimed_until=None,
+    )
+)
+
+
 def renew(session: Session, key: str, holder: str, until: datetime) -> bool:
     """Extend ``holder``'s lease on ``key``; False when it holds the key no longer."""
-    result = session.execute(
-        update(Delivery)
-        .execution_options(**UNSYNCHRONIZED)
-        .where(
-            Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
-            Delivery.claimed_by == holder,  # type: ignore[arg-type]
-        )
-        .values(claimed_until=until)
-    )
+    result = session.execute(_RENEW, {"key": key, "holder": holder, "until": until})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_sent(session: Session, key: str, holder: str, until: datetime) -> bool:
     """``holder``'s request for ``key`` is about to leave (its lease extended to ``until``, one
     more of its ``sends``); False when it holds the key no longer (then it must not send)."""
-    result = session.execute(
-        update(Delivery)
-        .execution_options(**UNSYNCHRONIZED)
-        .where(
-            Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            Delivery.status == SENDING,  # type: ignore[arg-type]
-            Delivery.claimed_by == holder,  # type: ignore[arg-type]
-        )
-        .values(status=SENT, claimed_until=until, sends=Delivery.sends + 1)
-    )
+    result = session.execute(_MARK_SENT, {"key": key, "holder": holder, "until": until})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -148,16 +173,8 @@ def settle(
 ) -> bool:
     """Record the outcome of ``holder``'s send of ``key`` and release the claim; False when
     another holder had taken the key over (its outcome stands)."""
-    result = session.execute(
-        update(Delivery)
-        .execution_options(**UNSYNCHRONIZED)
-        .where(
-            Delivery.idempotency_key == key,  # type: ignore[arg-type]
-            Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
-            Delivery.claimed_by == holder,  # type: ignore[arg-type]
-        )
-        .values(status=status, receipt=receipt, summary=summary, claimed_until=None)
-    )
+    values = {"outcome": status, "answer": receipt, "note": summary}
+    result = session.execute(_SETTLE, {"key": key, "holder": holder, **values})
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import BindParameter, bindparam, event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -22,6 +22,18 @@ UNSYNCHRONIZED: dict[str, Any] = {"synchronize_session": False}
 """Execution options for an UPDATE through the ORM whose session holds none of the rows it
 changes: by default (``"auto"``) the ORM evaluates the WHERE clause against every object in
 the session, which costs more than the UPDATE itself on the path of every accepted event."""
+
+
+def param(column: Any, name: str) -> BindParameter[Any]:
+    """A value of a statement built once at import and run many times, given at execution
+    (``session.execute(STATEMENT, {name: value})``), typed as ``column`` is (its timestamps
+    and JSON converted as the column's own values are). ``name`` must not be a column's
+    name: SQLAlchemy keeps those for the values it binds itself.
+
+    Building an UPDATE (``update(Model).where(...).values(...)``) and its cache key costs about
+    0.3 ms of CPU, as much as sending and running it on PostgreSQL: the statements written on
+    every run's path are built once."""
+    return bindparam(name, type_=column.type)
 
 
 def make_engine(url: str) -> Engine:

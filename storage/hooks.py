@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func
 from sqlmodel import Session, col, select
 
+from storage.db import param
 from storage.models import Workflow, WorkflowHook, WorkflowVersion
 from storage.secrets import SecretBox
 
@@ -46,23 +47,28 @@ def get_hook(session: Session, tenant_id: str, workflow_id: str) -> WorkflowHook
     return hook if hook is not None and hook.tenant_id == tenant_id else None
 
 
+_HOOKED = (
+    select(WorkflowHook, Workflow, WorkflowVersion)
+    .join(Workflow, col(Workflow.id) == WorkflowHook.workflow_id)
+    .outerjoin(
+        WorkflowVersion,
+        and_(
+            col(WorkflowVersion.workflow_id) == Workflow.id,
+            col(WorkflowVersion.version)
+            == func.coalesce(Workflow.active_version, Workflow.latest_version),
+        ),
+    )
+    .where(col(WorkflowHook.workflow_id) == param(WorkflowHook.workflow_id, "hooked"))
+)
+
+
 def hooked_workflow(
     session: Session, workflow_id: str, token: str
 ) -> tuple[WorkflowHook, Workflow, WorkflowVersion | None] | None:
     """The workflow's hook when ``token`` is its token (compared in constant time), with the
     workflow and the version an event to it runs (the active one, else the latest): one trip
     to the database, as every incoming webhook asks for them."""
-    version = and_(
-        col(WorkflowVersion.workflow_id) == Workflow.id,
-        col(WorkflowVersion.version)
-        == func.coalesce(Workflow.active_version, Workflow.latest_version),
-    )
-    found = session.exec(
-        select(WorkflowHook, Workflow, WorkflowVersion)
-        .join(Workflow, col(Workflow.id) == WorkflowHook.workflow_id)
-        .outerjoin(WorkflowVersion, version)
-        .where(col(WorkflowHook.workflow_id) == workflow_id)
-    ).first()
+    found = session.exec(_HOOKED, params={"hooked": workflow_id}).first()
     if found is None or not hmac.compare_digest(found[0].token_hash, token_hash(token)):
         return None
     return found[0], found[1], found[2]

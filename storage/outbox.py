@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import UNSYNCHRONIZED
+from storage.db import UNSYNCHRONIZED, param
 from storage.models import Outbox, utcnow
 from storage.upsert import upsert
 
@@ -47,19 +47,27 @@ def add_intent(
     )
 
 
+_SETTLE = (
+    update(Outbox)
+    .where(
+        col(Outbox.kind) == param(Outbox.kind, "intent_kind"),
+        col(Outbox.key) == param(Outbox.key, "intent_key"),
+        col(Outbox.status) == "pending",
+    )
+    .values(
+        status=param(Outbox.status, "outcome"),
+        last_error=param(Outbox.last_error, "error"),
+        claimed_by=None,
+        claimed_until=None,
+    )
+    .execution_options(**UNSYNCHRONIZED)
+)
+
+
 def settle(session: Session, kind: str, key: str, *, error: str | None = None) -> None:
     """The intent is carried out (``done``) — or given up with ``error`` (``failed``)."""
-    session.execute(
-        update(Outbox)
-        .where(col(Outbox.kind) == kind, col(Outbox.key) == key, col(Outbox.status) == "pending")
-        .values(
-            status="failed" if error else "done",
-            last_error=error[:2000] if error else None,
-            claimed_by=None,
-            claimed_until=None,
-        )
-        .execution_options(**UNSYNCHRONIZED)
-    )
+    outcome = {"outcome": "failed" if error else "done", "error": error[:2000] if error else None}
+    session.execute(_SETTLE, {"intent_kind": kind, "intent_key": key, **outcome})
 
 
 def claim(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import UNSYNCHRONIZED
+from storage.db import UNSYNCHRONIZED, param
 from storage.models import Delivery, Run, RunStep
 from storage.upsert import upsert
 
@@ -67,6 +67,18 @@ def start_run(session: Session, run: Run) -> bool:
     return upsert(session, Run, run.model_dump(), ["id"])
 
 
+_FINISH_RUN = (
+    update(Run)
+    .where(Run.id == param(Run.id, "run_id"))  # type: ignore[arg-type]
+    .values(
+        status=param(Run.status, "outcome"),
+        completed_at=param(Run.completed_at, "ended_at"),
+        error=param(Run.error, "failure"),
+    )
+    .execution_options(**UNSYNCHRONIZED)
+)
+
+
 def finish_run(
     session: Session,
     run_id: str,
@@ -75,12 +87,8 @@ def finish_run(
     error: dict[str, Any] | None,
 ) -> bool:
     """Record the run's outcome; False when the run has no row."""
-    result = session.execute(
-        update(Run)
-        .where(Run.id == run_id)  # type: ignore[arg-type]
-        .values(status=status, completed_at=completed_at, error=error)
-        .execution_options(**UNSYNCHRONIZED)
-    )
+    values = {"run_id": run_id, "outcome": status, "ended_at": completed_at, "failure": error}
+    result = session.execute(_FINISH_RUN, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
