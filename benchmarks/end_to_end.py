@@ -336,7 +336,6 @@ async def run(
     wait: float = 300,
     warmup: int = 20,
     worker_arguments: tuple[str, ...] = (),
-    receiver_keeps_connections: bool = True,
     report: Any = None,
 ) -> list[Round]:
     """Every round of ``workloads`` × ``concurrencies`` on one stack; ``report`` is called
@@ -344,7 +343,7 @@ async def run(
     rounds: list[Round] = []
     with (
         tempfile.TemporaryDirectory(prefix="relay-e2e-") as tmp,
-        RecordingHttpServer(keep_alive=receiver_keeps_connections) as receiver,
+        RecordingHttpServer() as receiver,
         stack_database(database_url, Path(tmp)) as url,
     ):
         upgrade(url)
@@ -403,12 +402,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--apis", type=int, default=1, help="relay api processes")
     parser.add_argument("--database-url", default="sqlite://")
-    parser.add_argument(
-        "--receiver-closes",
-        action="store_true",
-        help="the receiver closes each connection after its answer (HTTP/1.0), as it did "
-        "before 2026-12-07: every call then opens a new connection",
-    )
     parser.add_argument("--json", action="store_true", help="one JSON line per round")
     args = parser.parse_args(argv)
     worker_arguments: tuple[str, ...] = ()
@@ -428,7 +421,6 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration,
             wait=args.wait,
             worker_arguments=worker_arguments,
-            receiver_keeps_connections=not args.receiver_closes,
             report=report,
         )
     )

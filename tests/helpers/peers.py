@@ -142,13 +142,9 @@ Responder = Callable[[RecordedRequest], ScriptedResponse]
 
 
 class _LoopbackHttpServer:
-    """Threaded stdlib HTTP server on 127.0.0.1:0 that records requests and asks `_respond`.
+    """Threaded stdlib HTTP server on 127.0.0.1:0 that records requests and asks `_respond`."""
 
-    It closes each connection after its answer (HTTP/1.0) unless `keep_alive`: then it speaks
-    HTTP/1.1 and keeps connections open for the next request, as most real APIs do."""
-
-    def __init__(self, keep_alive: bool = False) -> None:
-        self.keep_alive = keep_alive
+    def __init__(self) -> None:
         self.requests: list[RecordedRequest] = []
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler_class())
@@ -185,8 +181,6 @@ class _LoopbackHttpServer:
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1" if peer.keep_alive else "HTTP/1.0"
-
             def _handle(self) -> None:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
@@ -230,8 +224,8 @@ class RecordingHttpServer(_LoopbackHttpServer):
     key it has seen is answered at once with the first request's answer and kept in `deduped`
     (its effect is not repeated), whether or not that first answer has gone out yet."""
 
-    def __init__(self, dedupes: bool = False, keep_alive: bool = False) -> None:
-        super().__init__(keep_alive)
+    def __init__(self, dedupes: bool = False) -> None:
+        super().__init__()
         self.responses: deque[ScriptedResponse] = deque()
         self.dedupes = dedupes
         self.deduped: list[RecordedRequest] = []
