@@ -111,7 +111,7 @@ _KEY = param(Delivery.idempotency_key, "key")
 _HOLDER = param(Delivery.claimed_by, "holder")
 _UNTIL = param(Delivery.claimed_until, "until")
 
-_RENEW = (
+_HOLDERS_CLAIM = (
     update(Delivery)
     .execution_options(**UNSYNCHRONIZED)
     .where(
@@ -119,8 +119,10 @@ _RENEW = (
         Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
         Delivery.claimed_by == _HOLDER,  # type: ignore[arg-type]
     )
-    .values(claimed_until=_UNTIL)
 )
+"""An UPDATE of the key's claim while ``holder`` holds it (what it sets is added)."""
+
+_RENEW = _HOLDERS_CLAIM.values(claimed_until=_UNTIL)
 
 _MARK_SENT = (
     update(Delivery)
@@ -133,20 +135,11 @@ _MARK_SENT = (
     .values(status=SENT, claimed_until=_UNTIL, sends=Delivery.sends + 1)
 )
 
-_SETTLE = (
-    update(Delivery)
-    .execution_options(**UNSYNCHRONIZED)
-    .where(
-        Delivery.idempotency_key == _KEY,  # type: ignore[arg-type]
-        Delivery.status.in_(_HELD),  # type: ignore[attr-defined]
-        Delivery.claimed_by == _HOLDER,  # type: ignore[arg-type]
-    )
-    .values(
-        status=param(Delivery.status, "outcome"),
-        receipt=param(Delivery.receipt, "answer"),
-        summary=param(Delivery.summary, "note"),
-        claimed_until=None,
-    )
+_SETTLE = _HOLDERS_CLAIM.values(
+    status=param(Delivery.status, "outcome"),
+    receipt=param(Delivery.receipt, "answer"),
+    summary=param(Delivery.summary, "note"),
+    claimed_until=None,
 )
 
 
