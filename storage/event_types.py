@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from definitions.catalog import EventTypeSpec
 from definitions.catalog.builtins import BUILTINS, builtin_event_type
+from storage.db import param
 from storage.models import EventType
 
 
@@ -56,10 +57,15 @@ def delete_event_type(session: Session, tenant_id: str, event_type: str) -> bool
     return True
 
 
+_ROW = select(EventType).where(
+    EventType.tenant_id == param(EventType.tenant_id, "tenant"),
+    EventType.type == param(EventType.type, "event_type"),
+)
+"""Built once (``storage.db.param``): every accepted event reads its type's entry."""
+
+
 def _row(session: Session, tenant_id: str, event_type: str) -> EventType | None:
-    return session.exec(
-        select(EventType).where(EventType.tenant_id == tenant_id, EventType.type == event_type)
-    ).first()
+    return session.exec(_ROW, params={"tenant": tenant_id, "event_type": event_type}).first()
 
 
 def _spec(row: EventType) -> EventTypeSpec:

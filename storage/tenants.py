@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from storage.db import param
 from storage.models import ApiKey, Tenant
 
 KEY_PREFIX = "rly_"
@@ -32,10 +33,14 @@ def create_tenant(session: Session, name: str, tenant_id: str | None = None) -> 
     return tenant, issue_key(session, tenant.id)
 
 
+_NAME = select(Tenant.name).where(Tenant.id == param(Tenant.id, "tenant"))
+"""Built once (``storage.db.param``): every run started reads it."""
+
+
 def tenant_profile(session: Session, tenant_id: str) -> dict[str, Any]:
     """What templates read of the tenant (``{{ tenant.name }}``); empty for an unknown id (the
     system's own workflows)."""
-    name = session.exec(select(Tenant.name).where(Tenant.id == tenant_id)).first()
+    name = session.exec(_NAME, params={"tenant": tenant_id}).first()
     return {} if name is None else {"name": name}
 
 
