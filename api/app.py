@@ -45,10 +45,14 @@ from api.routes import (
 # One router per resource; a workflow's sub-resources (validation, simulations, webhook,
 # stats) have their own routers under /v1/workflows/{id}/….
 ROUTERS = (
-    health, metrics, bulk, workflows, events, runs, deliveries, secrets, authoring, templates,
-    analytics, email_templates, simulations, event_types, hooks, records, notifications, exports,
-    event_log, analytics_series, codec, keys, me, tenant, audit, migrations, template_preview,
+    hooks, events, health, metrics, bulk, workflows, runs, deliveries, secrets, authoring,
+    templates, analytics, email_templates, simulations, event_types, records, notifications,
+    exports, event_log, analytics_series, codec, keys, me, tenant, audit, migrations,
+    template_preview,
 )  # fmt: skip
+"""In the order a request is matched against their routes: the intake's first (an incoming
+webhook, an event), as a request pays for every route tried before its own (about 0.2 ms of
+CPU per webhook behind ~60 routes). No route shadows another (``tests/api/test_routing``)."""
 
 
 def create_app(deps: ApiDeps) -> FastAPI:
