@@ -44,7 +44,7 @@ async def _matched(app: Any, method: str, path: str) -> tuple[str, set[str]]:
     await app(scope, receive, send)  # unauthenticated: most routes answer 401 at once
     route = scope.get("route")
     assert isinstance(route, APIRoute), f"{method} {path} reached no API route"
-    return route.path, set(route.methods)
+    return route.path, set(route.methods or ())
 
 
 async def test_every_route_is_reached_at_its_own_path(engine: Engine) -> None:
@@ -53,7 +53,7 @@ async def test_every_route_is_reached_at_its_own_path(engine: Engine) -> None:
     assert len(routes) > 90
     shadowed = []
     for route in routes:
-        for method in sorted(route.methods):
+        for method in sorted(route.methods or ()):
             path, methods = await _matched(app, method, _sample_path(route.path))
             if path != route.path or method not in methods:
                 shadowed.append(f"{method} {route.path} went to {path}")
