@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, select
 
-from storage.db import UNSYNCHRONIZED, param
+from storage.db import UNSYNCHRONIZED, param, write
 from storage.models import Delivery
 from storage.upsert import upsert
 
@@ -145,15 +145,15 @@ _SETTLE = _HOLDERS_CLAIM.values(
 
 def renew(session: Session, key: str, holder: str, until: datetime) -> bool:
     """Extend ``holder``'s lease on ``key``; False when it holds the key no longer."""
-    result = session.execute(_RENEW, {"key": key, "holder": holder, "until": until})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = write(session, _RENEW, {"key": key, "holder": holder, "until": until})
+    return bool(result.rowcount)
 
 
 def mark_sent(session: Session, key: str, holder: str, until: datetime) -> bool:
     """``holder``'s request for ``key`` is about to leave (its lease extended to ``until``, one
     more of its ``sends``); False when it holds the key no longer (then it must not send)."""
-    result = session.execute(_MARK_SENT, {"key": key, "holder": holder, "until": until})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = write(session, _MARK_SENT, {"key": key, "holder": holder, "until": until})
+    return bool(result.rowcount)
 
 
 def settle(
@@ -167,8 +167,8 @@ def settle(
     """Record the outcome of ``holder``'s send of ``key`` and release the claim; False when
     another holder had taken the key over (its outcome stands)."""
     values = {"outcome": status, "answer": receipt, "note": summary}
-    result = session.execute(_SETTLE, {"key": key, "holder": holder, **values})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = write(session, _SETTLE, {"key": key, "holder": holder, **values})
+    return bool(result.rowcount)
 
 
 def release(session: Session, key: str, holder: str) -> bool:

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 import anyio.to_thread
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import BindParameter, bindparam, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import BindParameter, Executable, bindparam, event
+from sqlalchemy.engine import CursorResult, Engine
 from sqlmodel import Session, create_engine
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -34,6 +34,18 @@ def param(column: Any, name: str) -> BindParameter[Any]:
     0.3 ms of CPU, as much as sending and running it on PostgreSQL: the statements written on
     every run's path are built once."""
     return bindparam(name, type_=column.type)
+
+
+def write(session: Session, statement: Executable, values: dict[str, Any]) -> CursorResult[Any]:
+    """Run an INSERT, UPDATE or DELETE built once (``param``) with ``values``, in the
+    session's transaction; its result (``rowcount``). The session's pending objects are
+    flushed first, as ``session.execute`` would.
+
+    On the session's connection rather than through ``session.execute``: the ORM copies an
+    UPDATE of a mapped class with its own options on every call, so the statement's cache key
+    is computed again each time (about 0.1 ms of CPU per call on the path of every run)."""
+    session.flush()
+    return session.connection().execute(statement, values)
 
 
 def make_engine(url: str) -> Engine:

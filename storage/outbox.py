@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import UNSYNCHRONIZED, param
+from storage.db import UNSYNCHRONIZED, param, write
 from storage.models import Outbox, utcnow
 from storage.upsert import upsert
 
@@ -67,7 +67,7 @@ _SETTLE = (
 def settle(session: Session, kind: str, key: str, *, error: str | None = None) -> None:
     """The intent is carried out (``done``) — or given up with ``error`` (``failed``)."""
     outcome = {"outcome": "failed" if error else "done", "error": error[:2000] if error else None}
-    session.execute(_SETTLE, {"intent_kind": kind, "intent_key": key, **outcome})
+    write(session, _SETTLE, {"intent_kind": kind, "intent_key": key, **outcome})
 
 
 def claim(

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
-from storage.db import UNSYNCHRONIZED, param
+from storage.db import UNSYNCHRONIZED, param, write
 from storage.models import Delivery, Run, RunStep
 from storage.upsert import upsert
 
@@ -88,8 +88,8 @@ def finish_run(
 ) -> bool:
     """Record the run's outcome; False when the run has no row."""
     values = {"run_id": run_id, "outcome": status, "ended_at": completed_at, "failure": error}
-    result = session.execute(_FINISH_RUN, values)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    result = write(session, _FINISH_RUN, values)
+    return bool(result.rowcount)
 
 
 def delivered(session: Session, idempotency_key: str) -> Delivery | None:
