@@ -26,7 +26,8 @@ the session, which costs more than the UPDATE itself on the path of every accept
 
 def param(column: Any, name: str) -> BindParameter[Any]:
     """A value of a statement built once at import and run many times, given at execution
-    (``session.execute(STATEMENT, {name: value})``), typed as ``column`` is (its timestamps
+    (``write(session, STATEMENT, {name: value})`` for a write, ``session.exec(STATEMENT,
+    params={name: value})`` for a read), typed as ``column`` is (its timestamps
     and JSON converted as the column's own values are). ``name`` must not be a column's
     name: SQLAlchemy keeps those for the values it binds itself.
 

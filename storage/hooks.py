@@ -66,8 +66,8 @@ def hooked_workflow(
     session: Session, workflow_id: str, token: str
 ) -> tuple[WorkflowHook, Workflow, WorkflowVersion | None] | None:
     """The workflow's hook when ``token`` is its token (compared in constant time), with the
-    workflow and the version an event to it runs (the active one, else the latest): one trip
-    to the database, as every incoming webhook asks for them."""
+    workflow and its active version (else its latest, which names the event's type for a
+    workflow not active): one trip to the database, as every incoming webhook asks for them."""
     found = session.exec(_HOOKED, params={"hooked": workflow_id}).first()
     if found is None or not hmac.compare_digest(found[0].token_hash, token_hash(token)):
         return None

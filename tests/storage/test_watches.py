@@ -103,9 +103,12 @@ def test_closing_a_run_removes_its_watches(engine: Engine) -> None:
 
 def test_closing_a_run_that_never_watched_leaves_the_watches_alone(engine: Engine) -> None:
     """The workflow says whether the run ever watched (``Run.watched``): a run that did not
-    is closed without a statement on the watches (most runs wait for no event)."""
-    tenant, _ = _ids()
+    is closed without a statement on the watches (most runs wait for no event). A watch the
+    workflow does not know of (``Run.watched``'s caveat) stays until an event finds the run
+    closed."""
+    tenant, entity = _ids()
     run_id = _run()
+    _watch(engine, tenant, run_id, entity, "booking.rescheduled")
     statements: list[str] = []
 
     def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
@@ -120,6 +123,7 @@ def test_closing_a_run_that_never_watched_leaves_the_watches_alone(engine: Engin
         event.remove(engine, "before_cursor_execute", seen)
     assert statements  # the run's row was written
     assert not [s for s in statements if "run_watches" in s]
+    assert watches_of(engine, run_id) == {(entity, "booking.rescheduled")}
 
 
 async def test_the_watch_activity_starts_and_stops_watching(engine: Engine) -> None:

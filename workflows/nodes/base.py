@@ -96,7 +96,13 @@ class Run(Protocol):
     watched: bool
     """The run may have watches in the database: it asked for one (``nodes.waits.watch``), or
     an earlier execution of it (before continue-as-new) may have. False saves the run's end
-    a statement dropping watches it never had."""
+    a statement dropping watches it never had.
+
+    It follows the workflow's path, not the database: a watch written by an attempt whose
+    workflow task was then lost (its worker died) stays if the retried task takes another
+    path (an event arrived meanwhile, a reset). Such a watch routes nothing to the closed
+    run: the next matching event finds it closed and drops its watches (``runs.signals``),
+    as retention does."""
 
     async def walk(self, entry: str | None, scope: Scope) -> RunEnd | None:
         """Run nodes from ``entry`` until the chain ends (None) or the run does (RunEnd)."""
