@@ -8,9 +8,10 @@ a local activity (``workflows.policies.runs_locally``), run inside the worker's 
 task: that task times out (``WORKFLOW_TASK_TIMEOUT``) and the other worker takes the run's next
 one and runs the call again. With a timeout over a minute (``--timeout 2m``) it is an activity
 (its worker named by Temporal's pending-activity info): its heartbeats stop and Temporal
-retries it on the other worker once ``EFFECT_HEARTBEAT_TIMEOUT`` has passed. Either way the key's claim was marked
-``sent`` before the request left, so once it lapses the retry finds the key ``unknown`` (the
-receiver has the request) and the step fails without sending it again; the run goes on.
+retries it on the other worker once ``EFFECT_HEARTBEAT_TIMEOUT`` has passed. Either way the
+key's claim was marked ``sent`` before the request left, so once it lapses the retry finds the
+key ``unknown`` (the receiver has the request) and the step fails without sending it again; the
+run goes on.
 
     .venv/bin/python -m benchmarks.worker_kill_recovery [--runs 3] [--timeout 30s]
 """
