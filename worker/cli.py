@@ -182,8 +182,10 @@ def _serve_api(settings: Settings) -> int:
 
     from storage.db import make_engine
     from worker.composition import build_api
+    from worker.heap import settle
 
     app = build_api(settings, make_engine(settings.database_url))
+    settle()
     # Requests are logged by ``api.access_log``, with tokens and query strings left out.
     uvicorn.run(
         app,  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from worker.composition import (
     http_client,
     link_key,
 )
+from worker.heap import settle
 from worker.maintenance import ensure_system_schedules
 from worker.settings import Settings
 
@@ -61,6 +62,7 @@ async def run_worker(settings: Settings) -> None:
             loop.add_signal_handler(sig, stop.set)
         # Every worker runs a recoverer: the outbox is claimed under leases, so any number agree.
         recoverer = build_recoverer(settings, client, engine)
+        settle()
         async with worker:
             log.info(
                 "worker polling task queue %r on %s", settings.task_queue, settings.temporal_address
