@@ -11,7 +11,10 @@ it prints the resident size and the requests per second.
 
 Measured on a shared 2-core machine (load 25-30), ``--rounds 4 --events 200`` (310 requests,
 300 runs started per round): 152 MB at the start, then 176, 177, 181, 181 MB — it levels off;
-5-9 requests/s under that load.
+5-9 requests/s under that load. With the collector set as ``relay api`` sets it
+(``worker.heap``), ``--rounds 4 --events 300`` on the idle machine, twice: 154 MB at the start,
+then 184, 190, 192, 193 MB; and 145, then 172, 181, 184, 182 MB (181 MB after the fourth round
+with Python's defaults).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from api.app import create_app
 from api.deps import ApiDeps
 from benchmarks.scratch import scratch_stack
 from benchmarks.worker_memory import resident_mb
+from worker.heap import API_YOUNG_THRESHOLD, settle
 
 
 def _workflow(index: int) -> dict[str, Any]:
@@ -81,6 +85,7 @@ async def main(rounds: int, events: int, concurrency: int) -> None:
             for index in range(3):
                 created = (await api.post("/v1/workflows", json=_workflow(index))).json()
                 await api.post(f"/v1/workflows/{created['id']}/activate")
+            settle(API_YOUNG_THRESHOLD)  # as ``relay api`` does before it serves
             print(f"start      {resident_mb():7.1f} MB", flush=True)
             for number in range(1, rounds + 1):
                 began = time.perf_counter()

@@ -182,10 +182,10 @@ def _serve_api(settings: Settings) -> int:
 
     from storage.db import make_engine
     from worker.composition import build_api
-    from worker.heap import settle
+    from worker.heap import API_YOUNG_THRESHOLD, settle
 
     app = build_api(settings, make_engine(settings.database_url))
-    settle()
+    settle(API_YOUNG_THRESHOLD)
     # Requests are logged by ``api.access_log``, with tokens and query strings left out.
     uvicorn.run(
         app,  # type: ignore[arg-type]

@@ -10,20 +10,30 @@ own callbacks). Once a process has built what it serves with, ``settle`` moves t
 collector's sight (``gc.freeze``): measured the same way, 2.4% of a worker's CPU and 3.0% of the
 API's.
 
-The collector's thresholds stay Python's. Letting the young generation reach 10,000 objects
-before a pass (not 700) cut it further, to 1.6% and 0.3%, but a worker holding 10,000 waiting
-runs then took 525 MB instead of 270 (``benchmarks/timer_lateness.py``): garbage that lives
-longer spreads over more of the allocator's memory, which the process then keeps.
+The API also lets the young generation reach ``API_YOUNG_THRESHOLD`` objects before a pass (not
+Python's 700): its collector then took 0.3% of its CPU, for up to 12 MB more after bursts of events
+(``benchmarks/api_memory.py``: 182-193 MB against 181, level from round to round). A worker keeps
+Python's threshold: holding 10,000 waiting runs it took 525 MB with the larger one instead of
+270 (``benchmarks/timer_lateness.py``), past its 300 MB limit — garbage that lives longer is
+spread over more of the allocator's memory, which the process then keeps.
 """
 
 from __future__ import annotations
 
 import gc
 
+API_YOUNG_THRESHOLD = 10_000
+"""Allocations (less deallocations) of container objects between the API's scans of its
+youngest generation."""
 
-def settle() -> None:
-    """Freeze everything alive now, after a full collection (so no garbage is frozen with it).
+
+def settle(young_threshold: int | None = None) -> None:
+    """Freeze everything alive now, after a full collection (so no garbage is frozen with it),
+    and set the youngest generation's threshold when given (the older ones keep their ratios).
     Call once, when the process has imported and built everything it serves with and before
     it serves."""
     gc.collect()
     gc.freeze()
+    if young_threshold is not None:
+        _, middle, oldest = gc.get_threshold()
+        gc.set_threshold(young_threshold, middle, oldest)

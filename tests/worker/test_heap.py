@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from worker.heap import settle
+from worker.heap import API_YOUNG_THRESHOLD, settle
 
 
 @pytest.fixture
@@ -26,6 +26,13 @@ def test_settle_freezes_what_lives_and_keeps_the_thresholds() -> None:
     settle()
     assert gc.get_freeze_count() > 1000  # this process's modules, at least
     assert gc.get_threshold() == threshold
+
+
+@pytest.mark.usefixtures("restored_collector")
+def test_the_api_raises_only_the_young_threshold() -> None:
+    _, middle, oldest = gc.get_threshold()
+    settle(API_YOUNG_THRESHOLD)
+    assert gc.get_threshold() == (API_YOUNG_THRESHOLD, middle, oldest)
 
 
 @pytest.mark.usefixtures("restored_collector")
