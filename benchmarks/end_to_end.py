@@ -23,7 +23,8 @@ every accepted event's run to end and prints, per round:
 - ``machine``: how busy all the machine's cores were over the round (% of all of them) and the
   CPU ms they spent per finished run — the stack's processes, and also the database server,
   this load generator and its receiver, and the kernel's work for them: when it nears 100%,
-  the machine, not a queue, bounds the round;
+  the machine, not a queue, bounds the round; and, of that, the CPU ms per run of this
+  process (``load``: the load generator, the receiver and the wait for the runs' ends);
 - ``history``: Temporal history events and workflow tasks per run (the median over a sample
   of the round's runs): the round trips a run costs the server; and how many runs of the
   sample had a workflow task time out or fail (``troubled``: each cost its run seconds).
@@ -101,6 +102,9 @@ class Round:
     """How busy every core of the machine was over the round (% of all of them)."""
     machine_cpu_ms_per_run: float = 0.0
     """CPU ms the whole machine spent per finished run, whatever spent it."""
+    load_cpu_ms_per_run: float = 0.0
+    """CPU ms this process spent per finished run — the load generator, the receiver, the
+    wait for the runs' ends: part of ``machine``, not the stack's."""
     history_events: float = 0.0
     """Temporal history events per run (median over a sample of the round's runs)."""
     workflow_tasks: float = 0.0
@@ -122,7 +126,8 @@ class Round:
             f"{self.effect_p50_ms:.0f}/{self.effect_p99_ms:.0f} ms  accepted {self.accepted} "
             f"lost {self.lost} unfinished {self.unfinished}  history {self.history_events:.0f} "
             f"events {self.workflow_tasks:.0f} tasks {self.troubled_runs} troubled  cpu {cpu}  "
-            f"machine {self.machine_busy_percent:.0f}% {self.machine_cpu_ms_per_run:.0f}ms  "
+            f"machine {self.machine_busy_percent:.0f}% {self.machine_cpu_ms_per_run:.0f}ms "
+            f"(load {self.load_cpu_ms_per_run:.1f}ms)  "
             f"rss MB {rss}"
         )
 
@@ -183,6 +188,7 @@ class Bench:
         counter = itertools.count()
         cpu_before = {name: _cpu_seconds(p) for name, p in self.stack.processes().items()}
         machine_before = _machine_cpu_seconds()
+        load_before = time.process_time()
         began = time.time()
         deadline = time.monotonic() + duration
 
@@ -210,6 +216,7 @@ class Bench:
         figures.accepted = len(sent)
         figures.accepted_per_s = round(len(sent) / figures.duration_s, 1)
         await self._drain(workflow_id, len(sent), wait)
+        load = time.process_time() - load_before
         ended = time.time()
         used = {
             name: _cpu_seconds(p) - cpu_before.get(name, 0.0)
@@ -227,6 +234,7 @@ class Bench:
         }
         figures.machine_busy_percent = round(100 * busy / max(total, 1e-9), 1)
         figures.machine_cpu_ms_per_run = round(1000 * busy / max(finished, 1), 1)
+        figures.load_cpu_ms_per_run = round(1000 * load / max(finished, 1), 1)
         await self._count_history(figures, workflow_id)
         return figures
 

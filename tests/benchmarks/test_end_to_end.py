@@ -23,6 +23,8 @@ async def test_every_accepted_webhook_finishes_and_the_round_is_measured(
         # The whole machine was busy at least with the stack's busiest process.
         assert 0 < figures.machine_busy_percent <= 100
         assert figures.machine_cpu_ms_per_run >= max(figures.cpu_ms_per_run.values())
+        # The load generator is part of the machine, not of the stack.
+        assert 0 < figures.load_cpu_ms_per_run <= figures.machine_cpu_ms_per_run
         assert figures.history_events > 0 and figures.workflow_tasks >= 1
     # The HTTP call runs in the run's one workflow task (a local activity).
     assert [r.workflow_tasks for r in rounds] == [1, 1]
