@@ -7,7 +7,8 @@ it is never sent again. ``activities.effects.deliver_once`` opens one ``Departur
 (``departing``); every transport reports, just before the first byte the receiver could act on,
 by calling ``leaving()`` (``aleaving()`` on the event loop) from the code that sends it:
 
-- HTTP (``http_request``, Slack): httpx's ``trace`` extension, when the request headers start;
+- HTTP (``http_request``, Slack): the session's connector, once the request has its connection
+  and before its headers are written (``activities.http``);
 - SMTP: before the ``DATA`` command (until the message ends, the server discards it);
 - Twilio's SDK: its HTTP connections, before their first byte (``activities.sms``).
 

@@ -42,8 +42,8 @@ def verify(
 ) -> bool:
     """What a receiver does: recompute, compare in constant time, refuse stale timestamps.
 
-    ``headers`` must be looked up case-insensitively (pass lower-cased names or an httpx/
-    starlette headers object).
+    ``headers`` must be looked up case-insensitively (pass lower-cased names or a
+    case-insensitive headers object: aiohttp's, httpx's, starlette's).
     """
     lowered = {name.lower(): value for name, value in headers.items()}
     try:

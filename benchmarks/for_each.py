@@ -16,10 +16,10 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.http import http_session
 from definitions.loading import load_definition
 from storage.db import make_engine, upgrade
 from tests.helpers.peers import RecordingHttpServer
@@ -82,7 +82,7 @@ async def main(items: int) -> None:
         env = await WorkflowEnvironment.start_local(
             dev_server_existing_path=str(Path(sys.executable).parent / "temporal")
         )
-        async with env, httpx.AsyncClient(trust_env=False) as http:
+        async with env, http_session() as http:
             actions = loopback_actions(engine, http)  # console email and SMS
             queue = f"bench-{uuid.uuid4().hex[:6]}"
             async with build_worker(env.client, queue, engine, actions):

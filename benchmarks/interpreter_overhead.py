@@ -21,11 +21,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
+from activities.http import http_session
 from benchmarks.handwritten import SANDBOXED, HandWrittenThreeActions
 from definitions.loading import load_definition
 from storage.db import make_engine, session_scope, upgrade
@@ -98,7 +98,7 @@ async def main(runs: int, rounds: int, database_url: str | None) -> None:
             "phone": "+14155551234",
             "url": peer.url("/hook"),
         }
-        async with env, httpx.AsyncClient(trust_env=False) as http:
+        async with env, http_session() as http:
             actions = loopback_actions(engine, http)  # console email and SMS
             queue = f"bench-{uuid.uuid4().hex[:6]}"
             async with build_worker(

@@ -24,13 +24,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from sqlalchemy import func
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from activities.http import http_session
 from benchmarks.analytics import scratch_database
 from definitions.loading import load_definition
 from runs.deps import RunsDeps
@@ -119,7 +119,7 @@ async def measure(database: str, count: int, batch: int, rate: float) -> None:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal")
     )
-    async with env, httpx.AsyncClient(trust_env=False) as http:
+    async with env, http_session() as http:
         queue = f"bench-{uuid.uuid4().hex[:6]}"
         with session_scope(engine) as session:
             tenant, _ = create_tenant(session, "Bench")

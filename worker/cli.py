@@ -326,8 +326,8 @@ def _schema(output: Path | None) -> int:
 LOG_LEVELS = {
     "": logging.INFO,
     "alembic": logging.WARNING,
-    # httpx logs every request's full URL at INFO: outbound URLs can carry secrets (a Slack
-    # webhook's path, a token in a query string), and the CLI's own calls are noise.
+    # httpx (the CLI's client of the API) logs every request's full URL at INFO: noise, and a
+    # URL can carry a secret (a token in a query string).
     "httpx": logging.WARNING,
 }
 """What Relay's processes log; ``tests/api/test_log_hygiene.py`` checks a run's logs at

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -52,7 +52,7 @@ async def connect(settings: Settings) -> Client:
     )
 
 
-def build_actions(settings: Settings, engine: Engine, http: httpx.AsyncClient) -> Actions:
+def build_actions(settings: Settings, engine: Engine, http: aiohttp.ClientSession) -> Actions:
     return Actions(
         engine=engine,
         email=email_transport_from_url(settings.smtp_url, default_sender=settings.email_from),
@@ -175,11 +175,6 @@ def event_sink(
         await accept_event(deps, tenant_id, trigger, chain=event.get("chain"))
 
     return emit
-
-
-def http_client() -> httpx.AsyncClient:
-    # Redirects are not followed: a redirect is the receiver's answer, shown as the step output.
-    return httpx.AsyncClient(follow_redirects=False, trust_env=False)
 
 
 def build_api(settings: Settings, engine: Engine) -> object:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from temporalio.client import Client
 from temporalio.service import RPCError
 
+from activities.http import http_session
 from runs.deps import RunsDeps
 from runs.recovery import Recoverer
 from storage.db import make_engine
@@ -19,7 +20,6 @@ from worker.composition import (
     build_worker,
     connect,
     entity_key,
-    http_client,
     link_key,
 )
 from worker.heap import settle
@@ -32,7 +32,7 @@ log = logging.getLogger("relay.worker")
 async def run_worker(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     client = await _connect_with_retry(settings)
-    async with http_client() as http:
+    async with http_session() as http:
         worker = build_worker(
             client,
             settings.task_queue,

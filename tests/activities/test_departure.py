@@ -8,12 +8,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import httpx
 import pytest
 
 from activities.departure import Departure, NotSent, departing, leaving
 from activities.email import EmailMessage, SmtpTransport
-from activities.http import HttpCaller
+from activities.http import HttpCaller, http_session
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import TwilioSmsTransport
 from tests.helpers.peers import LOOPBACK, FakeTwilioApi, RecordingHttpServer, SmtpSink
@@ -106,7 +105,7 @@ Send = Callable[[], Awaitable[Any]]
 
 
 async def _http_send(peer: RecordingHttpServer) -> Any:
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with http_session() as client:
         caller = HttpCaller(client, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW))
         return await caller.request(method="POST", url=peer.url("/hook"), json_body={"a": 1})
 

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -15,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.export import Exports
+from activities.http import http_session
 from storage.db import session_scope
 from storage.exports import get_export
 from storage.models import Export
@@ -54,7 +54,7 @@ def smtp() -> Any:
 
 @pytest.fixture
 async def exports(engine: Engine, smtp: SmtpSink) -> AsyncIterator[Exports]:
-    async with httpx.AsyncClient(trust_env=False) as http:
+    async with http_session() as http:
         actions = loopback_actions(engine, http, smtp_url=smtp.url())
         yield Exports(engine, actions, "https://relay.example.com/")
 

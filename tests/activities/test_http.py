@@ -1,14 +1,14 @@
-"""HttpCaller against a recording HTTP server on loopback, with a real httpx client."""
+"""HttpCaller against a recording HTTP server on loopback, with a real aiohttp session."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.testing import WorkflowEnvironment
@@ -21,6 +21,7 @@ from activities.http import (
     blank_template_problem,
     empty_expressions,
     encode_json,
+    http_session,
 )
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from storage.db import session_scope
@@ -38,8 +39,7 @@ def server() -> Iterator[RecordingHttpServer]:
 
 @pytest.fixture
 async def caller() -> AsyncIterator[HttpCaller]:
-    # trust_env=False: a proxy from the environment must not intercept loopback calls.
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with http_session() as client:
         yield HttpCaller(
             client,
             max_response_bytes=1_000,
@@ -172,14 +172,64 @@ async def test_slow_endpoint_times_out_transiently(
     with pytest.raises(TransientDeliveryError) as caught:
         await caller.request(method="GET", url=server.url(), timeout=0.2)
 
-    assert caught.value.kind == "timeout"
+    # Sent and unanswered: the receiver may have acted on it.
+    assert (caught.value.kind, caught.value.maybe_delivered) == ("timeout", True)
 
 
 async def test_connection_refused_is_transient_network(caller: HttpCaller) -> None:
     with pytest.raises(TransientDeliveryError) as caught:
         await caller.request(method="GET", url=f"http://{LOOPBACK}:{unused_port()}/")
 
-    assert caught.value.kind == "network"
+    assert (caught.value.kind, caught.value.maybe_delivered) == ("network", False)
+
+
+async def test_an_answer_that_is_not_http_is_a_network_error_after_sending(
+    caller: HttpCaller,
+) -> None:
+    async def answer_garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"this is not HTTP\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    peer = await asyncio.start_server(answer_garbage, LOOPBACK, 0)
+    async with peer:
+        port = peer.sockets[0].getsockname()[1]
+        with pytest.raises(TransientDeliveryError) as caught:
+            await caller.request(method="POST", url=f"http://{LOOPBACK}:{port}/", json_body={})
+
+    assert (caught.value.kind, caught.value.maybe_delivered) == ("network", True)
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "POST"])
+async def test_a_request_whose_connection_drops_unanswered_is_not_sent_again(
+    caller: HttpCaller, method: str
+) -> None:
+    received: list[bytes] = []
+
+    async def read_then_hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        received.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.close()
+
+    peer = await asyncio.start_server(read_then_hang_up, LOOPBACK, 0)
+    async with peer:
+        port = peer.sockets[0].getsockname()[1]
+        with pytest.raises(TransientDeliveryError) as caught:
+            await caller.request(method=method, url=f"http://{LOOPBACK}:{port}/", json_body={})
+
+    assert (caught.value.kind, caught.value.maybe_delivered) == ("network", True)
+    assert len(received) == 1
+
+
+async def test_a_body_its_content_encoding_cannot_decode_fails_for_good(
+    server: RecordingHttpServer, caller: HttpCaller
+) -> None:
+    server.script(200, raw=b"not gzip at all", headers={"Content-Encoding": "gzip"})
+
+    with pytest.raises(PermanentDeliveryError) as caught:
+        await caller.request(method="GET", url=server.url())
+
+    assert caught.value.kind == "bad_response"
 
 
 async def test_head_request_has_no_body(server: RecordingHttpServer, caller: HttpCaller) -> None:

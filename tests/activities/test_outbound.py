@@ -6,11 +6,11 @@ import ipaddress
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 
 from activities.errors import PermanentDeliveryError, TransientDeliveryError
-from activities.http import HttpCaller
+from activities.http import HttpCaller, http_session
 from activities.outbound import (
     LOOPBACK_ALLOW,
     OutboundPolicy,
@@ -42,13 +42,13 @@ def server() -> Iterator[RecordingHttpServer]:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(trust_env=False) as http:
+async def client() -> AsyncIterator[aiohttp.ClientSession]:
+    async with http_session() as http:
         yield http
 
 
 def caller_for(
-    client: httpx.AsyncClient, allow: str = "", resolver: Resolver | None = None
+    client: aiohttp.ClientSession, allow: str = "", resolver: Resolver | None = None
 ) -> HttpCaller:
     return HttpCaller(client, policy=OutboundPolicy.from_setting(allow, resolver))
 
@@ -114,7 +114,7 @@ async def test_the_system_resolver_resolves_localhost_to_loopback() -> None:
 
 # ------------------------------------------------------------------------------- refused requests
 async def test_loopback_without_an_allow_list_is_refused_before_any_request(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     with pytest.raises(PermanentDeliveryError) as caught:
         await caller_for(client).request(method="POST", url=server.url("/hook"), json_body={})
@@ -126,7 +126,7 @@ async def test_loopback_without_an_allow_list_is_refused_before_any_request(
     assert server.requests == []
 
 
-async def test_cloud_metadata_address_is_refused(client: httpx.AsyncClient) -> None:
+async def test_cloud_metadata_address_is_refused(client: aiohttp.ClientSession) -> None:
     with pytest.raises(PermanentDeliveryError) as caught:
         await caller_for(client, LOOPBACK_ALLOW).request(
             method="GET", url="http://169.254.169.254/latest/meta-data/iam/"
@@ -137,7 +137,7 @@ async def test_cloud_metadata_address_is_refused(client: httpx.AsyncClient) -> N
 
 
 async def test_a_hostname_resolving_to_a_private_address_is_refused(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
 ) -> None:
     dns = FakeDns({"hooks.example.test": ["10.1.2.3"]})
 
@@ -153,7 +153,7 @@ async def test_a_hostname_resolving_to_a_private_address_is_refused(
     )
 
 
-async def test_every_resolved_address_is_checked(client: httpx.AsyncClient) -> None:
+async def test_every_resolved_address_is_checked(client: aiohttp.ClientSession) -> None:
     dns = FakeDns({"mixed.example.test": ["93.184.216.34", "192.168.0.10"]})
 
     with pytest.raises(PermanentDeliveryError, match="192.168.0.10, a private address"):
@@ -163,7 +163,7 @@ async def test_every_resolved_address_is_checked(client: httpx.AsyncClient) -> N
 
 
 async def test_localhost_by_name_is_refused_with_the_real_resolver(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     with pytest.raises(PermanentDeliveryError) as caught:
         await caller_for(client).request(method="GET", url=f"http://localhost:{server.port}/")
@@ -176,7 +176,7 @@ async def test_localhost_by_name_is_refused_with_the_real_resolver(
 
 @pytest.mark.parametrize("host", ["2130706433", "0x7f.0.0.1", "127.1", "[::ffff:127.0.0.1]"])
 async def test_obfuscated_loopback_addresses_are_refused(
-    server: RecordingHttpServer, client: httpx.AsyncClient, host: str
+    server: RecordingHttpServer, client: aiohttp.ClientSession, host: str
 ) -> None:
     with pytest.raises(PermanentDeliveryError) as caught:
         await caller_for(client).request(method="GET", url=f"http://{host}:{server.port}/")
@@ -185,7 +185,9 @@ async def test_obfuscated_loopback_addresses_are_refused(
     assert server.requests == []
 
 
-async def test_an_unresolvable_host_is_a_transient_dns_failure(client: httpx.AsyncClient) -> None:
+async def test_an_unresolvable_host_is_a_transient_dns_failure(
+    client: aiohttp.ClientSession,
+) -> None:
     with pytest.raises(TransientDeliveryError) as caught:
         await caller_for(client, resolver=FakeDns({})).request(
             method="GET", url="http://nowhere.example.test/"
@@ -199,7 +201,7 @@ async def test_an_unresolvable_host_is_a_transient_dns_failure(client: httpx.Asy
 
 # ------------------------------------------------------------------------------ allowed requests
 async def test_allow_listed_loopback_is_reached(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     result = await caller_for(client, LOOPBACK_ALLOW).request(method="GET", url=server.url("/ok"))
 
@@ -208,7 +210,7 @@ async def test_allow_listed_loopback_is_reached(
 
 
 async def test_an_allowed_range_opens_its_addresses(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     result = await caller_for(client, "127.0.0.0/8").request(method="GET", url=server.url())
 
@@ -216,7 +218,7 @@ async def test_an_allowed_range_opens_its_addresses(
 
 
 async def test_the_checked_address_is_connected_with_the_hosts_name_in_the_host_header(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     # Resolved once: a second answer (rebinding to a private address) is never asked for.
     dns = FakeDns({"hooks.example.test": [LOOPBACK]})
@@ -232,7 +234,7 @@ async def test_the_checked_address_is_connected_with_the_hosts_name_in_the_host_
 
 
 async def test_an_allowed_host_name_may_resolve_anywhere(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     dns = FakeDns({"hooks.internal": [LOOPBACK], "other.internal": [LOOPBACK]})
     caller = caller_for(client, "hooks.internal", dns)
@@ -245,7 +247,7 @@ async def test_an_allowed_host_name_may_resolve_anywhere(
 
 
 async def test_a_caller_supplied_host_header_cannot_redirect_the_request(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     await caller_for(client, LOOPBACK_ALLOW).request(
         method="GET", url=server.url(), headers={"host": "metadata.google.internal"}
@@ -259,7 +261,7 @@ async def test_https_connects_to_the_checked_address_and_verifies_the_hosts_cert
 ) -> None:
     dns = FakeDns({"hooks.relay.test": [LOOPBACK], "evil.relay.test": [LOOPBACK]})
     with RecordingHttpsServer("hooks.relay.test", tmp_path) as tls_server:
-        async with httpx.AsyncClient(trust_env=False, verify=tls_server.ssl_context()) as http:
+        async with http_session(tls_server.ssl_context()) as http:
             caller = caller_for(http, LOOPBACK, dns)
 
             result = await caller.request(method="GET", url=tls_server.url_for("hooks.relay.test"))
@@ -275,9 +277,29 @@ async def test_https_connects_to_the_checked_address_and_verifies_the_hosts_cert
     ]
 
 
+async def test_a_pooled_tls_connection_serves_only_the_name_it_was_verified_for(
+    tmp_path: Path,
+) -> None:
+    dns = FakeDns({"hooks.relay.test": [LOOPBACK], "evil.relay.test": [LOOPBACK]})
+    with RecordingHttpsServer("hooks.relay.test", tmp_path, keep_alive=True) as tls_server:
+        async with http_session(tls_server.ssl_context()) as http:
+            caller = caller_for(http, LOOPBACK, dns)
+            for _ in range(2):
+                await caller.request(method="GET", url=tls_server.url_for("hooks.relay.test"))
+            # The connection kept open for hooks.relay.test goes to the same address, but it
+            # is not lent to another name: a new one is made, and its handshake fails.
+            with pytest.raises(TransientDeliveryError, match="network"):
+                await caller.request(method="GET", url=tls_server.url_for("evil.relay.test"))
+
+    assert tls_server.server_names == ["hooks.relay.test", "evil.relay.test"]
+    assert [r.headers["host"] for r in tls_server.requests] == [
+        f"hooks.relay.test:{tls_server.port}"
+    ] * 2
+
+
 # ------------------------------------------------------------------------------------- redirects
 async def test_a_redirect_to_a_private_address_is_returned_not_followed(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     server.script(302, {}, headers={"Location": "http://10.1.2.3/admin"})
 
@@ -296,7 +318,7 @@ async def test_a_redirect_to_a_private_address_is_returned_not_followed(
     ],
 )
 async def test_a_followed_redirect_is_checked_again(
-    server: RecordingHttpServer, client: httpx.AsyncClient, location: str, message: str
+    server: RecordingHttpServer, client: aiohttp.ClientSession, location: str, message: str
 ) -> None:
     server.script(307, {}, headers={"Location": location})
     dns = FakeDns({"rebind.example.test": ["192.168.1.1"]})
@@ -311,7 +333,7 @@ async def test_a_followed_redirect_is_checked_again(
 
 
 async def test_followed_redirects_keep_or_change_the_method_as_browsers_do(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     server.script(307, {}, headers={"Location": "/kept"})
     server.script(303, {}, headers={"Location": "/seen"})
@@ -330,7 +352,7 @@ async def test_followed_redirects_keep_or_change_the_method_as_browsers_do(
 
 
 async def test_credentials_are_not_carried_to_another_origin(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     with RecordingHttpServer() as elsewhere:
         server.script(302, {}, headers={"Location": elsewhere.url("/landing")})
@@ -349,7 +371,7 @@ async def test_credentials_are_not_carried_to_another_origin(
 
 
 async def test_endless_redirects_are_a_permanent_failure(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     for _ in range(10):
         server.script(302, {}, headers={"Location": "/again"})
@@ -362,7 +384,7 @@ async def test_endless_redirects_are_a_permanent_failure(
 
 
 async def test_a_redirect_to_another_scheme_is_refused(
-    server: RecordingHttpServer, client: httpx.AsyncClient
+    server: RecordingHttpServer, client: aiohttp.ClientSession
 ) -> None:
     server.script(302, {}, headers={"Location": "file:///etc/passwd"})
 

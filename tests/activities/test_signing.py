@@ -7,10 +7,9 @@ import hmac
 import time
 from collections.abc import AsyncIterator, Iterator
 
-import httpx
 import pytest
 
-from activities.http import HttpCaller, encode_json
+from activities.http import HttpCaller, encode_json, http_session
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.signing import signature, verify
 from tests.helpers.peers import RecordingHttpServer
@@ -26,7 +25,7 @@ def server() -> Iterator[RecordingHttpServer]:
 
 @pytest.fixture
 async def caller() -> AsyncIterator[HttpCaller]:
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with http_session() as client:
         yield HttpCaller(client, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW))
 
 

@@ -8,7 +8,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -16,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.actions import Actions
 from activities.email import email_transport_from_url
-from activities.http import HttpCaller
+from activities.http import HttpCaller, http_session
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import TwilioSmsTransport
 from api.app import create_app
@@ -41,7 +40,7 @@ async def stack(
     box = SecretBox(SecretBox.generate_key())
     tenant_id, key = new_tenant(engine)
     with SmtpSink() as smtp, FakeTwilioApi() as twilio, RecordingHttpServer() as peer:
-        async with httpx.AsyncClient(trust_env=False) as http:
+        async with http_session() as http:
             actions = Actions(
                 engine=engine,
                 email=email_transport_from_url(smtp.url()),

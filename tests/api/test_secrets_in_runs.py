@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio.client import Client
@@ -14,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.actions import Actions, mask_secrets
 from activities.email import email_transport_from_url
-from activities.http import HttpCaller
+from activities.http import HttpCaller, http_session
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.signing import verify
 from activities.sms import ConsoleSmsTransport
@@ -37,7 +36,7 @@ async def stack(dev_env: WorkflowEnvironment, engine: Engine) -> AsyncIterator[S
     box = SecretBox(SecretBox.generate_key())
     tenant_id, key = new_tenant(engine)
     with SmtpSink() as smtp:
-        async with httpx.AsyncClient(trust_env=False) as http:
+        async with http_session() as http:
             actions = Actions(
                 engine=engine,
                 email=email_transport_from_url(smtp.url()),

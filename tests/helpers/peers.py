@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, cast
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
@@ -259,11 +259,15 @@ class RecordingHttpsServer(RecordingHttpServer):
     """`RecordingHttpServer` over TLS with a self-signed certificate for `hostname`.
 
     `server_names` records the TLS server name (SNI) of each connection; `ssl_context()` is a
-    client context trusting the certificate, to give to the httpx client under test.
+    client context trusting the certificate, to give to the HTTP client under test. With
+    `keep_alive`, a connection serves request after request (HTTP/1.1) instead of one.
     """
 
-    def __init__(self, hostname: str, directory: Path) -> None:
+    def __init__(self, hostname: str, directory: Path, keep_alive: bool = False) -> None:
         super().__init__()
+        if keep_alive:
+            handler = cast(type[BaseHTTPRequestHandler], self._server.RequestHandlerClass)
+            handler.protocol_version = "HTTP/1.1"
         self.hostname = hostname
         self.server_names: list[str | None] = []
         self._cert, key = _self_signed(hostname, directory)

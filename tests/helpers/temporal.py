@@ -9,14 +9,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
+import aiohttp
 from sqlalchemy.engine import Engine
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.worker import Worker
 
 from activities.actions import Actions
 from activities.email import email_transport_from_url
-from activities.http import HttpCaller
+from activities.http import HttpCaller, http_session
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import ConsoleSmsTransport, SmsTransport
 from definitions.loading import load_definition
@@ -29,7 +29,7 @@ from workflows.policies import WORKFLOW_TASK_TIMEOUT
 
 def loopback_actions(
     engine: Engine,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     *,
     smtp_url: str | None = None,
     sms: SmsTransport | None = None,
@@ -54,13 +54,13 @@ async def relay_worker(
     sms: SmsTransport | None = None,
     link_key: bytes | None = None,
     message_box: SecretBox | None = None,
-    http: httpx.AsyncClient | None = None,
+    http: aiohttp.ClientSession | None = None,
 ) -> AsyncIterator[Worker]:
     """A worker with the real activities on a fresh task queue (``worker.task_queue``);
     ``message_box`` seals what deliveries sent; ``http``: its HTTP client (its own by default)."""
     async with contextlib.AsyncExitStack() as stack:
         if http is None:
-            http = await stack.enter_async_context(httpx.AsyncClient(trust_env=False))
+            http = await stack.enter_async_context(http_session())
         actions = loopback_actions(
             engine, http, smtp_url=smtp_url, sms=sms, message_box=message_box
         )

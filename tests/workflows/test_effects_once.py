@@ -8,7 +8,7 @@ import dataclasses
 import time
 from typing import Any
 
-import httpx
+import aiohttp
 import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities import effects
 from activities.actions import Actions
+from activities.http import http_session
 from activities.sms import TwilioSmsTransport
 from storage.db import session_scope
 from storage.models import Delivery
@@ -241,24 +242,31 @@ async def test_a_request_cancelled_while_waiting_for_a_connection_is_sent_by_the
     document = {"name": "Busy", "steps": [{"id": "call", "type": "http_request",
                 "url": "{{ url }}", "timeout": "1s",
                 "retry": {"max_attempts": 20, "initial_interval": 0.5, "max_interval": 0.5}}]}  # fmt: skip
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=0)
     with RecordingHttpServer() as peer:
         async with (
-            httpx.AsyncClient(trust_env=False, limits=limits) as http,
+            http_session(connections=1) as http,
             relay_worker(dev_env.client, engine, http=http) as worker,
         ):
-            async with http.stream("GET", peer.url("/busy")):  # holds the connection
-                handle = await start_run(
-                    dev_env.client, worker, run_input(document, {"url": peer.url("/call")})
-                )
-                await eventually(
-                    lambda: step_rows(engine, handle.id)["call"].attempts >= 2, timeout=30
-                )
+            # /busy holds the connection until its answer, which comes only when the peer
+            # stops: the task is cancelled instead, which frees the connection.
+            peer.script(200, {}, delay=120)
+            busy = asyncio.create_task(_get(http, peer.url("/busy")))
+            await eventually(lambda: len(peer.requests) == 1)
+            handle = await start_run(
+                dev_env.client, worker, run_input(document, {"url": peer.url("/call")})
+            )
+            await eventually(lambda: step_rows(engine, handle.id)["call"].attempts >= 2, timeout=30)
+            busy.cancel()
             assert (await handle.result()).status == "completed"
     assert [r.path for r in peer.requests] == ["/busy", "/call"]
     step = step_rows(engine, handle.id)["call"]
     assert step.status == "completed"
     assert [d.status for d in deliveries_of(engine, handle.id)] == ["delivered"]
+
+
+async def _get(http: aiohttp.ClientSession, url: str) -> None:
+    async with http.get(url):
+        pass
 
 
 @pytest.mark.parametrize("timeout", [LOCAL, ACTIVITY], ids=["local", "activity"])

@@ -8,7 +8,6 @@ import logging
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy.engine import Engine
 from temporalio import workflow
@@ -23,6 +22,7 @@ from temporalio.worker import (
 )
 from temporalio.workflow import ActivityHandle
 
+from activities.http import http_session
 from tests.helpers.peers import RecordingHttpServer
 from tests.helpers.temporal import loopback_actions, relay_worker, run_input, start_run
 from tests.workflows.flow_helpers import step_rows
@@ -113,7 +113,7 @@ async def test_a_call_run_again_by_a_retried_workflow_task_is_not_sent_again(
     }
     interceptor = _FailTaskOnceAfterTheCall()
     with RecordingHttpServer() as peer:
-        async with httpx.AsyncClient(trust_env=False) as http:
+        async with http_session() as http:
             queue = f"relay-test-{uuid.uuid4().hex[:8]}"
             worker = build_worker(
                 dev_env.client, queue, engine, loopback_actions(engine, http),
