@@ -44,6 +44,8 @@ KEPT_HEADERS = (
 )
 _RETRYABLE_STATUSES = frozenset({408, 429})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+KEEPALIVE_SECONDS = 4.0
+"""How long an idle outbound connection is kept for the next request to the same address."""
 MAX_TIMEOUT = 300.0
 """No request waits longer than this, whatever its step asks for."""
 _CREDENTIALS = frozenset({"authorization", "proxy-authorization", "cookie"})
@@ -95,8 +97,16 @@ def http_session(
     proxy from the environment; redirects are `HttpCaller`'s to follow. ``ssl``: the context
     that verifies servers' certificates (the system's by default); ``connections``: how many
     may be open at once (a request beyond waits for one)."""
+    connector = _DepartingConnector(
+        ssl=ssl if ssl is not None else True,
+        limit=connections,
+        # An idle connection is dropped before common servers drop theirs (Node's after 5 s):
+        # a request sent on one the server is closing may have arrived or not, and fails its
+        # step as unknown unless the receiver deduplicates.
+        keepalive_timeout=KEEPALIVE_SECONDS,
+    )
     session = aiohttp.ClientSession(
-        connector=_DepartingConnector(ssl=ssl if ssl is not None else True, limit=connections),
+        connector=connector,
         cookie_jar=aiohttp.DummyCookieJar(),
         trust_env=False,
     )
