@@ -44,6 +44,8 @@ KEPT_HEADERS = (
 )
 _RETRYABLE_STATUSES = frozenset({408, 429})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_HEADER_BYTES = 32_768
+"""The longest response header (and status line) accepted."""
 KEEPALIVE_SECONDS = 4.0
 """How long an idle outbound connection is kept for the next request to the same address."""
 MAX_TIMEOUT = 300.0
@@ -109,6 +111,10 @@ def http_session(
         connector=connector,
         cookie_jar=aiohttp.DummyCookieJar(),
         trust_env=False,
+        # A receiver's long header (a policy, a list of links) is no reason to fail a step
+        # whose request arrived: aiohttp refuses any over 8 KiB by default.
+        max_line_size=MAX_HEADER_BYTES,
+        max_field_size=MAX_HEADER_BYTES,
     )
     # aiohttp sends a PUT, DELETE or GET again by itself when its connection drops before an
     # answer; the receiver may have acted on the first: whether to send again is the effect's

@@ -101,6 +101,16 @@ async def test_non_json_body_is_returned_as_text(
     assert (result["json"], result["text"], result["truncated"]) == (None, "plain ok", False)
 
 
+async def test_a_long_response_header_is_accepted(
+    server: RecordingHttpServer, caller: HttpCaller
+) -> None:
+    server.script(201, {"ok": True}, headers={"Content-Security-Policy": "a" * 20_000})
+
+    result = await caller.request(method="POST", url=server.url(), json_body={})
+
+    assert (result["status"], result["json"]) == (201, {"ok": True})
+
+
 async def test_oversized_response_is_truncated_at_the_cap(
     server: RecordingHttpServer, caller: HttpCaller
 ) -> None:
