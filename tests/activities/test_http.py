@@ -101,6 +101,19 @@ async def test_non_json_body_is_returned_as_text(
     assert (result["json"], result["text"], result["truncated"]) == (None, "plain ok", False)
 
 
+async def test_a_cookie_an_answer_sets_is_never_sent_with_a_later_request(
+    server: RecordingHttpServer, caller: HttpCaller
+) -> None:
+    # The worker's session serves every run of every tenant: a cookie one receiver set for
+    # one run must not ride along on another's request (httpx's client sent it back).
+    server.script(200, {}, headers={"Set-Cookie": "session=tenant-a; Path=/"})
+
+    await caller.request(method="GET", url=server.url("/a"))
+    await caller.request(method="GET", url=server.url("/b"))
+
+    assert "cookie" not in server.requests[1].headers
+
+
 async def test_a_long_response_header_is_accepted(
     server: RecordingHttpServer, caller: HttpCaller
 ) -> None:
