@@ -4,6 +4,7 @@ what the run decided — on the real dev server, whose timeouts are real."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 from typing import Any
@@ -257,6 +258,8 @@ async def test_a_request_cancelled_while_waiting_for_a_connection_is_sent_by_the
             )
             await eventually(lambda: step_rows(engine, handle.id)["call"].attempts >= 2, timeout=30)
             busy.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await busy
             assert (await handle.result()).status == "completed"
     assert [r.path for r in peer.requests] == ["/busy", "/call"]
     step = step_rows(engine, handle.id)["call"]
