@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,8 +22,11 @@ from activities.http import HttpCaller, http_session
 from activities.outbound import LOOPBACK_ALLOW, OutboundPolicy
 from activities.sms import ConsoleSmsTransport, SmsTransport
 from definitions.loading import load_definition
+from storage.db import upgrade
 from storage.secrets import SecretBox
 from worker.composition import build_worker
+from worker.run import run_worker
+from worker.settings import Settings
 from workflows.contract import RunInput
 from workflows.interpreter import RelayRun
 from workflows.policies import WORKFLOW_TASK_TIMEOUT
@@ -43,6 +48,32 @@ def loopback_actions(
         http=HttpCaller(http, policy=OutboundPolicy.from_setting(LOOPBACK_ALLOW)),
         message_box=message_box,
     )
+
+
+@asynccontextmanager
+async def relay_worker_process(
+    client: Client, directory: Path, **settings: Any
+) -> AsyncIterator[Settings]:
+    """``relay worker`` as its command runs it (``run_worker``), in this test's process: a
+    fresh task queue, a migrated SQLite database in ``directory``; ``settings`` override."""
+    url = f"sqlite:///{directory}/relay.db"
+    upgrade(url)
+    worker_settings = Settings(
+        database_url=url,
+        temporal_address=client.service_client.config.target_host,
+        task_queue=f"relay-test-{uuid.uuid4().hex[:8]}",
+        state_dir=directory,
+        **settings,
+    )
+    running = asyncio.create_task(run_worker(worker_settings))
+    try:
+        yield worker_settings
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):  # the handlers run_worker installed
+            loop.remove_signal_handler(sig)
 
 
 @asynccontextmanager

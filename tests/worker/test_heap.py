@@ -1,9 +1,6 @@
 """``relay worker`` and ``relay api`` freeze what they built before they serve (``worker.heap``)."""
 
-import asyncio
 import gc
-import signal
-import uuid
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +10,10 @@ import pytest
 import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
-from storage.db import upgrade
 from tests.helpers.polling import eventually
+from tests.helpers.temporal import relay_worker_process
 from worker.cli import _serve_api
 from worker.heap import API_YOUNG_THRESHOLD, settle
-from worker.run import run_worker
 from worker.settings import Settings
 
 
@@ -83,22 +79,6 @@ async def test_relay_worker_settles_before_it_serves(
 ) -> None:
     gc.unfreeze()
     threshold = gc.get_threshold()
-    url = f"sqlite:///{tmp_path}/relay.db"
-    upgrade(url)
-    settings = Settings(
-        database_url=url,
-        temporal_address=dev_env.client.service_client.config.target_host,
-        task_queue=f"relay-test-{uuid.uuid4().hex[:8]}",
-        state_dir=tmp_path,
-        system_schedules=False,
-    )
-    running = asyncio.create_task(run_worker(settings))
-    try:
+    async with relay_worker_process(dev_env.client, tmp_path, system_schedules=False):
         await eventually(lambda: gc.get_freeze_count() > 1000, what="the worker settled")
         assert gc.get_threshold() == threshold  # a worker keeps Python's thresholds
-    finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):  # the handlers run_worker installed
-            loop.remove_signal_handler(sig)

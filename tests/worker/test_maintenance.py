@@ -6,9 +6,6 @@ test's own: the alerts and retention runs look at every tenant's rows.
 
 from __future__ import annotations
 
-import asyncio
-import signal
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,11 +21,11 @@ from temporalio.client import (
 from temporalio.testing import WorkflowEnvironment
 
 from storage.alerts import SYSTEM_TENANT
-from storage.db import make_engine, upgrade
+from storage.db import make_engine
 from tests.helpers.db import run_row, steps_of
 from tests.helpers.polling import eventually
+from tests.helpers.temporal import relay_worker_process
 from worker.maintenance import ensure_system_schedules
-from worker.run import run_worker
 from worker.settings import Settings
 
 ALERTS = f"relay:{SYSTEM_TENANT}:relay.alerts"
@@ -40,23 +37,10 @@ T = TypeVar("T")
 @pytest.fixture
 async def worker(dev_env: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Settings]:
     """``relay worker`` (its ``run_worker``) on a fresh task queue and database."""
-    url = f"sqlite:///{tmp_path}/relay.db"
-    upgrade(url)
-    settings = Settings(
-        database_url=url,
-        temporal_address=dev_env.client.service_client.config.target_host,
-        task_queue=f"relay-test-{uuid.uuid4().hex[:8]}",
-        state_dir=tmp_path,
-    )
-    running = asyncio.create_task(run_worker(settings))
     try:
-        yield settings
+        async with relay_worker_process(dev_env.client, tmp_path) as settings:
+            yield settings
     finally:
-        running.cancel()
-        await asyncio.gather(running, return_exceptions=True)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):  # the handlers run_worker installed
-            loop.remove_signal_handler(sig)
         for schedule_id in (ALERTS, RETENTION):
             await dev_env.client.get_schedule_handle(schedule_id).delete()
 
