@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from functools import partial
@@ -13,6 +14,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import BindParameter, Executable, bindparam, event
 from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -62,7 +65,39 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    event.listen(engine, "checkin", _note_idle_since)
+    event.listen(engine, "checkout", _ping_if_idle)
+    return engine
+
+
+IDLE_BEFORE_PING = 1.0
+"""Seconds a pooled connection may sit unused before it is checked before use (a server
+restarted or a proxy that dropped it meanwhile is found then, and the connection replaced).
+
+Not on every checkout (SQLAlchemy's ``pool_pre_ping``): under load a connection is reused
+within milliseconds, and a ping before each of a run's six transactions cost its own round
+trip — 0.14 ms of the client's CPU and 0.05 ms of the server's each. A connection in use when
+the server goes away fails its statement, and the pool then replaces all it holds."""
+
+
+def _note_idle_since(_dbapi_connection: Any, entry: ConnectionPoolEntry) -> None:
+    entry.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, entry: ConnectionPoolEntry, _proxy: Any) -> None:
+    idle_since = entry.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
+        return  # new, or just used
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(";")  # an empty query: one round trip, no work for the server
+        finally:
+            cursor.close()
+    except Exception as exc:
+        # The pool discards this connection and checks out another (a new one if need be).
+        raise DisconnectionError("a pooled connection was closed while idle") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
