@@ -1,13 +1,14 @@
 """End to end: webhooks posted at a fixed concurrency, and how fast their runs finish.
 
     .venv/bin/python -m benchmarks.end_to_end [--workload set|http ...] [--concurrency 1 10 50]
-        [--duration 20] [--workers N] [--apis 1] [--worker-processes N]
+        [--duration 20] [--workers N] [--apis 1] [--worker-processes N] [--no-codec]
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--json]
 
 Starts the stack as separate processes on loopback (``benchmarks.stack``: Temporal on a file,
 ``--workers`` ``relay worker`` processes — by default one per core, as ``relay dev`` runs them:
-one Python process keeps at most one core busy — and ``--apis`` ``relay api`` processes), a
-loopback HTTP receiver, and for each workload and concurrency a bounded asyncio load generator:
+one Python process keeps at most one core busy — and ``--apis`` ``relay api`` processes; every
+payload they hand Temporal sealed by the payload codec, as ``relay dev`` runs them, unless
+``--no-codec``), a loopback HTTP receiver, and for each workload and concurrency a bounded asyncio load generator:
 ``concurrency`` clients each posting to the workflow's incoming webhook, one request after
 another, for ``--duration`` seconds (a client posts to the APIs in turn). Then it waits for
 every accepted event's run to end and prints, per round:
@@ -61,6 +62,7 @@ from temporalio.client import Client
 from benchmarks.stack import Process, Stack, stack_database
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Run
+from storage.payload_codec import ENCODING, EncryptionCodec
 from storage.tenants import create_tenant
 from tests.helpers.peers import RecordingHttpServer
 from worker.processes import default_processes
@@ -81,6 +83,8 @@ class Round:
     database: str
     workers: int
     apis: int
+    codec: bool = True
+    """Payloads sealed by the payload codec (``storage.payload_codec``)."""
     duration_s: float = 0.0
     accepted: int = 0
     refused: int = 0
@@ -111,6 +115,9 @@ class Round:
     """Workflow tasks per run (median over the same sample)."""
     troubled_runs: int = 0
     """Runs of the sample with a workflow task that timed out or failed."""
+    sampled_runs: int = 0
+    sealed_runs: int = 0
+    """Runs of the sample whose input (the trigger event) Temporal holds encrypted."""
 
     def line(self) -> str:
         cpu = " ".join(
@@ -120,7 +127,7 @@ class Round:
         rss = " ".join(f"{name} {value:.0f}" for name, value in self.rss_mb.items())
         return (
             f"{self.workload:4} c{self.concurrency:<3} {self.database:10} "
-            f"w{self.workers} a{self.apis}  accepted/s {self.accepted_per_s:6.1f}  "
+            f"w{self.workers} a{self.apis}{'' if self.codec else ' no codec'}  accepted/s {self.accepted_per_s:6.1f}  "
             f"finished/s {self.finished_per_s:6.1f}  request p50/p99 "
             f"{self.request_p50_ms:.0f}/{self.request_p99_ms:.0f} ms  event→effect p50/p99 "
             f"{self.effect_p50_ms:.0f}/{self.effect_p99_ms:.0f} ms  accepted {self.accepted} "
@@ -181,6 +188,7 @@ class Bench:
             make_url(self.stack.database_url).get_backend_name(),
             len(self.stack.workers),
             len(self.stack.apis),
+            codec=bool(self.stack.codec_keys),
         )
         workflow_id, urls = await self.hook(http, workload)
         sent: dict[str, float] = {}
@@ -239,8 +247,9 @@ class Bench:
         return figures
 
     async def _count_history(self, figures: Round, workflow_id: str, sample: int = 100) -> None:
-        """History events and workflow tasks per run, over ``sample`` of the round's runs; and
-        how many of them had a workflow task time out or fail (each costs its run seconds)."""
+        """History events and workflow tasks per run, over ``sample`` of the round's runs; how
+        many of them had a workflow task time out or fail (each costs its run seconds), and
+        how many Temporal holds sealed."""
         with session_scope(self.engine) as session:
             run_ids = session.exec(
                 select(Run.id).where(Run.workflow_id == workflow_id).limit(sample)
@@ -253,6 +262,9 @@ class Bench:
             kinds = [e.WhichOneof("attributes") for e in history.events]
             events.append(len(kinds))
             tasks.append(kinds.count("workflow_task_completed_event_attributes"))
+            started = history.events[0].workflow_execution_started_event_attributes
+            figures.sampled_runs += 1
+            figures.sealed_runs += started.input.payloads[0].metadata["encoding"] == ENCODING
             if _TASK_TROUBLE.intersection(kinds):
                 figures.troubled_runs += 1
         if events:
@@ -344,6 +356,7 @@ async def run(
     wait: float = 300,
     warmup: int = 20,
     worker_arguments: tuple[str, ...] = (),
+    codec: bool = True,
     report: Any = None,
 ) -> list[Round]:
     """Every round of ``workloads`` × ``concurrencies`` on one stack; ``report`` is called
@@ -358,7 +371,8 @@ async def run(
         engine = make_engine(url)
         with session_scope(engine) as session:
             _, key = create_tenant(session, "end to end")
-        stack = Stack(Path(tmp), url, apis=apis)
+        codec_keys = EncryptionCodec.generate_key() if codec else ""
+        stack = Stack(Path(tmp), url, apis=apis, codec_keys=codec_keys)
         try:
             stack.start_temporal()
             for _ in range(workers):
@@ -410,6 +424,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--apis", type=int, default=1, help="relay api processes")
     parser.add_argument("--database-url", default="sqlite://")
+    parser.add_argument(
+        "--no-codec",
+        dest="codec",
+        action="store_false",
+        help="hand Temporal payloads in clear (relay dev seals them)",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON line per round")
     args = parser.parse_args(argv)
     worker_arguments: tuple[str, ...] = ()
@@ -429,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
             duration=args.duration,
             wait=args.wait,
             worker_arguments=worker_arguments,
+            codec=args.codec,
             report=report,
         )
     )

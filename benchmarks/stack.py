@@ -35,10 +35,18 @@ class Stack:
     """Temporal, workers and APIs as child processes of this one, on loopback."""
 
     def __init__(
-        self, directory: Path, database_url: str, apis: int = 1, task_queue: str = "bench"
+        self,
+        directory: Path,
+        database_url: str,
+        apis: int = 1,
+        task_queue: str = "bench",
+        codec_keys: str | None = None,
     ) -> None:
         self.directory = directory
         self.database_url = database_url
+        self.codec_keys = codec_keys
+        """``RELAY_CODEC_KEYS`` for the workers and APIs (payloads sealed, as ``relay dev``
+        runs them; empty: in clear); None: whatever this process's environment says."""
         self.task_queue = task_queue
         self.temporal_port = free_port()
         self.api_ports = [free_port() for _ in range(apis)]
@@ -76,6 +84,7 @@ class Stack:
             "RELAY_SYSTEM_SCHEDULES": "false",
             "RELAY_STATE_DIR": str(self.directory),
             "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+            **({"RELAY_CODEC_KEYS": self.codec_keys} if self.codec_keys is not None else {}),
             **extra,
         }
 

@@ -26,5 +26,7 @@ async def test_every_accepted_webhook_finishes_and_the_round_is_measured(
         # The load generator is part of the machine, not of the stack.
         assert 0 < figures.load_cpu_ms_per_run <= figures.machine_cpu_ms_per_run
         assert figures.history_events > 0 and figures.workflow_tasks >= 1
+        # Measured as relay dev runs: every payload sealed by the codec.
+        assert figures.codec and figures.sealed_runs == figures.sampled_runs > 0
     # The HTTP call runs in the run's one workflow task (a local activity).
     assert [r.workflow_tasks for r in rounds] == [1, 1]
