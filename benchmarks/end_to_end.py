@@ -8,10 +8,10 @@ Starts the stack as separate processes on loopback (``benchmarks.stack``: Tempor
 ``--workers`` ``relay worker`` processes — by default one per core, as ``relay dev`` runs them:
 one Python process keeps at most one core busy — and ``--apis`` ``relay api`` processes; every
 payload they hand Temporal sealed by the payload codec, as ``relay dev`` runs them, unless
-``--no-codec``), a loopback HTTP receiver, and for each workload and concurrency a bounded asyncio load generator:
-``concurrency`` clients each posting to the workflow's incoming webhook, one request after
-another, for ``--duration`` seconds (a client posts to the APIs in turn). Then it waits for
-every accepted event's run to end and prints, per round:
+``--no-codec``), a loopback HTTP receiver, and for each workload and concurrency a bounded
+asyncio load generator: ``concurrency`` clients each posting to the workflow's incoming
+webhook, one request after another, for ``--duration`` seconds (a client posts to the APIs in
+turn). Then it waits for every accepted event's run to end and prints, per round:
 
 - ``accepted/s``: webhooks answered 202 per second of load;
 - ``finished/s``: those runs' ends per second, from the first post to the last run's end;
@@ -127,7 +127,8 @@ class Round:
         rss = " ".join(f"{name} {value:.0f}" for name, value in self.rss_mb.items())
         return (
             f"{self.workload:4} c{self.concurrency:<3} {self.database:10} "
-            f"w{self.workers} a{self.apis}{'' if self.codec else ' no codec'}  accepted/s {self.accepted_per_s:6.1f}  "
+            f"w{self.workers} a{self.apis}{'' if self.codec else ' no codec'}  "
+            f"accepted/s {self.accepted_per_s:6.1f}  "
             f"finished/s {self.finished_per_s:6.1f}  request p50/p99 "
             f"{self.request_p50_ms:.0f}/{self.request_p99_ms:.0f} ms  event→effect p50/p99 "
             f"{self.effect_p50_ms:.0f}/{self.effect_p99_ms:.0f} ms  accepted {self.accepted} "
