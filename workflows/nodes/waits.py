@@ -81,10 +81,11 @@ async def wait(run: Run, node: Node, scope: Scope) -> Outcome:
         return None
     step = run.log.step(node, scope, "waiting")
     step.started_at = origin
-    step.output = {"until": (now + delay).isoformat()}
+    at = now + delay
+    step.output = {"until": at.isoformat()}
     if _reschedulable(run, node):
-        return await _rearming_wait(run, node, scope, step, now + delay)
-    await waiting(run, step, scope, lambda: False, delay)
+        return await _rearming_wait(run, node, scope, step, at)
+    await waiting(run, step, scope, lambda: False, None, until=at)
     return None
 
 
@@ -143,11 +144,12 @@ async def waiting(
     watched: list[str] | None = None,
     deadline: Callable[[], datetime] | None = None,
     skip_past: bool = False,
+    until: datetime | None = None,
 ) -> bool:
     """Mark the step (and run) waiting until ``ready()`` holds or ``timeout`` passes — or
-    ``deadline()`` does, which may move while waiting; a goal reached meanwhile interrupts
-    it. True when ``ready()`` held. With ``skip_past``, a deadline moved into the past
-    raises WaitSkipped instead, the step queued as skipped."""
+    the instant ``until`` comes, or ``deadline()`` does, which may move while waiting; a
+    goal reached meanwhile interrupts it. True when ``ready()`` held. With ``skip_past``, a
+    deadline moved into the past raises WaitSkipped instead, the step queued as skipped."""
     await run.log.flush(step, run_status="waiting")
     if scope.top:  # a top-level wait is a safe point to move to another version at
         run.moves.waiting = step
@@ -156,6 +158,11 @@ async def waiting(
     def interrupted() -> bool:
         return run.goals.hit is not None or (scope.top and run.moves.due(step))
 
+    if until is not None:
+        # Timed from now, once the step is recorded waiting: a timeout counted from before
+        # would end the wait as late as the recording took (a busy database's seconds). Still
+        # a timer when the instant passed meanwhile, as runs recorded before this did.
+        timeout = max(until - workflow.now(), timedelta(milliseconds=1))
     skipped = False
     try:
         if deadline is None:
@@ -174,6 +181,7 @@ async def waiting(
     finally:
         if scope.top:
             run.moves.waiting = None
+    ended = workflow.now()  # the wait's end, not the bookkeeping's after it
     if not held and run.goals.hit is None and scope.top and run.moves.due(step):
         raise run.moves.leave(run, step)  # its watches stay: the wait goes on after the move
     # Goals keep their watch on every event of the entity; the rest end with the wait.
@@ -184,11 +192,11 @@ async def waiting(
         await run.log.cancelled(step)
         raise GoalReached()
     if skipped:
-        step.status, step.completed_at = "skipped", workflow.now()
+        step.status, step.completed_at = "skipped", ended
         step.output = {**(step.output or {}), "reason": "instant already passed"}
         run.log.pending.append(step)  # written with the run's end, as a skip at the start is
         raise WaitSkipped()
-    step.status, step.completed_at = "completed", workflow.now()
+    step.status, step.completed_at = "completed", ended
     if not held and timeout is not None and watched:
         step.output = {**(step.output or {}), "timed_out": True}
     scope.context["steps"][step.node_id] = {"status": "completed", "output": step.output}
