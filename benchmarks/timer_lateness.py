@@ -9,9 +9,11 @@ The stack as separate processes (Temporal on a file, one ``relay worker --proces
 over ``--spread`` seconds starting ``--lead`` seconds after the first event is posted (long
 enough for every run to be parked first), then a ``set`` step ends it. Events are posted in
 lists of 100. Printed: how fast the runs were accepted, the resident memory of each process
-once all of them wait, and per run the lateness of its wait — when the run went on (the
-workflow's clock as the wait ended, what the run's page shows) minus the instant it waited
-for — as p50, p99 and max, and how many were parked only after their instant had passed.
+once all of them wait, and per run, as p50, p99 and max, the lateness of its wait — when it
+ended (the workflow's clock as its timer fired, what the run's page shows) minus the instant
+it waited for — and of the run — when its next step began, after the wait's bookkeeping (the
+wait recorded completed, its watches dropped); and how many were parked only after their
+instant had passed.
 """
 
 from __future__ import annotations
@@ -53,15 +55,28 @@ def _count(engine: Engine, status: str, workflow_id: str) -> int:
         return int(session.exec(query).one())
 
 
-def _waits(engine: Engine, workflow_id: str) -> list[tuple[datetime, datetime | None, Any]]:
-    """Each run's wait step: when it began, when it ended and its output (``until``)."""
+def _waits(
+    engine: Engine, workflow_id: str
+) -> list[tuple[datetime, datetime | None, Any, datetime | None]]:
+    """Each run's wait step: when it began, when it ended and its output (``until``); and when
+    the run went on (its next step began, after the wait's bookkeeping)."""
+    of_workflow = RunStep.workflow_id == workflow_id
     with session_scope(engine) as session:
-        rows = session.exec(
-            select(RunStep.started_at, RunStep.completed_at, RunStep.output).where(
-                RunStep.workflow_id == workflow_id, col(RunStep.node_id) == "pause"
-            )
-        ).all()
-    return [(s, c, o or {}) for s, c, o in rows if s is not None]
+        waits = session.exec(
+            select(RunStep.run_id, RunStep.started_at, RunStep.completed_at, RunStep.output)
+            .where(of_workflow, col(RunStep.node_id) == "pause")
+        ).all()  # fmt: skip
+        went_on = dict(
+            session.exec(
+                select(RunStep.run_id, RunStep.started_at)
+                .where(of_workflow, col(RunStep.node_id) == "done")
+            ).all()
+        )  # fmt: skip
+    return [
+        (began, ended, output or {}, went_on.get(run))
+        for run, began, ended, output in waits
+        if began is not None
+    ]
 
 
 async def main(runs: int, spread: float, lead: float, database_url: str) -> None:
@@ -116,17 +131,26 @@ async def main(runs: int, spread: float, lead: float, database_url: str) -> None
                 await asyncio.sleep(5)
             waits = _waits(engine, workflow_id)
             late: list[float] = []
+            later: list[float] = []
             parked_late = 0
-            for started, ended, output in waits:
+            for started, ended, output, went_on in waits:
                 until = datetime.fromisoformat(str(output.get("until")))
                 if started.replace(tzinfo=UTC) >= until:
                     parked_late += 1
-                elif ended is not None:
-                    late.append((ended.replace(tzinfo=UTC) - until).total_seconds())
-            p50, p99 = _percentiles(late)
+                    continue
+                # In ms: ``_percentiles`` keeps one decimal (it rounded seconds to 0.1 s).
+                if ended is not None:
+                    late.append((ended.replace(tzinfo=UTC) - until).total_seconds() * 1000)
+                if went_on is not None:
+                    later.append((went_on.replace(tzinfo=UTC) - until).total_seconds() * 1000)
+            for what, values in (("waits ended", late), ("runs went on", later)):
+                p50, p99 = _percentiles(values)
+                print(
+                    f"lateness, {len(values)} {what}: p50 {p50:.0f} ms  p99 {p99:.0f} ms  "
+                    f"max {max(values, default=0):.0f} ms"
+                )
             print(
-                f"lateness of {len(late)} waits: p50 {p50:.2f} s  p99 {p99:.2f} s  "
-                f"max {max(late, default=0):.2f} s; parked after their instant: {parked_late}; "
+                f"parked after their instant: {parked_late}; "
                 f"completed {_count(engine, 'completed', workflow_id)} of {runs}"
             )
         finally:
