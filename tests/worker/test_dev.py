@@ -33,16 +33,40 @@ def _start(state: Path, api_port: int, temporal_port: int, ui_port: int) -> subp
     )
 
 
-def _wait_ready(api: str, timeout: float = 60) -> None:
+def _ready(api: str, process: subprocess.Popen[str], timeout: float = 60) -> bool:
+    """Whether the stack answers ``/readyz`` within ``timeout``; False at once if it exited."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and process.poll() is None:
         try:
             if httpx.get(f"{api}/readyz", timeout=2).status_code == 200:
-                return
+                return True
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
-    raise AssertionError("the dev stack never became ready")
+    return False
+
+
+def _start_ready(state: Path) -> tuple[subprocess.Popen[str], str, int]:
+    """``relay dev`` started and ready: its process, the API's URL and the Temporal UI's port.
+
+    The test picks free ports, but the dev server picks more of its own at random (its HTTP
+    API, metrics, internal services) and may take one of ours before the UI binds it (seen in
+    CI: "bind: address already in use", the server exits). Then it starts again on others."""
+    log = state / "temporal.log"
+    for _ in range(3):
+        api_port, temporal_port, ui_port = unused_port(), unused_port(), unused_port()
+        logged = log.stat().st_size if log.exists() else 0
+        process = _start(state, api_port, temporal_port, ui_port)
+        api = f"http://127.0.0.1:{api_port}"
+        if _ready(api, process):
+            return process, api, ui_port
+        output = _stop(process)
+        with log.open(errors="replace") as temporal:
+            temporal.seek(logged)
+            output += temporal.read()
+        if "address already in use" not in output:
+            raise AssertionError(f"the dev stack never became ready:\n{output}")
+    raise AssertionError("the dev stack met a port taken three times")
 
 
 def _stop(process: subprocess.Popen[str]) -> str:
@@ -62,11 +86,8 @@ def _leftovers(session: int, state: Path) -> list[str]:
 
 
 def test_dev_stack_runs_an_event_to_a_delivery_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    api_port, temporal_port, ui_port = unused_port(), unused_port(), unused_port()
-    api = f"http://127.0.0.1:{api_port}"
-    process = _start(tmp_path, api_port, temporal_port, ui_port)
+    process, api, ui_port = _start_ready(tmp_path)
     try:
-        _wait_ready(api)
         key = (tmp_path / "dev-api-key").read_text().strip()
         headers = {"Authorization": f"Bearer {key}"}
         assert httpx.get(f"http://127.0.0.1:{ui_port}/", timeout=5).status_code == 200
@@ -113,9 +134,8 @@ def test_dev_stack_runs_an_event_to_a_delivery_and_stops_on_ctrl_c(tmp_path: Pat
     assert _leftovers(process.pid, tmp_path) == []
 
     # A second start reuses the state: same key, the waiting run is still there and waiting.
-    process = _start(tmp_path, api_port, temporal_port, ui_port)
+    process, api, _ = _start_ready(tmp_path)
     try:
-        _wait_ready(api)
         assert (tmp_path / "dev-api-key").read_text().strip() == key
         run = httpx.get(f"{api}/v1/runs/{run_id}", headers=headers).json()
         assert run["status"] == "waiting"
