@@ -89,18 +89,35 @@ class Stack:
         }
 
     def start_temporal(self) -> None:
-        log = (self.directory / "temporal.log").open("ab")
-        command = [
-            temporal_binary(), "server", "start-dev", "--headless",
-            "--db-filename", str(self.directory / "temporal.db"),
-            "--port", str(self.temporal_port),
-            "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
-            "--log-level", "error", *TEMPORAL_SERVER_FLAGS, *dev_server_flags(),
-        ]  # fmt: skip
-        self.temporal = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent()
-        )
-        wait_for_port(self.temporal_port, STARTUP_WAIT)
+        """Start (or restart, on the same ports) the dev server. It picks its internal
+        services' ports at random and may take one of ours before it binds it ("bind: address
+        already in use", and it exits): at the first start it then starts again on others."""
+        log_path = self.directory / "temporal.log"
+        for _ in range(3):
+            logged = log_path.stat().st_size if log_path.exists() else 0
+            with log_path.open("ab") as log:
+                command = [
+                    temporal_binary(), "server", "start-dev", "--headless",
+                    "--db-filename", str(self.directory / "temporal.db"),
+                    "--port", str(self.temporal_port),
+                    "--http-port", str(self._ports[0]), "--metrics-port", str(self._ports[1]),
+                    "--log-level", "error", *TEMPORAL_SERVER_FLAGS, *dev_server_flags(),
+                ]  # fmt: skip
+                self.temporal = subprocess.Popen(
+                    command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent()
+                )
+            try:
+                wait_for_port(self.temporal_port, STARTUP_WAIT, self.temporal)
+                return
+            except ProcessExited:
+                with log_path.open(errors="replace") as written:
+                    written.seek(logged)
+                    reason = written.read()
+                first = not self.workers and not any(self.apis)
+                if not first or "address already in use" not in reason:
+                    raise RuntimeError(f"Temporal exited while starting:\n{reason}") from None
+                self.temporal_port, self._ports = free_port(), [free_port(), free_port()]
+        raise RuntimeError("Temporal found a port of its own taken three times")
 
     def start_worker(self, *arguments: str) -> Process:
         worker = self._relay(["worker", *arguments], f"worker{len(self.workers)}")
@@ -162,9 +179,17 @@ def kill9(process: Process | None) -> None:
     process.wait()
 
 
-def wait_for_port(port: int, timeout: float) -> None:
+class ProcessExited(RuntimeError):
+    """The process that was to listen on the port exited first."""
+
+
+def wait_for_port(port: int, timeout: float, process: Process | None = None) -> None:
+    """Until something listens on ``port``; raises ``ProcessExited`` as soon as ``process``
+    (the one meant to listen) has exited, RuntimeError after ``timeout`` s."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise ProcessExited(f"exited ({process.returncode}) before listening on {port}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1):
                 return
