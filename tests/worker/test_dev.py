@@ -61,9 +61,10 @@ def _start_ready(state: Path) -> tuple[subprocess.Popen[str], str, int]:
         if _ready(api, process):
             return process, api, ui_port
         output = _stop(process)
-        with log.open(errors="replace") as temporal:
-            temporal.seek(logged)
-            output += temporal.read()
+        if log.exists():
+            with log.open(errors="replace") as temporal:
+                temporal.seek(logged)
+                output += temporal.read()
         if "address already in use" not in output:
             raise AssertionError(f"the dev stack never became ready:\n{output}")
     raise AssertionError("the dev stack met a port taken three times")
