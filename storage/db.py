@@ -13,7 +13,7 @@ import anyio.to_thread
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import BindParameter, Executable, bindparam, event
-from sqlalchemy.engine import CursorResult, Engine
+from sqlalchemy.engine import CursorResult, Dialect, Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
@@ -67,7 +67,7 @@ def make_engine(url: str) -> Engine:
         return engine
     engine = create_engine(url, pool_size=10, max_overflow=20)
     event.listen(engine, "checkin", _note_idle_since)
-    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkout", _pinging_if_idle(engine.dialect))
     return engine
 
 
@@ -85,19 +85,21 @@ def _note_idle_since(_dbapi_connection: Any, entry: ConnectionPoolEntry) -> None
     entry.info["idle_since"] = time.monotonic()
 
 
-def _ping_if_idle(dbapi_connection: Any, entry: ConnectionPoolEntry, _proxy: Any) -> None:
-    idle_since = entry.info.get("idle_since")
-    if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
-        return  # new, or just used
-    try:
-        cursor = dbapi_connection.cursor()
+def _pinging_if_idle(dialect: Dialect) -> Callable[[Any, ConnectionPoolEntry, Any], None]:
+    """The pool's checkout hook: ``dialect``'s own ping (what ``pool_pre_ping`` sends, outside
+    any transaction) for a connection idle ``IDLE_BEFORE_PING`` s or more."""
+
+    def ping_if_idle(dbapi_connection: Any, entry: ConnectionPoolEntry, _proxy: Any) -> None:
+        idle_since = entry.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_BEFORE_PING:
+            return  # new, or just used
         try:
-            cursor.execute(";")  # an empty query: one round trip, no work for the server
-        finally:
-            cursor.close()
-    except Exception as exc:
-        # The pool discards this connection and checks out another (a new one if need be).
-        raise DisconnectionError("a pooled connection was closed while idle") from exc
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            # The pool discards this connection and checks out another (a new one if need be).
+            raise DisconnectionError("a pooled connection was closed while idle") from exc
+
+    return ping_if_idle
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
