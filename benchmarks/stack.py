@@ -22,7 +22,7 @@ from pathlib import Path
 from activities.outbound import LOOPBACK_ALLOW
 from benchmarks.analytics import scratch_database
 from tests.helpers.serving import free_port
-from worker.dev import TEMPORAL_SERVER_FLAGS, temporal_binary
+from worker.dev import TEMPORAL_SERVER_FLAGS, temporal_binary, temporal_environment
 from workflows.search_attributes import dev_server_flags
 
 Process = subprocess.Popen[bytes]
@@ -104,7 +104,11 @@ class Stack:
                     "--log-level", "error", *TEMPORAL_SERVER_FLAGS, *dev_server_flags(),
                 ]  # fmt: skip
                 self.temporal = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent()
+                    command,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=temporal_environment(),
+                    preexec_fn=_die_with_parent(),
                 )
             try:
                 wait_for_port(self.temporal_port, STARTUP_WAIT, self.temporal)

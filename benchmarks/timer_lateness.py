@@ -2,18 +2,26 @@
 parked in one, and how much memory the worker and Temporal hold meanwhile.
 
     .venv/bin/python -m benchmarks.timer_lateness [--runs 10000] [--spread 600] [--lead S]
-        [--database-url URL]
+        [--workers N] [--database-url URL] [--no-codec]
 
-The stack as separate processes (Temporal on a file, one ``relay worker --processes 1``, one
-``relay api``). Every run waits until its own instant (``until``), the instants spread evenly
-over ``--spread`` seconds starting ``--lead`` seconds after the first event is posted (long
-enough for every run to be parked first), then a ``set`` step ends it. Events are posted in
-lists of 100. Printed: how fast the runs were accepted, the resident memory of each process
-once all of them wait, and per run, as p50, p99 and max, the lateness of its wait — when it
-ended (the workflow's clock as its timer fired, what the run's page shows) minus the instant
-it waited for — and of the run — when its next step began, after the wait's bookkeeping (the
-wait recorded completed, its watches dropped); and how many were parked only after their
-instant had passed.
+The stack as separate processes (Temporal on a file, ``--workers`` processes of ``relay worker
+--processes 1`` — one by default, whose memory is the figure to watch; ``relay dev`` runs one
+per core — and one ``relay api``), payloads sealed by the codec as ``relay dev`` seals them
+unless ``--no-codec``. Every run waits until its own instant (``until``), the instants spread
+evenly over ``--spread`` seconds starting ``--lead`` seconds after the first event is posted
+(long enough for every run to be parked first), then a ``set`` step ends it. Events are posted
+in lists of 100.
+
+Printed: how fast the runs were accepted, the resident memory of each process once all of them
+wait, and per run, as p50, p99 and max, the lateness of its wait — when it ended (the
+workflow's clock as its timer fired, what the run's page shows) minus the instant it waited
+for — and of the run — when its next step began, after the wait's bookkeeping (the wait
+recorded completed, its watches dropped); and how many were parked only after their instant
+had passed. Then, from Temporal's histories of the latest waits and of a sample of all, where
+the lateness arose: the timer was *set* for after the instant (Temporal counts a timer from
+when the workflow task that sets it completes, which is late by as long as the worker took to
+answer it), Temporal *fired* it after its time, or the worker *took* the next workflow task
+after it fired.
 """
 
 from __future__ import annotations
@@ -30,11 +38,13 @@ from typing import Any
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
+from temporalio.client import Client
 
 from benchmarks.end_to_end import _percentiles, _rss_mb
 from benchmarks.stack import Stack, stack_database
 from storage.db import make_engine, session_scope, upgrade
 from storage.models import Run, RunStep
+from storage.payload_codec import EncryptionCodec
 from storage.tenants import create_tenant
 
 PARKED = {
@@ -47,6 +57,9 @@ PARKED = {
 }
 LIST = 100
 """Events per request."""
+LATEST, SAMPLE = 20, 200
+"""Waits whose histories are read to tell where the lateness arose: the latest, and a sample
+of all."""
 
 
 def _count(engine: Engine, status: str, workflow_id: str) -> int:
@@ -57,9 +70,9 @@ def _count(engine: Engine, status: str, workflow_id: str) -> int:
 
 def _waits(
     engine: Engine, workflow_id: str
-) -> list[tuple[datetime, datetime | None, Any, datetime | None]]:
-    """Each run's wait step: when it began, when it ended and its output (``until``); and when
-    the run went on (its next step began, after the wait's bookkeeping)."""
+) -> list[tuple[str, datetime, datetime | None, Any, datetime | None]]:
+    """Each run's wait step: its run, when it began, when it ended and its output (``until``);
+    and when the run went on (its next step began, after the wait's bookkeeping)."""
     of_workflow = RunStep.workflow_id == workflow_id
     with session_scope(engine) as session:
         waits = session.exec(
@@ -73,13 +86,52 @@ def _waits(
             ).all()
         )  # fmt: skip
     return [
-        (began, ended, output or {}, went_on.get(run))
+        (run, began, ended, output or {}, went_on.get(run))
         for run, began, ended, output in waits
         if began is not None
     ]
 
 
-async def main(runs: int, spread: float, lead: float, database_url: str) -> None:
+async def _timer_phases(
+    client: Client, run_id: str, until: datetime
+) -> tuple[float, float, float] | None:
+    """From the run's history, in ms: how long after ``until`` its timer was set to fire, how
+    late Temporal fired it, and how long after that the worker took the next workflow task."""
+    history = await client.get_workflow_handle(run_id).fetch_history()
+    by_id = {event.event_id: event for event in history.events}
+    for event in history.events:
+        if event.WhichOneof("attributes") != "timer_fired_event_attributes":
+            continue
+        started = by_id[event.timer_fired_event_attributes.started_event_id]
+        duration = started.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        planned = started.event_time.ToDatetime(tzinfo=UTC) + duration
+        fired = event.event_time.ToDatetime(tzinfo=UTC)
+        taken = next(
+            later.event_time.ToDatetime(tzinfo=UTC)
+            for later in history.events[event.event_id :]
+            if later.WhichOneof("attributes") == "workflow_task_started_event_attributes"
+        )
+        return (
+            (planned - until).total_seconds() * 1000,
+            (fired - planned).total_seconds() * 1000,
+            (taken - fired).total_seconds() * 1000,
+        )
+    return None
+
+
+async def _print_phases(temporal_port: int, what: str, waits: list[tuple[str, datetime]]) -> None:
+    client = await Client.connect(f"127.0.0.1:{temporal_port}")
+    found = [p for run, until in waits if (p := await _timer_phases(client, run, until))]
+    parts = []
+    for name, values in zip(("set", "fired", "taken"), zip(*found, strict=True), strict=True):
+        p50, _ = _percentiles(list(values))
+        parts.append(f"{name} p50 {p50:.0f} max {max(values):.0f} ms")
+    print(f"{what} ({len(found)}), late by: " + "; ".join(parts))
+
+
+async def main(
+    runs: int, spread: float, lead: float, workers: int, database_url: str, codec: bool
+) -> None:
     with (
         tempfile.TemporaryDirectory(prefix="relay-timers-") as tmp,
         stack_database(database_url, Path(tmp)) as url,
@@ -88,10 +140,12 @@ async def main(runs: int, spread: float, lead: float, database_url: str) -> None
         engine = make_engine(url)
         with session_scope(engine) as session:
             _, key = create_tenant(session, "timers")
-        stack = Stack(Path(tmp), url)
+        codec_keys = EncryptionCodec.generate_key() if codec else ""
+        stack = Stack(Path(tmp), url, codec_keys=codec_keys)
         try:
             stack.start_temporal()
-            stack.start_worker("--processes", "1")
+            for _ in range(workers):
+                stack.start_worker("--processes", "1")
             stack.start_api()
             auth = {"Authorization": f"Bearer {key}"}
             async with httpx.AsyncClient(base_url=stack.api_url, headers=auth, timeout=120) as api:
@@ -132,8 +186,9 @@ async def main(runs: int, spread: float, lead: float, database_url: str) -> None
             waits = _waits(engine, workflow_id)
             late: list[float] = []
             later: list[float] = []
+            ended_late: list[tuple[float, str, datetime]] = []
             parked_late = 0
-            for started, ended, output, went_on in waits:
+            for run, started, ended, output, went_on in waits:
                 until = datetime.fromisoformat(str(output.get("until")))
                 if started.replace(tzinfo=UTC) >= until:
                     parked_late += 1
@@ -141,6 +196,7 @@ async def main(runs: int, spread: float, lead: float, database_url: str) -> None
                 # In ms: ``_percentiles`` keeps one decimal (it rounded seconds to 0.1 s).
                 if ended is not None:
                     late.append((ended.replace(tzinfo=UTC) - until).total_seconds() * 1000)
+                    ended_late.append((late[-1], run, until))
                 if went_on is not None:
                     later.append((went_on.replace(tzinfo=UTC) - until).total_seconds() * 1000)
             for what, values in (("waits ended", late), ("runs went on", later)):
@@ -153,6 +209,12 @@ async def main(runs: int, spread: float, lead: float, database_url: str) -> None
                 f"parked after their instant: {parked_late}; "
                 f"completed {_count(engine, 'completed', workflow_id)} of {runs}"
             )
+            ended_late.sort()
+            latest = [(run, until) for _, run, until in ended_late[-LATEST:]]
+            every = max(1, len(ended_late) // SAMPLE)
+            sample = [(run, until) for _, run, until in ended_late[::every]]
+            await _print_phases(stack.temporal_port, f"the {LATEST} latest waits", latest)
+            await _print_phases(stack.temporal_port, "a sample of all waits", sample)
         finally:
             stack.stop()
             engine.dispose()
@@ -163,7 +225,9 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=10_000)
     parser.add_argument("--spread", type=float, default=600, help="seconds the instants cover")
     parser.add_argument("--lead", type=float, default=None, help="seconds to the first instant")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
     parser.add_argument("--database-url", default="sqlite://")
+    parser.add_argument("--no-codec", dest="codec", action="store_false", help="payloads in clear")
     args = parser.parse_args()
     lead = args.lead if args.lead is not None else 60 + args.runs / 15
-    asyncio.run(main(args.runs, args.spread, lead, args.database_url))
+    asyncio.run(main(args.runs, args.spread, lead, args.workers, args.database_url, args.codec))

@@ -10,8 +10,10 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.helpers.peers import unused_port
+from worker.dev import temporal_environment
 
 
 def _start(state: Path, api_port: int, temporal_port: int, ui_port: int) -> subprocess.Popen[str]:
@@ -142,3 +144,14 @@ def test_dev_stack_runs_an_event_to_a_delivery_and_stops_on_ctrl_c(tmp_path: Pat
         assert run["status"] == "waiting"
     finally:
         _stop(process)
+
+
+def test_the_dev_server_schedules_on_half_the_cores_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("GOMAXPROCS", raising=False)
+    for cores, threads in ((8, "4"), (2, "1"), (1, "1")):
+        monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
+        assert temporal_environment()["GOMAXPROCS"] == threads
+    monkeypatch.setenv("GOMAXPROCS", "3")
+    assert temporal_environment()["GOMAXPROCS"] == "3"
