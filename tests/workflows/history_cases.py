@@ -509,3 +509,11 @@ CASES["local_actions_born_patched"] = replace(CASES["local_actions"], born_patch
 CASES["reschedule_into_the_past_born_patched"] = replace(
     CASES["reschedule_into_the_past"], born_patched=True
 )
+
+# Waits aimed again before their instant (``workflows.policies.REAIM_BEFORE``): a day's wait,
+# and a wait for an instant the entity's events move, each on a timer to ten seconds before
+# its instant and then one for what is left.
+CASES["actions_and_wait_born_patched"] = replace(CASES["actions_and_wait"], born_patched=True)
+CASES["date_trigger_and_reschedule_born_patched"] = replace(
+    CASES["date_trigger_and_reschedule"], born_patched=True
+)

@@ -31,7 +31,12 @@ from workflows.nodes.base import (
     holds,
     seconds,
 )
-from workflows.policies import PAST_MOVE_PATCH, RESCHEDULE_PATCH
+from workflows.policies import (
+    PAST_MOVE_PATCH,
+    REAIM_BEFORE,
+    REAIMED_WAITS_PATCH,
+    RESCHEDULE_PATCH,
+)
 from workflows.steps import local_activity
 
 ANY_EVENT = "*"
@@ -158,14 +163,11 @@ async def waiting(
     def interrupted() -> bool:
         return run.goals.hit is not None or (scope.top and run.moves.due(step))
 
-    if until is not None:
-        # Timed from now, once the step is recorded waiting: a timeout counted from before
-        # would end the wait as late as the recording took (a busy database's seconds). Still
-        # a timer when the instant passed meanwhile, as runs recorded before this did.
-        timeout = max(until - workflow.now(), timedelta(milliseconds=1))
     skipped = False
     try:
-        if deadline is None:
+        if until is not None:
+            await _until_instant(run, lambda: ready() or interrupted(), until)
+        elif deadline is None:
             await workflow.wait_condition(lambda: ready() or interrupted(), timeout=timeout)
         else:
             await _until_deadline(run, step, ready, deadline, interrupted)
@@ -197,11 +199,38 @@ async def waiting(
         run.log.pending.append(step)  # written with the run's end, as a skip at the start is
         raise WaitSkipped()
     step.status, step.completed_at = "completed", ended
-    if not held and timeout is not None and watched:
+    if not held and (timeout is not None or until is not None) and watched:
         step.output = {**(step.output or {}), "timed_out": True}
     scope.context["steps"][step.node_id] = {"status": "completed", "output": step.output}
     await run.log.flush(step, run_status="running")
     return held
+
+
+def _aim(run: Run, remaining: timedelta) -> timedelta:
+    """The timer for an instant ``remaining`` away: to the instant or, far enough, to
+    ``REAIM_BEFORE`` ahead of it, where the wait sets another for what is left then."""
+    if remaining > 2 * REAIM_BEFORE and run.patched(REAIMED_WAITS_PATCH):
+        return remaining - REAIM_BEFORE
+    return remaining
+
+
+async def _until_instant(run: Run, condition: Callable[[], bool], until: datetime) -> None:
+    """Wait for ``condition()`` until the instant ``until`` (raising TimeoutError then)."""
+    # Timed from now, once the step is recorded waiting: a timeout counted from before would
+    # end the wait as late as the recording took (a busy database's seconds). Still a timer
+    # when the instant passed meanwhile, as runs recorded before this did.
+    remaining = max(until - workflow.now(), timedelta(milliseconds=1))
+    while True:
+        aim = _aim(run, remaining)
+        try:
+            await workflow.wait_condition(condition, timeout=aim)
+            return
+        except TimeoutError:
+            if aim == remaining:
+                raise
+        remaining = until - workflow.now()  # aimed again, from a worker less busy by now
+        if remaining <= timedelta(0):
+            raise TimeoutError()
 
 
 async def _until_deadline(
@@ -217,17 +246,21 @@ async def _until_deadline(
         remaining = target - workflow.now()
         if remaining <= timedelta(0):
             raise InstantPassed() if moved else TimeoutError()
-        moved = True  # any next turn of the loop follows a move
+        aim = _aim(run, remaining)
         try:
             await workflow.wait_condition(
                 lambda at=target: ready() or interrupted() or deadline() != at,  # type: ignore[misc]
-                timeout=remaining,
+                timeout=aim,
             )
         except TimeoutError:
             if deadline() == target:
-                raise
+                if aim == remaining:
+                    raise
+                moved = False  # aimed again at the same instant
+                continue
         if ready() or interrupted():
             return
+        moved = True
         await run.log.flush(step, run_status="waiting")  # moved: show the new instant
 
 

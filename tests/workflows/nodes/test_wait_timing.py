@@ -1,6 +1,7 @@
 """A wait ends at its instant, however long the bookkeeping around it takes: the timer is set
 for what is left once the step is recorded waiting, and the step's end is when the wait ended,
-not when the bookkeeping after it was done."""
+not when the bookkeeping after it was done. A long wait aims its timer again shortly before its
+instant, so that a timer set while the worker was busy does not end it late."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from tests.helpers.db import steps_of
 from tests.helpers.temporal import relay_worker, run_input, start_run
+from workflows.policies import REAIM_BEFORE
 
 SLOW = 1.0
 """Seconds the database takes for the one write made slow."""
@@ -88,3 +90,40 @@ async def test_a_waits_end_is_when_it_ended_not_after_the_bookkeeping_that_follo
     assert late < timedelta(seconds=SLOW / 2), f"the wait's end shows {late} after its instant"
     # The run itself went on only once the write was done.
     assert done.started_at - pause.completed_at >= timedelta(seconds=SLOW * 0.9)
+
+
+def _timers(history: Any) -> list[timedelta]:
+    return [
+        e.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        for e in history.events
+        if e.WhichOneof("attributes") == "timer_started_event_attributes"
+    ]
+
+
+async def test_a_long_wait_aims_its_timer_again_shortly_before_its_instant(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    document = {
+        "name": "Follow up",
+        "steps": [
+            {"id": "later", "type": "wait", "duration": "1d"},
+            {"id": "soon", "type": "wait", "duration": "15s"},
+            {"id": "done", "type": "set", "values": {"followed_up": True}},
+        ],
+    }
+    async with relay_worker(time_env.client, engine) as worker:
+        handle = await start_run(time_env.client, worker, run_input(document))
+        assert (await handle.result()).status == "completed"
+    day, before, short = _timers(await handle.fetch_history())
+    # The day's wait: a timer to ten seconds before its instant, then one for what is left
+    # (less the moments the recording took); the short wait needs no second aim.
+    assert timedelta(days=1) - REAIM_BEFORE - timedelta(seconds=1) < day
+    assert day < timedelta(days=1) - REAIM_BEFORE
+    assert REAIM_BEFORE - timedelta(seconds=1) < before <= REAIM_BEFORE
+    assert timedelta(seconds=14) < short <= timedelta(seconds=15)
+    steps = steps_of(engine, handle.id)
+    for node, length in (("later", timedelta(days=1)), ("soon", timedelta(seconds=15))):
+        step = steps[node]
+        assert step.started_at is not None and step.completed_at is not None
+        late = step.completed_at - (step.started_at + length)
+        assert timedelta(0) <= late < timedelta(seconds=SLOW / 2), f"{node} ended {late} late"
