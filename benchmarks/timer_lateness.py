@@ -18,10 +18,10 @@ workflow's clock as its timer fired, what the run's page shows) minus the instan
 for — and of the run — when its next step began, after the wait's bookkeeping (the wait
 recorded completed, its watches dropped); and how many were parked only after their instant
 had passed. Then, from Temporal's histories of the latest waits and of a sample of all, where
-the lateness arose: the timer was *set* for after the instant (Temporal counts a timer from
-when the workflow task that sets it completes, which is late by as long as the worker took to
-answer it), Temporal *fired* it after its time, or the worker *took* the next workflow task
-after it fired.
+the lateness arose: the timer that ended the wait was *set* for after the instant (Temporal
+counts a timer from when the workflow task that sets it completes, which is late by as long as
+the worker took to answer it), Temporal *fired* it after its time, or the worker *took* the
+next workflow task after it fired.
 """
 
 from __future__ import annotations
@@ -95,11 +95,12 @@ def _waits(
 async def _timer_phases(
     client: Client, run_id: str, until: datetime
 ) -> tuple[float, float, float] | None:
-    """From the run's history, in ms: how long after ``until`` its timer was set to fire, how
-    late Temporal fired it, and how long after that the worker took the next workflow task."""
+    """From the run's history, in ms: how long after ``until`` the timer that ended its wait
+    (the last: a long wait's first ends before the instant) was set to fire, how late Temporal
+    fired it, and how long after that the worker took the next workflow task."""
     history = await client.get_workflow_handle(run_id).fetch_history()
     by_id = {event.event_id: event for event in history.events}
-    for event in history.events:
+    for event in reversed(history.events):
         if event.WhichOneof("attributes") != "timer_fired_event_attributes":
             continue
         started = by_id[event.timer_fired_event_attributes.started_event_id]
