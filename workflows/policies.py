@@ -132,12 +132,13 @@ PAST_MOVE_PATCH = "relay-reschedule-past-if-past"
 before it went on at once whatever ``if_past`` said."""
 
 REAIM_BEFORE = timedelta(seconds=10)
-"""A wait for an instant more than twice this away sets its timer to fire this long before it,
-then another for what is left. Temporal counts a timer from when the workflow task that sets
-it completes, and a worker busy starting runs (a burst of events, each run parked in a wait)
-completes it up to a second after the wait computed what was left: the wait would end that
-much late, days later when nothing is busy. Aimed again shortly before the instant, it ends
-as late as the worker is busy then (``benchmarks.timer_lateness``); one workflow task more."""
+"""A wait for an instant (or with a timeout) more than twice this away sets its timer to fire
+this long before it, then another for what is left. Temporal counts a timer from when the
+workflow task that sets it completes, and a worker busy starting runs (a burst of events, each
+run parked in a wait) completes it up to a second after the wait computed what was left: the
+wait would end that much late, days later when nothing is busy. Aimed again shortly before the
+instant, it ends as late as the worker is busy then (``benchmarks.timer_lateness``); one
+workflow task more."""
 REAIMED_WAITS_PATCH = "relay-reaimed-waits"
 """The patch id of waits aimed again before their instant: runs recorded before wait on one
 timer."""

@@ -511,9 +511,10 @@ CASES["reschedule_into_the_past_born_patched"] = replace(
 )
 
 # Waits aimed again before their instant (``workflows.policies.REAIM_BEFORE``): a day's wait,
-# and a wait for an instant the entity's events move, each on a timer to ten seconds before
-# its instant and then one for what is left.
+# a wait for an instant the entity's events move, and waits for events and a condition with
+# timeouts, each on a timer to ten seconds before its instant and then one for what is left.
 CASES["actions_and_wait_born_patched"] = replace(CASES["actions_and_wait"], born_patched=True)
 CASES["date_trigger_and_reschedule_born_patched"] = replace(
     CASES["date_trigger_and_reschedule"], born_patched=True
 )
+CASES["events_and_goal_born_patched"] = replace(CASES["events_and_goal"], born_patched=True)

@@ -167,8 +167,11 @@ async def waiting(
     try:
         if until is not None:
             await _until_instant(run, lambda: ready() or interrupted(), until)
+        elif deadline is None and timeout is not None:
+            # A timeout counts from now, once the step is recorded waiting, to an instant.
+            await _until_instant(run, lambda: ready() or interrupted(), workflow.now() + timeout)
         elif deadline is None:
-            await workflow.wait_condition(lambda: ready() or interrupted(), timeout=timeout)
+            await workflow.wait_condition(lambda: ready() or interrupted())
         else:
             await _until_deadline(run, step, ready, deadline, interrupted)
         held = bool(ready())
@@ -199,7 +202,7 @@ async def waiting(
         run.log.pending.append(step)  # written with the run's end, as a skip at the start is
         raise WaitSkipped()
     step.status, step.completed_at = "completed", ended
-    if not held and (timeout is not None or until is not None) and watched:
+    if not held and timeout is not None and watched:
         step.output = {**(step.output or {}), "timed_out": True}
     scope.context["steps"][step.node_id] = {"status": "completed", "output": step.output}
     await run.log.flush(step, run_status="running")

@@ -127,3 +127,31 @@ async def test_a_long_wait_aims_its_timer_again_shortly_before_its_instant(
         assert step.started_at is not None and step.completed_at is not None
         late = step.completed_at - (step.started_at + length)
         assert timedelta(0) <= late < timedelta(seconds=SLOW / 2), f"{node} ended {late} late"
+
+
+async def test_a_long_timeout_of_an_event_wait_is_aimed_again_before_it_ends(
+    time_env: WorkflowEnvironment, engine: Engine
+) -> None:
+    document = {
+        "name": "Confirm",
+        "trigger": {"type": "event", "event": "booking.created"},
+        "steps": [
+            {"id": "confirm", "type": "wait_for_event", "event": "booking.confirmed",
+             "timeout": "2h", "on_timeout": [{"id": "gave_up", "type": "set",
+                                               "values": {"confirmed": False}}]},
+        ],
+    }  # fmt: skip
+    async with relay_worker(time_env.client, engine) as worker:
+        handle = await start_run(time_env.client, worker, run_input(document, entity="b-2"))
+        assert (await handle.result()).status == "completed"
+    far, before = _timers(await handle.fetch_history())
+    assert timedelta(hours=2) - REAIM_BEFORE - timedelta(seconds=1) < far
+    assert far <= timedelta(hours=2) - REAIM_BEFORE  # counted from the step recorded
+    assert REAIM_BEFORE - timedelta(seconds=1) < before <= REAIM_BEFORE
+    steps = steps_of(engine, handle.id)
+    confirm = steps["confirm"]
+    assert confirm.output == {"event": "booking.confirmed", "timed_out": True}
+    assert confirm.started_at is not None and confirm.completed_at is not None
+    late = confirm.completed_at - (confirm.started_at + timedelta(hours=2))
+    assert timedelta(0) <= late < timedelta(seconds=SLOW / 2), f"it timed out {late} late"
+    assert steps["gave_up"].status == "completed"
