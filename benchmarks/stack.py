@@ -10,11 +10,9 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,7 +20,12 @@ from pathlib import Path
 from activities.outbound import LOOPBACK_ALLOW
 from benchmarks.analytics import scratch_database
 from tests.helpers.serving import free_port
-from worker.dev import TEMPORAL_SERVER_FLAGS, temporal_binary, temporal_environment
+from worker.dev import (
+    TEMPORAL_SERVER_FLAGS,
+    listening,
+    temporal_binary,
+    temporal_environment,
+)
 from workflows.search_attributes import dev_server_flags
 
 Process = subprocess.Popen[bytes]
@@ -190,15 +193,10 @@ class ProcessExited(RuntimeError):
 def wait_for_port(port: int, timeout: float, process: Process | None = None) -> None:
     """Until something listens on ``port``; raises ``ProcessExited`` as soon as ``process``
     (the one meant to listen) has exited, RuntimeError after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise ProcessExited(f"exited ({process.returncode}) before listening on {port}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
+    if listening("127.0.0.1", port, process, timeout):
+        return
+    if process is not None and process.poll() is not None:
+        raise ProcessExited(f"exited ({process.returncode}) before listening on {port}")
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
 
 

@@ -120,8 +120,7 @@ async def _timer_phases(
     return None
 
 
-async def _print_phases(temporal_port: int, what: str, waits: list[tuple[str, datetime]]) -> None:
-    client = await Client.connect(f"127.0.0.1:{temporal_port}")
+async def _print_phases(client: Client, what: str, waits: list[tuple[str, datetime]]) -> None:
     found = [p for run, until in waits if (p := await _timer_phases(client, run, until))]
     parts = []
     for name, values in zip(("set", "fired", "taken"), zip(*found, strict=True), strict=True):
@@ -214,8 +213,9 @@ async def main(
             latest = [(run, until) for _, run, until in ended_late[-LATEST:]]
             every = max(1, len(ended_late) // SAMPLE)
             sample = [(run, until) for _, run, until in ended_late[::every]]
-            await _print_phases(stack.temporal_port, f"the {LATEST} latest waits", latest)
-            await _print_phases(stack.temporal_port, "a sample of all waits", sample)
+            client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
+            await _print_phases(client, f"the {LATEST} latest waits", latest)
+            await _print_phases(client, "a sample of all waits", sample)
         finally:
             stack.stop()
             engine.dispose()

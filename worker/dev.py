@@ -50,7 +50,7 @@ def run_dev(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, stop)
     try:
         children.append(_temporal(settings, state, int(port)))
-        if not _wait_for_port(host or "127.0.0.1", int(port), children[0], timeout=60):
+        if not listening(host or "127.0.0.1", int(port), children[0], timeout=60):
             print("relay dev: the Temporal dev server did not come up", file=sys.stderr)
             return 1
         relay = [sys.executable, "-m", "worker.cli"]
@@ -58,7 +58,7 @@ def run_dev(settings: Settings) -> int:
         processes = str(default_processes())
         children.append(subprocess.Popen([*relay, "worker", "--processes", processes], env=env))
         children.append(subprocess.Popen([*relay, "api"], env=env))
-        _wait_for_port(settings.api_host, settings.api_port, children[-1], timeout=30)
+        listening(settings.api_host, settings.api_port, children[-1], timeout=30)
         _banner(settings, key)
         while not stopping:
             if any(child.poll() is not None for child in children):
@@ -185,10 +185,14 @@ def _temporal(settings: Settings, state: Path, port: int) -> subprocess.Popen[by
     )
 
 
-def _wait_for_port(host: str, port: int, process: subprocess.Popen[bytes], timeout: float) -> bool:
+def listening(
+    host: str, port: int, process: subprocess.Popen[bytes] | None, timeout: float
+) -> bool:
+    """Whether something listens on ``port`` within ``timeout`` s; False as soon as
+    ``process``, the one meant to listen, has exited."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        if process is not None and process.poll() is not None:
             return False
         try:
             with socket.create_connection((host, port), timeout=1):

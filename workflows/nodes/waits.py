@@ -163,17 +163,19 @@ async def waiting(
     def interrupted() -> bool:
         return run.goals.hit is not None or (scope.top and run.moves.due(step))
 
+    def over() -> bool:
+        return ready() or interrupted()
+
+    if until is None and timeout is not None:
+        until = workflow.now() + timeout  # counted from now, once the step is recorded waiting
     skipped = False
     try:
-        if until is not None:
-            await _until_instant(run, lambda: ready() or interrupted(), until)
-        elif deadline is None and timeout is not None:
-            # A timeout counts from now, once the step is recorded waiting, to an instant.
-            await _until_instant(run, lambda: ready() or interrupted(), workflow.now() + timeout)
-        elif deadline is None:
-            await workflow.wait_condition(lambda: ready() or interrupted())
-        else:
+        if deadline is not None:
             await _until_deadline(run, step, ready, deadline, interrupted)
+        elif until is not None:
+            await _until_instant(run, over, until)
+        else:
+            await workflow.wait_condition(over)
         held = bool(ready())
     except InstantPassed:
         # Runs recorded before a move into the past followed ``if_past`` went on instead.
