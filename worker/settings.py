@@ -131,7 +131,7 @@ class Settings(BaseSettings):
         "of them for new runs, which then start one poll round trip at a time)",
     )
     workflow_tasks: int = Field(
-        default=25,
+        default=50,
         ge=2,
         description="workflow tasks a worker executes at once (the SDK's default is 100); a "
         "short step running as a local activity holds one while it runs",

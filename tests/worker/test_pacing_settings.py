@@ -14,7 +14,7 @@ from worker.settings import Settings
 def test_a_worker_executes_the_configured_workflow_tasks_and_polls_no_more(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert polling(Settings(_env_file=None))["max_concurrent_workflow_tasks"] == 25  # type: ignore[call-arg]
+    assert polling(Settings(_env_file=None))["max_concurrent_workflow_tasks"] == 50  # type: ignore[call-arg]
     monkeypatch.setenv("RELAY_WORKFLOW_TASKS", "8")
     options = polling(Settings(_env_file=None))  # type: ignore[call-arg]
     # A poll beyond the tasks it may execute would hold a task it cannot start.
