@@ -26,6 +26,8 @@ turn). Then it waits for every accepted event's run to end and prints, per round
   this load generator and its receiver, and the kernel's work for them: when it nears 100%,
   the machine, not a queue, bounds the round; and, of that, the CPU ms per run of this
   process (``load``: the load generator, the receiver and the wait for the runs' ends);
+- ``steal``: the share of the cores' time the host ran other machines on while this one had
+  work for them — time neither busy nor idle here. A round with steal ran on a slower machine;
 - ``history``: Temporal history events and workflow tasks per run (the median over a sample
   of the round's runs): the round trips a run costs the server; and how many runs of the
   sample had a workflow task time out or fail (``troubled``: each cost its run seconds).
@@ -106,6 +108,10 @@ class Round:
     """How busy every core of the machine was over the round (% of all of them)."""
     machine_cpu_ms_per_run: float = 0.0
     """CPU ms the whole machine spent per finished run, whatever spent it."""
+    steal_percent: float = 0.0
+    """The share of the cores' time the host gave to other machines while this one had work
+    for them (Linux's steal time): not in ``machine``, and the usual reason the same round
+    runs slower from one hour to the next on a shared host."""
     load_cpu_ms_per_run: float = 0.0
     """CPU ms this process spent per finished run — the load generator, the receiver, the
     wait for the runs' ends: part of ``machine``, not the stack's."""
@@ -135,7 +141,7 @@ class Round:
             f"lost {self.lost} unfinished {self.unfinished}  history {self.history_events:.0f} "
             f"events {self.workflow_tasks:.0f} tasks {self.troubled_runs} troubled  cpu {cpu}  "
             f"machine {self.machine_busy_percent:.0f}% {self.machine_cpu_ms_per_run:.0f}ms "
-            f"(load {self.load_cpu_ms_per_run:.1f}ms)  "
+            f"(load {self.load_cpu_ms_per_run:.1f}ms) steal {self.steal_percent:.0f}%  "
             f"rss MB {rss}"
         )
 
@@ -234,8 +240,10 @@ class Bench:
         figures.cpu_percent = {
             name: round(100 * s / (ended - began), 1) for name, s in used.items()
         }
-        busy_after, total_after = _machine_cpu_seconds()
-        busy, total = busy_after - machine_before[0], total_after - machine_before[1]
+        busy, total, stolen = (
+            after - before
+            for after, before in zip(_machine_cpu_seconds(), machine_before, strict=True)
+        )
         figures.rss_mb = {name: _rss_mb(p) for name, p in self.stack.processes().items()}
         finished = self._measure(figures, workflow_id, sent, request_ms)
         figures.cpu_ms_per_run = {
@@ -243,6 +251,7 @@ class Bench:
         }
         figures.machine_busy_percent = round(100 * busy / max(total, 1e-9), 1)
         figures.machine_cpu_ms_per_run = round(1000 * busy / max(finished, 1), 1)
+        figures.steal_percent = round(100 * stolen / max(total, 1e-9), 1)
         figures.load_cpu_ms_per_run = round(1000 * load / max(finished, 1), 1)
         await self._count_history(figures, workflow_id)
         return figures
@@ -328,12 +337,13 @@ def _cpu_seconds(process: Process) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-def _machine_cpu_seconds() -> tuple[float, float]:
-    """CPU seconds all cores were busy, and all they had, since boot (Linux ``/proc/stat``):
-    idle and waiting for I/O are not busy; guest time is already counted in user time."""
+def _machine_cpu_seconds() -> tuple[float, float, float]:
+    """CPU seconds all cores were busy, all they had, and those the host took for others
+    (steal), since boot (Linux ``/proc/stat``): idle, waiting for I/O and stolen are not busy;
+    guest time is already counted in user time."""
     ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    idle = ticks[3] + ticks[4]
-    return (sum(ticks) - idle) / _TICKS, sum(ticks) / _TICKS
+    idle, steal = ticks[3] + ticks[4], ticks[7]
+    return (sum(ticks) - idle - steal) / _TICKS, sum(ticks) / _TICKS, steal / _TICKS
 
 
 def _rss_mb(process: Process) -> float:

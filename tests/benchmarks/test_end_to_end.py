@@ -22,6 +22,7 @@ async def test_every_accepted_webhook_finishes_and_the_round_is_measured(
         assert all(rss > 0 for rss in figures.rss_mb.values())
         # The whole machine was busy at least with the stack's busiest process.
         assert 0 < figures.machine_busy_percent <= 100
+        assert 0 <= figures.steal_percent <= 100 - figures.machine_busy_percent
         assert figures.machine_cpu_ms_per_run >= max(figures.cpu_ms_per_run.values())
         # The load generator is part of the machine, not of the stack.
         assert 0 < figures.load_cpu_ms_per_run <= figures.machine_cpu_ms_per_run
