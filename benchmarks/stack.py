@@ -19,7 +19,7 @@ from pathlib import Path
 
 from activities.outbound import LOOPBACK_ALLOW
 from benchmarks.analytics import scratch_database
-from tests.helpers.serving import free_port
+from tests.helpers.serving import free_port, port_is_free
 from worker.dev import (
     TEMPORAL_SERVER_FLAGS,
     listening,
@@ -132,10 +132,15 @@ class Stack:
         return worker
 
     def start_api(self, index: int = 0) -> None:
-        """Start (or restart) the ``index``-th API on its port."""
+        """Start (or restart) the ``index``-th API on its port. At its first start, a port
+        taken since it was picked — the dev server binds its internal services to ports of its
+        own choosing — is exchanged for a free one: whatever listened there would pass for the
+        API (a test once posted its first request to one of Temporal's)."""
+        if self.apis[index] is None and not port_is_free(self.api_ports[index]):
+            self.api_ports[index] = free_port()
         port = self.api_ports[index]
-        self.apis[index] = self._relay(["api"], f"api{index}", RELAY_API_PORT=str(port))
-        wait_for_port(port, STARTUP_WAIT)
+        api = self.apis[index] = self._relay(["api"], f"api{index}", RELAY_API_PORT=str(port))
+        wait_for_port(port, STARTUP_WAIT, api)
 
     def _relay(self, command: list[str], name: str, **env: str) -> Process:
         log = (self.directory / f"{name}.log").open("ab")

@@ -19,6 +19,17 @@ def free_port() -> int:
         return port
 
 
+def port_is_free(port: int) -> bool:
+    """Whether nothing holds ``port`` on loopback now (a ``free_port`` picked a while ago may
+    have been taken since)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
 @asynccontextmanager
 async def serving(app: Any) -> AsyncIterator[str]:
     """Serve ``app`` on this test's event loop; yields its base URL."""
